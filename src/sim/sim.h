@@ -1,0 +1,57 @@
+/* The loopback Twilio simulator (libmicrohttpd), for --demo and the tests.
+ * Owner: src/sim/ */
+#ifndef SMSDESK_SIM_H
+#define SMSDESK_SIM_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct sim_config {
+	const char *account_sid;  /* NULL: "AC" + 32 x "0"... a fixed test SID */
+	const char *auth_token;   /* NULL: a fixed test token */
+	unsigned short port;      /* 0: any free port on 127.0.0.1 */
+	int step_ms;              /* queued -> sent -> delivered, each after step_ms (0: 1000) */
+	bool demo_patients;       /* simulated patients answer some messages after a few seconds */
+	const char *state_file;   /* NULL: in memory; else messages survive a restart of `smsdesk sim` */
+};
+
+struct sim;
+
+int sim_start(const struct sim_config *cfg, struct sim **out, char **err);
+void sim_stop(struct sim **sp);
+
+const char *sim_base_url(const struct sim *sim);   /* "http://127.0.0.1:PORT" */
+const char *sim_account_sid(const struct sim *sim);
+const char *sim_auth_token(const struct sim *sim);
+
+/* An inbound message from a patient to a clinic number; *sid_out (malloc'd) may be NULL. */
+int sim_inject_inbound(struct sim *sim, const char *from, const char *to, const char *body, char **sid_out);
+
+enum sim_fault {
+	SIM_FAULT_NONE = 0,
+	SIM_FAULT_429,       /* 429 with Retry-After: param seconds */
+	SIM_FAULT_500,
+	SIM_FAULT_503,
+	SIM_FAULT_SLOW,      /* answer after param ms */
+	SIM_FAULT_MALFORMED, /* 200 with broken JSON */
+	SIM_FAULT_HANG,      /* never answers within the client's timeout (param ms) */
+};
+/* The next `count` requests get the fault. */
+void sim_set_fault(struct sim *sim, enum sim_fault fault, int count, int param);
+
+/* What the simulator saw, for assertions. */
+size_t sim_outbound_count(struct sim *sim);                /* messages created by POST */
+size_t sim_outbound_count_to(struct sim *sim, const char *to);
+/* The body of the n-th (0-based) message created to `to`, malloc'd; NULL if none. */
+char *sim_outbound_body(struct sim *sim, const char *to, size_t n);
+size_t sim_request_count(struct sim *sim);
+/* The n-th request: method, path with query, and the raw form body (each malloc'd). */
+int sim_request_get(struct sim *sim, size_t n, char **method, char **path, char **body);
+
+/* Test endpoints over HTTP too (for shell and tmux tests, no auth, loopback only):
+ *   POST /sim/inbound   form From, To, Body           -> {"sid": "SM..."}
+ *   POST /sim/fault     form Fault (429|500|503|slow|malformed|hang), Count, Param
+ *   GET  /sim/outbound?To=+1555...                    -> {"count": N, "bodies": [...]}
+ */
+
+#endif

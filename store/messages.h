@@ -1,0 +1,132 @@
+/* Messages (in and out; the outbound rows are the outbox) and threads.
+ * Owner: store/messages.c and store/threads.c */
+#ifndef SMSDESK_STORE_MESSAGES_H
+#define SMSDESK_STORE_MESSAGES_H
+
+struct sms_message {
+	int64_t id;
+	int64_t tenant_id;
+	int64_t thread_id;
+	int64_t patient_id;     /* 0 = none */
+	char *twilio_sid;       /* NULL until Twilio accepted it */
+	char *direction;        /* "inbound" / "outbound" */
+	char *from_number;
+	char *to_number;
+	char *body;
+	char *media_urls;       /* JSON array text or NULL */
+	int segments;
+	char *encoding;         /* "GSM-7" / "UCS-2" */
+	char *status;           /* queued, sending, accepted, scheduled, sent, delivered, undelivered, failed, received, canceled */
+	int error_code;         /* 0 = none */
+	char *error_message;
+	char *message_type;     /* conversation, auto_reply, reminder, optout_confirm, optin_confirm, help, campaign */
+	int64_t appointment_id; /* 0 = none */
+	int64_t reminder_id;    /* 0 = none */
+	int64_t sent_by;        /* users.id, 0 = automatic */
+	int attempts;
+	int64_t next_attempt_at;
+	int64_t claimed_at;
+	char *claim_owner;
+	int64_t created_at;
+	int64_t sent_at;
+	int64_t delivered_at;
+	int64_t updated_at;
+};
+
+void sms_message_free(struct sms_message *m); /* frees the strings, not m */
+void sms_message_list_free(struct sms_message **list, size_t n);
+
+/* True for statuses after which Twilio reports nothing more. */
+bool sms_status_is_final(const char *status);
+
+/* Queues an outbound message (status "queued"): finds or creates the thread for
+ * (tenant, to_number), sets the thread's last message. Checks nothing: the one send path
+ * (src/outbox.c) checks opt-out, limits and quiet hours before calling this. */
+int store_msg_queue(struct store *s, const struct sms_message *m, int64_t *id_out, char **err);
+
+/* Stores an inbound message keyed by its SID. *inserted is false (and nothing changes) when
+ * that SID is already stored: the caller must then not process it again. When new: finds or
+ * creates the thread for (tenant, from_number), raises its unread count, sets last message. */
+int store_msg_insert_inbound(struct store *s, const struct sms_message *m, int64_t *id_out,
+			     bool *inserted, char **err);
+
+/* Stores an outbound message that Twilio already has (found by listing, e.g. sent from
+ * Twilio's console or reconciled after a crash); ignored when its SID is already stored. */
+int store_msg_insert_outbound_seen(struct store *s, const struct sms_message *m, bool *inserted, char **err);
+
+int store_msg_get(struct store *s, int64_t id, struct sms_message *out, char **err);            /* SD_NOTFOUND */
+int store_msg_get_by_sid(struct store *s, const char *sid, struct sms_message *out, char **err); /* SD_NOTFOUND */
+
+/* Messages of a thread, oldest first; the newest `limit` of them (0 = all). */
+int store_msg_list_thread(struct store *s, int64_t thread_id, size_t limit,
+			  struct sms_message **out, size_t *n, char **err);
+/* Messages of a tenant (patient_id 0 = all), newest first, at most limit. */
+int store_msg_list(struct store *s, int64_t tenant_id, int64_t patient_id, size_t limit,
+		   struct sms_message **out, size_t *n, char **err);
+
+/* Outbox. Claims the oldest queued message of the tenant (tenant_id 0 = any) whose
+ * next_attempt_at <= now: status -> "sending", claimed_at = now, claim_owner = owner,
+ * attempts + 1, in one statement so two senders never claim the same row.
+ * Returns SD_NOTFOUND when nothing is due. */
+int store_msg_claim_next(struct store *s, int64_t tenant_id, const char *owner, int64_t now,
+			 struct sms_message *out, char **err);
+/* Twilio accepted it: records SID, Twilio's status, sent_at, clears the claim. */
+int store_msg_record_sent(struct store *s, int64_t id, const char *sid, const char *status,
+			  int segments, int64_t at, char **err);
+/* The POST failed. final: status "failed" with code and text. Not final: back to "queued"
+ * with next_attempt_at (the error stays visible on the row). */
+int store_msg_record_failure(struct store *s, int64_t id, int code, const char *message,
+			     bool final, int64_t next_attempt_at, char **err);
+/* Claims left "sending" since before `older_than` (a sender that crashed): for reconciling. */
+int store_msg_list_stale_claims(struct store *s, int64_t older_than, struct sms_message **out,
+				size_t *n, char **err);
+/* Outbound messages with a SID and a non-final status, oldest first, at most limit. */
+int store_msg_list_open(struct store *s, int64_t tenant_id, size_t limit,
+			struct sms_message **out, size_t *n, char **err);
+/* A status from Twilio for the message with this SID; error_code 0 = none; at = when. */
+int store_msg_update_status(struct store *s, const char *sid, const char *status, int error_code,
+			    const char *error_message, int64_t at, char **err);
+/* Fails every queued message to phone (after an opt-out) with code and reason; *count set. */
+int store_msg_cancel_queued_to(struct store *s, int64_t tenant_id, const char *phone, int code,
+			       const char *reason, int *count, char **err);
+/* Outbound messages to phone in the last `seconds` of the given types (comma list, NULL=all),
+ * for rate limits such as the healthcare exemption's 1/day 3/week. */
+int store_msg_count_recent_to(struct store *s, int64_t tenant_id, const char *phone,
+			      const char *types, int64_t since, int *count, char **err);
+
+/* Threads. */
+struct sms_thread {
+	int64_t id;
+	int64_t tenant_id;
+	char *phone;
+	int64_t patient_id;      /* 0 when unknown or ambiguous */
+	char *patient_name;      /* "First Last" of patient_id, NULL when none */
+	int patient_count;       /* how many patients have this number (family phone > 1) */
+	int unread_count;
+	bool needs_action;
+	char *action_reason;     /* NULL when none */
+	int64_t last_message_at;
+	char *last_body;         /* preview of the last message (raw, untrusted) */
+	char *last_direction;
+	char *last_status;       /* status of the last message */
+	char *last_outbound_status; /* status of the last outbound message, NULL when none */
+};
+
+void sms_thread_free(struct sms_thread *t);
+void sms_thread_list_free(struct sms_thread **list, size_t n);
+
+#define THREAD_FILTER_UNREAD 1u
+#define THREAD_FILTER_ACTION 2u
+/* Threads of a tenant by last activity; filter flags above; query matches patient name
+ * (case-insensitive substring) or phone digits; NULL/"" = all. offset/limit page. */
+int store_thread_list(struct store *s, int64_t tenant_id, unsigned filter, const char *query,
+		      size_t offset, size_t limit, struct sms_thread **out, size_t *n, char **err);
+int store_thread_get(struct store *s, int64_t id, struct sms_thread *out, char **err); /* SD_NOTFOUND */
+/* Finds or creates the thread of (tenant, phone), linking the patient when exactly one has it. */
+int store_thread_for_phone(struct store *s, int64_t tenant_id, const char *phone, int64_t *id_out, char **err);
+int store_thread_mark_read(struct store *s, int64_t id, char **err);
+int store_thread_set_action(struct store *s, int64_t id, bool needs_action, const char *reason, char **err);
+int store_thread_set_patient(struct store *s, int64_t id, int64_t patient_id, char **err);
+int store_unread_total(struct store *s, int64_t tenant_id, int *total, char **err);
+
+#endif

@@ -1,0 +1,248 @@
+/* Opening the database, migrations, transactions and the statement cache. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "store/internal.h"
+#include "src/assets.h"
+
+#define STMT_CACHE_MAX 160
+
+struct cached_stmt {
+	const char *sql;
+	sqlite3_stmt *st;
+};
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	int tx_depth;
+	bool tx_failed;
+	struct cached_stmt cache[STMT_CACHE_MAX];
+	size_t cache_n;
+};
+
+sqlite3 *store_db(struct store *s)
+{
+	return s->db;
+}
+
+const char *store_path(struct store *s)
+{
+	return s->path;
+}
+
+int store_fail(struct store *s, char **err, const char *doing)
+{
+	return seterr(err, "database error while %s: %s", doing, sqlite3_errmsg(s->db));
+}
+
+sqlite3_stmt *store_stmt(struct store *s, const char *sql, char **err)
+{
+	for (size_t i = 0; i < s->cache_n; i++) {
+		if (s->cache[i].sql == sql) {
+			sqlite3_reset(s->cache[i].st);
+			sqlite3_clear_bindings(s->cache[i].st);
+			return s->cache[i].st;
+		}
+	}
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+		store_fail(s, err, "preparing a statement");
+		return NULL;
+	}
+	if (s->cache_n < STMT_CACHE_MAX) {
+		s->cache[s->cache_n].sql = sql;
+		s->cache[s->cache_n].st = st;
+		s->cache_n++;
+		return st;
+	}
+	/* Cache full: should not happen with a fixed set of statements; keep working. */
+	sqlite3_finalize(s->cache[0].st);
+	s->cache[0].sql = sql;
+	s->cache[0].st = st;
+	return st;
+}
+
+char *store_col_text(sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	return t == NULL ? NULL : xstrdup((const char *)t);
+}
+
+char *store_col_text_or(sqlite3_stmt *st, int col, const char *fallback)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	return xstrdup(t == NULL ? fallback : (const char *)t);
+}
+
+int store_bind_text_or_null(sqlite3_stmt *st, int idx, const char *text)
+{
+	if (text == NULL)
+		return sqlite3_bind_null(st, idx);
+	return sqlite3_bind_text(st, idx, text, -1, SQLITE_TRANSIENT);
+}
+
+/* Migrations are assets named migrations/NNN_*.sql; NNN is the version they bring. */
+static int migration_version(const char *name)
+{
+	const char *base = name + strlen("migrations/");
+	return atoi(base);
+}
+
+int store_schema_latest(void)
+{
+	int latest = 0;
+	for (const struct asset *a = asset_table; a->name != NULL; a++) {
+		if (strncmp(a->name, "migrations/", 11) == 0 && migration_version(a->name) > latest)
+			latest = migration_version(a->name);
+	}
+	return latest;
+}
+
+int store_schema_version(struct store *s)
+{
+	sqlite3_stmt *st = NULL;
+	int v = -1;
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int exec(struct store *s, const char *sql, const char *doing, char **err)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		seterr(err, "database error while %s: %s", doing, msg ? msg : sqlite3_errmsg(s->db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Applies one migration and records its version, all in one transaction. */
+static int apply_migration(struct store *s, const struct asset *a, int version, char **err)
+{
+	char *doing = xasprintf("applying %s", a->name);
+	char pragma[64];
+	int rc = -1;
+	if (exec(s, "BEGIN IMMEDIATE", doing, err) != 0)
+		goto out;
+	/* Another process may have migrated while we waited for the lock. */
+	if (store_schema_version(s) >= version) {
+		rc = exec(s, "COMMIT", doing, err);
+		goto out;
+	}
+	snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", version);
+	if (exec(s, a->data, doing, err) != 0 || exec(s, pragma, doing, err) != 0) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		goto out;
+	}
+	rc = exec(s, "COMMIT", doing, err);
+out:
+	free(doing);
+	return rc;
+}
+
+static int migrate(struct store *s, char **err)
+{
+	int current = store_schema_version(s);
+	int latest = store_schema_latest();
+	if (current > latest)
+		return seterr(err, "database %s has schema version %d but this smsdesk knows only up to %d: "
+			      "use a newer smsdesk", s->path, current, latest);
+	for (int v = current + 1; v <= latest; v++) {
+		const struct asset *found = NULL;
+		for (const struct asset *a = asset_table; a->name != NULL; a++) {
+			if (strncmp(a->name, "migrations/", 11) == 0 && migration_version(a->name) == v)
+				found = a;
+		}
+		if (found == NULL)
+			return seterr(err, "migration %03d is missing from this build", v);
+		if (apply_migration(s, found, v, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int store_open(const char *path, struct store **out, char **err)
+{
+	struct store *s = xcalloc(1, sizeof(*s));
+	s->path = xstrdup(path);
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+		seterr(err, "cannot open database %s: %s", path,
+		       s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(s->db, 5000);
+	sqlite3_extended_result_codes(s->db, 1);
+	if (exec(s, "PRAGMA foreign_keys = ON", "enabling foreign keys", err) != 0)
+		goto fail;
+	if (strcmp(path, ":memory:") != 0 &&
+	    (exec(s, "PRAGMA journal_mode = WAL", "enabling WAL", err) != 0 ||
+	     exec(s, "PRAGMA synchronous = NORMAL", "setting synchronous", err) != 0))
+		goto fail;
+	if (migrate(s, err) != 0)
+		goto fail;
+	*out = s;
+	return 0;
+fail:
+	store_close(&s);
+	return -1;
+}
+
+void store_close(struct store **sp)
+{
+	struct store *s = *sp;
+	if (s == NULL)
+		return;
+	for (size_t i = 0; i < s->cache_n; i++)
+		sqlite3_finalize(s->cache[i].st);
+	if (s->db != NULL)
+		sqlite3_close(s->db);
+	free(s->path);
+	free(s);
+	*sp = NULL;
+}
+
+int store_begin(struct store *s, char **err)
+{
+	if (s->tx_depth++ > 0)
+		return 0;
+	s->tx_failed = false;
+	if (exec(s, "BEGIN IMMEDIATE", "starting a transaction", err) != 0) {
+		s->tx_depth = 0;
+		return -1;
+	}
+	return 0;
+}
+
+int store_commit(struct store *s, char **err)
+{
+	if (s->tx_depth == 0)
+		return seterr(err, "commit without a transaction");
+	if (--s->tx_depth > 0)
+		return 0;
+	if (s->tx_failed) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return seterr(err, "transaction rolled back by an inner failure");
+	}
+	if (exec(s, "COMMIT", "committing", err) != 0) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+void store_rollback(struct store *s)
+{
+	if (s->tx_depth == 0)
+		return;
+	if (--s->tx_depth > 0) {
+		s->tx_failed = true;
+		return;
+	}
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}

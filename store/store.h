@@ -1,0 +1,46 @@
+/* The store's whole API: everything smsdesk keeps in SQLite.
+ * Conventions: functions return 0 on success and -1 with *err set (free() it) on failure;
+ * lookups that find nothing return 1 (SD_NOTFOUND). Times are Unix seconds UTC; phone numbers
+ * E.164. Structs filled by the store own their strings: free them with the matching *_free. */
+#ifndef SMSDESK_STORE_H
+#define SMSDESK_STORE_H
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+
+#define SD_NOTFOUND 1
+
+struct store;
+
+/* Opens (creating if needed) the database at path, WAL, foreign keys on, busy timeout 5 s,
+ * and applies pending migrations. A database newer than this binary is refused. */
+int store_open(const char *path, struct store **out, char **err);
+void store_close(struct store **sp);
+
+/* The schema version this binary knows, and the one in the open database. */
+int store_schema_latest(void);
+int store_schema_version(struct store *s);
+
+/* Transactions. store_begin takes the write lock at once (BEGIN IMMEDIATE) so that two
+ * processes cannot both read-then-write the same rows. Nested calls are counted: only the
+ * outermost begin/commit touch SQLite; a rollback anywhere rolls the whole thing back. */
+int store_begin(struct store *s, char **err);
+int store_commit(struct store *s, char **err);
+void store_rollback(struct store *s);
+
+/* The path the store was opened with (":memory:" for in-memory tests). */
+const char *store_path(struct store *s);
+
+#include "store/tenants.h"
+#include "store/patients.h"
+#include "store/appointments.h"
+#include "store/messages.h"
+#include "store/prefs.h"
+#include "store/autoresp.h"
+#include "store/reminders.h"
+#include "store/users.h"
+#include "store/audit.h"
+#include "store/credentials.h"
+#include "store/sync.h"
+
+#endif

@@ -1,0 +1,93 @@
+/* Helpers for cmocka tests. */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "testutil.h"
+#include "src/util.h"
+
+char *tu_tempdir(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *tmpl = xasprintf("%s/smsdesk-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (mkdtemp(tmpl) == NULL) {
+		perror("mkdtemp");
+		abort();
+	}
+	return tmpl;
+}
+
+void tu_rmdir(const char *path)
+{
+	DIR *d = opendir(path);
+	if (d == NULL)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		char *p = xasprintf("%s/%s", path, e->d_name);
+		struct stat st;
+		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+			tu_rmdir(p);
+		else
+			unlink(p);
+		free(p);
+	}
+	closedir(d);
+	rmdir(path);
+}
+
+struct store *tu_store_new(char **path_out)
+{
+	char *dir = tu_tempdir();
+	char *path = xasprintf("%s/test.db", dir);
+	free(dir);
+	struct store *s = NULL;
+	char *err = NULL;
+	if (store_open(path, &s, &err) != 0) {
+		fprintf(stderr, "store_open: %s\n", err);
+		abort();
+	}
+	if (path_out)
+		*path_out = path;
+	else
+		free(path);
+	return s;
+}
+
+char *tu_read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return NULL;
+	size_t cap = 65536, n = 0;
+	char *buf = xmalloc(cap + 1);
+	size_t got;
+	while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
+		n += got;
+		if (n == cap) {
+			cap *= 2;
+			buf = xrealloc(buf, cap + 1);
+		}
+	}
+	fclose(f);
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	return buf;
+}
+
+char *tu_shared_path(const char *rel)
+{
+	const char *base = getenv("SMSDESK_SHARED");
+	return xasprintf("%s/%s", base && *base ? base : "../shared", rel);
+}
+
+char *tu_source_path(const char *rel)
+{
+	const char *base = getenv("SMSDESK_SOURCE");
+	return xasprintf("%s/%s", base && *base ? base : ".", rel);
+}

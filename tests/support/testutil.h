@@ -1,0 +1,22 @@
+/* Helpers for cmocka tests: temp dirs, a fresh store, a running simulator. */
+#ifndef SMSDESK_TESTUTIL_H
+#define SMSDESK_TESTUTIL_H
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include "store/store.h"
+
+/* A new empty directory under $TMPDIR (malloc'd path); removed by tu_rmdir. */
+char *tu_tempdir(void);
+void tu_rmdir(const char *path);
+/* Opens a fresh store in a temp file (real SQLite file, WAL); asserts on error. */
+struct store *tu_store_new(char **path_out);
+/* Reads a whole file (malloc'd, NUL-terminated) or NULL. */
+char *tu_read_file(const char *path, size_t *len);
+/* Path of ../shared (SMSDESK_SHARED) or of the source tree (SMSDESK_SOURCE) + rel, malloc'd. */
+char *tu_shared_path(const char *rel);
+char *tu_source_path(const char *rel);
+
+#endif

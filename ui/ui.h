@@ -1,0 +1,16 @@
+/* The only thing the core sees of the console. Owner: ui/ */
+#ifndef SMSDESK_UI_H
+#define SMSDESK_UI_H
+#include <stdint.h>
+
+struct ui_options {
+	const char *db_path;
+	const char *key_file;
+	const char *demo_user;   /* sign in as this user without a password (--demo only) */
+	int64_t tenant_id;       /* 0: the first the user may see */
+};
+
+/* Runs the console until the user quits. Returns the process exit code. */
+int ui_run(const struct ui_options *opts);
+
+#endif
