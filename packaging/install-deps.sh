@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs what smsdesk needs to build, test and run on Debian 12 (bookworm).
+set -euo pipefail
+if [ "$(id -u)" -ne 0 ]; then
+  exec sudo "$0" "$@"
+fi
+packages=(
+  build-essential cmake pkg-config
+  libncurses-dev libcurl4-openssl-dev libsqlite3-dev libcjson-dev libsodium-dev
+  libmicrohttpd-dev libcmocka-dev
+  ca-certificates tzdata
+  # for the tests: tmux drives the console, curl and sqlite3 poke the simulator and the database
+  tmux curl sqlite3 faketime procps
+)
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${packages[@]}"
