@@ -4,7 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define PHONE_E164_MAX 16 /* '+' + 15 digits + NUL */
+#define PHONE_E164_MAX 17 /* '+' + 15 digits + NUL */
 
 /* Formats any human input ("(555) 123-4567", "1-555-123-4567", "+44 20 7946 0958", ...) to
  * E.164 in out; US is the default country. Rejects letters, extensions, too short or too
