@@ -66,6 +66,8 @@ struct twilio_client;
 
 int twilio_client_new(const struct twilio_config *cfg, struct twilio_client **out, char **err);
 void twilio_client_free(struct twilio_client **cp);
+/* How many TCP connections the client has opened so far (1 while keep-alive holds). */
+long twilio_client_connects(const struct twilio_client *c);
 
 struct twilio_send_req {
 	const char *to;

@@ -1,0 +1,870 @@
+/* Twilio REST client: one kept-alive libcurl handle per client, JSON parsed with cJSON into
+ * plain structs at this edge, Twilio's errors mapped to enum twilio_result. */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <sodium.h>
+#include "src/twilio.h"
+#include "src/util.h"
+#include "src/version.h"
+
+#define TW_MAX_RESPONSE (8u * 1024u * 1024u) /* a message page is ~1 KB per message */
+#define TW_BACKOFF_CAP_MS 30000L
+#define TW_MAX_MEDIA 10
+
+struct twilio_client {
+	CURL *h;
+	struct curl_slist *headers;
+	char *base;        /* api_base without a trailing slash */
+	char *account_sid;
+	char *password;    /* wiped on free */
+	int max_retries;
+	long backoff_base_ms;
+	long connects;     /* new connections opened so far (CURLINFO_NUM_CONNECTS summed) */
+	char errbuf[CURL_ERROR_SIZE];
+	/* per request */
+	char *buf;
+	size_t len, cap;
+	bool too_big;
+	long retry_after_s; /* -1: no Retry-After header */
+};
+
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+static CURLcode global_rc = CURLE_OK;
+
+/* libcurl and libsodium global setup, once per process (neither is safe to race). */
+static void global_init(void)
+{
+	global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (sodium_init() < 0)
+		global_rc = CURLE_FAILED_INIT;
+}
+
+/* ---------------------------------------------------------------- errors */
+
+void twilio_error_clear(struct twilio_error *e)
+{
+	if (e == NULL)
+		return;
+	free(e->message);
+	memset(e, 0, sizeof(*e));
+}
+
+const char *twilio_result_str(enum twilio_result r)
+{
+	switch (r) {
+	case TW_OK: return "ok";
+	case TW_ERR_NETWORK: return "network error";
+	case TW_ERR_TIMEOUT: return "timeout";
+	case TW_ERR_AUTH: return "authentication failed";
+	case TW_ERR_REJECTED: return "rejected by Twilio";
+	case TW_ERR_RATE: return "rate limited";
+	case TW_ERR_SERVER: return "Twilio server error";
+	case TW_ERR_PARSE: return "unreadable answer";
+	case TW_ERR_USAGE: return "bad request";
+	}
+	return "unknown";
+}
+
+/* Fills *e (replacing any earlier message) and returns kind. */
+static enum twilio_result fail(struct twilio_error *e, enum twilio_result kind, int http, int code, bool retryable,
+			       char *msg_owned)
+{
+	free(e->message);
+	e->kind = kind;
+	e->http_status = http;
+	e->code = code;
+	e->retryable = retryable;
+	e->message = msg_owned;
+	return kind;
+}
+
+/* ---------------------------------------------------------------- parsing */
+
+/* Copies a string field: absent or null -> NULL; another type is an error. */
+static int get_str(const cJSON *o, const char *name, char **out, char **err)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, name);
+	*out = NULL;
+	if (it == NULL || cJSON_IsNull(it))
+		return 0;
+	if (!cJSON_IsString(it) || it->valuestring == NULL)
+		return seterr(err, "field \"%s\" should be a string", name);
+	*out = xstrdup(it->valuestring);
+	return 0;
+}
+
+/* Reads an integer sent as a number or as a string of digits ("1"); null, absent or "" -> 0. */
+static int get_int(const cJSON *o, const char *name, int *out, char **err)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, name);
+	*out = 0;
+	if (it == NULL || cJSON_IsNull(it))
+		return 0;
+	if (cJSON_IsNumber(it)) {
+		double d = it->valuedouble;
+		if (!isfinite(d) || d < INT_MIN || d > INT_MAX || d != floor(d))
+			return seterr(err, "field \"%s\" is not an integer in range", name);
+		*out = (int)d;
+		return 0;
+	}
+	if (!cJSON_IsString(it) || it->valuestring == NULL)
+		return seterr(err, "field \"%s\" should be a number", name);
+	const char *s = it->valuestring;
+	if (*s == '\0')
+		return 0;
+	char *end = NULL;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < INT_MIN || v > INT_MAX || isspace((unsigned char)*s))
+		return seterr(err, "field \"%s\" should be a whole number, not \"%.40s\"", name, s);
+	*out = (int)v;
+	return 0;
+}
+
+/* Reads one of Twilio's RFC 2822 dates; null or absent -> 0, unparseable text -> 0. */
+static int get_date(const cJSON *o, const char *name, int64_t *out, char **err)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, name);
+	*out = 0;
+	if (it == NULL || cJSON_IsNull(it))
+		return 0;
+	if (!cJSON_IsString(it) || it->valuestring == NULL)
+		return seterr(err, "field \"%s\" should be a date string", name);
+	*out = twilio_parse_date(it->valuestring);
+	return 0;
+}
+
+/* price is a string ("-0.00750"); a bare number is tolerated and kept as its JSON text. */
+static int get_price(const cJSON *o, char **out, char **err)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, "price");
+	if (it != NULL && cJSON_IsNumber(it)) {
+		*out = cJSON_PrintUnformatted(it);
+		if (*out == NULL)
+			abort();
+		char *copy = xstrdup(*out);
+		cJSON_free(*out);
+		*out = copy;
+		return 0;
+	}
+	return get_str(o, "price", out, err);
+}
+
+void twilio_message_free(struct twilio_message *m)
+{
+	if (m == NULL)
+		return;
+	free(m->sid);
+	free(m->account_sid);
+	free(m->messaging_service_sid);
+	free(m->from);
+	free(m->to);
+	free(m->body);
+	free(m->status);
+	free(m->direction);
+	free(m->error_message);
+	free(m->price);
+	memset(m, 0, sizeof(*m));
+}
+
+/* Fills *m from one message object; on error *m is freed and zeroed. */
+static int message_from_json(const cJSON *o, struct twilio_message *m, char **err)
+{
+	memset(m, 0, sizeof(*m));
+	if (!cJSON_IsObject(o))
+		return seterr(err, "a message should be a JSON object");
+	const cJSON *sid = cJSON_GetObjectItemCaseSensitive(o, "sid");
+	if (!cJSON_IsString(sid) || sid->valuestring == NULL || sid->valuestring[0] == '\0')
+		return seterr(err, "the message has no \"sid\"");
+	if (get_str(o, "sid", &m->sid, err) || get_str(o, "account_sid", &m->account_sid, err) ||
+	    get_str(o, "messaging_service_sid", &m->messaging_service_sid, err) ||
+	    get_str(o, "from", &m->from, err) || get_str(o, "to", &m->to, err) ||
+	    get_str(o, "body", &m->body, err) || get_str(o, "status", &m->status, err) ||
+	    get_str(o, "direction", &m->direction, err) || get_int(o, "num_segments", &m->num_segments, err) ||
+	    get_int(o, "num_media", &m->num_media, err) || get_int(o, "error_code", &m->error_code, err) ||
+	    get_str(o, "error_message", &m->error_message, err) || get_price(o, &m->price, err) ||
+	    get_date(o, "date_created", &m->date_created, err) || get_date(o, "date_sent", &m->date_sent, err) ||
+	    get_date(o, "date_updated", &m->date_updated, err)) {
+		twilio_message_free(m);
+		return -1;
+	}
+	return 0;
+}
+
+/* Parses len bytes of JSON (need not be NUL-terminated) into a cJSON tree, or NULL with *err. */
+static cJSON *parse_json(const char *json, size_t len, char **err)
+{
+	if (json == NULL || len == 0) {
+		seterr(err, "the answer is empty");
+		return NULL;
+	}
+	/* cJSON reads a terminating NUL in places; give it one rather than trust len alone. */
+	char *copy = xmalloc(len + 1);
+	memcpy(copy, json, len);
+	copy[len] = '\0';
+	const char *end = NULL;
+	cJSON *root = cJSON_ParseWithLengthOpts(copy, len, &end, 0);
+	if (root == NULL) {
+		size_t at = end != NULL && end >= copy ? (size_t)(end - copy) : 0;
+		seterr(err, "the answer is not valid JSON (near byte %zu of %zu)", at, len);
+	}
+	free(copy);
+	return root;
+}
+
+int twilio_parse_message(const char *json, size_t len, struct twilio_message *out, char **err)
+{
+	memset(out, 0, sizeof(*out));
+	cJSON *root = parse_json(json, len, err);
+	if (root == NULL)
+		return -1;
+	int rc = message_from_json(root, out, err);
+	cJSON_Delete(root);
+	return rc;
+}
+
+void twilio_page_free(struct twilio_page *p)
+{
+	if (p == NULL)
+		return;
+	for (size_t i = 0; i < p->n; i++)
+		twilio_message_free(&p->items[i]);
+	free(p->items);
+	free(p->next_page_uri);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Fills *out from a list envelope {messages: [...], page, page_size, next_page_uri}. */
+static int page_from_json(const cJSON *root, struct twilio_page *out, char **err)
+{
+	memset(out, 0, sizeof(*out));
+	if (!cJSON_IsObject(root))
+		return seterr(err, "a message list should be a JSON object");
+	const cJSON *msgs = cJSON_GetObjectItemCaseSensitive(root, "messages");
+	if (!cJSON_IsArray(msgs))
+		return seterr(err, "the message list has no \"messages\" array");
+	if (get_int(root, "page", &out->page, err) || get_int(root, "page_size", &out->page_size, err) ||
+	    get_str(root, "next_page_uri", &out->next_page_uri, err))
+		goto fail;
+	if (out->next_page_uri != NULL && out->next_page_uri[0] == '\0')
+		xfree(&out->next_page_uri);
+	out->items = xcalloc((size_t)cJSON_GetArraySize(msgs), sizeof(*out->items));
+	const cJSON *it;
+	cJSON_ArrayForEach(it, msgs)
+	{
+		char *why = NULL;
+		if (message_from_json(it, &out->items[out->n], &why) != 0) {
+			seterr(err, "message %zu of the list: %s", out->n + 1, why);
+			free(why);
+			goto fail;
+		}
+		out->n++;
+	}
+	return 0;
+fail:
+	twilio_page_free(out);
+	return -1;
+}
+
+int twilio_parse_page(const char *json, size_t len, struct twilio_page *out, char **err)
+{
+	memset(out, 0, sizeof(*out));
+	cJSON *root = parse_json(json, len, err);
+	if (root == NULL)
+		return -1;
+	int rc = page_from_json(root, out, err);
+	cJSON_Delete(root);
+	return rc;
+}
+
+void twilio_account_free(struct twilio_account *a)
+{
+	if (a == NULL)
+		return;
+	free(a->sid);
+	free(a->friendly_name);
+	free(a->status);
+	free(a->type);
+	memset(a, 0, sizeof(*a));
+}
+
+/* Fills *a from an account object. */
+static int account_from_json(const cJSON *o, struct twilio_account *a, char **err)
+{
+	memset(a, 0, sizeof(*a));
+	if (!cJSON_IsObject(o))
+		return seterr(err, "an account should be a JSON object");
+	const cJSON *sid = cJSON_GetObjectItemCaseSensitive(o, "sid");
+	if (!cJSON_IsString(sid) || sid->valuestring == NULL || sid->valuestring[0] == '\0')
+		return seterr(err, "the account has no \"sid\"");
+	if (get_str(o, "sid", &a->sid, err) || get_str(o, "friendly_name", &a->friendly_name, err) ||
+	    get_str(o, "status", &a->status, err) || get_str(o, "type", &a->type, err)) {
+		twilio_account_free(a);
+		return -1;
+	}
+	return 0;
+}
+
+/* Reads exactly n digits into *v. */
+static int digits(const char **p, int n, int *v)
+{
+	*v = 0;
+	for (int i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)(*p)[i]))
+			return -1;
+		*v = *v * 10 + ((*p)[i] - '0');
+	}
+	*p += n;
+	return 0;
+}
+
+int64_t twilio_parse_date(const char *s)
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	if (s == NULL)
+		return 0;
+	const char *p = s;
+	const char *comma = strchr(p, ',');
+	if (comma != NULL && comma - p <= 3)
+		p = comma + 1; /* the weekday adds nothing */
+	while (*p == ' ')
+		p++;
+	int day, year, hh, mm, ss, off = 0, mon = -1;
+	int dlen = isdigit((unsigned char)p[1]) ? 2 : 1;
+	if (digits(&p, dlen, &day) || *p++ != ' ')
+		return 0;
+	for (int i = 0; i < 12; i++)
+		if (strncmp(p, months + 3 * i, 3) == 0)
+			mon = i;
+	if (mon < 0 || p[3] != ' ')
+		return 0;
+	p += 4;
+	if (digits(&p, 4, &year) || *p++ != ' ' || digits(&p, 2, &hh) || *p++ != ':' || digits(&p, 2, &mm) ||
+	    *p++ != ':' || digits(&p, 2, &ss))
+		return 0;
+	if (*p == ' ' && (p[1] == '+' || p[1] == '-')) {
+		int sign = p[1] == '-' ? -1 : 1, oh, om;
+		p += 2;
+		if (digits(&p, 2, &oh) || digits(&p, 2, &om) || oh > 23 || om > 59)
+			return 0;
+		off = sign * (oh * 3600 + om * 60);
+	} else if (strcmp(p, " GMT") == 0 || strcmp(p, " UT") == 0) {
+		p += strlen(p);
+	}
+	if (*p != '\0' || day < 1 || day > 31 || year < 1970 || hh > 23 || mm > 59 || ss > 60)
+		return 0;
+	struct tm tm = {.tm_year = year - 1900, .tm_mon = mon, .tm_mday = day, .tm_hour = hh, .tm_min = mm,
+			.tm_sec = ss};
+	time_t t = timegm(&tm);
+	if (t == (time_t)-1 || tm.tm_mday != day) /* timegm normalises 31 Feb: refuse it */
+		return 0;
+	return (int64_t)t - off;
+}
+
+/* ---------------------------------------------------------------- the client */
+
+/* Collects the answer body, refusing more than TW_MAX_RESPONSE bytes. */
+static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
+{
+	struct twilio_client *c = ud;
+	size_t n = size * nmemb;
+	if (n > TW_MAX_RESPONSE - c->len) {
+		c->too_big = true;
+		return 0; /* makes curl stop with CURLE_WRITE_ERROR */
+	}
+	if (c->len + n + 1 > c->cap) {
+		size_t cap = c->cap ? c->cap : 16384;
+		while (cap < c->len + n + 1)
+			cap *= 2;
+		c->buf = xrealloc(c->buf, cap);
+		c->cap = cap;
+	}
+	memcpy(c->buf + c->len, data, n);
+	c->len += n;
+	c->buf[c->len] = '\0';
+	return n;
+}
+
+/* Notes a Retry-After header given in seconds (the HTTP-date form falls back to backoff). */
+static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
+{
+	struct twilio_client *c = ud;
+	size_t n = size * nmemb;
+	static const char name[] = "Retry-After:";
+	if (n > sizeof(name) - 1 && strncasecmp(data, name, sizeof(name) - 1) == 0) {
+		size_t i = sizeof(name) - 1;
+		while (i < n && (data[i] == ' ' || data[i] == '\t'))
+			i++;
+		long v = 0;
+		size_t start = i;
+		while (i < n && isdigit((unsigned char)data[i]) && v < 100000)
+			v = v * 10 + (data[i++] - '0');
+		if (i > start)
+			c->retry_after_s = v;
+	}
+	return n;
+}
+
+/* Plain http is allowed only to loopback (the simulator): credentials never cross a network in clear. */
+static bool base_is_allowed(const char *base)
+{
+	if (strncmp(base, "https://", 8) == 0)
+		return base[8] != '\0';
+	static const char *const loop[] = {"http://127.0.0.1", "http://localhost", "http://[::1]"};
+	for (size_t i = 0; i < sizeof(loop) / sizeof(loop[0]); i++) {
+		size_t l = strlen(loop[i]);
+		if (strncmp(base, loop[i], l) == 0 && (base[l] == '\0' || base[l] == ':' || base[l] == '/'))
+			return true;
+	}
+	return false;
+}
+
+/* True when s is n characters of letters and digits (safe inside a URL path). */
+static bool is_sid(const char *s, const char *prefix)
+{
+	if (s == NULL || strlen(s) != 34 || (prefix != NULL && strncmp(s, prefix, 2) != 0))
+		return false;
+	for (size_t i = 0; i < 34; i++)
+		if (i < 2 ? !isalpha((unsigned char)s[i]) : !isxdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+/* Sets the options that stay the same for every request of this client. */
+static int setup_handle(struct twilio_client *c, const struct twilio_config *cfg, char **err)
+{
+	CURL *h = c->h;
+	const char *ca = cfg->ca_bundle;
+	if (ca == NULL || *ca == '\0')
+		ca = getenv("SMSDESK_CA_BUNDLE");
+	if (ca != NULL && *ca != '\0' && access(ca, R_OK) != 0)
+		return seterr(err, "the CA bundle %s cannot be read: %s", ca, strerror(errno));
+	char *ua = xasprintf("smsdesk/%s", smsdesk_version());
+	c->headers = curl_slist_append(NULL, "Accept: application/json");
+	c->headers = curl_slist_append(c->headers, "Expect:"); /* no 100-continue round trip */
+	if (c->headers == NULL)
+		abort();
+	CURLcode rc = CURLE_OK;
+	rc |= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	rc |= curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms : 10000L);
+	rc |= curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, cfg->timeout_ms > 0 ? cfg->timeout_ms : 30000L);
+	rc |= curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
+	rc |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	rc |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (ca != NULL && *ca != '\0')
+		rc |= curl_easy_setopt(h, CURLOPT_CAINFO, ca);
+	rc |= curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	rc |= curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	rc |= curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+	rc |= curl_easy_setopt(h, CURLOPT_USERNAME, cfg->username);
+	rc |= curl_easy_setopt(h, CURLOPT_PASSWORD, c->password);
+	rc |= curl_easy_setopt(h, CURLOPT_USERAGENT, ua);
+	rc |= curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->headers);
+	rc |= curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+	rc |= curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	rc |= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	rc |= curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
+	rc |= curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	rc |= curl_easy_setopt(h, CURLOPT_HEADERDATA, c);
+	free(ua);
+	if (rc != CURLE_OK)
+		return seterr(err, "libcurl lacks an option smsdesk needs (libcurl %s)", curl_version());
+	return 0;
+}
+
+int twilio_client_new(const struct twilio_config *cfg, struct twilio_client **out, char **err)
+{
+	*out = NULL;
+	if (cfg == NULL || cfg->api_base == NULL || !base_is_allowed(cfg->api_base))
+		return seterr(err, "the Twilio API base must be an https:// URL (plain http only to loopback), not \"%s\"",
+			      cfg && cfg->api_base ? cfg->api_base : "");
+	if (!is_sid(cfg->account_sid, "AC"))
+		return seterr(err, "the Twilio account SID should be AC followed by 32 hex digits");
+	if (cfg->username == NULL || *cfg->username == '\0' || cfg->password == NULL || *cfg->password == '\0')
+		return seterr(err, "the Twilio credentials are missing (user name or secret is empty)");
+	pthread_once(&global_once, global_init);
+	if (global_rc != CURLE_OK)
+		return seterr(err, "libcurl could not be initialised: %s", curl_easy_strerror(global_rc));
+	struct twilio_client *c = xcalloc(1, sizeof(*c));
+	c->base = xstrdup(cfg->api_base);
+	for (size_t l = strlen(c->base); l > 0 && c->base[l - 1] == '/'; l--)
+		c->base[l - 1] = '\0';
+	c->account_sid = xstrdup(cfg->account_sid);
+	c->password = xstrdup(cfg->password);
+	c->max_retries = cfg->max_retries < 0 ? 0 : cfg->max_retries == 0 ? 4 : cfg->max_retries;
+	c->backoff_base_ms = cfg->backoff_base_ms > 0 ? cfg->backoff_base_ms : 500;
+	c->h = curl_easy_init();
+	if (c->h == NULL) {
+		twilio_client_free(&c);
+		return seterr(err, "libcurl could not make a handle");
+	}
+	if (setup_handle(c, cfg, err) != 0) {
+		twilio_client_free(&c);
+		return -1;
+	}
+	*out = c;
+	return 0;
+}
+
+void twilio_client_free(struct twilio_client **cp)
+{
+	struct twilio_client *c = cp ? *cp : NULL;
+	if (c == NULL)
+		return;
+	if (c->h != NULL)
+		curl_easy_cleanup(c->h);
+	curl_slist_free_all(c->headers);
+	if (c->password != NULL) {
+		sodium_memzero(c->password, strlen(c->password));
+		free(c->password);
+	}
+	free(c->base);
+	free(c->account_sid);
+	free(c->buf);
+	free(c);
+	*cp = NULL;
+}
+
+long twilio_client_connects(const struct twilio_client *c)
+{
+	return c ? c->connects : 0;
+}
+
+/* ---------------------------------------------------------------- requests */
+
+/* Sleeps ms milliseconds (resuming after signals). */
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* The wait before retry number attempt+1: Retry-After if given, else base * 2^attempt with jitter. */
+static long backoff_ms(const struct twilio_client *c, int attempt)
+{
+	if (c->retry_after_s >= 0)
+		return c->retry_after_s * 1000 < TW_BACKOFF_CAP_MS ? c->retry_after_s * 1000 : TW_BACKOFF_CAP_MS;
+	long d = c->backoff_base_ms;
+	for (int i = 0; i < attempt && d < TW_BACKOFF_CAP_MS; i++)
+		d *= 2;
+	if (d > TW_BACKOFF_CAP_MS)
+		d = TW_BACKOFF_CAP_MS;
+	/* "equal jitter": half fixed, half random, so clients that failed together spread out */
+	return d / 2 + (long)randombytes_uniform((uint32_t)(d / 2 + 1));
+}
+
+/* Reads Twilio's error JSON {code, message, ...} from the answer body into code and a message. */
+static char *error_body(const struct twilio_client *c, long status, int *code)
+{
+	*code = 0;
+	cJSON *root = c->len ? cJSON_ParseWithLength(c->buf, c->len) : NULL;
+	char *msg = NULL;
+	if (cJSON_IsObject(root)) {
+		const cJSON *jc = cJSON_GetObjectItemCaseSensitive(root, "code");
+		const cJSON *jm = cJSON_GetObjectItemCaseSensitive(root, "message");
+		if (cJSON_IsNumber(jc) && jc->valuedouble > 0 && jc->valuedouble < INT_MAX)
+			*code = (int)jc->valuedouble;
+		else if (cJSON_IsString(jc) && jc->valuestring != NULL)
+			*code = atoi(jc->valuestring);
+		if (cJSON_IsString(jm) && jm->valuestring != NULL && jm->valuestring[0] != '\0')
+			msg = xstrdup(jm->valuestring);
+	}
+	if (msg == NULL)
+		msg = root == NULL ? xasprintf("Twilio answered HTTP %ld with a body that is not JSON", status)
+				   : xasprintf("Twilio answered HTTP %ld without an error message", status);
+	cJSON_Delete(root);
+	return msg;
+}
+
+/* Maps an HTTP status to our result; *post_safe tells whether the POST certainly created nothing. */
+static enum twilio_result classify_http(const struct twilio_client *c, long status, struct twilio_error *e,
+					bool *post_safe)
+{
+	int code = 0;
+	*post_safe = false;
+	if (status == 401 || status == 403) {
+		char *m = error_body(c, status, &code);
+		char *msg = xasprintf("Twilio refused the credentials (HTTP %ld): %s", status, m);
+		free(m);
+		return fail(e, TW_ERR_AUTH, (int)status, code, false, msg);
+	}
+	if (status == 429 || status >= 500) {
+		*post_safe = status == 429 || status == 503; /* refused before any work */
+		char *m = error_body(c, status, &code);
+		return fail(e, status == 429 ? TW_ERR_RATE : TW_ERR_SERVER, (int)status, code, true, m);
+	}
+	if (status >= 400) {
+		char *m = error_body(c, status, &code);
+		return fail(e, TW_ERR_REJECTED, (int)status, code, false, m);
+	}
+	return fail(e, TW_ERR_PARSE, (int)status, 0, false,
+		    xasprintf("Twilio answered with unexpected HTTP status %ld: is the API base URL right?", status));
+}
+
+/* Maps a libcurl failure to our result; *post_safe when nothing can have reached Twilio. */
+static enum twilio_result classify_curl(const struct twilio_client *c, CURLcode rc, bool started,
+					struct twilio_error *e, bool *post_safe)
+{
+	const char *why = c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc);
+	*post_safe = !started;
+	switch (rc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_CONNECT:
+		*post_safe = true;
+		return fail(e, TW_ERR_NETWORK, 0, 0, true, xasprintf("could not reach Twilio: %s", why));
+	case CURLE_OPERATION_TIMEDOUT:
+		return fail(e, TW_ERR_TIMEOUT, 0, 0, true, xasprintf("Twilio did not answer in time: %s", why));
+	case CURLE_WRITE_ERROR:
+		if (c->too_big)
+			return fail(e, TW_ERR_PARSE, 0, 0, false,
+				    xasprintf("Twilio's answer could not be read: it is larger than %u MB",
+					      TW_MAX_RESPONSE / (1024 * 1024)));
+		break;
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CERTPROBLEM:
+		/* retrying cannot fix a certificate; a TLS-inspecting proxy needs the CA bundle setting */
+		return fail(e, TW_ERR_NETWORK, 0, 0, false,
+			    xasprintf("the TLS certificate check failed (%s): if a proxy inspects TLS, set the "
+				      "ca_bundle setting or SMSDESK_CA_BUNDLE", why));
+	default:
+		break;
+	}
+	return fail(e, TW_ERR_NETWORK, 0, 0, true, xasprintf("the connection to Twilio failed: %s", why));
+}
+
+/* Performs one request with retries. On TW_OK, *json is the parsed answer (cJSON_Delete it). A POST
+ * is retried only when Twilio certainly created nothing (connect failure, 429, 503). */
+static enum twilio_result request(struct twilio_client *c, const char *url, const char *form, cJSON **json,
+				  struct twilio_error *e)
+{
+	*json = NULL;
+	for (int attempt = 0;; attempt++) {
+		c->len = 0;
+		c->too_big = false;
+		c->retry_after_s = -1;
+		c->errbuf[0] = '\0';
+		curl_easy_setopt(c->h, CURLOPT_URL, url);
+		if (form != NULL) {
+			curl_easy_setopt(c->h, CURLOPT_POST, 1L);
+			curl_easy_setopt(c->h, CURLOPT_POSTFIELDS, form);
+			curl_easy_setopt(c->h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(form));
+		} else {
+			curl_easy_setopt(c->h, CURLOPT_HTTPGET, 1L);
+		}
+		CURLcode rc = curl_easy_perform(c->h);
+		long status = 0, nconn = 0;
+		curl_off_t pre = 0;
+		curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &status);
+		curl_easy_getinfo(c->h, CURLINFO_NUM_CONNECTS, &nconn);
+		curl_easy_getinfo(c->h, CURLINFO_PRETRANSFER_TIME_T, &pre);
+		c->connects += nconn;
+		bool post_safe = false;
+		enum twilio_result r;
+		if (rc != CURLE_OK)
+			r = classify_curl(c, rc, pre > 0, e, &post_safe);
+		else if (status >= 200 && status < 300)
+			r = TW_OK;
+		else
+			r = classify_http(c, status, e, &post_safe);
+		if (r == TW_OK) {
+			char *why = NULL;
+			*json = parse_json(c->buf, c->len, &why);
+			if (*json != NULL)
+				return TW_OK;
+			r = fail(e, TW_ERR_PARSE, (int)status, 0, false,
+				 xasprintf("Twilio's answer could not be read: %s", why));
+			free(why);
+			return r;
+		}
+		if (!e->retryable || attempt >= c->max_retries || (form != NULL && !post_safe))
+			return r;
+		sleep_ms(backoff_ms(c, attempt));
+	}
+}
+
+/* Turns a message answer into *out, or TW_ERR_PARSE. */
+static enum twilio_result message_answer(cJSON *root, struct twilio_message *out, struct twilio_error *e)
+{
+	char *why = NULL;
+	enum twilio_result r = TW_OK;
+	if (message_from_json(root, out, &why) != 0) {
+		r = fail(e, TW_ERR_PARSE, 200, 0, false, xasprintf("Twilio's answer could not be read: %s", why));
+		free(why);
+	}
+	cJSON_Delete(root);
+	return r;
+}
+
+/* Appends key=value (both URL-encoded) to a form or query string. */
+static void form_add(struct twilio_client *c, char **form, const char *key, const char *value)
+{
+	char *k = curl_easy_escape(c->h, key, 0);
+	char *v = curl_easy_escape(c->h, value, 0);
+	if (k == NULL || v == NULL)
+		abort();
+	char *next = xasprintf("%s%s%s=%s", *form ? *form : "", *form && **form ? "&" : "", k, v);
+	curl_free(k);
+	curl_free(v);
+	free(*form);
+	*form = next;
+}
+
+/* Clears *e and *out so every call starts from a known state. */
+static void begin(struct twilio_error *e)
+{
+	memset(e, 0, sizeof(*e));
+}
+
+enum twilio_result twilio_send(struct twilio_client *c, const struct twilio_send_req *req,
+			       struct twilio_message *out, struct twilio_error *e)
+{
+	begin(e);
+	memset(out, 0, sizeof(*out));
+	if (c == NULL || req == NULL || req->to == NULL || *req->to == '\0')
+		return fail(e, TW_ERR_USAGE, 0, 0, false, xstrdup("a message needs a recipient (To)"));
+	bool has_from = req->from && *req->from, has_mg = req->messaging_service_sid && *req->messaging_service_sid;
+	if (!has_from && !has_mg)
+		return fail(e, TW_ERR_USAGE, 0, 0, false,
+			    xstrdup("a message needs a sender: a From number or a Messaging Service SID"));
+	if ((req->body == NULL || *req->body == '\0') && req->n_media == 0)
+		return fail(e, TW_ERR_USAGE, 0, 0, false, xstrdup("a message needs a body or media"));
+	if (req->n_media > TW_MAX_MEDIA || (req->n_media > 0 && req->media_urls == NULL))
+		return fail(e, TW_ERR_USAGE, 0, 0, false, xasprintf("a message takes at most %d media URLs", TW_MAX_MEDIA));
+	char *form = NULL;
+	form_add(c, &form, "To", req->to);
+	if (has_from)
+		form_add(c, &form, "From", req->from);
+	if (has_mg)
+		form_add(c, &form, "MessagingServiceSid", req->messaging_service_sid);
+	if (req->body != NULL && *req->body != '\0')
+		form_add(c, &form, "Body", req->body);
+	for (size_t i = 0; i < req->n_media; i++)
+		if (req->media_urls[i] != NULL)
+			form_add(c, &form, "MediaUrl", req->media_urls[i]);
+	char *url = xasprintf("%s/2010-04-01/Accounts/%s/Messages.json", c->base, c->account_sid);
+	cJSON *root = NULL;
+	enum twilio_result r = request(c, url, form, &root, e);
+	free(url);
+	free(form);
+	return r == TW_OK ? message_answer(root, out, e) : r;
+}
+
+enum twilio_result twilio_fetch(struct twilio_client *c, const char *sid, struct twilio_message *out,
+				struct twilio_error *e)
+{
+	begin(e);
+	memset(out, 0, sizeof(*out));
+	if (c == NULL || !is_sid(sid, NULL))
+		return fail(e, TW_ERR_USAGE, 0, 0, false, xstrdup("not a Twilio message SID"));
+	char *url = xasprintf("%s/2010-04-01/Accounts/%s/Messages/%s.json", c->base, c->account_sid, sid);
+	cJSON *root = NULL;
+	enum twilio_result r = request(c, url, NULL, &root, e);
+	free(url);
+	return r == TW_OK ? message_answer(root, out, e) : r;
+}
+
+/* GETs a message list page at url into *out. */
+static enum twilio_result get_page(struct twilio_client *c, const char *url, struct twilio_page *out,
+				   struct twilio_error *e)
+{
+	cJSON *root = NULL;
+	enum twilio_result r = request(c, url, NULL, &root, e);
+	if (r != TW_OK)
+		return r;
+	char *why = NULL;
+	if (page_from_json(root, out, &why) != 0) {
+		r = fail(e, TW_ERR_PARSE, 200, 0, false, xasprintf("Twilio's answer could not be read: %s", why));
+		free(why);
+	}
+	cJSON_Delete(root);
+	return r;
+}
+
+enum twilio_result twilio_list(struct twilio_client *c, const struct twilio_list_query *q,
+			       struct twilio_page *out, struct twilio_error *e)
+{
+	begin(e);
+	memset(out, 0, sizeof(*out));
+	if (c == NULL || q == NULL || q->page_size < 0 || q->page_size > 1000)
+		return fail(e, TW_ERR_USAGE, 0, 0, false, xstrdup("a list page holds 1 to 1000 messages"));
+	char *query = NULL, day[16], num[16];
+	struct tm tm;
+	if (q->to != NULL && *q->to != '\0')
+		form_add(c, &query, "To", q->to);
+	if (q->from != NULL && *q->from != '\0')
+		form_add(c, &query, "From", q->from);
+	/* Twilio filters by day: "DateSent>=YYYY-MM-DD" is the parameter "DateSent>" = "YYYY-MM-DD" */
+	time_t t = (time_t)q->date_sent_after;
+	if (q->date_sent_after > 0 && gmtime_r(&t, &tm) != NULL && strftime(day, sizeof(day), "%Y-%m-%d", &tm))
+		form_add(c, &query, "DateSent>", day);
+	t = (time_t)q->date_sent_before;
+	if (q->date_sent_before > 0 && gmtime_r(&t, &tm) != NULL && strftime(day, sizeof(day), "%Y-%m-%d", &tm))
+		form_add(c, &query, "DateSent<", day);
+	snprintf(num, sizeof(num), "%d", q->page_size > 0 ? q->page_size : 50);
+	form_add(c, &query, "PageSize", num);
+	char *url = xasprintf("%s/2010-04-01/Accounts/%s/Messages.json?%s", c->base, c->account_sid, query);
+	free(query);
+	enum twilio_result r = get_page(c, url, out, e);
+	free(url);
+	return r;
+}
+
+enum twilio_result twilio_list_next(struct twilio_client *c, const char *next_page_uri, struct twilio_page *out,
+				    struct twilio_error *e)
+{
+	begin(e);
+	memset(out, 0, sizeof(*out));
+	if (c == NULL || next_page_uri == NULL)
+		return fail(e, TW_ERR_USAGE, 0, 0, false, xstrdup("no next page"));
+	/* Only follow a page of this account's message list: the URI comes from the network. */
+	char *prefix = xasprintf("/2010-04-01/Accounts/%s/Messages.json", c->account_sid);
+	size_t pl = strlen(prefix);
+	bool ok = strncmp(next_page_uri, prefix, pl) == 0 &&
+		  (next_page_uri[pl] == '\0' || next_page_uri[pl] == '?');
+	for (const char *p = next_page_uri; ok && *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f || *p == '#')
+			ok = false;
+	free(prefix);
+	if (!ok)
+		return fail(e, TW_ERR_USAGE, 0, 0, false,
+			    xstrdup("next_page_uri is not a page of this account's message list"));
+	char *url = xasprintf("%s%s", c->base, next_page_uri);
+	enum twilio_result r = get_page(c, url, out, e);
+	free(url);
+	return r;
+}
+
+enum twilio_result twilio_fetch_account(struct twilio_client *c, struct twilio_account *out,
+					struct twilio_error *e)
+{
+	begin(e);
+	memset(out, 0, sizeof(*out));
+	if (c == NULL)
+		return fail(e, TW_ERR_USAGE, 0, 0, false, xstrdup("no client"));
+	char *url = xasprintf("%s/2010-04-01/Accounts/%s.json", c->base, c->account_sid);
+	cJSON *root = NULL;
+	enum twilio_result r = request(c, url, NULL, &root, e);
+	free(url);
+	if (r != TW_OK)
+		return r;
+	char *why = NULL;
+	if (account_from_json(root, out, &why) != 0) {
+		r = fail(e, TW_ERR_PARSE, 200, 0, false, xasprintf("Twilio's answer could not be read: %s", why));
+		free(why);
+	}
+	cJSON_Delete(root);
+	return r;
+}
