@@ -1,0 +1,241 @@
+/* The audit log: append-only rows, each hash-chained to the one before it. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+#include "store/internal.h"
+
+#define HASH_HEX_LEN (crypto_generichash_BYTES * 2)
+#define GENESIS_HASH "0000000000000000000000000000000000000000000000000000000000000000"
+#define AUDIT_COLS "id, at, user_id, username, tenant_id, action, patient_id, target, detail, prev_hash, hash"
+
+void audit_entry_free(struct audit_entry *e)
+{
+	if (e == NULL)
+		return;
+	free(e->username);
+	free(e->action);
+	free(e->target);
+	free(e->detail);
+	free(e->prev_hash);
+	free(e->hash);
+	memset(e, 0, sizeof(*e));
+}
+
+void audit_entry_list_free(struct audit_entry **list, size_t n)
+{
+	if (*list == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		audit_entry_free(&(*list)[i]);
+	free(*list);
+	*list = NULL;
+}
+
+/* Feeds an integer field as "i<len>:<decimal>". */
+static void feed_int(crypto_generichash_state *h, int64_t v)
+{
+	char num[32], head[48];
+	int n = snprintf(num, sizeof(num), "%" PRId64, v);
+	int m = snprintf(head, sizeof(head), "i%d:", n);
+	crypto_generichash_update(h, (const unsigned char *)head, (unsigned long long)m);
+	crypto_generichash_update(h, (const unsigned char *)num, (unsigned long long)n);
+}
+
+/* Feeds a text field as "s<len>:<bytes>", or "n" for NULL: no two entries serialise alike. */
+static void feed_text(crypto_generichash_state *h, const char *s)
+{
+	if (s == NULL) {
+		crypto_generichash_update(h, (const unsigned char *)"n", 1);
+		return;
+	}
+	char head[32];
+	size_t len = strlen(s);
+	int m = snprintf(head, sizeof(head), "s%zu:", len);
+	crypto_generichash_update(h, (const unsigned char *)head, (unsigned long long)m);
+	crypto_generichash_update(h, (const unsigned char *)s, len);
+}
+
+/* hex(BLAKE2b-256(prev_hash || canonical fields)) into out (HASH_HEX_LEN + 1 bytes). */
+static void entry_hash(const struct audit_entry *e, const char *prev_hash, char out[HASH_HEX_LEN + 1])
+{
+	crypto_generichash_state h;
+	unsigned char digest[crypto_generichash_BYTES];
+	crypto_generichash_init(&h, NULL, 0, sizeof(digest));
+	feed_text(&h, prev_hash);
+	feed_text(&h, "smsdesk-audit-v1");
+	feed_int(&h, e->id);
+	feed_int(&h, e->at);
+	feed_int(&h, e->user_id);
+	feed_text(&h, e->username);
+	feed_int(&h, e->tenant_id);
+	feed_text(&h, e->action);
+	feed_int(&h, e->patient_id);
+	feed_text(&h, e->target);
+	feed_text(&h, e->detail);
+	crypto_generichash_final(&h, digest, sizeof(digest));
+	sodium_bin2hex(out, HASH_HEX_LEN + 1, digest, sizeof(digest));
+}
+
+/* Short single-line text, or NULL when allowed. */
+static bool field_ok(const char *s, bool required, size_t max)
+{
+	if (s == NULL)
+		return !required;
+	if ((required && *s == '\0') || strlen(s) > max)
+		return false;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+	return true;
+}
+
+/* Reads the last entry's id and hash (0 and the genesis hash for an empty log). */
+static int chain_head(struct store *s, int64_t *last_id, char head[HASH_HEX_LEN + 1], char **err)
+{
+	*last_id = 0;
+	snprintf(head, HASH_HEX_LEN + 1, "%s", GENESIS_HASH);
+	sqlite3_stmt *st = store_stmt(s, "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1", err);
+	if (st == NULL)
+		return -1;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*last_id = sqlite3_column_int64(st, 0);
+		const unsigned char *h = sqlite3_column_text(st, 1);
+		snprintf(head, HASH_HEX_LEN + 1, "%s", h ? (const char *)h : "");
+	} else if (rc != SQLITE_DONE) {
+		return store_fail(s, err, "reading the audit log");
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+int store_audit_append(struct store *s, int64_t user_id, const char *username, int64_t tenant_id,
+		       const char *action, int64_t patient_id, const char *target, const char *detail,
+		       char **err)
+{
+	if (!field_ok(username, true, 200) || !field_ok(action, true, 100))
+		return seterr(err, "an audit entry needs a username and an action without control characters");
+	if (!field_ok(target, false, 500) || !field_ok(detail, false, 2000))
+		return seterr(err, "audit target and detail must be single-line and not too long");
+	struct audit_entry e = {
+		.at = clock_now(), .user_id = user_id, .username = (char *)username, .tenant_id = tenant_id,
+		.action = (char *)action, .patient_id = patient_id, .target = (char *)target, .detail = (char *)detail,
+	};
+	char prev[HASH_HEX_LEN + 1], hash[HASH_HEX_LEN + 1];
+	/* BEGIN IMMEDIATE: the head we chain to cannot change before our row is in. */
+	if (store_begin(s, err) != 0)
+		return -1;
+	if (chain_head(s, &e.id, prev, err) != 0)
+		goto fail;
+	e.id++;
+	entry_hash(&e, prev, hash);
+	sqlite3_stmt *st = store_stmt(s,
+		"INSERT INTO audit_log (id, at, user_id, username, tenant_id, action, patient_id, target, detail,"
+		" prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", err);
+	if (st == NULL)
+		goto fail;
+	sqlite3_bind_int64(st, 1, e.id);
+	sqlite3_bind_int64(st, 2, e.at);
+	if (user_id)
+		sqlite3_bind_int64(st, 3, user_id);
+	sqlite3_bind_text(st, 4, username, -1, SQLITE_TRANSIENT);
+	if (tenant_id)
+		sqlite3_bind_int64(st, 5, tenant_id);
+	sqlite3_bind_text(st, 6, action, -1, SQLITE_TRANSIENT);
+	if (patient_id)
+		sqlite3_bind_int64(st, 7, patient_id);
+	store_bind_text_or_null(st, 8, target);
+	store_bind_text_or_null(st, 9, detail);
+	sqlite3_bind_text(st, 10, prev, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 11, hash, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		store_fail(s, err, "writing the audit log");
+		goto fail;
+	}
+	return store_commit(s, err);
+fail:
+	store_rollback(s);
+	return -1;
+}
+
+/* Fills e from a row selected with AUDIT_COLS (NULL ids read as 0). */
+static void entry_from_row(sqlite3_stmt *st, struct audit_entry *e)
+{
+	e->id = sqlite3_column_int64(st, 0);
+	e->at = sqlite3_column_int64(st, 1);
+	e->user_id = sqlite3_column_int64(st, 2);
+	e->username = store_col_text_or(st, 3, "");
+	e->tenant_id = sqlite3_column_int64(st, 4);
+	e->action = store_col_text_or(st, 5, "");
+	e->patient_id = sqlite3_column_int64(st, 6);
+	e->target = store_col_text(st, 7);
+	e->detail = store_col_text(st, 8);
+	e->prev_hash = store_col_text_or(st, 9, "");
+	e->hash = store_col_text_or(st, 10, "");
+}
+
+int store_audit_list(struct store *s, int64_t since, int64_t tenant_id, const char *action_prefix,
+		     size_t limit, struct audit_entry **out, size_t *n, char **err)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *st = store_stmt(s,
+		"SELECT " AUDIT_COLS " FROM audit_log WHERE at >= ?1 AND (?2 = 0 OR tenant_id = ?2)"
+		" AND (?3 IS NULL OR substr(action, 1, length(?3)) = ?3) ORDER BY id LIMIT ?4", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, since);
+	sqlite3_bind_int64(st, 2, tenant_id);
+	store_bind_text_or_null(st, 3, action_prefix && *action_prefix ? action_prefix : NULL);
+	sqlite3_bind_int64(st, 4, limit == 0 ? -1 : (sqlite3_int64)limit);
+	size_t cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			*out = xrealloc(*out, cap * sizeof(**out));
+		}
+		memset(&(*out)[*n], 0, sizeof(**out));
+		entry_from_row(st, &(*out)[(*n)++]);
+	}
+	if (rc != SQLITE_DONE) {
+		audit_entry_list_free(out, *n);
+		*n = 0;
+		return store_fail(s, err, "listing the audit log");
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+int store_audit_verify(struct store *s, int64_t *bad_id, char **err)
+{
+	*bad_id = 0;
+	sqlite3_stmt *st = store_stmt(s, "SELECT " AUDIT_COLS " FROM audit_log ORDER BY id", err);
+	if (st == NULL)
+		return -1;
+	char expect_prev[HASH_HEX_LEN + 1] = GENESIS_HASH, hash[HASH_HEX_LEN + 1];
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct audit_entry e = {0};
+		entry_from_row(st, &e);
+		entry_hash(&e, e.prev_hash, hash);
+		/* A broken link means a row before this one was removed or altered; a wrong hash
+		 * means this row itself was edited. Either way this is the first bad id. */
+		bool ok = strlen(e.prev_hash) == HASH_HEX_LEN && strlen(e.hash) == HASH_HEX_LEN &&
+			  sodium_memcmp(e.prev_hash, expect_prev, HASH_HEX_LEN) == 0 &&
+			  sodium_memcmp(e.hash, hash, HASH_HEX_LEN) == 0;
+		if (ok)
+			memcpy(expect_prev, e.hash, HASH_HEX_LEN + 1);
+		else
+			*bad_id = e.id;
+		audit_entry_free(&e);
+		if (!ok)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, err, "reading the audit log");
+	sqlite3_reset(st);
+	return 0;
+}

@@ -1,0 +1,228 @@
+/* Tests for store/audit.c: the hash chain, tamper detection, concurrent writers. */
+#include "testutil.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <sqlite3.h>
+#include "store/store.h"
+#include "src/util.h"
+
+/* Appends n entries with varied fields. */
+static void append_n(struct store *s, int n)
+{
+	char *err = NULL;
+	for (int i = 0; i < n; i++) {
+		char target[32];
+		snprintf(target, sizeof(target), "message %d", i);
+		if (store_audit_append(s, i % 3, i % 3 ? "jane" : "system", i % 2, "sms.send", i, target,
+				       i % 4 ? "detail" : NULL, &err) != 0)
+			fail_msg("append: %s", err);
+	}
+}
+
+/* Runs SQL on the database file with a separate raw connection (the attacker's). */
+static void raw_exec(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	char *msg = NULL;
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg);
+	sqlite3_close(db);
+}
+
+static int64_t verify(struct store *s)
+{
+	int64_t bad = -1;
+	char *err = NULL;
+	if (store_audit_verify(s, &bad, &err) != 0)
+		fail_msg("verify: %s", err);
+	return bad;
+}
+
+static void store_audit_append__links_chain__when_appended(void **state)
+{
+	struct store *s = tu_store_new(NULL);
+	char *err = NULL;
+	assert_int_equal(verify(s), 0); /* an empty log is intact */
+	clock_set_fake(1700000000);
+	append_n(s, 3);
+	clock_set_fake(0);
+	struct audit_entry *list = NULL;
+	size_t n = 0;
+	assert_int_equal(store_audit_list(s, 0, 0, NULL, 0, &list, &n, &err), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(list[0].prev_hash, "0000000000000000000000000000000000000000000000000000000000000000");
+	assert_int_equal(strlen(list[0].hash), 64);
+	assert_string_equal(list[1].prev_hash, list[0].hash);
+	assert_string_equal(list[2].prev_hash, list[1].hash);
+	assert_string_not_equal(list[1].hash, list[2].hash);
+	assert_int_equal(list[0].at, 1700000000);
+	assert_string_equal(list[0].username, "system");
+	assert_int_equal(list[0].user_id, 0);
+	assert_null(list[0].detail);
+	assert_string_equal(list[1].target, "message 1");
+	audit_entry_list_free(&list, n);
+	assert_int_equal(verify(s), 0);
+	store_close(&s);
+}
+
+static void store_audit_list__filters__when_asked(void **state)
+{
+	struct store *s = tu_store_new(NULL);
+	char *err = NULL;
+	clock_set_fake(100);
+	assert_int_equal(store_audit_append(s, 0, "system", 1, "login", 0, NULL, NULL, &err), 0);
+	clock_set_fake(200);
+	assert_int_equal(store_audit_append(s, 0, "system", 2, "pref.optout", 5, NULL, NULL, &err), 0);
+	assert_int_equal(store_audit_append(s, 0, "system", 1, "pref.optin", 5, NULL, NULL, &err), 0);
+	assert_int_equal(store_audit_append(s, 0, "system", 1, "prefix%", 5, NULL, NULL, &err), 0);
+	clock_set_fake(0);
+	struct audit_entry *list = NULL;
+	size_t n = 0;
+	assert_int_equal(store_audit_list(s, 200, 0, NULL, 0, &list, &n, &err), 0);
+	assert_int_equal(n, 3);
+	audit_entry_list_free(&list, n);
+	assert_int_equal(store_audit_list(s, 0, 1, "pref.", 0, &list, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(list[0].action, "pref.optin");
+	audit_entry_list_free(&list, n);
+	assert_int_equal(store_audit_list(s, 0, 0, "pref%", 0, &list, &n, &err), 0);
+	assert_int_equal(n, 0); /* the prefix is literal, not a pattern */
+	assert_int_equal(store_audit_list(s, 0, 0, NULL, 2, &list, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(list[0].action, "login");
+	audit_entry_list_free(&list, n);
+	store_close(&s);
+}
+
+static void store_audit_append__refuses__when_fields_bad(void **state)
+{
+	struct store *s = tu_store_new(NULL);
+	char *err = NULL;
+	assert_int_equal(store_audit_append(s, 0, "", 0, "x", 0, NULL, NULL, &err), -1);
+	xfree(&err);
+	assert_int_equal(store_audit_append(s, 0, "system", 0, NULL, 0, NULL, NULL, &err), -1);
+	xfree(&err);
+	assert_int_equal(store_audit_append(s, 0, "system", 0, "x", 0, NULL, "two\nlines", &err), -1);
+	xfree(&err);
+	assert_int_equal(verify(s), 0);
+	store_close(&s);
+}
+
+static void store_audit__refuses_update_and_delete__when_triggers_present(void **state)
+{
+	char *path = NULL;
+	struct store *s = tu_store_new(&path);
+	append_n(s, 2);
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(db, "UPDATE audit_log SET detail = 'x'", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(db, "DELETE FROM audit_log", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(verify(s), 0);
+	store_close(&s);
+	free(path);
+}
+
+static void store_audit_verify__reports_edited_row__when_field_changed(void **state)
+{
+	char *path = NULL;
+	struct store *s = tu_store_new(&path);
+	append_n(s, 5);
+	raw_exec(path, "DROP TRIGGER audit_no_update; UPDATE audit_log SET detail = 'innocent' WHERE id = 3");
+	assert_int_equal(verify(s), 3);
+	store_close(&s);
+	free(path);
+}
+
+static void store_audit_verify__reports_edited_row__when_null_becomes_empty(void **state)
+{
+	char *path = NULL;
+	struct store *s = tu_store_new(&path);
+	append_n(s, 5); /* entry 1 (i = 0) has detail NULL */
+	raw_exec(path, "DROP TRIGGER audit_no_update; UPDATE audit_log SET detail = '' WHERE id = 1");
+	assert_int_equal(verify(s), 1);
+	store_close(&s);
+	free(path);
+}
+
+static void store_audit_verify__reports_next_row__when_row_deleted(void **state)
+{
+	char *path = NULL;
+	struct store *s = tu_store_new(&path);
+	append_n(s, 5);
+	raw_exec(path, "DROP TRIGGER audit_no_delete; DELETE FROM audit_log WHERE id = 2");
+	assert_int_equal(verify(s), 3);
+	store_close(&s);
+	free(path);
+}
+
+static void store_audit_verify__reports_row__when_rehashed_without_relinking(void **state)
+{
+	char *path = NULL;
+	struct store *s = tu_store_new(&path);
+	append_n(s, 4);
+	/* The attacker edits row 2 and fixes its hash: row 3 no longer links to it. */
+	raw_exec(path, "DROP TRIGGER audit_no_update; UPDATE audit_log SET hash = "
+		       "'1111111111111111111111111111111111111111111111111111111111111111' WHERE id = 2");
+	assert_int_equal(verify(s), 2);
+	store_close(&s);
+	free(path);
+}
+
+/* Two processes append at once through their own connections: the chain must stay whole. */
+static void store_audit_append__keeps_one_chain__when_two_writers(void **state)
+{
+	char *path = NULL;
+	struct store *s = tu_store_new(&path);
+	pid_t kids[2];
+	for (int k = 0; k < 2; k++) {
+		kids[k] = fork();
+		assert_true(kids[k] >= 0);
+		if (kids[k] == 0) {
+			struct store *c = NULL;
+			char *err = NULL;
+			if (store_open(path, &c, &err) != 0)
+				_exit(2);
+			for (int i = 0; i < 40; i++)
+				if (store_audit_append(c, k, k ? "b" : "a", 0, "test", i, NULL, NULL, &err) != 0)
+					_exit(3);
+			store_close(&c);
+			_exit(0);
+		}
+	}
+	for (int k = 0; k < 2; k++) {
+		int status = 0;
+		assert_int_equal(waitpid(kids[k], &status, 0), kids[k]);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+	struct audit_entry *list = NULL;
+	size_t n = 0;
+	char *err = NULL;
+	assert_int_equal(store_audit_list(s, 0, 0, NULL, 0, &list, &n, &err), 0);
+	assert_int_equal(n, 80);
+	audit_entry_list_free(&list, n);
+	assert_int_equal(verify(s), 0);
+	store_close(&s);
+	free(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(store_audit_append__links_chain__when_appended),
+		cmocka_unit_test(store_audit_list__filters__when_asked),
+		cmocka_unit_test(store_audit_append__refuses__when_fields_bad),
+		cmocka_unit_test(store_audit__refuses_update_and_delete__when_triggers_present),
+		cmocka_unit_test(store_audit_verify__reports_edited_row__when_field_changed),
+		cmocka_unit_test(store_audit_verify__reports_edited_row__when_null_becomes_empty),
+		cmocka_unit_test(store_audit_verify__reports_next_row__when_row_deleted),
+		cmocka_unit_test(store_audit_verify__reports_row__when_rehashed_without_relinking),
+		cmocka_unit_test(store_audit_append__keeps_one_chain__when_two_writers),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
