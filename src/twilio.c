@@ -340,7 +340,7 @@ int64_t twilio_parse_date(const char *s)
 	while (*p == ' ')
 		p++;
 	int day, year, hh, mm, ss, off = 0, mon = -1;
-	int dlen = isdigit((unsigned char)p[1]) ? 2 : 1;
+	int dlen = isdigit((unsigned char)p[0]) && isdigit((unsigned char)p[1]) ? 2 : 1;
 	if (digits(&p, dlen, &day) || *p++ != ' ')
 		return 0;
 	for (int i = 0; i < 12; i++)

@@ -404,7 +404,7 @@ static void twilio_parse_date__gives_zero__when_unparseable(void **state)
 	const char *bad[] = {NULL, "", "yesterday", "Thu, 30 Jly 2015 20:12:31 +0000", "Thu, 31 Feb 2015 20:12:31 +0000",
 			     "Thu, 30 Jul 2015 24:12:31 +0000", "Thu, 30 Jul 2015 20:12 +0000", "2015-07-30T20:12:31Z",
 			     "Thu, 30 Jul 2015 20:12:31 +0000 trailing", "Thu, 30 Jul 15 20:12:31 +0000",
-			     "Thu, 00 Jul 2015 20:12:31 +0000", "Thu, 30 Jul 2015 20:12:31 +9999"};
+			     "Thu, 00 Jul 2015 20:12:31 +0000", "Thu, 30 Jul 2015 20:12:31 +9999", "Thu,", "7", "Thu, 3"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(twilio_parse_date(bad[i]), 0);
 }

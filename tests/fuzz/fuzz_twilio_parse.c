@@ -1,0 +1,28 @@
+/* libFuzzer target for the Twilio JSON parsers (not built by default). Build and run:
+ * clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -DSMSDESK_VERSION='"fuzz"' -I. tests/fuzz/fuzz_twilio_parse.c src/twilio.c src/util.c src/version.c $(pkg-config --cflags --libs libcurl libcjson libsodium) -o fuzz_twilio_parse && ./fuzz_twilio_parse -max_total_time=60 */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "src/twilio.h"
+
+/* Feeds the bytes to both parsers and the date parser; the sanitizers report what goes wrong. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct twilio_message m;
+	struct twilio_page p;
+	char *err = NULL;
+	if (twilio_parse_message((const char *)data, size, &m, &err) == 0)
+		twilio_message_free(&m);
+	if (twilio_parse_page((const char *)data, size, &p, &err) == 0)
+		twilio_page_free(&p);
+	free(err);
+	char *s = malloc(size + 1);
+	if (s != NULL) {
+		memcpy(s, data, size);
+		s[size] = '\0';
+		(void)twilio_parse_date(s);
+		free(s);
+	}
+	return 0;
+}
