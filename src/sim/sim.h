@@ -54,4 +54,6 @@ int sim_request_get(struct sim *sim, size_t n, char **method, char **path, char 
  *   GET  /sim/outbound?To=+1555...                    -> {"count": N, "bodies": [...]}
  */
 
+int sim_main(int argc, char **argv); /* `smsdesk sim` (src/sim/sim_cli.c); argv[0] is "sim" */
+
 #endif
