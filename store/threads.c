@@ -1,0 +1,294 @@
+/* Threads: one conversation per (tenant, patient-side number); the inbox is painted from here. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include "store/internal.h"
+
+/* Every thread SELECT: the thread, its patient, and its last message by last_message_id (a
+ * primary-key lookup), so painting the inbox never scans sms_messages. The correlated
+ * subqueries run only for the rows returned. */
+#define THREAD_SELECT                                                                              \
+	"SELECT t.id, t.tenant_id, t.phone, t.patient_id, p.first_name || ' ' || p.last_name,"      \
+	" (SELECT COUNT(*) FROM patients pc WHERE pc.tenant_id = t.tenant_id AND pc.mobile = t.phone)," \
+	" t.unread_count, t.needs_action, t.action_reason, t.last_message_at,"                       \
+	" m.body, m.direction, m.status,"                                                            \
+	" (SELECT o.status FROM sms_messages o WHERE o.thread_id = t.id AND o.direction = 'outbound'"  \
+	"  ORDER BY o.id DESC LIMIT 1) "                                                             \
+	"FROM sms_threads t LEFT JOIN patients p ON p.id = t.patient_id"                               \
+	" LEFT JOIN sms_messages m ON m.id = t.last_message_id "
+
+void sms_thread_free(struct sms_thread *t)
+{
+	if (t == NULL)
+		return;
+	free(t->phone);
+	free(t->patient_name);
+	free(t->action_reason);
+	free(t->last_body);
+	free(t->last_direction);
+	free(t->last_status);
+	free(t->last_outbound_status);
+	memset(t, 0, sizeof(*t));
+}
+
+void sms_thread_list_free(struct sms_thread **list, size_t n)
+{
+	if (list == NULL || *list == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		sms_thread_free(&(*list)[i]);
+	free(*list);
+	*list = NULL;
+}
+
+/* Fills out from a THREAD_SELECT row. */
+static void read_thread(sqlite3_stmt *st, struct sms_thread *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->id = sqlite3_column_int64(st, 0);
+	out->tenant_id = sqlite3_column_int64(st, 1);
+	out->phone = store_col_text_or(st, 2, "");
+	out->patient_id = sqlite3_column_int64(st, 3);
+	out->patient_name = store_col_text(st, 4);
+	out->patient_count = sqlite3_column_int(st, 5);
+	out->unread_count = sqlite3_column_int(st, 6);
+	out->needs_action = sqlite3_column_int(st, 7) != 0;
+	out->action_reason = store_col_text(st, 8);
+	out->last_message_at = sqlite3_column_int64(st, 9);
+	out->last_body = store_col_text(st, 10);
+	out->last_direction = store_col_text(st, 11);
+	out->last_status = store_col_text(st, 12);
+	out->last_outbound_status = store_col_text(st, 13);
+}
+
+/* The digits of a query that looks like a phone number ("(555) 12", "+1 555"), else "". */
+static void query_digits(const char *q, char *out, size_t len)
+{
+	size_t n = 0;
+	for (const char *p = q; *p != '\0'; p++) {
+		if (isalpha((unsigned char)*p) || (unsigned char)*p >= 0x80) {
+			n = 0;
+			break;
+		}
+		if (isdigit((unsigned char)*p) && n + 1 < len)
+			out[n++] = *p;
+	}
+	out[n] = '\0';
+}
+
+/* The query trimmed of surrounding spaces (malloc'd), NULL when nothing is left. */
+static char *query_trim(const char *q)
+{
+	if (q == NULL)
+		return NULL;
+	while (isspace((unsigned char)*q))
+		q++;
+	size_t n = strlen(q);
+	while (n > 0 && isspace((unsigned char)q[n - 1]))
+		n--;
+	return n == 0 ? NULL : xstrndup(q, n);
+}
+
+int store_thread_list(struct store *s, int64_t tenant_id, unsigned filter, const char *query, size_t offset,
+		      size_t limit, struct sms_thread **out, size_t *n, char **err)
+{
+	/* Walks threads_by_activity newest first and stops at the page's end; the name test is a
+	 * lookup of the patients sharing the thread's number (patients_by_mobile). */
+	sqlite3_stmt *st = store_stmt(
+		s,
+		THREAD_SELECT "WHERE t.tenant_id = ?1"
+			      " AND (?2 & 1 = 0 OR t.unread_count > 0) AND (?2 & 2 = 0 OR t.needs_action != 0)"
+			      " AND (?3 IS NULL"
+			      "  OR (?4 != '' AND instr(t.phone, ?4) > 0)"
+			      "  OR instr(lower(p.first_name || ' ' || p.last_name), lower(?3)) > 0"
+			      "  OR EXISTS (SELECT 1 FROM patients q WHERE q.tenant_id = t.tenant_id"
+			      "   AND q.mobile = t.phone"
+			      "   AND instr(lower(q.first_name || ' ' || q.last_name), lower(?3)) > 0))"
+			      " ORDER BY t.last_message_at DESC, t.id LIMIT ?6 OFFSET ?5",
+		err);
+	if (st == NULL)
+		return -1;
+	char *q = query_trim(query);
+	char digits[32];
+	query_digits(q ? q : "", digits, sizeof(digits));
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_int(st, 2, (int)filter);
+	store_bind_text_or_null(st, 3, q);
+	sqlite3_bind_text(st, 4, digits, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 5, (int64_t)offset);
+	sqlite3_bind_int64(st, 6, limit == 0 ? -1 : (int64_t)limit);
+	free(q);
+
+	size_t cap = 0, len = 0;
+	struct sms_thread *list = NULL;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (len == cap) {
+			cap = cap ? cap * 2 : 32;
+			list = xrealloc(list, cap * sizeof(*list));
+		}
+		read_thread(st, &list[len++]);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		sms_thread_list_free(&list, len);
+		return store_fail(s, err, "listing threads");
+	}
+	*out = list;
+	*n = len;
+	return 0;
+}
+
+int store_thread_get(struct store *s, int64_t id, struct sms_thread *out, char **err)
+{
+	sqlite3_stmt *st = store_stmt(s, THREAD_SELECT "WHERE t.id = ?1", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		read_thread(st, out);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return SD_NOTFOUND;
+	return store_fail(s, err, "reading a thread");
+}
+
+/* The one patient of the tenant with this mobile, or 0 when none or several (a family phone). */
+static int single_patient(struct store *s, int64_t tenant_id, const char *phone, int64_t *patient_id, char **err)
+{
+	sqlite3_stmt *st = store_stmt(s,
+				      "SELECT MIN(id), COUNT(*) FROM patients WHERE tenant_id = ?1 AND mobile = ?2",
+				      err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_text(st, 2, phone, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	*patient_id = rc == SQLITE_ROW && sqlite3_column_int(st, 1) == 1 ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return store_fail(s, err, "matching the number to a patient");
+	return 0;
+}
+
+/* Looks the thread up: *id 0 when there is none; *patient_id 0 when it has no patient. */
+static int thread_find(struct store *s, int64_t tenant_id, const char *phone, int64_t *id, int64_t *patient_id,
+		       char **err)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT id, patient_id FROM sms_threads WHERE tenant_id = ?1 AND phone = ?2",
+				      err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_text(st, 2, phone, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	*id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	*patient_id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, err, "finding a thread");
+	return 0;
+}
+
+int store_thread_for_phone(struct store *s, int64_t tenant_id, const char *phone, int64_t *id_out, char **err)
+{
+	int64_t id = 0, linked = 0, single = 0;
+	if (phone == NULL || *phone == '\0')
+		return seterr(err, "a thread needs a phone number");
+	if (thread_find(s, tenant_id, phone, &id, &linked, err) != 0)
+		return -1;
+	if (id != 0 && linked != 0) {
+		*id_out = id;
+		return 0;
+	}
+	/* New, or not linked yet: a patient may have been added with this number since. */
+	if (single_patient(s, tenant_id, phone, &single, err) != 0)
+		return -1;
+	if (id != 0) {
+		*id_out = id;
+		return single != 0 ? store_thread_set_patient(s, id, single, err) : 0;
+	}
+	sqlite3_stmt *st = store_stmt(s,
+				      "INSERT INTO sms_threads (tenant_id, phone, patient_id) VALUES (?1, ?2, ?3)"
+				      " ON CONFLICT (tenant_id, phone) DO NOTHING",
+				      err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_text(st, 2, phone, -1, SQLITE_TRANSIENT);
+	if (single != 0)
+		sqlite3_bind_int64(st, 3, single);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, err, "creating a thread");
+	/* Another process may have created it between our lookup and insert: read it back. */
+	if (thread_find(s, tenant_id, phone, &id, &linked, err) != 0)
+		return -1;
+	if (id == 0)
+		return seterr(err, "the thread for %s vanished while it was being created", phone);
+	*id_out = id;
+	return 0;
+}
+
+/* Runs a one-row UPDATE of a thread; SD_NOTFOUND when the thread does not exist. */
+static int thread_update(struct store *s, sqlite3_stmt *st, char **err, const char *doing)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, err, doing);
+	return sqlite3_changes(store_db(s)) > 0 ? 0 : SD_NOTFOUND;
+}
+
+int store_thread_mark_read(struct store *s, int64_t id, char **err)
+{
+	sqlite3_stmt *st = store_stmt(s, "UPDATE sms_threads SET unread_count = 0 WHERE id = ?1", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	return thread_update(s, st, err, "marking a thread read");
+}
+
+int store_thread_set_action(struct store *s, int64_t id, bool needs_action, const char *reason, char **err)
+{
+	sqlite3_stmt *st = store_stmt(s, "UPDATE sms_threads SET needs_action = ?2, action_reason = ?3 WHERE id = ?1",
+				      err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, needs_action ? 1 : 0);
+	store_bind_text_or_null(st, 3, needs_action ? reason : NULL);
+	return thread_update(s, st, err, "flagging a thread");
+}
+
+int store_thread_set_patient(struct store *s, int64_t id, int64_t patient_id, char **err)
+{
+	sqlite3_stmt *st = store_stmt(s, "UPDATE sms_threads SET patient_id = ?2 WHERE id = ?1", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if (patient_id != 0)
+		sqlite3_bind_int64(st, 2, patient_id);
+	return thread_update(s, st, err, "linking a thread to a patient");
+}
+
+int store_unread_total(struct store *s, int64_t tenant_id, int *total, char **err)
+{
+	sqlite3_stmt *st = store_stmt(s,
+				      "SELECT COALESCE(SUM(unread_count), 0) FROM sms_threads"
+				      " WHERE (?1 = 0 OR tenant_id = ?1) AND unread_count > 0",
+				      err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	int rc = sqlite3_step(st);
+	*total = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return store_fail(s, err, "counting unread messages");
+	return 0;
+}
