@@ -1,0 +1,289 @@
+/* Reminder templates: checking when saved, rendering when sent. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include "src/phone.h"
+#include "src/template.h"
+#include "src/tz.h"
+#include "src/util.h"
+
+enum var_id {
+	V_PATIENT,
+	V_PROVIDER,
+	V_DATE,
+	V_TIME,
+	V_CLINIC,
+	V_CLINIC_PHONE,
+	V_LOCATION,
+	V_PROCEDURE,
+	V_REASON,
+	V_DIAGNOSIS,
+	V_COUNT
+};
+
+static const char *const var_names[V_COUNT] = {
+	"patientName", "providerName", "appointmentDate", "appointmentTime", "clinicName",
+	"clinicPhone", "location",     "procedure",       "reason",          "diagnosis",
+};
+
+/* The first risky variable: the ones after it are risky too. */
+#define V_FIRST_RISKY V_PROCEDURE
+/* Longest variable name we look for; longer text between braces is shown cut. */
+#define NAME_SHOW_MAX 40
+
+/* A growing output buffer. */
+struct buf {
+	char *p;
+	size_t len, cap;
+};
+
+static void buf_add(struct buf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->p = xrealloc(b->p, b->cap);
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+/* Adds an outside value, with control characters turned into spaces. */
+static void buf_add_value(struct buf *b, const char *s)
+{
+	if (s == NULL)
+		return;
+	for (const char *p = s; *p != '\0'; p++) {
+		char c = ((unsigned char)*p < 0x20 || *p == 0x7f) ? ' ' : *p;
+		buf_add(b, &c, 1);
+	}
+}
+
+/* The variable named by the n bytes at name, or V_COUNT. */
+static enum var_id var_lookup(const char *name, size_t n, bool ignore_case)
+{
+	for (int i = 0; i < V_COUNT; i++) {
+		if (strlen(var_names[i]) != n)
+			continue;
+		if (ignore_case ? strncasecmp(var_names[i], name, n) == 0 : strncmp(var_names[i], name, n) == 0)
+			return (enum var_id)i;
+	}
+	return V_COUNT;
+}
+
+/* Copies up to NAME_SHOW_MAX bytes of name for a message, control characters as '?'. */
+static void show_name(const char *name, size_t n, char out[NAME_SHOW_MAX + 4])
+{
+	size_t k = n < NAME_SHOW_MAX ? n : NAME_SHOW_MAX;
+	for (size_t i = 0; i < k; i++)
+		out[i] = ((unsigned char)name[i] < 0x20 || name[i] == 0x7f) ? '?' : name[i];
+	strcpy(out + k, n > k ? "..." : "");
+}
+
+/* Control characters other than line breaks and tabs have no place in a text. */
+static bool is_bad_control(char c)
+{
+	return ((unsigned char)c < 0x20 && c != '\n' && c != '\r' && c != '\t') || c == 0x7f;
+}
+
+/* Called for each variable found by scan(); returns -1 to stop. */
+typedef int (*var_fn)(void *ctx, enum var_id id);
+/* Called for each run of literal text. */
+typedef void (*text_fn)(void *ctx, const char *s, size_t n);
+
+/* Walks tpl: literal text to on_text, variables to on_var; -1 with *err on a bad template. */
+static int scan(const char *tpl, var_fn on_var, text_fn on_text, void *ctx, char **err)
+{
+	if (tpl == NULL)
+		return seterr(err, "the template is empty");
+	const char *p = tpl;
+	while (*p != '\0') {
+		if ((p[0] == '{' && p[1] == '{') || (p[0] == '}' && p[1] == '}')) {
+			on_text(ctx, p, 1);
+			p += 2;
+			continue;
+		}
+		if (is_bad_control(*p))
+			return seterr(err, "the template contains a control character at position %zu",
+				      (size_t)(p - tpl) + 1);
+		if (*p != '{') {
+			size_t n = 0;
+			while (p[n] != '\0' && p[n] != '{' && p[n] != '}' && !is_bad_control(p[n]))
+				n++;
+			if (n == 0)
+				n = 1; /* a lone '}' is literal */
+			on_text(ctx, p, n);
+			p += n;
+			continue;
+		}
+		const char *name = p + 1;
+		size_t n = strcspn(name, "{}\n");
+		char shown[NAME_SHOW_MAX + 4];
+		show_name(name, n, shown);
+		if (name[n] != '}')
+			return seterr(err, "unclosed brace at position %zu: \"{%s\" needs a closing '}'",
+				      (size_t)(p - tpl) + 1, shown);
+		if (n == 0)
+			return seterr(err, "empty variable \"{}\" at position %zu", (size_t)(p - tpl) + 1);
+		enum var_id id = var_lookup(name, n, false);
+		if (id == V_COUNT) {
+			enum var_id near = var_lookup(name, n, true);
+			if (near != V_COUNT)
+				return seterr(err, "unknown variable {%s}: did you mean {%s}?", shown, var_names[near]);
+			return seterr(err, "unknown variable {%s}; the variables are {patientName}, {providerName}, "
+					   "{appointmentDate}, {appointmentTime}, {clinicName}, {clinicPhone}, "
+					   "{location}",
+				      shown);
+		}
+		if (on_var(ctx, id) != 0)
+			return -1;
+		p = name + n + 1;
+	}
+	return 0;
+}
+
+struct check_ctx {
+	bool allow_risky;
+	bool risky_seen;
+	char **err;
+	size_t visible; /* non-space characters outside variables, or variables */
+};
+
+static int check_var(void *ctx, enum var_id id)
+{
+	struct check_ctx *c = ctx;
+	c->visible++;
+	if (id >= V_FIRST_RISKY) {
+		c->risky_seen = true;
+		if (!c->allow_risky)
+			return seterr(c->err, "{%s} puts private health information in a text; an admin "
+					      "must confirm it explicitly",
+				      var_names[id]);
+	}
+	return 0;
+}
+
+static void check_text(void *ctx, const char *s, size_t n)
+{
+	struct check_ctx *c = ctx;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
+			c->visible++;
+}
+
+int template_validate(const char *tpl, bool allow_risky, char **err)
+{
+	struct check_ctx c = {.allow_risky = allow_risky, .err = err};
+	if (scan(tpl, check_var, check_text, &c, err) != 0)
+		return -1;
+	if (c.visible == 0)
+		return seterr(err, "the template is empty");
+	return 0;
+}
+
+bool template_uses_risky(const char *tpl)
+{
+	struct check_ctx c = {.allow_risky = true};
+	if (scan(tpl, check_var, check_text, &c, NULL) != 0) {
+		/* A broken template may still name a risky variable: look for the text. */
+		return tpl != NULL && (strstr(tpl, "{procedure}") != NULL || strstr(tpl, "{reason}") != NULL ||
+				       strstr(tpl, "{diagnosis}") != NULL);
+	}
+	return c.risky_seen;
+}
+
+/* Local time of t in tz, UTC when tz is unknown. */
+static void local_tm(int64_t t, const char *tz, struct tm *tm)
+{
+	if (tz_local(tz, t, tm) != 0 && tz_local("UTC", t, tm) != 0) {
+		time_t tt = (time_t)0;
+		gmtime_r(&tt, tm);
+	}
+}
+
+void template_format_date(int64_t t, const char *tz, char *buf, size_t len)
+{
+	static const char *const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+	static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	struct tm tm;
+	local_tm(t, tz, &tm);
+	snprintf(buf, len, "%s, %s %d", days[tm.tm_wday], months[tm.tm_mon], tm.tm_mday);
+}
+
+void template_format_time(int64_t t, const char *tz, char *buf, size_t len)
+{
+	struct tm tm;
+	local_tm(t, tz, &tm);
+	int h = tm.tm_hour % 12;
+	snprintf(buf, len, "%d:%02d %s", h == 0 ? 12 : h, tm.tm_min, tm.tm_hour < 12 ? "AM" : "PM");
+}
+
+const char *template_variable(size_t i)
+{
+	return i < V_COUNT ? var_names[i] : NULL;
+}
+
+struct render_ctx {
+	const struct template_vars *v;
+	struct buf out;
+};
+
+static int render_var(void *ctx, enum var_id id)
+{
+	struct render_ctx *r = ctx;
+	const struct template_vars *v = r->v;
+	char tmp[64];
+	switch (id) {
+	case V_PATIENT: buf_add_value(&r->out, v->patient_name); break;
+	case V_PROVIDER: buf_add_value(&r->out, v->provider_name); break;
+	case V_CLINIC: buf_add_value(&r->out, v->clinic_name); break;
+	case V_LOCATION: buf_add_value(&r->out, v->location); break;
+	case V_PROCEDURE: buf_add_value(&r->out, v->procedure); break;
+	case V_REASON: buf_add_value(&r->out, v->reason); break;
+	case V_DIAGNOSIS: buf_add_value(&r->out, v->diagnosis); break;
+	case V_CLINIC_PHONE:
+		if (phone_is_e164(v->clinic_phone)) {
+			phone_display(v->clinic_phone, tmp, sizeof(tmp));
+			buf_add_value(&r->out, tmp);
+		} else {
+			buf_add_value(&r->out, v->clinic_phone);
+		}
+		break;
+	case V_DATE:
+		template_format_date(v->appointment_start, v->timezone, tmp, sizeof(tmp));
+		buf_add_value(&r->out, tmp);
+		break;
+	case V_TIME:
+		template_format_time(v->appointment_start, v->timezone, tmp, sizeof(tmp));
+		buf_add_value(&r->out, tmp);
+		break;
+	case V_COUNT: break;
+	}
+	return 0;
+}
+
+static void render_text(void *ctx, const char *s, size_t n)
+{
+	struct render_ctx *r = ctx;
+	buf_add(&r->out, s, n);
+}
+
+int template_render(const char *tpl, const struct template_vars *v, char **out, char **err)
+{
+	*out = NULL;
+	if (v == NULL)
+		return seterr(err, "nothing to fill the template with");
+	if (template_validate(tpl, true, err) != 0)
+		return -1;
+	struct render_ctx r = {.v = v};
+	buf_add(&r.out, "", 0);
+	if (scan(tpl, render_var, render_text, &r, err) != 0) {
+		free(r.out.p);
+		return -1;
+	}
+	*out = r.out.p;
+	return 0;
+}

@@ -1,0 +1,43 @@
+/* Reminder templates: "{patientName}, see you {appointmentDate} at {appointmentTime}".
+ * Owner: src/template.c
+ *
+ * Variables: {patientName} {providerName} {appointmentDate} {appointmentTime} {clinicName}
+ * {clinicPhone} {location}; the risky ones {procedure} {reason} {diagnosis} (HIPAA minimum
+ * necessary: they need an admin's explicit confirmation, passed as allow_risky). "{{" and
+ * "}}" write a literal brace; a lone '}' is literal too. Names are case-sensitive. */
+#ifndef SMSDESK_TEMPLATE_H
+#define SMSDESK_TEMPLATE_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct template_vars {
+	const char *patient_name;  /* each string may be NULL: rendered as "" */
+	const char *provider_name;
+	const char *clinic_name;
+	const char *clinic_phone;  /* E.164 is shown as "(312) 555-0100" */
+	const char *location;
+	const char *procedure;     /* risky */
+	const char *reason;        /* risky */
+	const char *diagnosis;     /* risky */
+	int64_t appointment_start; /* Unix seconds */
+	const char *timezone;      /* IANA zone for date and time; NULL or unknown: UTC */
+};
+
+/* The check when a template is saved: empty, unclosed '{', unknown or empty variable,
+ * control characters, or a risky variable without allow_risky give -1 and a message
+ * naming the problem (and suggesting the right spelling for a wrong case). */
+int template_validate(const char *tpl, bool allow_risky, char **err);
+/* True when tpl uses {procedure}, {reason} or {diagnosis}. */
+bool template_uses_risky(const char *tpl);
+/* Renders tpl into *out (malloc'd). Fails only on a template that template_validate (with
+ * allow_risky) refuses. Control characters in values become spaces. */
+int template_render(const char *tpl, const struct template_vars *v, char **out, char **err);
+
+/* "Tue, Dec 1" and "2:30 PM" for Unix time t in zone tz (UTC when unknown). */
+void template_format_date(int64_t t, const char *tz, char *buf, size_t len);
+void template_format_time(int64_t t, const char *tz, char *buf, size_t len);
+/* The i-th variable name (without braces), NULL past the end: for help screens. */
+const char *template_variable(size_t i);
+
+#endif
