@@ -680,6 +680,7 @@ static enum twilio_result request(struct twilio_client *c, const char *url, cons
 		else
 			r = classify_http(c, status, e, &post_safe);
 		if (r == TW_OK) {
+			twilio_error_clear(e); /* an earlier attempt's failure is history now */
 			char *why = NULL;
 			*json = parse_json(c->buf, c->len, &why);
 			if (*json != NULL)

@@ -256,6 +256,8 @@ static void twilio_send__waits_retry_after__when_429_then_ok(void **state)
 	struct twilio_error e;
 	assert_int_equal(send_to(f, "+15551230005", "after 429", &m, &e), TW_OK);
 	assert_true(clock_mono_ms() - t0 >= 950); /* Retry-After: 1 wins over the 10 ms backoff */
+	assert_int_equal(e.kind, TW_OK);
+	assert_null(e.message); /* the 429 of the first attempt is not reported */
 	assert_int_equal(sim_request_count(f->sim) - before, 2);
 	assert_int_equal(sim_outbound_count(f->sim), 1);
 	twilio_message_free(&m);
