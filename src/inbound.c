@@ -1,0 +1,264 @@
+/* The inbound processor: each inbound text is stored and acted on exactly once, in one
+ * transaction, so an opt-out is honoured the moment the message exists in the store. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "src/inbound.h"
+#include "src/keywords.h"
+#include "src/outbox.h"
+#include "src/phone.h"
+#include "src/util.h"
+
+#define ACTOR "system"
+
+/* What one message is being processed with: the tenant, the sender and what was matched. */
+struct ctx {
+	struct store *s;
+	const struct tenant *t;
+	const char *from;
+	int64_t msg_id;
+	int64_t thread_id;
+	int64_t patient_id; /* 0: unknown sender or a family phone nobody picked */
+	int64_t now;
+	struct kw_match match;
+	char target[32];    /* "message <id>" for the audit log */
+};
+
+/* Writes an audit entry for this message (never its body). */
+static int audit(struct ctx *c, const char *action, int64_t patient_id, const char *detail, char **err)
+{
+	return store_audit_append(c->s, 0, ACTOR, c->t->id, action, patient_id, c->target, detail, err);
+}
+
+/* Renders text for the tenant and queues it through the one send path. A refusal (an
+ * opted-out number, say) is not an error: the action stands, the reply just does not go. */
+static int reply(struct ctx *c, const char *text, const char *type, int64_t patient_id, int64_t appt_id,
+		 char **err)
+{
+	char phone[64];
+	const char *clinic_phone = c->t->phone ? c->t->phone : "";
+	if (phone_is_e164(clinic_phone))
+		phone_display(clinic_phone, phone, sizeof(phone));
+	else
+		snprintf(phone, sizeof(phone), "%s", clinic_phone);
+	char *body = keywords_render(text, c->t->name, phone);
+	struct outbox_request req = {
+		.tenant_id = c->t->id,
+		.patient_id = patient_id,
+		.to = c->from,
+		.body = body,
+		.message_type = type,
+		.appointment_id = appt_id,
+		.actor = ACTOR,
+	};
+	char *why = NULL;
+	int rc = outbox_queue(c->s, &req, NULL, &why);
+	free(body);
+	if (rc == OUTBOX_REFUSED) {
+		char *detail = xasprintf("%s reply not sent: %s", type, why ? why : "refused");
+		free(why);
+		rc = audit(c, "sms.reply_refused", patient_id, detail, err);
+		free(detail);
+		return rc;
+	}
+	if (rc != 0) {
+		seterr(err, "queueing the %s reply: %s", type, why ? why : "unknown error");
+		free(why);
+		return -1;
+	}
+	return 0;
+}
+
+/* The reply text of the matched row, or the built-in one for the law's keywords. */
+static const char *match_text(const struct ctx *c)
+{
+	if (c->match.row != NULL && c->match.row->reply_text != NULL && c->match.row->reply_text[0] != '\0')
+		return c->match.row->reply_text;
+	return keywords_default_reply(c->match.action);
+}
+
+/* Whether the tenant has smsdesk (not Twilio) send opt-out / opt-in confirmations. */
+static bool we_confirm(const struct ctx *c)
+{
+	return c->t->optout_replies_by != NULL && strcmp(c->t->optout_replies_by, "smsdesk") == 0;
+}
+
+/* STOP family: block the number, cancel what waits for it, then the one confirmation. */
+static int act_opt_out(struct ctx *c, char **err)
+{
+	char *reason = xasprintf("replied %s", c->match.keyword);
+	int rc = store_optout_number(c->s, c->t->id, c->from, c->now, "sms", reason, err);
+	free(reason);
+	int cancelled = 0;
+	if (rc != 0 ||
+	    store_msg_cancel_queued_to(c->s, c->t->id, c->from, 0, "recipient opted out", &cancelled, err) != 0)
+		return -1;
+	char *detail = xasprintf("keyword %s; %d queued message(s) cancelled", c->match.keyword, cancelled);
+	rc = audit(c, "pref.optout.sms", c->patient_id, detail, err);
+	free(detail);
+	if (rc != 0)
+		return -1;
+	/* When Twilio answers STOP itself, a second confirmation from us would be one too many. */
+	if (!we_confirm(c))
+		return 0;
+	return reply(c, match_text(c), "optout_confirm", c->patient_id, 0, err);
+}
+
+/* START / UNSTOP / YES: lift the block first so the confirmation may pass the send path. */
+static int act_opt_in(struct ctx *c, char **err)
+{
+	char *detail = xasprintf("keyword %s", c->match.keyword);
+	int rc = store_optin_number(c->s, c->t->id, c->from, c->now, "sms", err);
+	if (rc == 0)
+		rc = audit(c, "pref.optin.sms", c->patient_id, detail, err);
+	free(detail);
+	if (rc != 0 || !we_confirm(c))
+		return rc;
+	return reply(c, match_text(c), "optin_confirm", c->patient_id, 0, err);
+}
+
+/* C / R / X: act on the most recently reminded upcoming appointment of this number. */
+static int act_appointment(struct ctx *c, char **err)
+{
+	static const struct {
+		const char *appt_status, *response, *audit, *verb, *action_reason;
+	} what[] = {
+		[KW_CONFIRM] = {"confirmed", "confirmed", "appt.confirm", "confirm", NULL},
+		[KW_RESCHEDULE] = {"reschedule_requested", "reschedule", "appt.reschedule", "reschedule",
+				   "reschedule requested"},
+		[KW_CANCEL_APPT] = {"cancelled", "cancelled", "appt.cancel", "cancel", "appointment cancelled"},
+	};
+	enum kw_action a = c->match.action;
+	int64_t appt_id = 0, reminder_id = 0;
+	int rc = store_reminder_latest_for_phone(c->s, c->t->id, c->from, c->now, &appt_id, &reminder_id, err);
+	if (rc < 0)
+		return -1;
+	if (rc == SD_NOTFOUND) {
+		char *text = xasprintf("We couldn't find an upcoming appointment to %s. Please call {clinicPhone}.",
+				       what[a].verb);
+		char *detail = xasprintf("keyword %s; no reminded appointment", c->match.keyword);
+		rc = audit(c, "appt.keyword_unmatched", c->patient_id, detail, err);
+		if (rc == 0)
+			rc = reply(c, text, "auto_reply", c->patient_id, 0, err);
+		free(detail);
+		free(text);
+		return rc;
+	}
+	/* A family phone: the patient is whoever the appointment belongs to. */
+	struct appointment appt = {0};
+	if (store_appt_get(c->s, appt_id, &appt, err) != 0)
+		return -1;
+	int64_t patient_id = appt.patient_id;
+	appointment_free(&appt);
+	if (store_appt_set_status(c->s, appt_id, what[a].appt_status, err) != 0 ||
+	    store_reminder_set_response(c->s, reminder_id, what[a].response, c->now, err) != 0)
+		return -1;
+	if (what[a].action_reason != NULL &&
+	    store_thread_set_action(c->s, c->thread_id, true, what[a].action_reason, err) != 0)
+		return -1;
+	char *detail = xasprintf("appointment %lld; keyword %s", (long long)appt_id, c->match.keyword);
+	rc = audit(c, what[a].audit, patient_id, detail, err);
+	free(detail);
+	if (rc != 0)
+		return -1;
+	const char *text = match_text(c);
+	return text == NULL ? 0 : reply(c, text, "auto_reply", patient_id, appt_id, err);
+}
+
+/* Runs the matched action (or flags a possible opt-out). */
+static int act(struct ctx *c, char **err)
+{
+	switch (c->match.action) {
+	case KW_OPT_OUT:
+		return act_opt_out(c, err);
+	case KW_OPT_IN:
+		return act_opt_in(c, err);
+	case KW_HELP:
+		return reply(c, match_text(c), "help", c->patient_id, 0, err);
+	case KW_CONFIRM:
+	case KW_RESCHEDULE:
+	case KW_CANCEL_APPT:
+		return act_appointment(c, err);
+	case KW_CUSTOM:
+		return reply(c, match_text(c), "auto_reply", c->patient_id, 0, err);
+	case KW_NONE:
+		break;
+	}
+	if (!c->match.possible_optout)
+		return 0;
+	if (store_thread_set_action(c->s, c->thread_id, true, "possible opt-out", err) != 0)
+		return -1;
+	return audit(c, "sms.possible_optout", c->patient_id, "flagged for staff", err);
+}
+
+/* Stores the message; fills c with its ids. *inserted false when the SID was seen. */
+static int store_message(struct ctx *c, const struct sms_message *m, bool *inserted, char **err)
+{
+	struct sms_message in = *m;
+	in.tenant_id = c->t->id;
+	in.direction = "inbound";
+	in.status = "received";
+	in.message_type = "conversation";
+	in.patient_id = 0; /* the thread's patient, when there is exactly one */
+	if (in.created_at == 0)
+		in.created_at = c->now;
+	if (store_msg_insert_inbound(c->s, &in, &c->msg_id, inserted, err) != 0)
+		return -1;
+	if (!*inserted)
+		return 0;
+	struct sms_message row = {0};
+	if (store_msg_get(c->s, c->msg_id, &row, err) != 0)
+		return -1;
+	c->thread_id = row.thread_id;
+	c->patient_id = row.patient_id;
+	sms_message_free(&row);
+	snprintf(c->target, sizeof(c->target), "message %lld", (long long)c->msg_id);
+	return 0;
+}
+
+/* Matches the keyword against the tenant's current rows. */
+static int classify(struct ctx *c, const char *body, char **err, struct auto_response **rows, size_t *n)
+{
+	if (store_autoresp_list(c->s, c->t->id, rows, n, err) != 0)
+		return -1;
+	keywords_classify(body, *rows, *n, &c->match);
+	return 0;
+}
+
+int inbound_process(struct store *s, const struct tenant *t, const struct sms_message *m, bool *processed,
+		    char **err)
+{
+	struct ctx c = {.s = s, .t = t, .from = m->from_number, .now = clock_now()};
+	struct auto_response *rows = NULL;
+	size_t n = 0;
+	bool inserted = false;
+	*processed = false;
+	if (m->twilio_sid == NULL || m->twilio_sid[0] == '\0')
+		return seterr(err, "an inbound message without a Twilio SID");
+	if (m->from_number == NULL || m->from_number[0] == '\0')
+		return seterr(err, "inbound message %s has no sender number", m->twilio_sid);
+	if (store_begin(s, err) != 0)
+		return -1;
+	if (store_message(&c, m, &inserted, err) != 0)
+		goto fail;
+	if (!inserted)
+		return store_commit(s, err);
+	if (classify(&c, m->body, err, &rows, &n) != 0)
+		goto fail;
+	char *detail = c.match.action == KW_NONE
+			       ? xstrdup(c.match.possible_optout ? "possible opt-out" : "conversation")
+			       : xasprintf("keyword %s (%s)", c.match.keyword, keywords_action_name(c.match.action));
+	int rc = audit(&c, "sms.inbound", c.patient_id, detail, err);
+	free(detail);
+	if (rc != 0 || act(&c, err) != 0)
+		goto fail;
+	auto_response_list_free(&rows, n);
+	if (store_commit(s, err) != 0)
+		return -1;
+	*processed = true;
+	return 0;
+fail:
+	auto_response_list_free(&rows, n);
+	store_rollback(s);
+	return -1;
+}

@@ -1,0 +1,208 @@
+/* Inbound polling: clinics have no public URL for webhooks, so we list Twilio's messages to
+ * the tenant's number since the cursor and hand each inbound one to the processor. */
+#include <stdlib.h>
+#include <string.h>
+#include "src/poll.h"
+#include "src/inbound.h"
+#include "src/util.h"
+
+#define POLL_PAGE_SIZE 1000     /* Twilio's largest page */
+#define POLL_OVERLAP 86400      /* DateSent filters by day: start a day early */
+#define POLL_MAX_PAGES 100000   /* a server that pages forever must not hold us forever */
+
+/* Every inbound message listed, in listing order, owned here. */
+struct batch {
+	struct twilio_message *items;
+	size_t n, cap;
+	int64_t newest; /* newest date_sent seen */
+};
+
+static void batch_free(struct batch *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		twilio_message_free(&b->items[i]);
+	free(b->items);
+	memset(b, 0, sizeof(*b));
+}
+
+/* Whether a listed message is an inbound one for this tenant. */
+static bool wanted(const struct tenant *t, const struct twilio_message *m)
+{
+	if (m->direction == NULL || strcmp(m->direction, "inbound") != 0 || m->sid == NULL || m->from == NULL)
+		return false;
+	/* Listing without a To filter (a messaging service with no from number) sees the
+	 * whole account: keep what reached this tenant's service. */
+	if ((t->from_number == NULL || t->from_number[0] == '\0') && t->messaging_service_sid != NULL &&
+	    m->messaging_service_sid != NULL && strcmp(m->messaging_service_sid, t->messaging_service_sid) != 0)
+		return false;
+	return true;
+}
+
+/* Moves the page's wanted messages into the batch (the page keeps the rest to free). */
+static void take_page(struct batch *b, const struct tenant *t, struct twilio_page *p, struct poll_stats *stats)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		struct twilio_message *m = &p->items[i];
+		stats->seen++;
+		int64_t when = m->date_sent != 0 ? m->date_sent : m->date_created;
+		if (!wanted(t, m))
+			continue;
+		if (when > b->newest)
+			b->newest = when;
+		if (b->n == b->cap) {
+			b->cap = b->cap ? b->cap * 2 : 256;
+			b->items = xrealloc(b->items, b->cap * sizeof(*b->items));
+		}
+		b->items[b->n++] = *m;
+		memset(m, 0, sizeof(*m));
+	}
+}
+
+/* Lists every page; 0, or -1 with *err (nothing processed yet, the cursor untouched). */
+static int list_all(struct twilio_client *c, const struct tenant *t, int64_t cursor, struct batch *b,
+		    struct poll_stats *stats, char **err)
+{
+	struct twilio_list_query q = {
+		.to = t->from_number != NULL && t->from_number[0] != '\0' ? t->from_number : NULL,
+		.date_sent_after = cursor > POLL_OVERLAP ? cursor - POLL_OVERLAP : 0,
+		.page_size = POLL_PAGE_SIZE,
+	};
+	struct twilio_error e = {0};
+	struct twilio_page page = {0};
+	char *next = NULL;
+	int rc = -1;
+	enum twilio_result r = twilio_list(c, &q, &page, &e);
+	for (;;) {
+		if (r != TW_OK) {
+			seterr(err, "listing messages for %s: %s", t->name,
+			       e.message ? e.message : twilio_result_str(r));
+			goto out;
+		}
+		stats->pages++;
+		take_page(b, t, &page, stats);
+		if (page.next_page_uri == NULL || page.next_page_uri[0] == '\0') {
+			rc = 0;
+			goto out;
+		}
+		if (stats->pages >= POLL_MAX_PAGES || (next != NULL && strcmp(next, page.next_page_uri) == 0)) {
+			seterr(err, "listing messages for %s: the pages do not end", t->name);
+			goto out;
+		}
+		free(next);
+		next = xstrdup(page.next_page_uri);
+		twilio_page_free(&page);
+		twilio_error_clear(&e);
+		r = twilio_list_next(c, next, &page, &e);
+	}
+out:
+	free(next);
+	twilio_page_free(&page);
+	twilio_error_clear(&e);
+	return rc;
+}
+
+/* A message's time and its place in Twilio's listing, for a stable sort. */
+struct order_key {
+	int64_t when;
+	size_t idx;
+};
+
+/* Oldest first; equal times in reverse listing order (Twilio lists newest first). */
+static int by_time(const void *a, const void *b)
+{
+	const struct order_key *x = a, *y = b;
+	if (x->when != y->when)
+		return x->when < y->when ? -1 : 1;
+	return x->idx > y->idx ? -1 : x->idx < y->idx ? 1 : 0;
+}
+
+/* Twilio lists newest first: process oldest first, so "STOP" then "START" ends opted in. */
+static void order_oldest_first(struct batch *b)
+{
+	if (b->n < 2)
+		return;
+	struct order_key *keys = xmalloc(b->n * sizeof(*keys));
+	for (size_t i = 0; i < b->n; i++) {
+		const struct twilio_message *m = &b->items[i];
+		keys[i].when = m->date_sent != 0 ? m->date_sent : m->date_created;
+		keys[i].idx = i;
+	}
+	qsort(keys, b->n, sizeof(*keys), by_time);
+	struct twilio_message *sorted = xmalloc(b->cap * sizeof(*sorted));
+	for (size_t i = 0; i < b->n; i++)
+		sorted[i] = b->items[keys[i].idx];
+	free(b->items);
+	b->items = sorted;
+	free(keys);
+}
+
+/* Whether the SID is stored already; a read, so re-listed days cost no write lock. Any
+ * doubt (an error) answers false and leaves the decision to inbound_process. */
+static bool known(struct store *s, const char *sid)
+{
+	struct sms_message m = {0};
+	int rc = store_msg_get_by_sid(s, sid, &m, NULL);
+	if (rc == 0)
+		sms_message_free(&m);
+	return rc == 0;
+}
+
+/* Hands each message to the processor; stops at the first failure. */
+static int process_all(struct store *s, const struct tenant *t, struct batch *b, struct poll_stats *stats,
+		       char **err)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		const struct twilio_message *tm = &b->items[i];
+		struct sms_message m = {
+			.tenant_id = t->id,
+			.twilio_sid = tm->sid,
+			.direction = "inbound",
+			.from_number = tm->from,
+			.to_number = tm->to ? tm->to : (t->from_number ? t->from_number : ""),
+			.body = tm->body ? tm->body : "",
+			.segments = tm->num_segments > 0 ? tm->num_segments : 1,
+			.status = "received",
+			.created_at = tm->date_sent != 0 ? tm->date_sent : tm->date_created,
+		};
+		bool processed = false;
+		if (known(s, tm->sid))
+			continue; /* listed again (the day overlap): skip without taking the write lock */
+		if (inbound_process(s, t, &m, &processed, err) != 0)
+			return -1;
+		if (processed)
+			stats->processed++;
+	}
+	return 0;
+}
+
+int poll_inbound(struct store *s, struct twilio_client *c, const struct tenant *t, struct poll_stats *stats,
+		 char **err)
+{
+	struct poll_stats local = {0};
+	struct sync_state st = {0};
+	struct batch b = {0};
+	int64_t now = clock_now();
+	int rc = -1;
+	if (stats == NULL)
+		stats = &local;
+	memset(stats, 0, sizeof(*stats));
+	if ((t->from_number == NULL || t->from_number[0] == '\0') &&
+	    (t->messaging_service_sid == NULL || t->messaging_service_sid[0] == '\0'))
+		return seterr(err, "%s has no sending number or messaging service to poll", t->name);
+	if (store_sync_get(s, t->id, &st, err) != 0)
+		return -1;
+	if (list_all(c, t, st.inbound_cursor, &b, stats, err) != 0)
+		goto record;
+	order_oldest_first(&b);
+	if (process_all(s, t, &b, stats, err) != 0)
+		goto record;
+	if (b.newest > st.inbound_cursor && store_sync_set_cursor(s, t->id, b.newest, err) != 0)
+		goto record;
+	rc = 0;
+record:
+	/* The poll's outcome is kept for the status line; a failure to record it is secondary. */
+	store_sync_record_poll(s, t->id, now, rc == 0 ? NULL : (err && *err ? *err : "poll failed"), NULL);
+	sync_state_free(&st);
+	batch_free(&b);
+	return rc;
+}
