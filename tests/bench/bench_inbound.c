@@ -1,0 +1,106 @@
+/* Benchmark: 100,000 inbound messages served by the simulator in list pages of 1,000,
+ * polled and processed into a real store file. Prints messages per second. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "store/store.h"
+#include "src/poll.h"
+#include "src/sim/sim.h"
+#include "src/twilio.h"
+#include "src/util.h"
+
+#define CLINIC "+13125550100"
+
+/* Exits with the message: a benchmark has nobody to report to but its terminal. */
+static void die(const char *what, char *err)
+{
+	fprintf(stderr, "bench_inbound: %s: %s\n", what, err ? err : "failed");
+	exit(1);
+}
+
+/* Patients on a tenth of the numbers, so both matched and unknown senders are measured. */
+static void add_patients(struct store *s, int64_t tenant, int senders)
+{
+	char *err = NULL;
+	char phone[32];
+	if (store_begin(s, &err) != 0)
+		die("begin", err);
+	for (int i = 0; i < senders; i += 10) {
+		snprintf(phone, sizeof(phone), "+1312%07d", 5000000 + i);
+		struct patient p = {.tenant_id = tenant, .first_name = "Pat", .last_name = "Bench", .mobile = phone};
+		if (store_patient_add(s, &p, NULL, &err) != 0)
+			die("patient", err);
+	}
+	if (store_commit(s, &err) != 0)
+		die("commit", err);
+}
+
+int main(int argc, char **argv)
+{
+	int total = argc > 1 ? atoi(argv[1]) : 100000;
+	int senders = 20000;
+	static const char *bodies[] = {"See you then", "thanks!", "HELP", "running 5 min late",
+				       "C", "Can I bring my son?", "please stop texting me", "ok"};
+	char *err = NULL;
+	struct sim *sim = NULL;
+	struct sim_config sc = {.step_ms = 1};
+	if (sim_start(&sc, &sim, &err) != 0)
+		die("sim", err);
+	char dir[] = "/tmp/smsdesk-bench-XXXXXX";
+	if (mkdtemp(dir) == NULL)
+		die("mkdtemp", NULL);
+	char *path = xasprintf("%s/bench.db", dir);
+	struct store *s = NULL;
+	if (store_open(path, &s, &err) != 0)
+		die("store", err);
+	int64_t tid = 0;
+	if (store_tenant_add(s, "Bench Clinic", "America/Chicago", "+13125550199", &tid, &err) != 0 ||
+	    store_tenant_set(s, tid, "from_number", CLINIC, &err) != 0 ||
+	    store_tenant_set(s, tid, "account_sid", sim_account_sid(sim), &err) != 0)
+		die("tenant", err);
+	struct tenant t;
+	if (store_tenant_get(s, tid, &t, &err) != 0)
+		die("tenant", err);
+	add_patients(s, tid, senders);
+	char phone[32];
+	for (int i = 0; i < total; i++) {
+		snprintf(phone, sizeof(phone), "+1312%07d", 5000000 + i % senders);
+		if (sim_inject_inbound(sim, phone, CLINIC, bodies[i % 8], NULL) != 0)
+			die("inject", NULL);
+	}
+	struct twilio_config cfg = {.api_base = sim_base_url(sim), .account_sid = sim_account_sid(sim),
+				    .username = sim_account_sid(sim), .password = sim_auth_token(sim)};
+	struct twilio_client *c = NULL;
+	if (twilio_client_new(&cfg, &c, &err) != 0)
+		die("client", err);
+	int64_t t0 = clock_mono_ms();
+	struct poll_stats st = {0};
+	if (poll_inbound(s, c, &t, &st, &err) != 0)
+		die("poll", err);
+	int64_t t1 = clock_mono_ms();
+	struct poll_stats again = {0};
+	if (poll_inbound(s, c, &t, &again, &err) != 0)
+		die("poll again", err);
+	int64_t t2 = clock_mono_ms();
+	double secs = (double)(t1 - t0) / 1000.0;
+	printf("bench_inbound: %d messages, %d pages, %d processed in %.2f s: %.0f messages/s\n", st.seen, st.pages,
+	       st.processed, secs, secs > 0 ? st.processed / secs : 0.0);
+	printf("bench_inbound: re-poll of the same pages: %d listed, %d processed in %.2f s\n", again.seen,
+	       again.processed, (double)(t2 - t1) / 1000.0);
+	twilio_client_free(&c);
+	tenant_free(&t);
+	store_close(&s);
+	sim_stop(&sim);
+	char *cmd = NULL;
+	unlink(path);
+	cmd = xasprintf("%s-wal", path);
+	unlink(cmd);
+	free(cmd);
+	cmd = xasprintf("%s-shm", path);
+	unlink(cmd);
+	free(cmd);
+	rmdir(dir);
+	free(path);
+	return st.processed == total && again.processed == 0 ? 0 : 1;
+}
