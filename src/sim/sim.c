@@ -15,12 +15,12 @@
 
 /* One HTTP request being received. */
 struct req {
-	char *uri;      /* raw request target, path and query */
+	char *uri; /* raw request target, path and query */
 	char *body;
 	size_t len;
 	bool too_big;
 	bool started;
-	bool answered;  /* a 413 went out before the body was read */
+	bool answered; /* a 413 went out before the body was read */
 };
 
 /* Copies the raw request target before MHD parses it, so the log keeps the query as sent. */
@@ -32,7 +32,8 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *con)
 }
 
 /* Frees the request state when MHD is done with it. */
-static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls, enum MHD_RequestTerminationCode toe)
+static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
 {
 	struct req *rq = *con_cls;
 	if (rq == NULL)
@@ -130,20 +131,20 @@ static void handle_account(struct sim *sim, struct sim_reply *r)
 }
 
 /* Routes an authenticated /2010-04-01 request (lock held). */
-static void route_api(struct sim *sim, const char *method, const char *path, const char *query, const char *body,
-		      struct sim_reply *r)
+static void route_api(struct sim *sim, const char *method, const char *path, const char *query,
+		      const char *body, struct sim_reply *r)
 {
 	static const char prefix[] = "/2010-04-01/Accounts/";
 	bool get = strcmp(method, "GET") == 0, post = strcmp(method, "POST") == 0;
 	char *msg = xasprintf("The requested resource %s was not found", path);
-	const char *rest = path + strlen(prefix);
 	size_t acc_len = strlen(sim->account_sid);
-	if (strncmp(path, prefix, strlen(prefix)) != 0 || strncmp(rest, sim->account_sid, acc_len) != 0) {
+	if (strncmp(path, prefix, strlen(prefix)) != 0 ||
+	    strncmp(path + strlen(prefix), sim->account_sid, acc_len) != 0) {
 		sim_reply_error(r, 404, 20404, msg);
 		goto out;
 	}
-	rest += acc_len;
-	const char *sid = rest + strlen("/Messages/");
+	const char *rest = path + strlen(prefix) + acc_len;
+	const char *sid = strncmp(rest, "/Messages/", 10) == 0 ? rest + 10 : "";
 	if (strcmp(rest, ".json") == 0 && get) {
 		handle_account(sim, r);
 	} else if (strcmp(rest, "/Messages.json") == 0 && (get || post)) {
@@ -154,8 +155,7 @@ static void route_api(struct sim *sim, const char *method, const char *path, con
 		else
 			sim_handle_create(sim, &f, r);
 		sim_form_free(&f);
-	} else if (strncmp(rest, "/Messages/", 10) == 0 && strlen(sid) == SIM_SID_LEN + 5 &&
-		   strcmp(sid + SIM_SID_LEN, ".json") == 0 && get) {
+	} else if (strlen(sid) == SIM_SID_LEN + 5 && strcmp(sid + SIM_SID_LEN, ".json") == 0 && get) {
 		char want[SIM_SID_LEN + 1];
 		memcpy(want, sid, SIM_SID_LEN);
 		want[SIM_SID_LEN] = '\0';
@@ -177,7 +177,7 @@ static enum sim_fault fault_of(const char *s)
 	for (int i = 0; s && i < 7; i++)
 		if (strcasecmp(s, names[i]) == 0)
 			return (enum sim_fault)i;
-	return (enum sim_fault)-1;
+	return (enum sim_fault) - 1;
 }
 
 /* POST /sim/inbound (lock held). */
@@ -219,8 +219,8 @@ static void handle_sim_outbound(struct sim *sim, const struct sim_form *f, struc
 }
 
 /* Routes the unauthenticated /sim/ test endpoints (lock held). */
-static void route_sim(struct sim *sim, const char *method, const char *path, const char *query, const char *body,
-		      struct sim_reply *r)
+static void route_sim(struct sim *sim, const char *method, const char *path, const char *query,
+		      const char *body, struct sim_reply *r)
 {
 	struct sim_form f;
 	bool post = strcmp(method, "POST") == 0;
@@ -231,7 +231,8 @@ static void route_sim(struct sim *sim, const char *method, const char *path, con
 		enum sim_fault fault = fault_of(sim_form_get(&f, "Fault"));
 		const char *c = sim_form_get(&f, "Count"), *p = sim_form_get(&f, "Param");
 		if ((int)fault < 0) {
-			sim_reply_error(r, 400, 20001, "Fault must be one of 429, 500, 503, slow, malformed, hang, none");
+			sim_reply_error(r, 400, 20001,
+					"Fault must be one of 429, 500, 503, slow, malformed, hang, none");
 		} else {
 			sim->fault = fault;
 			sim->fault_count = c ? atoi(c) : 1;
@@ -252,9 +253,8 @@ static void route_sim(struct sim *sim, const char *method, const char *path, con
 static enum MHD_Result send_reply(struct MHD_Connection *con, struct sim_reply *r)
 {
 	size_t len = r->body ? strlen(r->body) : 0;
-	struct MHD_Response *resp = MHD_create_response_from_buffer(len, r->body ? r->body : (void *)"",
-								    r->body ? MHD_RESPMEM_MUST_FREE
-									    : MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *resp = MHD_create_response_from_buffer(
+	    len, r->body ? r->body : (void *)"", r->body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
 	r->body = NULL;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json; charset=utf-8");
 	if (r->retry_after > 0) {
@@ -358,7 +358,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 	}
 	if (!rq->started) {
 		rq->started = true;
-		const char *cl = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		const char *cl =
+		    MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl && strtoull(cl, NULL, 10) > SIM_MAX_BODY_BYTES) {
 			/* Refuse before reading the body; MHD closes the connection afterwards. */
 			rq->too_big = true;
@@ -392,7 +393,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 static int configure(struct sim *sim, const struct sim_config *cfg, char **err)
 {
 	const char *acc = cfg && cfg->account_sid ? cfg->account_sid : DEFAULT_ACCOUNT_SID;
-	if (strlen(acc) != 34 || strncmp(acc, "AC", 2) != 0 || strspn(acc + 2, "0123456789abcdefABCDEF") != 32)
+	if (strlen(acc) != 34 || strncmp(acc, "AC", 2) != 0 ||
+	    strspn(acc + 2, "0123456789abcdefABCDEF") != 32)
 		return seterr(err, "simulator: account SID must be AC followed by 32 hex digits");
 	const char *tok = cfg && cfg->auth_token ? cfg->auth_token : DEFAULT_AUTH_TOKEN;
 	if (*tok == '\0')
@@ -453,11 +455,11 @@ int sim_start(const struct sim_config *cfg, struct sim **out, char **err)
 	addr.sin_family = AF_INET;
 	addr.sin_port = htons(sim->port);
 	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sim->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL,
-				       sim->port, NULL, NULL, on_request, sim, MHD_OPTION_SOCK_ADDR, &addr,
-				       MHD_OPTION_URI_LOG_CALLBACK, on_uri, sim, MHD_OPTION_NOTIFY_COMPLETED,
-				       on_completed, sim, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-				       MHD_OPTION_END);
+	sim->daemon =
+	    MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL,
+			     sim->port, NULL, NULL, on_request, sim, MHD_OPTION_SOCK_ADDR, &addr,
+			     MHD_OPTION_URI_LOG_CALLBACK, on_uri, sim, MHD_OPTION_NOTIFY_COMPLETED,
+			     on_completed, sim, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_END);
 	if (sim->daemon == NULL) {
 		seterr(err, "simulator: cannot listen on 127.0.0.1:%u", (unsigned)sim->port);
 		goto fail;

@@ -11,9 +11,9 @@
 #include "src/sim/sim.h"
 
 static const char usage[] =
-	"usage: smsdesk sim [--port N] [--step-ms N] [--demo-patients] [--state-file PATH]\n"
-	"Runs the loopback Twilio simulator on 127.0.0.1 and prints base_url, account_sid and\n"
-	"auth_token, one per line; stops cleanly on SIGTERM or SIGINT.\n";
+    "usage: smsdesk sim [--port N] [--step-ms N] [--demo-patients] [--state-file PATH]\n"
+    "Runs the loopback Twilio simulator on 127.0.0.1 and prints base_url, account_sid and\n"
+    "auth_token, one per line; stops cleanly on SIGTERM or SIGINT.\n";
 
 /* Parses a whole-number option value within [min, max] into *out. */
 static int parse_int(const char *opt, const char *s, long min, long max, long *out)

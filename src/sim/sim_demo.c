@@ -31,9 +31,9 @@ static struct sim_patient *patient_get(struct sim *sim, const char *number)
 static const char *reply_for(const char *number, int n)
 {
 	static const char *chat[] = {
-		"Thanks! See you then \xF0\x9F\x98\x8A",
-		"Can I bring my daughter along? \xF0\x9F\x99\x82",
-		"Running 10 min late, sorry! \xF0\x9F\x9A\x97",
+	    "Thanks! See you then \xF0\x9F\x98\x8A",
+	    "Can I bring my daughter along? \xF0\x9F\x99\x82",
+	    "Running 10 min late, sorry! \xF0\x9F\x9A\x97",
 	};
 	size_t len = strlen(number);
 	int d = len ? number[len - 1] - '0' : 0;

@@ -9,34 +9,34 @@
 #include "src/sim/sim.h"
 
 #define SIM_MAX_BODY_BYTES (1024 * 1024) /* larger requests get 413 */
-#define SIM_MAX_REQUESTS 100000          /* recorded requests kept */
-#define SIM_MAX_MESSAGES 100000          /* messages kept; the oldest are dropped beyond */
+#define SIM_MAX_REQUESTS 100000		 /* recorded requests kept */
+#define SIM_MAX_MESSAGES 100000		 /* messages kept; the oldest are dropped beyond */
 #define SIM_SID_LEN 34
-#define SIM_DEFAULT_FROM "+15005550006"  /* Twilio's magic valid From */
+#define SIM_DEFAULT_FROM "+15005550006" /* Twilio's magic valid From */
 
 enum sim_dir { SIM_OUTBOUND, SIM_INBOUND };
 
 /* One message in the store. Status is derived from the time elapsed since creation. */
 struct sim_msg {
 	char sid[SIM_SID_LEN + 1];
-	uint64_t seq;         /* insertion order, the tie-break of the list order */
+	uint64_t seq; /* insertion order, the tie-break of the list order */
 	enum sim_dir dir;
-	char *from;           /* NULL when sent through a messaging service */
+	char *from; /* NULL when sent through a messaging service */
 	char *to;
-	char *body;           /* raw bytes as received (may be invalid UTF-8) */
-	char *ms_sid;         /* MessagingServiceSid or NULL */
+	char *body;   /* raw bytes as received (may be invalid UTF-8) */
+	char *ms_sid; /* MessagingServiceSid or NULL */
 	int num_media;
 	int64_t created_s;    /* clock_now() at creation */
 	int64_t created_mono; /* clock_mono_ms() at creation; very negative for loaded messages */
-	int fail_code;        /* 0, or 21610 (failed at step 1) / 30003 (undelivered at step 2) */
+	int fail_code;	      /* 0, or 21610 (failed at step 1) / 30003 (undelivered at step 2) */
 };
 
 /* The status of a message now, and what goes with it. */
 struct sim_status {
 	const char *status;
-	int error_code;             /* 0: none */
-	const char *error_message;  /* NULL: none */
-	int64_t date_sent;          /* 0: not sent yet */
+	int error_code;		   /* 0: none */
+	const char *error_message; /* NULL: none */
+	int64_t date_sent;	   /* 0: not sent yet */
 	int64_t date_updated;
 };
 
@@ -47,14 +47,14 @@ struct sim_optout {
 
 struct sim_patient {
 	char *number;
-	int received;            /* outbound messages this patient got */
+	int received;		 /* outbound messages this patient got */
 	int64_t last_reply_mono; /* when it last answered (0: never) */
 };
 
 struct sim_pending {
 	char *from, *to, *body;
-	int64_t due_mono;        /* clock_mono_ms() deadline */
-	int64_t due_s;           /* clock_now() deadline, so a test moving the fake clock also triggers it */
+	int64_t due_mono; /* clock_mono_ms() deadline */
+	int64_t due_s;	  /* clock_now() deadline, so a test moving the fake clock also triggers it */
 };
 
 struct sim_request {
@@ -105,8 +105,8 @@ struct sim_form {
 /* An HTTP answer built by a handler; sim.c sends it. */
 struct sim_reply {
 	unsigned status;
-	char *body;            /* malloc'd JSON */
-	int retry_after;       /* > 0: add Retry-After */
+	char *body;	 /* malloc'd JSON */
+	int retry_after; /* > 0: add Retry-After */
 	bool www_authenticate;
 };
 

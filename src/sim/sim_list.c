@@ -192,17 +192,19 @@ void sim_handle_list(struct sim *sim, const struct sim_form *query, struct sim_r
 	cJSON_AddNumberToObject(j, "end", (double)(count ? first + (long)count - 1 : first));
 	add_uri(j, "first_page_uri", page_uri(sim, &q, 0, NULL, NULL));
 	bool more = (size_t)start + count < n;
-	add_uri(j, "next_page_uri", more && count ? page_uri(sim, &q, q.page + 1, "PA", v[start + count - 1]->sid) : NULL);
+	add_uri(j, "next_page_uri",
+		more && count ? page_uri(sim, &q, q.page + 1, "PA", v[start + count - 1]->sid) : NULL);
 	cJSON_AddNumberToObject(j, "page", (double)q.page);
 	cJSON_AddNumberToObject(j, "page_size", (double)q.page_size);
 	if (q.page > 0 && start > 0) /* anchored on our first entry, or by offset when the page is empty */
-		add_uri(j, "previous_page_uri", page_uri(sim, &q, q.page - 1, count ? "PB" : NULL,
-							 count ? v[start]->sid : NULL));
+		add_uri(j, "previous_page_uri",
+			page_uri(sim, &q, q.page - 1, count ? "PB" : NULL, count ? v[start]->sid : NULL));
 	else
 		cJSON_AddNullToObject(j, "previous_page_uri");
 	cJSON_AddNumberToObject(j, "start", (double)first);
-	add_uri(j, "uri", page_uri(sim, &q, q.page, q.token ? (q.token[1] == 'A' ? "PA" : "PB") : NULL,
-				   q.token ? q.token + 2 : NULL));
+	add_uri(j, "uri",
+		page_uri(sim, &q, q.page, q.token ? (q.token[1] == 'A' ? "PA" : "PB") : NULL,
+			 q.token ? q.token + 2 : NULL));
 	free(v);
 	sim_reply_json(r, 200, j);
 }

@@ -228,7 +228,8 @@ cJSON *sim_msg_json(const struct sim *sim, const struct sim_msg *m)
 bool sim_optout_has(const struct sim *sim, const char *patient, const char *clinic)
 {
 	for (size_t i = 0; i < sim->noptouts; i++)
-		if (strcmp(sim->optouts[i].patient, patient) == 0 && strcmp(sim->optouts[i].clinic, clinic) == 0)
+		if (strcmp(sim->optouts[i].patient, patient) == 0 &&
+		    strcmp(sim->optouts[i].clinic, clinic) == 0)
 			return true;
 	return false;
 }
@@ -252,7 +253,7 @@ static bool is_keyword(const char *body, const char *const *words)
 void sim_optout_note(struct sim *sim, const char *patient, const char *clinic, const char *body)
 {
 	static const char *const stop[] = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END",
-					   "QUIT", "REVOKE", "OPTOUT", NULL};
+					   "QUIT", "REVOKE",  "OPTOUT",	     NULL};
 	static const char *const start[] = {"START", "UNSTOP", "YES", NULL};
 	if (is_keyword(body, stop) && !sim_optout_has(sim, patient, clinic)) {
 		if (sim->noptouts == sim->capoptouts) {
@@ -296,15 +297,19 @@ static bool check_from(const char *from, const char *ms_sid, struct sim_reply *r
 		msg = xasprintf("The Messaging Service Sid %s is invalid.", ms_sid);
 		sim_reply_error(r, 400, 21701, msg);
 	} else if (!sim_is_e164(from) || strcmp(from, "+15005550001") == 0) {
-		msg = xasprintf("The 'From' number %s is not a valid phone number, shortcode, or alphanumeric sender ID.",
-				from);
+		msg = xasprintf(
+		    "The 'From' number %s is not a valid phone number, shortcode, or alphanumeric sender ID.",
+		    from);
 		sim_reply_error(r, 400, 21212, msg);
 	} else if (strcmp(from, "+15005550007") == 0) {
-		msg = xasprintf("The From phone number %s is not a valid, SMS-capable inbound phone number or short "
-				"code for your account.", from);
+		msg = xasprintf(
+		    "The From phone number %s is not a valid, SMS-capable inbound phone number or short "
+		    "code for your account.",
+		    from);
 		sim_reply_error(r, 400, 21606, msg);
 	} else if (strcmp(from, "+15005550008") == 0) {
-		msg = xasprintf("This 'From' number %s has exceeded the maximum number of queued messages.", from);
+		msg = xasprintf("This 'From' number %s has exceeded the maximum number of queued messages.",
+				from);
 		sim_reply_error(r, 400, 21611, msg);
 	} else {
 		return true;
@@ -321,12 +326,16 @@ static bool check_to(struct sim *sim, const char *to, const char *from, struct s
 		msg = xasprintf("The 'To' number %s is not a valid phone number.", to);
 		sim_reply_error(r, 400, 21211, msg);
 	} else if (strcmp(to, "+15005550002") == 0) {
-		msg = xasprintf("The 'To' phone number: %s, is not currently reachable using the 'From' phone "
-				"number: %s via SMS.", to, from);
+		msg =
+		    xasprintf("The 'To' phone number: %s, is not currently reachable using the 'From' phone "
+			      "number: %s via SMS.",
+			      to, from);
 		sim_reply_error(r, 400, 21612, msg);
 	} else if (strcmp(to, "+15005550003") == 0) {
-		msg = xasprintf("Permission to send an SMS has not been enabled for the region indicated by the "
-				"'To' number: %s.", to);
+		msg = xasprintf(
+		    "Permission to send an SMS has not been enabled for the region indicated by the "
+		    "'To' number: %s.",
+		    to);
 		sim_reply_error(r, 400, 21408, msg);
 	} else if (strcmp(to, "+15005550004") == 0 || sim_optout_has(sim, to, from)) {
 		sim_reply_error(r, 400, 21610, "Attempt to send to unsubscribed recipient");
@@ -360,7 +369,8 @@ static bool check_params(const struct sim_form *form, struct sim_reply *r)
 		return false;
 	}
 	if (body != NULL && sim_utf8_chars(body) > 1600) {
-		sim_reply_error(r, 400, 21617, "The concatenated message body exceeds the 1600 character limit.");
+		sim_reply_error(r, 400, 21617,
+				"The concatenated message body exceeds the 1600 character limit.");
 		return false;
 	}
 	for (size_t i = 0; i < form->n; i++) {
@@ -389,8 +399,8 @@ void sim_handle_create(struct sim *sim, const struct sim_form *form, struct sim_
 		return;
 	if (!check_to(sim, to, from ? from : SIM_DEFAULT_FROM, r))
 		return;
-	struct sim_msg *m = sim_msg_add(sim, SIM_OUTBOUND, from, to, sim_form_get(form, "Body"),
-					ms, (int)sim_form_count(form, "MediaUrl"));
+	struct sim_msg *m = sim_msg_add(sim, SIM_OUTBOUND, from, to, sim_form_get(form, "Body"), ms,
+					(int)sim_form_count(form, "MediaUrl"));
 	if (strcmp(to, "+15005550010") == 0)
 		m->fail_code = 21610;
 	else if (strcmp(to, "+15005550011") == 0)

@@ -30,9 +30,9 @@ static bool restore_msg(struct sim *sim, const cJSON *o)
 	if (sid == NULL || strlen(sid) != SIM_SID_LEN || to == NULL || dir == NULL)
 		return false;
 	bool inbound = strcmp(dir, "inbound") == 0;
-	struct sim_msg *m = sim_msg_add(sim, inbound ? SIM_INBOUND : SIM_OUTBOUND, get_str(o, "from"), to,
-					get_str(o, "body"), get_str(o, "messaging_service_sid"),
-					(int)get_num(o, "num_media", 0));
+	struct sim_msg *m =
+	    sim_msg_add(sim, inbound ? SIM_INBOUND : SIM_OUTBOUND, get_str(o, "from"), to, get_str(o, "body"),
+			get_str(o, "messaging_service_sid"), (int)get_num(o, "num_media", 0));
 	memcpy(m->sid, sid, SIM_SID_LEN + 1);
 	m->created_s = (int64_t)get_num(o, "created", (double)clock_now());
 	m->created_mono = INT64_MIN / 4; /* long past: final status */
@@ -48,7 +48,9 @@ int sim_state_load(struct sim *sim, char **err)
 	size_t len = 0;
 	FILE *f = fopen(sim->state_file, "rb");
 	if (f == NULL)
-		return errno == ENOENT ? 0 : seterr(err, "simulator: cannot read %s: %s", sim->state_file, strerror(errno));
+		return errno == ENOENT
+			   ? 0
+			   : seterr(err, "simulator: cannot read %s: %s", sim->state_file, strerror(errno));
 	char *text = NULL;
 	size_t cap = 0;
 	for (;;) {

@@ -29,7 +29,8 @@ static char *form_decode(const char *s, size_t len)
 			out[o++] = ' ';
 		} else if (s[i] == '%' && i + 2 < len && hexval((unsigned char)s[i + 1]) >= 0 &&
 			   hexval((unsigned char)s[i + 2]) >= 0) {
-			out[o++] = (char)(hexval((unsigned char)s[i + 1]) * 16 + hexval((unsigned char)s[i + 2]));
+			out[o++] =
+			    (char)(hexval((unsigned char)s[i + 1]) * 16 + hexval((unsigned char)s[i + 2]));
 			i += 2;
 		} else {
 			out[o++] = s[i];

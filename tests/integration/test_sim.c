@@ -286,16 +286,19 @@ static void sim_create__counts_segments_and_media__when_long_or_mms(void **state
 	cJSON *m = create(sim, PATIENT, body);
 	assert_string_equal(jstr(m, "num_segments"), "2");
 	cJSON_Delete(m);
-	m = create(sim, PATIENT, "\xF0\x9F\x98\x8A caf\xC3\xA9 with emoji is UCS-2, 70 units per single segment..");
+	m = create(sim, PATIENT,
+		   "\xF0\x9F\x98\x8A caf\xC3\xA9 with emoji is UCS-2, 70 units per single segment..");
 	assert_string_equal(jstr(m, "num_segments"), "1");
 	cJSON_Delete(m);
-	struct res r = api_post(sim, NULL, "To=%2B15551230000&From=%2B15005550006&MediaUrl=https%3A%2F%2Fx.test%2Fa.jpg"
-					   "&MediaUrl=https%3A%2F%2Fx.test%2Fb.jpg");
+	struct res r = api_post(sim, NULL,
+				"To=%2B15551230000&From=%2B15005550006&MediaUrl=https%3A%2F%2Fx.test%2Fa.jpg"
+				"&MediaUrl=https%3A%2F%2Fx.test%2Fb.jpg");
 	assert_int_equal(r.status, 201);
 	m = json_of(&r);
 	assert_string_equal(jstr(m, "num_media"), "2");
 	cJSON_Delete(m);
-	r = api_post(sim, NULL, "To=%2B15551230000&MessagingServiceSid=MG0123456789abcdef0123456789abcdef&Body=hi");
+	r = api_post(sim, NULL,
+		     "To=%2B15551230000&MessagingServiceSid=MG0123456789abcdef0123456789abcdef&Body=hi");
 	assert_int_equal(r.status, 201);
 	m = json_of(&r);
 	assert_string_equal(jstr(m, "status"), "accepted");
@@ -389,26 +392,26 @@ static void sim_create__rejects_with_twilio_code__when_input_is_bad(void **state
 		long status;
 		int code;
 	} cases[] = {
-		{"From=%2B15005550006&Body=hi", 400, 21604},
-		{"To=%2B15551230000&From=%2B15005550006", 400, 21602},
-		{"To=%2B15551230000&From=%2B15005550006&Body=", 400, 21602},
-		{"To=%2B15551230000&Body=hi", 400, 21603},
-		{long_body, 400, 21617},
-		{"To=5551230000&From=%2B15005550006&Body=hi", 400, 21211},
-		{"To=%2Babc&From=%2B15005550006&Body=hi", 400, 21211},
-		{"To=%2B15005550001&From=%2B15005550006&Body=hi", 400, 21211},
-		{"To=%2B15005550002&From=%2B15005550006&Body=hi", 400, 21612},
-		{"To=%2B15005550003&From=%2B15005550006&Body=hi", 400, 21408},
-		{"To=%2B15005550004&From=%2B15005550006&Body=hi", 400, 21610},
-		{"To=%2B15005550009&From=%2B15005550006&Body=hi", 400, 21614},
-		{"To=%2B15551230000&From=%2B15005550001&Body=hi", 400, 21212},
-		{"To=%2B15551230000&From=not-a-number&Body=hi", 400, 21212},
-		{"To=%2B15551230000&From=%2B15005550007&Body=hi", 400, 21606},
-		{"To=%2B15551230000&From=%2B15005550008&Body=hi", 400, 21611},
-		{"To=%2B15551230000&MessagingServiceSid=MGnope&Body=hi", 400, 21701},
-		{"To=%2B15551230000&From=%2B15005550006&MediaUrl=ftp%3A%2F%2Fx", 400, 21620},
-		{"", 400, 21604},
-		{"&&&===&", 400, 21604},
+	    {"From=%2B15005550006&Body=hi", 400, 21604},
+	    {"To=%2B15551230000&From=%2B15005550006", 400, 21602},
+	    {"To=%2B15551230000&From=%2B15005550006&Body=", 400, 21602},
+	    {"To=%2B15551230000&Body=hi", 400, 21603},
+	    {long_body, 400, 21617},
+	    {"To=5551230000&From=%2B15005550006&Body=hi", 400, 21211},
+	    {"To=%2Babc&From=%2B15005550006&Body=hi", 400, 21211},
+	    {"To=%2B15005550001&From=%2B15005550006&Body=hi", 400, 21211},
+	    {"To=%2B15005550002&From=%2B15005550006&Body=hi", 400, 21612},
+	    {"To=%2B15005550003&From=%2B15005550006&Body=hi", 400, 21408},
+	    {"To=%2B15005550004&From=%2B15005550006&Body=hi", 400, 21610},
+	    {"To=%2B15005550009&From=%2B15005550006&Body=hi", 400, 21614},
+	    {"To=%2B15551230000&From=%2B15005550001&Body=hi", 400, 21212},
+	    {"To=%2B15551230000&From=not-a-number&Body=hi", 400, 21212},
+	    {"To=%2B15551230000&From=%2B15005550007&Body=hi", 400, 21606},
+	    {"To=%2B15551230000&From=%2B15005550008&Body=hi", 400, 21611},
+	    {"To=%2B15551230000&MessagingServiceSid=MGnope&Body=hi", 400, 21701},
+	    {"To=%2B15551230000&From=%2B15005550006&MediaUrl=ftp%3A%2F%2Fx", 400, 21620},
+	    {"", 400, 21604},
+	    {"&&&===&", 400, 21604},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct res r = api_post(sim, NULL, cases[i].form);
@@ -455,8 +458,9 @@ static void sim_list__pages_stably_newest_first__when_messages_arrive(void **sta
 		assert_int_equal((int)jnum(l, "page"), page);
 		assert_int_equal((int)jnum(l, "page_size"), 3);
 		assert_int_equal((int)jnum(l, "start"), page * 3);
-		assert_true(matches_re("^/2010-04-01/Accounts/AC[0-9a-f]{32}/Messages.json\\?.*PageSize=3&Page=0$",
-				     jstr(l, "first_page_uri")));
+		assert_true(
+		    matches_re("^/2010-04-01/Accounts/AC[0-9a-f]{32}/Messages.json\\?.*PageSize=3&Page=0$",
+			       jstr(l, "first_page_uri")));
 		assert_true(page == 0 ? jnull(l, "previous_page_uri") : jstr(l, "previous_page_uri") != NULL);
 		const cJSON *arr = cJSON_GetObjectItemCaseSensitive(l, "messages"), *m;
 		int n = 0;
@@ -474,7 +478,8 @@ static void sim_list__pages_stably_newest_first__when_messages_arrive(void **sta
 		free(next);
 		next = jstr(l, "next_page_uri") ? xstrdup(jstr(l, "next_page_uri")) : NULL;
 		if (next)
-			assert_true(matches_re("^/2010-04-01/Accounts/AC[0-9a-f]{32}/Messages.json\\?.*PageToken=", next));
+			assert_true(matches_re(
+			    "^/2010-04-01/Accounts/AC[0-9a-f]{32}/Messages.json\\?.*PageToken=", next));
 		cJSON_Delete(l);
 		page++;
 	}
@@ -491,7 +496,8 @@ static void sim_list__pages_stably_newest_first__when_messages_arrive(void **sta
 	assert_int_equal(cJSON_GetArraySize(a), 2);
 	assert_int_equal(cJSON_GetArraySize(b), 2);
 	for (int i = 0; i < 2; i++)
-		assert_string_equal(jstr(cJSON_GetArrayItem(a, i), "sid"), jstr(cJSON_GetArrayItem(b, i), "sid"));
+		assert_string_equal(jstr(cJSON_GetArrayItem(a, i), "sid"),
+				    jstr(cJSON_GetArrayItem(b, i), "sid"));
 	cJSON_Delete(p0);
 	cJSON_Delete(p1);
 	cJSON_Delete(back);
@@ -504,8 +510,9 @@ static void sim_list__pages_stably_newest_first__when_messages_arrive(void **sta
 	assert_int_equal((int)jnum(e, "page_size"), 50);
 	cJSON_Delete(e);
 	free(path);
-	const char *bad[] = {"PageSize=0", "PageSize=abc", "Page=-1", "PageToken=PAnope", "PageToken=PASM0000"
-									       "0000000000000000000000000000"};
+	const char *bad[] = {"PageSize=0", "PageSize=abc", "Page=-1", "PageToken=PAnope",
+			     "PageToken=PASM0000"
+			     "0000000000000000000000000000"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		path = xasprintf("/2010-04-01/Accounts/%s/Messages.json?%s", sim_account_sid(sim), bad[i]);
 		struct res r = api_get(sim, path);
@@ -548,8 +555,10 @@ static void sim_list__filters_by_day__when_datesent_given(void **state)
 	assert_int_equal(list_count(sim, "DateSent%3E=Wed%2C%2025%20Nov%202026%2023%3A00%3A00%20-0200"), 1);
 	assert_int_equal(list_count(sim, "DateSent%3E=2026-11-25%2022%3A05%3A25.000"), 2);
 	assert_int_equal(list_count(sim, "DateSent=11%2F24%2F2026%2022%3A05%3A25%20MST"), 1);
-	assert_int_equal(list_count(sim, "To=%2B15551230000&DateSent%3E=2026-11-25&DateSent%3C=2026-11-25"), 1);
-	char *path = xasprintf("/2010-04-01/Accounts/%s/Messages.json?DateSent=yesterday", sim_account_sid(sim));
+	assert_int_equal(list_count(sim, "To=%2B15551230000&DateSent%3E=2026-11-25&DateSent%3C=2026-11-25"),
+			 1);
+	char *path =
+	    xasprintf("/2010-04-01/Accounts/%s/Messages.json?DateSent=yesterday", sim_account_sid(sim));
 	struct res r = api_get(sim, path);
 	assert_twilio_error(&r, 400, 20001);
 	free(path);
@@ -562,7 +571,8 @@ static void sim_stop_keyword__blocks_then_unblocks__when_patient_sends_stop_then
 	struct sim *sim = start(0, false);
 	const char *form = "To=%2B15551230000&From=%2B15005550006&Body=hello";
 	struct res r;
-	const char *stops[] = {"  stop ", "Stopall", "UNSUBSCRIBE", "cancel", "End", "quit", "revoke", "OPTOUT"};
+	const char *stops[] = {"  stop ", "Stopall", "UNSUBSCRIBE", "cancel",
+			       "End",	  "quit",    "revoke",	    "OPTOUT"};
 	for (size_t i = 0; i < sizeof(stops) / sizeof(stops[0]); i++) {
 		assert_int_equal(sim_inject_inbound(sim, PATIENT, CLINIC, stops[i], NULL), 0);
 		r = api_post(sim, NULL, form);
@@ -760,8 +770,11 @@ static void sim_http__reuses_one_connection__when_client_keeps_alive(void **stat
 static bool valid_utf8(const unsigned char *s, size_t len)
 {
 	for (size_t i = 0; i < len;) {
-		size_t n = s[i] < 0x80 ? 1 : (s[i] & 0xE0) == 0xC0 ? 2 : (s[i] & 0xF0) == 0xE0 ? 3
-					      : (s[i] & 0xF8) == 0xF0 ? 4 : 0;
+		size_t n = s[i] < 0x80		   ? 1
+			   : (s[i] & 0xE0) == 0xC0 ? 2
+			   : (s[i] & 0xF0) == 0xE0 ? 3
+			   : (s[i] & 0xF8) == 0xF0 ? 4
+						   : 0;
 		if (n == 0 || i + n > len || (n == 2 && s[i] < 0xC2))
 			return false;
 		for (size_t k = 1; k < n; k++)
@@ -775,13 +788,15 @@ static bool valid_utf8(const unsigned char *s, size_t len)
 static void sim_body__returns_valid_json__when_body_is_invalid_utf8(void **state)
 {
 	struct sim *sim = start(0, false);
-	struct res r = api_post(sim, NULL, "To=%2B15551230000&From=%2B15005550006&Body=a%FF%FEb%C3%28%ED%A0%80%01%1B[2Jc");
+	struct res r = api_post(
+	    sim, NULL, "To=%2B15551230000&From=%2B15005550006&Body=a%FF%FEb%C3%28%ED%A0%80%01%1B[2Jc");
 	assert_int_equal(r.status, 201);
 	assert_true(valid_utf8((unsigned char *)r.body, r.len));
 	cJSON *m = json_of(&r);
 	const char *body = jstr(m, "body");
 	assert_non_null(body);
-	assert_non_null(strstr(body, "a\xEF\xBF\xBD\xEF\xBF\xBD" "b"));
+	assert_non_null(strstr(body, "a\xEF\xBF\xBD\xEF\xBF\xBD"
+				     "b"));
 	assert_non_null(strstr(body, "\x1B[2Jc"));
 	char *sid = xstrdup(jstr(m, "sid"));
 	cJSON_Delete(m);
@@ -792,7 +807,10 @@ static void sim_body__returns_valid_json__when_body_is_invalid_utf8(void **state
 	free(r.body);
 	/* the stored bytes are kept as sent */
 	char *raw = sim_outbound_body(sim, PATIENT, 0);
-	assert_memory_equal(raw, "a\xFF\xFE" "b\xC3(", 6);
+	assert_memory_equal(raw,
+			    "a\xFF\xFE"
+			    "b\xC3(",
+			    6);
 	free(raw);
 	/* inbound too, through the list */
 	assert_int_equal(sim_inject_inbound(sim, PATIENT, CLINIC, "\xC0\xAF\xF5\x80", NULL), 0);
@@ -869,8 +887,9 @@ static void sim_requests__records_method_path_body__for_each_request(void **stat
 {
 	struct sim *sim = start(0, false);
 	size_t before = sim_request_count(sim);
-	char *path = xasprintf("/2010-04-01/Accounts/%s/Messages.json?To=%%2B15551230000&DateSent%%3E=2026-01-01",
-			       sim_account_sid(sim));
+	char *path =
+	    xasprintf("/2010-04-01/Accounts/%s/Messages.json?To=%%2B15551230000&DateSent%%3E=2026-01-01",
+		      sim_account_sid(sim));
 	struct res r = api_get(sim, path);
 	free(r.body);
 	r = api_post(sim, NULL, "To=%2B15551230000&From=%2B15005550006&Body=logged");
@@ -908,7 +927,8 @@ static void sim_demo__patients_answer_by_last_digit__when_demo_patients_on(void 
 	/* nothing before the delay (at least 2 s) */
 	assert_int_equal(list_count(sim, "To=%2B15005550006"), 0);
 	clock_set_fake(now + 7);
-	char *path = xasprintf("/2010-04-01/Accounts/%s/Messages.json?To=%%2B15005550006", sim_account_sid(sim));
+	char *path =
+	    xasprintf("/2010-04-01/Accounts/%s/Messages.json?To=%%2B15005550006", sim_account_sid(sim));
 	cJSON *l = list(sim, path);
 	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(l, "messages"), *m;
 	assert_int_equal(cJSON_GetArraySize(arr), 3);
@@ -1091,27 +1111,27 @@ int main(void)
 {
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(sim_auth__answers_401_json__when_credentials_missing_or_wrong),
-		cmocka_unit_test(sim_create__returns_twilio_message__when_valid),
-		cmocka_unit_test(sim_create__counts_segments_and_media__when_long_or_mms),
-		cmocka_unit_test(sim_status__moves_queued_sent_delivered__when_time_passes),
-		cmocka_unit_test(sim_status__fails_with_code__when_magic_failing_numbers),
-		cmocka_unit_test(sim_create__rejects_with_twilio_code__when_input_is_bad),
-		cmocka_unit_test(sim_list__pages_stably_newest_first__when_messages_arrive),
-		cmocka_unit_test(sim_list__filters_by_day__when_datesent_given),
-		cmocka_unit_test(sim_stop_keyword__blocks_then_unblocks__when_patient_sends_stop_then_start),
-		cmocka_unit_test(sim_fault__answers_each_fault__when_set),
-		cmocka_unit_test(sim_http__answers_json_errors__when_requests_are_malformed),
-		cmocka_unit_test(sim_http__reuses_one_connection__when_client_keeps_alive),
-		cmocka_unit_test(sim_body__returns_valid_json__when_body_is_invalid_utf8),
-		cmocka_unit_test(sim_test_endpoints__inject_and_report__over_http),
-		cmocka_unit_test(sim_account__fetches_account__when_authorized),
-		cmocka_unit_test(sim_requests__records_method_path_body__for_each_request),
-		cmocka_unit_test(sim_demo__patients_answer_by_last_digit__when_demo_patients_on),
-		cmocka_unit_test(sim_state__keeps_messages__when_restarted_with_state_file),
-		cmocka_unit_test(sim_store__drops_oldest__when_message_cap_is_reached),
-		cmocka_unit_test(sim_start__refuses__when_config_is_bad),
-		cmocka_unit_test(sim_main__prints_credentials_and_stops__when_signalled),
+	    cmocka_unit_test(sim_auth__answers_401_json__when_credentials_missing_or_wrong),
+	    cmocka_unit_test(sim_create__returns_twilio_message__when_valid),
+	    cmocka_unit_test(sim_create__counts_segments_and_media__when_long_or_mms),
+	    cmocka_unit_test(sim_status__moves_queued_sent_delivered__when_time_passes),
+	    cmocka_unit_test(sim_status__fails_with_code__when_magic_failing_numbers),
+	    cmocka_unit_test(sim_create__rejects_with_twilio_code__when_input_is_bad),
+	    cmocka_unit_test(sim_list__pages_stably_newest_first__when_messages_arrive),
+	    cmocka_unit_test(sim_list__filters_by_day__when_datesent_given),
+	    cmocka_unit_test(sim_stop_keyword__blocks_then_unblocks__when_patient_sends_stop_then_start),
+	    cmocka_unit_test(sim_fault__answers_each_fault__when_set),
+	    cmocka_unit_test(sim_http__answers_json_errors__when_requests_are_malformed),
+	    cmocka_unit_test(sim_http__reuses_one_connection__when_client_keeps_alive),
+	    cmocka_unit_test(sim_body__returns_valid_json__when_body_is_invalid_utf8),
+	    cmocka_unit_test(sim_test_endpoints__inject_and_report__over_http),
+	    cmocka_unit_test(sim_account__fetches_account__when_authorized),
+	    cmocka_unit_test(sim_requests__records_method_path_body__for_each_request),
+	    cmocka_unit_test(sim_demo__patients_answer_by_last_digit__when_demo_patients_on),
+	    cmocka_unit_test(sim_state__keeps_messages__when_restarted_with_state_file),
+	    cmocka_unit_test(sim_store__drops_oldest__when_message_cap_is_reached),
+	    cmocka_unit_test(sim_start__refuses__when_config_is_bad),
+	    cmocka_unit_test(sim_main__prints_credentials_and_stops__when_signalled),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	curl_global_cleanup();

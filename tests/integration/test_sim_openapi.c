@@ -18,8 +18,8 @@ static const cJSON *deref(const cJSON *schema)
 	if (!cJSON_IsString(ref))
 		return schema;
 	const char *name = strrchr(ref->valuestring, '/') + 1;
-	const cJSON *schemas = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(spec, "components"),
-								"schemas");
+	const cJSON *schemas =
+	    cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(spec, "components"), "schemas");
 	const cJSON *s = cJSON_GetObjectItemCaseSensitive(schemas, name);
 	assert_non_null(s);
 	return s;
@@ -99,12 +99,14 @@ static void validate(const cJSON *schema, const cJSON *v, const char *where)
 /* The 200/201 JSON schema of an operation. */
 static const cJSON *response_schema(const char *path, const char *method, const char *code)
 {
-	const cJSON *p = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(spec, "paths"), path);
+	const cJSON *p =
+	    cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(spec, "paths"), path);
 	const cJSON *op = cJSON_GetObjectItemCaseSensitive(p, method);
-	const cJSON *resp = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(op, "responses"), code);
+	const cJSON *resp =
+	    cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(op, "responses"), code);
 	const cJSON *content = cJSON_GetObjectItemCaseSensitive(resp, "content");
 	const cJSON *schema = cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(content, "application/json"), "schema");
+	    cJSON_GetObjectItemCaseSensitive(content, "application/json"), "schema");
 	assert_non_null(schema);
 	return schema;
 }
@@ -149,13 +151,14 @@ static void sim_json__matches_openapi__for_every_message_kind(void **state)
 	assert_int_equal(sim_start(&cfg, &sim, NULL), 0);
 	const char *acc = sim_account_sid(sim);
 	char *list = xasprintf("/2010-04-01/Accounts/%s/Messages.json", acc);
-	const cJSON *create_s = response_schema("/2010-04-01/Accounts/{AccountSid}/Messages.json", "post", "201");
+	const cJSON *create_s =
+	    response_schema("/2010-04-01/Accounts/{AccountSid}/Messages.json", "post", "201");
 	const char *forms[] = {
-		"To=%2B15551230000&From=%2B15005550006&Body=hello",
-		"To=%2B15551230000&MessagingServiceSid=MG0123456789abcdef0123456789abcdef&Body=via+service",
-		"To=%2B15005550010&From=%2B15005550006&Body=fails",
-		"To=%2B15005550011&From=%2B15005550006&Body=undelivered",
-		"To=%2B15551230000&From=%2B15005550006&MediaUrl=https%3A%2F%2Fx.test%2Fa.png",
+	    "To=%2B15551230000&From=%2B15005550006&Body=hello",
+	    "To=%2B15551230000&MessagingServiceSid=MG0123456789abcdef0123456789abcdef&Body=via+service",
+	    "To=%2B15005550010&From=%2B15005550006&Body=fails",
+	    "To=%2B15005550011&From=%2B15005550006&Body=undelivered",
+	    "To=%2B15551230000&From=%2B15005550006&MediaUrl=https%3A%2F%2Fx.test%2Fa.png",
 	};
 	long status = 0;
 	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
@@ -175,7 +178,8 @@ static void sim_json__matches_openapi__for_every_message_kind(void **state)
 	l = call(sim, list, NULL, &status);
 	validate(response_schema("/2010-04-01/Accounts/{AccountSid}/Messages.json", "get", "200"), l, "list");
 	const cJSON *m;
-	const cJSON *fetch_s = response_schema("/2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json", "get", "200");
+	const cJSON *fetch_s =
+	    response_schema("/2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json", "get", "200");
 	cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(l, "messages"))
 	{
 		char *path = xasprintf("/2010-04-01/Accounts/%s/Messages/%s.json", acc,
@@ -196,8 +200,8 @@ static void sim_json__matches_openapi__for_every_message_kind(void **state)
 	const cJSON *p;
 	cJSON_ArrayForEach(p, a)
 	{
-		const cJSON *ps = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(acc_s, "properties"),
-								  p->string);
+		const cJSON *ps = cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(acc_s, "properties"), p->string);
 		if (ps == NULL)
 			fail_at("account", p->string);
 		validate(ps, p, p->string);
@@ -223,7 +227,7 @@ int main(void)
 	free(path);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(sim_json__matches_openapi__for_every_message_kind),
+	    cmocka_unit_test(sim_json__matches_openapi__for_every_message_kind),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	curl_global_cleanup();
