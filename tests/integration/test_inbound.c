@@ -788,7 +788,18 @@ static void outbox__opts_out_via_carrier__when_21610_on_send_or_status(void **st
 	assert_non_null(via);
 	assert_string_equal(via, "carrier");
 	free(via);
-/*STATUS_PART*/
+	/* The second was accepted and fails later: the status refresh sees 21610. */
+	clock_set_fake(NOW + 120);
+	int updated = 0;
+	assert_int_equal(status_refresh(f->s, f->c, &f->t, 100, &updated, &err), 0);
+	assert_true(updated >= 1);
+	via = optout_via(f, "+15005550010");
+	assert_non_null(via);
+	assert_string_equal(via, "carrier");
+	free(via);
+	bool out = false;
+	assert_int_equal(store_number_opted_out(f->s, f->t.id, "+15005550010", &out, &err), 0);
+	assert_true(out);
 	req.to = "+15005550004";
 	req.body = "Again";
 	assert_int_equal(outbox_queue(f->s, &req, NULL, &err), OUTBOX_REFUSED);
