@@ -723,7 +723,7 @@ static void form_add(struct twilio_client *c, char **form, const char *key, cons
 	*form = next;
 }
 
-/* Clears *e and *out so every call starts from a known state. */
+/* Starts every call with an empty *e (callers clear the previous one with twilio_error_clear). */
 static void begin(struct twilio_error *e)
 {
 	memset(e, 0, sizeof(*e));

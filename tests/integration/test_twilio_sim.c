@@ -152,7 +152,7 @@ static int status_rank(const char *s)
 
 static void twilio_fetch__sees_queued_sent_delivered__when_time_passes(void **state)
 {
-	struct fx *f = fx_new(60, 0, 0);
+	struct fx *f = fx_new(150, 0, 0);
 	struct twilio_message m;
 	struct twilio_error e;
 	assert_int_equal(send_to(f, "+15551230002", "progress", &m, &e), TW_OK);
