@@ -398,7 +398,8 @@ static bool certainly_not_created(const struct twilio_error *e)
 static int record_retry(struct store *s, const struct sms_message *m, const struct twilio_error *e,
 			const char *actor, int64_t now, struct outbox_stats *st, char **err)
 {
-	bool final = m->attempts >= OUTBOX_MAX_ATTEMPTS;
+	/* Refused credentials are the clinic's to fix, not the message's fault: never final. */
+	bool final = m->attempts >= OUTBOX_MAX_ATTEMPTS && e->kind != TW_ERR_AUTH;
 	char *msg = final ? xasprintf("gave up after %d attempts: %s", m->attempts, e->message ? e->message : "")
 			  : xstrdup(e->message ? e->message : twilio_result_str(e->kind));
 	int rc = store_msg_record_failure(s, m->id, e->code, msg, final, now + backoff_seconds(m->attempts), err);
