@@ -1,0 +1,790 @@
+/* Appointment reminders: the scheduler's decisions (see the rules in reminders.h) and
+ * "send reminder now". Every row change, its outbox message and its audit entry commit
+ * together; the unique key on (appointment, slot) is what makes "never twice" hold. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "src/reminders.h"
+#include "src/outbox.h"
+#include "src/quiet.h"
+#include "src/segments.h"
+#include "src/template.h"
+#include "src/tz.h"
+#include "src/util.h"
+
+#define EVENTS_MAX (REMINDER_MAX_SLOTS + 4)
+#define DAY 86400
+
+/* What to do with one reminder. */
+enum verdict { V_QUEUE, V_WAIT, V_SKIP };
+
+struct decision {
+	enum verdict v;
+	char *reason;     /* skip / wait: words for the screen and the log */
+	int64_t until;    /* wait: the next allowed time */
+	char *body;       /* queue: the rendered text */
+};
+
+/* One tenant's settings, parsed once per pass. */
+struct tenant_ctx {
+	const struct tenant *t;
+	int slots[REMINDER_MAX_SLOTS];
+	size_t nslots;
+	const char *actor;
+};
+
+/* Events of one appointment, emitted after its transaction commits. */
+struct event_buf {
+	struct reminder_event ev[EVENTS_MAX];
+	char *reasons[EVENTS_MAX];
+	size_t n;
+};
+
+/* ---- slots ------------------------------------------------------------------------------ */
+
+/* Parses one item such as "24h" (already trimmed, len bytes) into minutes. */
+static int parse_slot(const char *p, size_t len, int *minutes, char **err)
+{
+	size_t i = 0;
+	long long v = 0;
+	while (i < len && isdigit((unsigned char)p[i]) && v <= REMINDER_MAX_SLOT_MINUTES)
+		v = v * 10 + (p[i++] - '0');
+	if (i == 0 || i + 1 != len || strchr("mhd", p[i]) == NULL || p[i] == '\0')
+		return seterr(err, "reminder slot \"%.*s\" is not a number followed by m, h or d (e.g. 24h)",
+			      (int)(len > 20 ? 20 : len), p);
+	long long m = p[i] == 'm' ? v : p[i] == 'h' ? v * 60 : v * 1440;
+	if (v <= 0)
+		return seterr(err, "reminder slot \"%.*s\" must be more than zero", (int)len, p);
+	if (m > REMINDER_MAX_SLOT_MINUTES)
+		return seterr(err, "reminder slot \"%.*s\" is more than 60 days before the appointment", (int)len, p);
+	*minutes = (int)m;
+	return 0;
+}
+
+/* Sorts minutes largest first (at most 8 items: insertion sort). */
+static void sort_desc(int *a, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && a[j] > a[j - 1]; j--) {
+			int tmp = a[j];
+			a[j] = a[j - 1];
+			a[j - 1] = tmp;
+		}
+}
+
+/* "72h,24h,2h" -> {4320, 1440, 120}. */
+int reminders_parse_slots(const char *text, int minutes[REMINDER_MAX_SLOTS], size_t *n, char **err)
+{
+	*n = 0;
+	if (text == NULL)
+		return seterr(err, "no reminder slots given (e.g. 72h,24h,2h)");
+	const char *p = text;
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		const char *start = p;
+		while (*p != '\0' && *p != ',')
+			p++;
+		size_t len = (size_t)(p - start);
+		while (len > 0 && (start[len - 1] == ' ' || start[len - 1] == '\t'))
+			len--;
+		if (len == 0)
+			return seterr(err, *n == 0 && *p == '\0' ? "no reminder slots given (e.g. 72h,24h,2h)"
+								 : "empty reminder slot in \"%.60s\"",
+				      text);
+		if (*n == REMINDER_MAX_SLOTS)
+			return seterr(err, "at most %d reminder slots", REMINDER_MAX_SLOTS);
+		int m = 0;
+		if (parse_slot(start, len, &m, err) != 0)
+			return -1;
+		for (size_t i = 0; i < *n; i++)
+			if (minutes[i] == m)
+				return seterr(err, "reminder slot \"%.*s\" is given twice", (int)len, start);
+		minutes[(*n)++] = m;
+		if (*p == '\0')
+			break;
+		p++;
+	}
+	sort_desc(minutes, *n);
+	return 0;
+}
+
+/* 4320 -> "3d", 1440 -> "24h", 90 -> "90m"; manual (<= 0) -> "manual". */
+void reminders_format_slot(int minutes, char *buf, size_t len)
+{
+	if (minutes <= 0)
+		snprintf(buf, len, "manual");
+	else if (minutes % 1440 == 0 && minutes > 1440)
+		snprintf(buf, len, "%dd", minutes / 1440);
+	else if (minutes % 60 == 0)
+		snprintf(buf, len, "%dh", minutes / 60);
+	else
+		snprintf(buf, len, "%dm", minutes);
+}
+
+/* The settings check for a reminder template. */
+int reminders_check_template(const char *tmpl, bool allow_risky, char **err)
+{
+	return template_validate(tmpl, allow_risky, err);
+}
+
+/* ---- report and events ------------------------------------------------------------------- */
+
+/* Frees the report's message and zeroes its counters. */
+void reminders_report_clear(struct reminders_report *r)
+{
+	if (r == NULL)
+		return;
+	reminders_event_fn fn = r->on_event;
+	void *ctx = r->event_ctx;
+	free(r->last_error);
+	memset(r, 0, sizeof(*r));
+	r->on_event = fn;
+	r->event_ctx = ctx;
+}
+
+/* Records an event to emit once the transaction is committed. */
+static void ev_add(struct event_buf *b, const char *what, int64_t tenant_id, int64_t appt_id, int64_t reminder_id,
+		   int64_t msg_id, int slot, int64_t due_at, const char *reason)
+{
+	if (b->n == EVENTS_MAX)
+		return;
+	b->reasons[b->n] = reason ? xstrdup(reason) : NULL;
+	b->ev[b->n] = (struct reminder_event){
+		.what = what,
+		.tenant_id = tenant_id,
+		.appointment_id = appt_id,
+		.reminder_id = reminder_id,
+		.message_id = msg_id,
+		.slot_minutes = slot,
+		.due_at = due_at,
+		.reason = b->reasons[b->n],
+	};
+	b->n++;
+}
+
+/* Emits (when commit is true) and frees the buffered events; counts them in the report. */
+static void ev_flush(struct event_buf *b, struct reminders_report *r, bool commit)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		if (commit) {
+			const char *w = b->ev[i].what;
+			if (strcmp(w, "reminder.queued") == 0)
+				r->queued++;
+			else if (strcmp(w, "reminder.waiting") == 0)
+				r->waiting++;
+			else
+				r->skipped++;
+			if (r->on_event != NULL)
+				r->on_event(r->event_ctx, &b->ev[i]);
+		}
+		free(b->reasons[i]);
+	}
+	b->n = 0;
+}
+
+/* ---- the decision ------------------------------------------------------------------------ */
+
+/* The zone quiet hours are read in: the patient's, else the clinic's. */
+static const char *zone_for(const struct reminder_candidate *c, const struct tenant *t)
+{
+	if (c->timezone != NULL && *c->timezone != '\0' && tz_valid(c->timezone))
+		return c->timezone;
+	return t->timezone;
+}
+
+/* Renders the tenant's template for this appointment, in the clinic's zone. */
+static int render_body(const struct tenant *t, const struct reminder_candidate *c, char **body, char **err)
+{
+	struct template_vars v = {
+		.patient_name = c->first_name,
+		.provider_name = c->provider,
+		.clinic_name = t->name,
+		.clinic_phone = t->phone,
+		.location = c->location,
+		.appointment_start = c->starts_at,
+		.timezone = t->timezone,
+	};
+	return template_render(t->reminder_template, &v, body, err);
+}
+
+/* A reason that stops any reminder for this appointment whatever the time, or NULL. */
+static const char *blocking_reason(const struct reminder_candidate *c)
+{
+	if (strcmp(c->appt_status, "cancelled") == 0)
+		return "appointment cancelled";
+	if (strcmp(c->appt_status, "completed") == 0 || strcmp(c->appt_status, "no_show") == 0)
+		return "appointment already over";
+	if (c->mobile == NULL || *c->mobile == '\0')
+		return "no mobile number";
+	if (c->number_blocked || !c->opted_in)
+		return "patient opted out of texts";
+	if (!c->reminders_on)
+		return "reminders are off for this patient";
+	return NULL;
+}
+
+/* The exemption's limits for a patient without consent on file; *reason NULL when within. */
+static int exemption_check(struct store *s, const struct reminder_candidate *c, const char *body, int64_t now,
+			   char **reason, char **err)
+{
+	*reason = NULL;
+	if (c->has_consent)
+		return 0;
+	struct segment_info si;
+	segments_count(body, strlen(body), &si);
+	if (si.segments > 1) {
+		*reason = xasprintf("exemption: %d segments, 1 allowed without consent on file", si.segments);
+		return 0;
+	}
+	int day = 0, week = 0;
+	if (store_reminder_count_recent(s, c->patient_id, now - DAY, &day, err) != 0 ||
+	    store_reminder_count_recent(s, c->patient_id, now - 7 * DAY, &week, err) != 0)
+		return -1;
+	if (day >= 1)
+		*reason = xstrdup("exemption: 1 reminder per day without consent on file");
+	else if (week >= 3)
+		*reason = xstrdup("exemption: 3 reminders per week without consent on file");
+	return 0;
+}
+
+/* "quiet hours in America/Los_Angeles until 08:00" for a wait until `until`. */
+static char *wait_reason(const char *zone, int64_t until)
+{
+	struct tm lt;
+	if (tz_local(zone, until, &lt) != 0)
+		return xasprintf("quiet hours in %s", zone);
+	return xasprintf("quiet hours in %s until %02d:%02d", zone, lt.tm_hour, lt.tm_min);
+}
+
+/* Decides what to do with the reminder of slot `slot` due at due_at (scheduler rules). */
+static int decide(struct store *s, const struct tenant_ctx *tc, const struct reminder_candidate *c, int slot,
+		  int64_t due_at, int64_t now, struct decision *d, char **err)
+{
+	memset(d, 0, sizeof(*d));
+	d->v = V_SKIP;
+	const char *block = blocking_reason(c);
+	if (block != NULL) {
+		d->reason = xstrdup(block);
+		return 0;
+	}
+	int64_t ahead = c->starts_at - now;
+	int64_t need = (int64_t)slot * 60 / 2;
+	if (need > REMINDER_CATCHUP_CAP_SECONDS)
+		need = REMINDER_CATCHUP_CAP_SECONDS;
+	if (now - due_at > REMINDER_GRACE_SECONDS && ahead < need) {
+		d->reason = xstrdup("missed: scheduler was down when it was due");
+		return 0;
+	}
+	const char *zone = zone_for(c, tc->t);
+	if (!quiet_allowed(now, zone, tc->t->quiet_start, tc->t->quiet_end)) {
+		int64_t next = quiet_next_allowed(now, zone, tc->t->quiet_start, tc->t->quiet_end);
+		if (next > now && next < c->starts_at) {
+			d->v = V_WAIT;
+			d->until = next;
+			d->reason = wait_reason(zone, next);
+		} else {
+			d->reason = xstrdup("quiet hours until the appointment");
+		}
+		return 0;
+	}
+	char *terr = NULL;
+	if (render_body(tc->t, c, &d->body, &terr) != 0) {
+		d->reason = xasprintf("template: %s", terr ? terr : "cannot be rendered");
+		free(terr);
+		return 0;
+	}
+	if (exemption_check(s, c, d->body, now, &d->reason, err) != 0)
+		return -1;
+	if (d->reason == NULL)
+		d->v = V_QUEUE;
+	return 0;
+}
+
+/* Frees a decision's strings. */
+static void decision_free(struct decision *d)
+{
+	free(d->reason);
+	free(d->body);
+	memset(d, 0, sizeof(*d));
+}
+
+/* ---- applying a decision ------------------------------------------------------------------ */
+
+/* Appends the audit entry of one reminder decision. */
+static int audit_reminder(struct store *s, const struct tenant_ctx *tc, const struct reminder_candidate *c,
+			  const char *action, int64_t reminder_id, int slot, int64_t msg_id, const char *reason,
+			  char **err)
+{
+	char slot_s[16], target[32];
+	reminders_format_slot(slot, slot_s, sizeof(slot_s));
+	snprintf(target, sizeof(target), "reminder:%lld", (long long)reminder_id);
+	char *detail = msg_id > 0 ? xasprintf("appointment %lld, slot %s, message %lld", (long long)c->appointment_id,
+					      slot_s, (long long)msg_id)
+				  : xasprintf("appointment %lld, slot %s: %s", (long long)c->appointment_id, slot_s,
+					      reason ? reason : "");
+	int rc = store_audit_append(s, 0, tc->actor, c->tenant_id, action, c->patient_id, target, detail, err);
+	free(detail);
+	return rc;
+}
+
+/* Marks a row skipped (or waiting) with its reason, audit entry and event. */
+static int apply_not_sent(struct store *s, const struct tenant_ctx *tc, const struct reminder_candidate *c,
+			  int64_t row_id, int slot, const struct decision *d, struct event_buf *eb, char **err)
+{
+	bool wait = d->v == V_WAIT;
+	const char *what = wait ? "reminder.waiting" : "reminder.skipped";
+	if (store_reminder_set_status(s, row_id, wait ? "waiting_quiet" : "skipped", d->reason, wait ? d->until : 0,
+				      0, err) != 0 ||
+	    audit_reminder(s, tc, c, what, row_id, slot, 0, d->reason, err) != 0)
+		return -1;
+	ev_add(eb, what, c->tenant_id, c->appointment_id, row_id, 0, slot, wait ? d->until : 0, d->reason);
+	return 0;
+}
+
+/* Queues the message and marks the row queued. OUTBOX_REFUSED passes the outbox's refusal up. */
+static int apply_queue(struct store *s, const struct tenant_ctx *tc, const struct reminder_candidate *c,
+		       int64_t row_id, int slot, const struct decision *d, struct event_buf *eb, int64_t *msg_out,
+		       char **err)
+{
+	struct outbox_request req = {
+		.tenant_id = c->tenant_id,
+		.patient_id = c->patient_id,
+		.to = c->mobile,
+		.body = d->body,
+		.message_type = "reminder",
+		.appointment_id = c->appointment_id,
+		.reminder_id = row_id,
+		.actor = tc->actor,
+	};
+	int64_t msg_id = 0;
+	int rc = outbox_queue(s, &req, &msg_id, err);
+	if (rc != 0)
+		return rc;
+	if (store_reminder_set_status(s, row_id, "queued", NULL, 0, msg_id, err) != 0 ||
+	    audit_reminder(s, tc, c, "reminder.queued", row_id, slot, msg_id, NULL, err) != 0)
+		return -1;
+	ev_add(eb, "reminder.queued", c->tenant_id, c->appointment_id, row_id, msg_id, slot, 0, NULL);
+	if (msg_out != NULL)
+		*msg_out = msg_id;
+	return 0;
+}
+
+/* ---- one appointment ---------------------------------------------------------------------- */
+
+static bool is_open(const struct appt_reminder *r)
+{
+	return strcmp(r->status, "pending") == 0 || strcmp(r->status, "waiting_quiet") == 0;
+}
+
+static const struct appt_reminder *row_for(const struct appt_reminder *rows, size_t n, int slot)
+{
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].slot_minutes == slot)
+			return &rows[i];
+	return NULL;
+}
+
+/* Skips an older slot in favour of the active one (no row yet, or an open row). */
+static int supersede(struct store *s, const struct tenant_ctx *tc, const struct reminder_candidate *c,
+		     const struct appt_reminder *row, int slot, int active, int64_t now, struct event_buf *eb,
+		     char **err)
+{
+	char a[16];
+	reminders_format_slot(active, a, sizeof(a));
+	struct decision d = {.v = V_SKIP, .reason = xasprintf("superseded by the %s reminder", a)};
+	int64_t id = 0;
+	int rc = 0;
+	if (row == NULL) {
+		bool inserted = false;
+		rc = store_reminder_insert(s, c->tenant_id, c->appointment_id, slot, c->starts_at - (int64_t)slot * 60,
+					   "pending", NULL, now, &id, &inserted, err);
+		if (rc == 0 && !inserted)
+			id = 0;
+	} else {
+		id = row->id;
+		rc = store_reminder_claim_open(s, id, INT64_MAX, err);
+		if (rc == SD_NOTFOUND) {
+			rc = 0;
+			id = 0;
+		}
+	}
+	if (rc == 0 && id > 0)
+		rc = apply_not_sent(s, tc, c, id, slot, &d, eb, err);
+	decision_free(&d);
+	return rc;
+}
+
+/* Whether anything is to be done for this appointment (so a settled one costs no transaction). */
+static bool needs_work(const struct tenant_ctx *tc, const struct reminder_candidate *c, size_t k,
+		       const struct appt_reminder *rows, size_t n, int64_t now)
+{
+	for (size_t i = 0; i < k; i++) {
+		const struct appt_reminder *row = row_for(rows, n, tc->slots[i]);
+		if (row == NULL || (is_open(row) && (i + 1 < k || row->due_at <= now)))
+			return true;
+	}
+	return false;
+}
+
+/* Takes the active slot's row: inserts it, or claims an open due one. *id 0: nothing to do. */
+static int take_active(struct store *s, const struct reminder_candidate *c, const struct appt_reminder *row,
+		       int active, int64_t now, int64_t *id, int64_t *due_at, struct reminders_report *r, char **err)
+{
+	*id = 0;
+	if (row == NULL) {
+		bool inserted = false;
+		*due_at = c->starts_at - (int64_t)active * 60;
+		if (store_reminder_insert(s, c->tenant_id, c->appointment_id, active, *due_at, "pending", NULL, now, id,
+					  &inserted, err) != 0)
+			return -1;
+		if (!inserted) {
+			*id = 0;
+			r->already++;
+		}
+		return 0;
+	}
+	if (!is_open(row) || row->due_at > now)
+		return 0;
+	int rc = store_reminder_claim_open(s, row->id, now, err);
+	if (rc < 0)
+		return -1;
+	if (rc == SD_NOTFOUND) {
+		r->already++;
+		return 0;
+	}
+	*id = row->id;
+	*due_at = row->due_at;
+	return 0;
+}
+
+/* The appointment's work inside one transaction. forced: skip the active slot with this reason
+ * (after the outbox refused it). Returns OUTBOX_REFUSED (rolled back) for the caller to redo. */
+static int appointment_tx(struct store *s, const struct tenant_ctx *tc, const struct reminder_candidate *c,
+			  size_t k, const struct appt_reminder *rows, size_t n, int64_t now, const char *forced,
+			  struct reminders_report *r, char **err)
+{
+	int active = tc->slots[k - 1];
+	struct event_buf eb = {0};
+	struct decision d = {0};
+	if (store_begin(s, err) != 0)
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; i + 1 < k && rc == 0; i++) {
+		const struct appt_reminder *row = row_for(rows, n, tc->slots[i]);
+		if (row == NULL || is_open(row))
+			rc = supersede(s, tc, c, row, tc->slots[i], active, now, &eb, err);
+	}
+	int64_t id = 0, due_at = 0;
+	if (rc == 0)
+		rc = take_active(s, c, row_for(rows, n, active), active, now, &id, &due_at, r, err);
+	if (rc == 0 && id > 0) {
+		if (forced != NULL) {
+			d.v = V_SKIP;
+			d.reason = xstrdup(forced);
+		} else {
+			rc = decide(s, tc, c, active, due_at, now, &d, err);
+		}
+		if (rc == 0)
+			rc = d.v == V_QUEUE ? apply_queue(s, tc, c, id, active, &d, &eb, NULL, err)
+					    : apply_not_sent(s, tc, c, id, active, &d, &eb, err);
+	}
+	decision_free(&d);
+	if (rc == 0 && store_commit(s, err) == 0) {
+		ev_flush(&eb, r, true);
+		return 0;
+	}
+	if (rc == 0)
+		rc = -1; /* the commit failed (and rolled back) */
+	else
+		store_rollback(s);
+	ev_flush(&eb, r, false);
+	return rc;
+}
+
+/* Decides every due slot of one appointment (see the rules in reminders.h). */
+static int process_appointment(struct store *s, const struct tenant_ctx *tc, const struct reminder_candidate *c,
+			       int64_t now, struct reminders_report *r, char **err)
+{
+	size_t k = 0;
+	while (k < tc->nslots && c->starts_at - (int64_t)tc->slots[k] * 60 <= now)
+		k++;
+	if (k == 0)
+		return 0;
+	struct appt_reminder *rows = NULL;
+	size_t n = 0;
+	if (store_reminder_rows(s, c->appointment_id, &rows, &n, err) != 0)
+		return -1;
+	int rc = 0;
+	if (needs_work(tc, c, k, rows, n, now)) {
+		rc = appointment_tx(s, tc, c, k, rows, n, now, NULL, r, err);
+		if (rc == OUTBOX_REFUSED) {
+			char *why = *err ? xstrdup(*err) : xstrdup("refused by the send rules");
+			xfree(err);
+			rc = appointment_tx(s, tc, c, k, rows, n, now, why, r, err);
+			free(why);
+		}
+	}
+	appt_reminder_list_free(&rows, n);
+	return rc == OUTBOX_REFUSED ? -1 : rc;
+}
+
+/* ---- the pass ------------------------------------------------------------------------------ */
+
+/* True when the tenant could send at all (Twilio account and a sender). */
+static bool tenant_can_send(const struct tenant *t)
+{
+	return t->account_sid != NULL && *t->account_sid != '\0' &&
+	       ((t->from_number != NULL && *t->from_number != '\0') ||
+		(t->messaging_service_sid != NULL && *t->messaging_service_sid != '\0'));
+}
+
+/* Records a tenant's failure in the report. */
+static void tenant_failed(struct reminders_report *r, const struct tenant *t, const char *what, char **err)
+{
+	r->tenants_failed++;
+	free(r->last_error);
+	r->last_error = xasprintf("%s: %s: %s", t->name, what, *err ? *err : "?");
+	xfree(err);
+}
+
+/* One tenant's due reminders. */
+static int tenant_pass(struct store *s, const struct tenant *t, int64_t now, struct reminders_report *r, char **err)
+{
+	struct tenant_ctx tc = {.t = t, .actor = "scheduler"};
+	if (reminders_parse_slots(t->reminder_slots, tc.slots, &tc.nslots, err) != 0) {
+		tenant_failed(r, t, "reminder slots", err);
+		return 0;
+	}
+	struct reminder_candidate *cands = NULL;
+	size_t n = 0;
+	if (store_reminder_candidates(s, t->id, now, now + (int64_t)tc.slots[0] * 60, &cands, &n, err) != 0) {
+		tenant_failed(r, t, "finding appointments", err);
+		return 0;
+	}
+	r->tenants++;
+	r->appointments += (int)n;
+	for (size_t i = 0; i < n; i++) {
+		if (process_appointment(s, &tc, &cands[i], now, r, err) != 0) {
+			tenant_failed(r, t, "reminders", err);
+			break;
+		}
+	}
+	reminder_candidate_list_free(&cands, n);
+	return 0;
+}
+
+/* One pass over every tenant. */
+int reminders_pass(struct store *s, int64_t now, struct reminders_report *r, char **err)
+{
+	int changed = 0;
+	if (store_reminder_sync_messages(s, &changed, err) != 0)
+		return -1;
+	r->synced += changed;
+	if (store_reminder_expire(s, now, &changed, err) != 0)
+		return -1;
+	r->expired += changed;
+	struct tenant *tenants = NULL;
+	size_t nt = 0;
+	if (store_tenant_list(s, &tenants, &nt, err) != 0)
+		return -1;
+	for (size_t i = 0; i < nt; i++) {
+		if (tenant_can_send(&tenants[i]))
+			tenant_pass(s, &tenants[i], now, r, err);
+	}
+	tenant_list_free(&tenants, nt);
+	return 0;
+}
+
+/* ---- send now ------------------------------------------------------------------------------ */
+
+/* Days since 1970-01-01 in the zone: the manual slot's key (one manual reminder a day). */
+static int64_t local_day(const char *tz, int64_t t)
+{
+	int64_t local = t + tz_offset(tz, t);
+	return local >= 0 ? local / DAY : -((-local + DAY - 1) / DAY);
+}
+
+/* Why "send now" must refuse before anything is written, or NULL. */
+static char *send_now_refusal(const struct tenant *t, const struct reminder_candidate *c, int64_t now)
+{
+	if (c->starts_at <= now)
+		return xstrdup("the appointment has already started; no reminder was sent");
+	const char *block = blocking_reason(c);
+	if (block != NULL)
+		return xasprintf("%s; no reminder was sent", block);
+	if (!tenant_can_send(t))
+		return xstrdup("this location has no Twilio account or sending number yet");
+	const char *zone = zone_for(c, t);
+	if (!quiet_allowed(now, zone, t->quiet_start, t->quiet_end)) {
+		char *w = wait_reason(zone, quiet_next_allowed(now, zone, t->quiet_start, t->quiet_end));
+		char *msg = xasprintf("%s; no reminder was sent", w);
+		free(w);
+		return msg;
+	}
+	return NULL;
+}
+
+/* Inserts the manual row and queues the message, in the caller's transaction. */
+static int send_now_tx(struct store *s, const struct tenant_ctx *tc, const struct reminder_candidate *c,
+		       int64_t now, int64_t *msg_id, char **err)
+{
+	struct decision d = {.v = V_QUEUE};
+	struct event_buf eb = {0};
+	int slot = (int)-local_day(tc->t->timezone, now);
+	int64_t id = 0;
+	bool inserted = false;
+	int rc = render_body(tc->t, c, &d.body, err);
+	if (rc != 0) {
+		rc = OUTBOX_REFUSED;
+		goto out;
+	}
+	rc = store_reminder_insert(s, c->tenant_id, c->appointment_id, slot, now, "pending", NULL, now, &id, &inserted,
+				   err);
+	if (rc == 0 && !inserted) {
+		rc = OUTBOX_REFUSED;
+		seterr(err, "a reminder for this appointment was already sent today (reminder %lld)", (long long)id);
+		goto out;
+	}
+	if (rc == 0)
+		rc = exemption_check(s, c, d.body, now, &d.reason, err);
+	if (rc == 0 && d.reason != NULL) {
+		rc = OUTBOX_REFUSED;
+		seterr(err, "%s; no reminder was sent", d.reason);
+	}
+	if (rc == 0)
+		rc = apply_queue(s, tc, c, id, slot, &d, &eb, msg_id, err);
+out:
+	ev_flush(&eb, &(struct reminders_report){0}, false);
+	decision_free(&d);
+	return rc;
+}
+
+/* "Send reminder now" for one appointment. */
+int reminders_send_now(struct store *s, int64_t appointment_id, const char *actor, int64_t *message_id,
+		       char **err)
+{
+	struct reminder_candidate c;
+	struct tenant t;
+	memset(&t, 0, sizeof(t));
+	int64_t now = clock_now(), msg = 0;
+	int rc = store_reminder_candidate_get(s, appointment_id, &c, err);
+	if (rc == SD_NOTFOUND) {
+		seterr(err, "no appointment with id %lld", (long long)appointment_id);
+		return SD_NOTFOUND;
+	}
+	if (rc != 0)
+		return -1;
+	rc = store_tenant_get(s, c.tenant_id, &t, err);
+	if (rc != 0)
+		goto out;
+	char *why = send_now_refusal(&t, &c, now);
+	if (why != NULL) {
+		xfree(err);
+		*err = why;
+		rc = OUTBOX_REFUSED;
+		goto out;
+	}
+	struct tenant_ctx tc = {.t = &t, .actor = actor ? actor : "system"};
+	if (store_begin(s, err) != 0) {
+		rc = -1;
+		goto out;
+	}
+	rc = send_now_tx(s, &tc, &c, now, &msg, err);
+	if (rc == 0) {
+		rc = store_commit(s, err);
+	} else {
+		store_rollback(s);
+	}
+	if (rc == 0 && message_id != NULL)
+		*message_id = msg;
+out:
+	tenant_free(&t);
+	reminder_candidate_free(&c);
+	return rc;
+}
+
+/* ---- upcoming ------------------------------------------------------------------------------ */
+
+/* Frees the upcoming list and nulls the pointer. */
+void reminder_upcoming_list_free(struct reminder_upcoming **list, size_t n)
+{
+	if (list == NULL || *list == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free((*list)[i].patient_name);
+		free((*list)[i].note);
+	}
+	free(*list);
+	*list = NULL;
+}
+
+/* The first slot of an appointment still to be decided (no row yet): its slot and due time. */
+static bool next_slot(const struct tenant_ctx *tc, const struct reminder_candidate *c,
+		      const struct appt_reminder *rows, size_t n, int64_t now, int *slot, int64_t *due)
+{
+	size_t k = 0;
+	while (k < tc->nslots && c->starts_at - (int64_t)tc->slots[k] * 60 <= now)
+		k++;
+	/* The due ones collapse into the nearest (older ones are superseded); then the rest. */
+	size_t from = k > 0 ? k - 1 : 0;
+	for (size_t i = from; i < tc->nslots; i++) {
+		if (row_for(rows, n, tc->slots[i]) == NULL) {
+			*slot = tc->slots[i];
+			*due = c->starts_at - (int64_t)tc->slots[i] * 60;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Upcoming reminders of a tenant within the horizon. */
+int reminders_upcoming(struct store *s, int64_t tenant_id, int64_t now, int64_t horizon,
+		       struct reminder_upcoming **out, size_t *n, char **err)
+{
+	*out = NULL;
+	*n = 0;
+	struct tenant t;
+	if (store_tenant_get(s, tenant_id, &t, err) != 0)
+		return -1;
+	struct tenant_ctx tc = {.t = &t};
+	struct reminder_candidate *cands = NULL;
+	size_t nc = 0, cap = 0;
+	int rc = reminders_parse_slots(t.reminder_slots, tc.slots, &tc.nslots, err);
+	if (rc == 0)
+		rc = store_reminder_candidates(s, tenant_id, now, now + horizon, &cands, &nc, err);
+	for (size_t i = 0; rc == 0 && i < nc; i++) {
+		const struct reminder_candidate *c = &cands[i];
+		struct appt_reminder *rows = NULL;
+		size_t nr = 0;
+		int slot = 0;
+		int64_t due = 0;
+		rc = store_reminder_rows(s, c->appointment_id, &rows, &nr, err);
+		if (rc == 0 && next_slot(&tc, c, rows, nr, now, &slot, &due)) {
+			if (*n == cap) {
+				cap = cap ? cap * 2 : 32;
+				*out = xrealloc(*out, cap * sizeof(**out));
+			}
+			const char *block = blocking_reason(c);
+			(*out)[(*n)++] = (struct reminder_upcoming){
+				.appointment_id = c->appointment_id,
+				.patient_id = c->patient_id,
+				.patient_name = xasprintf("%s %s", c->first_name, c->last_name),
+				.starts_at = c->starts_at,
+				.slot_minutes = slot,
+				.due_at = due,
+				.note = block ? xstrdup(block) : NULL,
+			};
+		}
+		appt_reminder_list_free(&rows, nr);
+	}
+	reminder_candidate_list_free(&cands, nc);
+	tenant_free(&t);
+	if (rc != 0) {
+		reminder_upcoming_list_free(out, *n);
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
