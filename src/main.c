@@ -1,14 +1,52 @@
-/* smsdesk entry point: parses the mode and hands over to the CLI (src/cli.c). */
+/* smsdesk entry point: the console when no command is given, otherwise the CLI (src/cli.c),
+ * which also starts the --scheduler and --demo modes. */
+#include <locale.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include "src/cli_internal.h"
 #include "src/util.h"
+#include "ui/ui.h"
+
+/* The --tenant given for the console as an id (0: let the console choose). */
+static int console_tenant(struct cli_ctx *ctx, int64_t *id)
+{
+	*id = 0;
+	if (ctx->tenant == NULL)
+		return EXIT_OK;
+	struct store *s = NULL;
+	struct tenant t;
+	int rc = cli_open_store(ctx, NULL, false, &s);
+	if (rc != EXIT_OK)
+		return rc;
+	rc = cli_resolve_tenant(ctx, NULL, s, &t);
+	if (rc == EXIT_OK) {
+		*id = t.id;
+		tenant_free(&t);
+	}
+	store_close(&s);
+	return rc;
+}
 
 int main(int argc, char **argv)
 {
-	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-		printf("smsdesk %s\n", SMSDESK_VERSION);
-		return 0;
+	/* Character classes for the console's wide-character output; numbers stay "C". */
+	setlocale(LC_CTYPE, "");
+	struct cli_ctx ctx;
+	int idx = 0;
+	int rc = cli_globals(argc, argv, &ctx, &idx);
+	if (rc >= 0) {
+		cli_ctx_clear(&ctx);
+		return rc;
 	}
-	fputs("smsdesk: not built yet\n", stderr);
-	return 64;
+	if (idx < argc) {
+		cli_ctx_clear(&ctx);
+		return cli_main(argc, argv);
+	}
+	struct ui_options opts = {.db_path = ctx.db_path, .key_file = ctx.key_file};
+	rc = console_tenant(&ctx, &opts.tenant_id);
+	if (rc == EXIT_OK)
+		rc = ui_run(&opts);
+	cli_ctx_clear(&ctx);
+	return rc;
 }

@@ -1,0 +1,56 @@
+/* Shared by the src/cli*.c files and src/main.c: option parsing, messages, and opening the
+ * store, the key file and the --tenant location the same way in every command. Owner: src/cli.c */
+#ifndef SMSDESK_CLI_INTERNAL_H
+#define SMSDESK_CLI_INTERNAL_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "src/cli.h"
+#include "store/store.h"
+#include "src/vault.h"
+
+/* One option of a command: "--name VALUE" / "--name=VALUE" into *value, or a flag into *flag. */
+struct cli_opt {
+	const char *name;   /* "--body" */
+	const char **value; /* set for options that take a value */
+	bool *flag;         /* set for options without one */
+};
+
+/* Parses argv[1..] (argv[0] is the command) against opts; bare words go to pos[] (room for
+ * argc entries) and *npos. Returns 0, 1 when --help was asked and printed, or EXIT_USAGE
+ * after printing the problem and the --help hint. */
+int cli_parse(const struct cli_command *cmd, int argc, char **argv, const struct cli_opt *opts,
+	      char **pos, int *npos);
+
+/* "smsdesk CMD: message" on stderr; returns code. */
+int cli_fail(int code, const char *cmd, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The problem plus "try 'smsdesk CMD --help'" on stderr; returns EXIT_USAGE. */
+int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Whole-string decimal within [min, max]. */
+bool cli_parse_int(const char *s, long long min, long long max, long long *out);
+
+/* Opens the database; refuses (EXIT_FAIL, with a hint to run init) when the file does not
+ * exist yet, unless create. Returns an exit code (EXIT_OK on success). */
+int cli_open_store(struct cli_ctx *ctx, const char *cmd, bool create, struct store **out);
+/* Opens the key file (EXIT_FAIL with the reason otherwise). */
+int cli_open_vault(struct cli_ctx *ctx, const char *cmd, struct vault **out);
+/* The location named by --tenant (id or name), or the only one; EXIT_NOTFOUND / EXIT_USAGE. */
+int cli_resolve_tenant(struct cli_ctx *ctx, const char *cmd, struct store *s, struct tenant *out);
+
+/* Copies untrusted text for the terminal: control characters (C0, DEL, C1) and bad UTF-8
+ * become '?'; stops at the first newline when first_line. Always NUL-terminates. */
+void cli_safe_text(const char *in, bool first_line, char *out, size_t len);
+/* "2026-11-26 14:05" in zone tz (UTC when the zone is unknown). */
+void cli_format_local(int64_t t, const char *tz, char *out, size_t len);
+
+/* The name this process uses for the sync lease and outbox claims ("cli@host:pid"), malloc'd. */
+char *cli_owner_name(void);
+
+/* Parses the global options before the command (--db, --key-file, --tenant, --help,
+ * --version). *cmd_index is where the command or mode starts (argc when none). Returns -1
+ * to go on, else the exit code to finish with (help, version, usage error). */
+int cli_globals(int argc, char **argv, struct cli_ctx *ctx, int *cmd_index);
+void cli_ctx_clear(struct cli_ctx *ctx);
+
+#endif

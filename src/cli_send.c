@@ -1,0 +1,338 @@
+/* Messaging from the command line: `send`, `messages`, `poll`, and `sim`. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "src/cli_internal.h"
+#include "src/connect.h"
+#include "src/outbox.h"
+#include "src/phone.h"
+#include "src/segments.h"
+#include "src/sim/sim.h"
+#include "src/sync.h"
+#include "src/util.h"
+
+#define CLI_ACTOR "cli"
+
+extern const struct cli_command cli_cmd_send, cli_cmd_messages, cli_cmd_poll, cli_cmd_sim;
+
+/* ---- send ---- */
+
+static const char usage_send[] =
+	"usage: smsdesk [--tenant T] send (--patient ID | --to NUMBER) --body TEXT [--dry-run]\n"
+	"Shows the encoding (GSM-7 or UCS-2), the number of segments and the estimated cost, then\n"
+	"queues the message through the one send path (opt-outs, the 1,600-character limit) and,\n"
+	"unless a scheduler holds the sync lease, sends it at once and prints Twilio's SID and status.\n"
+	"--dry-run stops after the figures. Exit codes: 3 refused by a rule, 4 Twilio or network.\n";
+
+struct send_args {
+	const char *patient, *to, *body;
+	bool dry_run;
+};
+
+/* Finds the number to send to: the patient's mobile, or --to in E.164. */
+static int send_target(struct store *s, const struct tenant *t, const struct send_args *a, int64_t *pid,
+		       char to[PHONE_E164_MAX])
+{
+	char *err = NULL;
+	long long id = 0;
+	int rc = EXIT_OK;
+	*pid = 0;
+	if (a->to != NULL) {
+		if (phone_to_e164(a->to, to, &err) != 0) {
+			rc = cli_usage("send", "--to: %s", err);
+			free(err);
+		}
+		return rc;
+	}
+	if (!cli_parse_int(a->patient, 1, INT64_MAX, &id))
+		return cli_usage("send", "--patient needs a patient id (see 'smsdesk patient list')");
+	struct patient p;
+	int found = store_patient_get(s, id, &p, &err);
+	free(err);
+	if (found != 0 || p.tenant_id != t->id)
+		rc = cli_fail(found < 0 ? EXIT_FAIL : EXIT_NOTFOUND, "send", "no patient %lld at %s", id, t->name);
+	else if (p.mobile == NULL)
+		rc = cli_fail(EXIT_REFUSED, "send", "patient %lld has no mobile number on file", id);
+	else
+		snprintf(to, PHONE_E164_MAX, "%s", p.mobile);
+	*pid = id;
+	patient_free(&p);
+	return rc;
+}
+
+/* Prints encoding, segments and cost; refuses an over-long body even in a dry run. */
+static int send_figures(const struct tenant *t, const char *body)
+{
+	struct segment_info si;
+	char cost[32];
+	segments_count(body, strlen(body), &si);
+	segments_format_cost(segments_cost_micros(&si, false, t->segment_price_micros, t->mms_price_micros), cost,
+			     sizeof(cost));
+	printf("encoding: %s\ncharacters: %zu\nsegments: %d\nestimated cost: %s\n", segments_encoding_name(si.encoding),
+	       si.chars, si.segments, cost);
+	if (si.chars > OUTBOX_MAX_BODY_CHARS)
+		return cli_fail(EXIT_REFUSED, "send", "refused: the body has %zu characters; the limit is %d", si.chars,
+				OUTBOX_MAX_BODY_CHARS);
+	return EXIT_OK;
+}
+
+/* Sends what is due (we hold the lease) and reports how message id fared. */
+static int send_now(struct cli_ctx *ctx, struct store *s, int64_t id, const char *owner)
+{
+	struct vault *v = NULL;
+	int rc = cli_open_vault(ctx, "send", &v);
+	if (rc != EXIT_OK)
+		return rc;
+	struct client_cache *cache = client_cache_new(s, v);
+	struct outbox_stats stats = {0};
+	char *err = NULL;
+	if (outbox_drain(s, client_cache_get, cache, owner, 0, &stats, &err) != 0)
+		rc = cli_fail(EXIT_FAIL, "send", "%s", err);
+	client_cache_free(&cache);
+	vault_close(&v);
+	xfree(&err);
+	struct sms_message m;
+	if (store_msg_get(s, id, &m, &err) != 0) {
+		rc = cli_fail(EXIT_FAIL, "send", "%s", err);
+		free(err);
+		return rc;
+	}
+	char why[300];
+	cli_safe_text(m.error_message ? m.error_message : "no reason given", true, why, sizeof(why));
+	if (strcmp(m.status, "failed") == 0 || strcmp(m.status, "undelivered") == 0) {
+		rc = cli_fail(EXIT_TWILIO, "send", "message %lld was not sent: %s (Twilio error %d)", (long long)id, why,
+			      m.error_code);
+	} else if (m.twilio_sid == NULL) {
+		/* Twilio answers a POST with its own "queued": only a SID means Twilio has it. */
+		rc = cli_fail(EXIT_TWILIO, "send", "message %lld is still %s: %s; it will be retried by the next poll "
+			      "or the scheduler", (long long)id, m.status, why);
+	} else if (rc == EXIT_OK) {
+		printf("sent: message %lld, SID %s, status %s\n", (long long)id, m.twilio_sid, m.status);
+	}
+	sms_message_free(&m);
+	return rc;
+}
+
+/* Queues the message and, when no other process holds the sync lease, sends it. */
+static int send_queue(struct cli_ctx *ctx, struct store *s, const struct tenant *t, int64_t pid, const char *to,
+		      const char *body)
+{
+	struct outbox_request req = {.tenant_id = t->id, .patient_id = pid, .to = to, .body = body,
+				     .message_type = "conversation", .actor = CLI_ACTOR};
+	int64_t id = 0;
+	char *err = NULL, *owner = cli_owner_name(), *holder = NULL;
+	int rc = outbox_queue(s, &req, &id, &err);
+	if (rc == OUTBOX_REFUSED) {
+		rc = cli_fail(EXIT_REFUSED, "send", "refused: %s", err);
+		goto out;
+	}
+	if (rc != 0) {
+		rc = cli_fail(EXIT_FAIL, "send", "%s", err);
+		goto out;
+	}
+	bool got = false;
+	if (store_lease_acquire(s, SYNC_LEASE_NAME, owner, clock_now(), SYNC_LEASE_TTL, &got, &err) != 0) {
+		rc = cli_fail(EXIT_FAIL, "send", "%s", err);
+		goto out;
+	}
+	if (!got) {
+		store_lease_holder(s, SYNC_LEASE_NAME, clock_now(), &holder, NULL);
+		char who[120];
+		cli_safe_text(holder ? holder : "another process", true, who, sizeof(who));
+		printf("queued: message %lld; %s holds the sync lease and will send it\n", (long long)id, who);
+		rc = EXIT_OK;
+		goto out;
+	}
+	rc = send_now(ctx, s, id, owner);
+	store_lease_release(s, SYNC_LEASE_NAME, owner, NULL);
+out:
+	free(err);
+	free(owner);
+	free(holder);
+	return rc;
+}
+
+/* `send`. */
+static int run_send(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct send_args a = {0};
+	struct cli_opt opts[] = {
+		{"--patient", &a.patient, NULL}, {"--to", &a.to, NULL}, {"--body", &a.body, NULL},
+		{"--dry-run", NULL, &a.dry_run}, {NULL, NULL, NULL},
+	};
+	char *pos[argc + 1];
+	int npos = 0;
+	int rc = cli_parse(&cli_cmd_send, argc, argv, opts, pos, &npos);
+	if (rc != 0)
+		return rc == 1 ? EXIT_OK : rc;
+	if (npos > 0)
+		return cli_usage("send", "unexpected '%s' (quote the body: --body \"...\")", pos[0]);
+	if ((a.patient == NULL) == (a.to == NULL))
+		return cli_usage("send", "give either --patient ID or --to NUMBER");
+	if (a.body == NULL || a.body[0] == '\0')
+		return cli_usage("send", "send needs --body TEXT");
+	struct store *s = NULL;
+	struct tenant t = {0};
+	int64_t pid = 0;
+	char to[PHONE_E164_MAX] = "";
+	rc = cli_open_store(ctx, "send", false, &s);
+	if (rc == EXIT_OK)
+		rc = cli_resolve_tenant(ctx, "send", s, &t);
+	if (rc == EXIT_OK)
+		rc = send_target(s, &t, &a, &pid, to);
+	if (rc == EXIT_OK)
+		rc = send_figures(&t, a.body);
+	if (rc == EXIT_OK && a.dry_run) {
+		bool blocked = false;
+		store_number_opted_out(s, t.id, to, &blocked, NULL);
+		if (blocked)
+			rc = cli_fail(EXIT_REFUSED, "send", "would be refused: the number has opted out");
+		else
+			printf("dry run: nothing sent\n");
+	} else if (rc == EXIT_OK) {
+		rc = send_queue(ctx, s, &t, pid, to, a.body);
+	}
+	tenant_free(&t);
+	store_close(&s);
+	return rc;
+}
+
+const struct cli_command cli_cmd_send = {"send", "send a text (or --dry-run for segments and cost)", usage_send,
+					 run_send};
+
+/* ---- messages ---- */
+
+static const char usage_messages[] =
+	"usage: smsdesk [--tenant T] messages [--patient ID] [--limit N]\n"
+	"The newest messages (default 20), newest first: time in the clinic's zone, direction,\n"
+	"the other party's number (masked), status and the first line of the body.\n";
+
+/* `messages`. */
+static int run_messages(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const char *patient = NULL, *limit_s = NULL;
+	struct cli_opt opts[] = {{"--patient", &patient, NULL}, {"--limit", &limit_s, NULL}, {NULL, NULL, NULL}};
+	char *pos[argc + 1];
+	int npos = 0;
+	long long pid = 0, limit = 20;
+	int rc = cli_parse(&cli_cmd_messages, argc, argv, opts, pos, &npos);
+	if (rc != 0)
+		return rc == 1 ? EXIT_OK : rc;
+	if (npos > 0)
+		return cli_usage("messages", "unexpected '%s'", pos[0]);
+	if (patient && !cli_parse_int(patient, 1, INT64_MAX, &pid))
+		return cli_usage("messages", "--patient needs a patient id");
+	if (limit_s && !cli_parse_int(limit_s, 1, 100000, &limit))
+		return cli_usage("messages", "--limit needs a number from 1 to 100000");
+	struct store *s = NULL;
+	struct tenant t = {0};
+	rc = cli_open_store(ctx, "messages", false, &s);
+	if (rc == EXIT_OK)
+		rc = cli_resolve_tenant(ctx, "messages", s, &t);
+	struct sms_message *list = NULL;
+	size_t n = 0;
+	char *err = NULL;
+	if (rc == EXIT_OK && store_msg_list(s, t.id, pid, (size_t)limit, &list, &n, &err) != 0)
+		rc = cli_fail(EXIT_FAIL, "messages", "%s", err);
+	if (rc == EXIT_OK) {
+		printf("%-6s %-16s %-4s %-16s %-12s %s\n", "ID", "TIME", "DIR", "NUMBER", "STATUS", "BODY");
+		for (size_t i = 0; i < n; i++) {
+			const struct sms_message *m = &list[i];
+			bool in = strcmp(m->direction, "inbound") == 0;
+			char when[40], masked[40], body[240], status[24];
+			cli_format_local(m->created_at, t.timezone, when, sizeof(when));
+			phone_mask(in ? m->from_number : m->to_number, masked, sizeof(masked));
+			cli_safe_text(m->body, true, body, sizeof(body));
+			cli_safe_text(m->status, true, status, sizeof(status));
+			printf("%-6lld %-16s %-4s %-16s %-12s %s\n", (long long)m->id, when, in ? "in" : "out", masked,
+			       status, body);
+		}
+		if (n == 0)
+			printf("(no messages)\n");
+	}
+	sms_message_list_free(&list, n);
+	free(err);
+	tenant_free(&t);
+	store_close(&s);
+	return rc;
+}
+
+const struct cli_command cli_cmd_messages = {"messages", "list recent messages", usage_messages, run_messages};
+
+/* ---- poll ---- */
+
+static const char usage_poll[] =
+	"usage: smsdesk poll\n"
+	"One pass of the Twilio work for every location: new inbound messages, delivery statuses,\n"
+	"stale claims and the outbox; prints the counts. Does nothing while another process (a\n"
+	"scheduler) holds the sync lease. Exit code 4 when Twilio failed for some location.\n";
+
+/* `poll`. */
+static int run_poll(struct cli_ctx *ctx, int argc, char **argv)
+{
+	char *pos[argc + 1];
+	int npos = 0;
+	int rc = cli_parse(&cli_cmd_poll, argc, argv, NULL, pos, &npos);
+	if (rc != 0)
+		return rc == 1 ? EXIT_OK : rc;
+	if (npos > 0)
+		return cli_usage("poll", "poll takes no arguments");
+	struct store *s = NULL;
+	struct vault *v = NULL;
+	struct sync_engine *e = NULL;
+	char *err = NULL, *owner = cli_owner_name();
+	bool holding = false;
+	rc = cli_open_store(ctx, "poll", false, &s);
+	if (rc == EXIT_OK)
+		rc = cli_open_vault(ctx, "poll", &v);
+	if (rc == EXIT_OK && (sync_engine_new(s, v, owner, &e, &err) != 0 || sync_engine_lease(e, &holding, &err) != 0))
+		rc = cli_fail(EXIT_FAIL, "poll", "%s", err);
+	if (rc == EXIT_OK && !holding) {
+		char *holder = NULL;
+		store_lease_holder(s, SYNC_LEASE_NAME, clock_now(), &holder, NULL);
+		char who[120];
+		cli_safe_text(holder ? holder : "another process", true, who, sizeof(who));
+		printf("nothing done: %s holds the sync lease and does the polling\n", who);
+		free(holder);
+	} else if (rc == EXIT_OK) {
+		struct sync_report r = {0};
+		if (sync_engine_pass(e, &r, &err) != 0) {
+			rc = cli_fail(EXIT_FAIL, "poll", "%s", err);
+		} else {
+			printf("inbound new: %d\nstatus updates: %d\nsent: %d\nfailed: %d\nretrying: %d\nreconciled: %d\n"
+			       "locations ok: %d\nlocations failed: %d\n",
+			       r.inbound_new, r.status_updates, r.outbox.sent, r.outbox.failed, r.outbox.retrying,
+			       r.outbox.reconciled, r.tenants_ok, r.tenants_failed);
+			if (r.tenants_failed > 0) {
+				char why[300];
+				cli_safe_text(r.last_error ? r.last_error : "see the location's sync state", true, why,
+					      sizeof(why));
+				rc = cli_fail(EXIT_TWILIO, "poll", "%s", why);
+			}
+		}
+		sync_report_clear(&r);
+		sync_engine_release(e);
+	}
+	sync_engine_free(&e);
+	vault_close(&v);
+	store_close(&s);
+	free(err);
+	free(owner);
+	return rc;
+}
+
+const struct cli_command cli_cmd_poll = {"poll", "one pass of polling, statuses and the outbox", usage_poll, run_poll};
+
+/* ---- sim ---- */
+
+static const char usage_sim[] =
+	"usage: smsdesk sim [--port N] [--step-ms N] [--demo-patients] [--state-file PATH]\n"
+	"Runs the loopback Twilio simulator in the foreground (see 'smsdesk sim --help').\n";
+
+/* `sim`: the simulator's own command line. */
+static int run_sim(struct cli_ctx *ctx, int argc, char **argv)
+{
+	return sim_main(argc, argv);
+}
+
+const struct cli_command cli_cmd_sim = {"sim", "run the loopback Twilio simulator", usage_sim, run_sim};

@@ -1,0 +1,262 @@
+#!/usr/bin/env bash
+# End-to-end test of the command line against the loopback simulator (`smsdesk sim`).
+# $1 = the smsdesk binary. Everything lives in a temp HOME; the first failed check stops
+# the script with a message.
+set -u
+B=${1:?usage: test_cli.sh path/to/smsdesk}
+B=$(cd "$(dirname "$B")" && pwd)/$(basename "$B")
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/smsdesk-e2e-cli-XXXXXX")
+SIM_PID=
+cleanup() {
+	if [ -n "$SIM_PID" ]; then
+		kill "$SIM_PID" 2>/dev/null
+		wait "$SIM_PID" 2>/dev/null
+	fi
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+export HOME=$T/home XDG_DATA_HOME=$T/home/data XDG_CONFIG_HOME=$T/home/config
+unset SMSDESK_DB SMSDESK_KEY_FILE SMSDESK_FAKE_NOW SMSDESK_CA_BUNDLE
+mkdir -p "$HOME"
+cd "$T" || exit 1
+DB=$XDG_DATA_HOME/smsdesk/smsdesk.db
+KEY=$XDG_CONFIG_HOME/smsdesk/key
+CHECKS=0
+
+fail() {
+	echo "FAIL: $*" >&2
+	for f in out err; do
+		[ -f "$T/$f" ] && { echo "--- $f:" >&2; head -c 3000 "$T/$f" >&2; echo >&2; }
+	done
+	exit 1
+}
+ok() { CHECKS=$((CHECKS + 1)); }
+
+# run EXPECTED_RC ARGS...: runs smsdesk with stdout in $T/out, stderr in $T/err.
+run() {
+	local want=$1
+	shift
+	"$B" "$@" >"$T/out" 2>"$T/err" </dev/null
+	local rc=$?
+	[ "$rc" = "$want" ] || fail "smsdesk $* exited $rc, expected $want"
+	ok
+}
+# run_in EXPECTED_RC INPUT ARGS...: the same with INPUT on stdin.
+run_in() {
+	local want=$1 input=$2
+	shift 2
+	printf '%s\n' "$input" | "$B" "$@" >"$T/out" 2>"$T/err"
+	local rc=$?
+	[ "$rc" = "$want" ] || fail "smsdesk $* (with stdin) exited $rc, expected $want"
+	ok
+}
+has() { grep -q -F -- "$2" "$T/$1" || fail "$1 lacks '$2'"; ok; }
+lacks() { ! grep -q -F -- "$2" "$T/$1" || fail "$1 has '$2'"; ok; }
+# wait_for SECONDS DESCRIPTION COMMAND...: retries COMMAND every 0.2 s until it succeeds.
+wait_for() {
+	local secs=$1 what=$2
+	shift 2
+	local tries=$((secs * 5))
+	while ! "$@"; do
+		tries=$((tries - 1))
+		[ "$tries" -gt 0 ] || fail "timed out after ${secs}s waiting for $what"
+		sleep 0.2
+	done
+	ok
+}
+
+# ---- help and usage ----
+run 0 --help
+has out "Commands:"
+CMDS=$(sed -n '/^Commands:/,/^$/p' "$T/out" | awk 'NR > 1 && NF { print $1 }')
+[ -n "$CMDS" ] || fail "no commands listed in --help"
+for c in $CMDS; do
+	run 0 "$c" --help
+	has out "usage:"
+done
+run 0 --version
+has out "smsdesk "
+run 64 no-such-command
+has err "--help"
+run 64 tenant list --no-such-option
+has err "smsdesk tenant --help"
+run 1 tenant list
+has err "smsdesk init"
+
+# ---- init ----
+run 0 init
+has out "$DB"
+has out "$KEY"
+[ -f "$DB" ] || fail "init did not create $DB"
+[ "$(stat -c %a "$KEY")" = 600 ] || fail "key file mode is $(stat -c %a "$KEY"), not 600"
+ok
+KEYSUM=$(sha256sum "$KEY")
+run 0 init
+has out "kept"
+[ "$(sha256sum "$KEY")" = "$KEYSUM" ] || fail "a second init changed the key file"
+ok
+chmod 644 "$KEY"
+run 1 init
+has err "chmod 600"
+chmod 600 "$KEY"
+
+# ---- tenants ----
+run 64 tenant add "Main St" --timezone Mars/Olympus_Mons
+run 0 tenant add "Main St" --timezone America/Chicago --phone "(555) 123-0000"
+has out "added location"
+run 1 tenant add "Main St" --timezone America/Chicago
+has err "already exists"
+run 0 tenant list
+has out "Main St"
+has out "America/Chicago"
+
+# ---- the simulator ----
+"$B" sim --step-ms 100 >"$T/sim.out" 2>"$T/sim.err" &
+SIM_PID=$!
+wait_for 10 "the simulator to print its credentials" grep -q '^auth_token=' "$T/sim.out"
+BASE=$(sed -n 's/^base_url=//p' "$T/sim.out")
+SID=$(sed -n 's/^account_sid=//p' "$T/sim.out")
+TOKEN=$(sed -n 's/^auth_token=//p' "$T/sim.out")
+[ -n "$BASE" ] && [ -n "$SID" ] && [ ${#TOKEN} -ge 16 ] || fail "could not read the simulator's credentials"
+ok
+FROM=+15005550006
+
+# ---- settings ----
+run 64 settings set --account-sid AC123
+run 64 settings set --account-sid "$SID" --from +1555CALLNOW
+run 64 settings set --api-base "file:///etc/passwd"
+run 64 settings set --quiet 21:00-08:00
+run 64 settings set --from "$FROM" --messaging-service MG00000000000000000000000000000000
+run 64 settings set quiet_start 2000
+run 64 settings set no_such_column 1
+run_in 64 "" settings set --auth-token-stdin
+# The token goes in through a pipe that stays open while we look at ps: it must not show.
+mkfifo "$T/tokfifo"
+"$B" settings set --account-sid "$SID" --from "$FROM" --api-base "$BASE" --auth-token-stdin \
+	<"$T/tokfifo" >"$T/out" 2>"$T/err" &
+SET_PID=$!
+exec 9>"$T/tokfifo"
+exec_done() { tr '\0' ' ' <"/proc/$SET_PID/cmdline" 2>/dev/null | grep -q -e "--auth-token-stdin"; }
+wait_for 5 "settings set to be running" exec_done
+ps -eo args >"$T/ps.out"
+grep -q -F -- "--auth-token-stdin" "$T/ps.out" || fail "ps does not show the settings process"
+! grep -q -F -- "$TOKEN" "$T/ps.out" || fail "the auth token shows in ps output"
+ok
+printf '%s\n' "$TOKEN" >&9
+exec 9>&-
+wait "$SET_PID" || fail "settings set with the token on stdin failed"
+has out "auth_token: set"
+run 0 settings show
+has out "auth_token:            set"
+has out "$SID"
+lacks out "$TOKEN"
+
+# ---- test-connection ----
+run 0 test-connection
+has out "status active"
+run_in 0 "wrong${TOKEN}" settings set --auth-token-stdin
+run 4 test-connection
+has err "20003"
+run_in 0 "$TOKEN" settings set --auth-token-stdin
+run 0 test-connection
+
+# ---- patients and appointments ----
+run 64 patient add --first Ann --last Lee --mobile 555-CALL-ANN
+has err "letters"
+run 64 patient add --first Ann --last Lee --mobile 12
+run 64 patient add --first Ann --last Lee --mobile "+1 555 222 3333 ext 4"
+run 3 patient add --first $'Ann\e]0;pwned\a' --last Lee --mobile "+1 555 222 3333"
+run 64 patient add --first Ann --last Lee
+run 0 patient add --first Ann --last Lee --mobile "(555) 222-3333"
+has out "added patient 1"
+run 0 patient add --first Bob --last Stop --mobile "+1 555 444 5555"
+run 0 patient list --search lee
+has out "Lee, Ann"
+lacks out "Stop, Bob"
+run 0 patient list --search 4445
+has out "Stop, Bob"
+run 64 appointment add --patient 1 --provider "Dr Who" --at "2030-02-30 10:00"
+run 64 appointment add --patient 1 --provider "Dr Who" --at "tomorrow"
+run 5 appointment add --patient 99 --provider "Dr Who" --at "2030-02-03 10:00"
+run 0 appointment add --patient 1 --provider "Dr Who" --at "2030-02-03 10:00" --location "Room 2"
+has out "2030-02-03 10:00"
+run 0 appointment list
+has out "Dr Who"
+
+# ---- send: figures ----
+run 0 send --patient 1 --body "Hello Ann" --dry-run
+has out "encoding: GSM-7"
+has out "segments: 1"
+has out "estimated cost: \$0.0079"
+has out "nothing sent"
+run 0 send --patient 1 --body "$(printf 'x%.0s' $(seq 161))" --dry-run
+has out "segments: 2"
+run 0 send --patient 1 --body "Héllo 😀" --dry-run
+has out "encoding: UCS-2"
+run 3 send --patient 1 --body "$(printf 'y%.0s' $(seq 1601))" --dry-run
+has err "1600"
+run 3 send --patient 1 --body "$(printf 'y%.0s' $(seq 1601))"
+run 0 send --patient 1 --body "$(printf 'z%.0s' $(seq 1600))" --dry-run
+has out "segments: 11"
+run 64 send --patient 1 --to +15552223333 --body "both"
+run 64 send --patient 1
+run 64 send --to 555-CALL-NOW --body x
+run 5 send --patient 99 --body x
+run 0 messages
+has out "(no messages)"
+
+# ---- send: through the simulator ----
+run 0 send --patient 1 --body "See you Monday"
+has out "sent: message"
+has out "SID SM"
+delivered() {
+	"$B" poll >/dev/null 2>&1
+	"$B" messages --patient 1 >"$T/out" 2>"$T/err" && grep -q "delivered" "$T/out"
+}
+wait_for 15 "the message to be delivered" delivered
+has out "See you Monday"
+has out "(***) ***-3333"
+lacks out "222-3333"
+
+# ---- opt-outs: a STOP from the patient, then a refused send ----
+curl -s -f -X POST "$BASE/sim/inbound" --data-urlencode "From=+15554445555" --data-urlencode "To=$FROM" \
+	--data-urlencode "Body=STOP" >/dev/null || fail "could not inject the inbound STOP"
+ok
+curl -s -f -X POST "$BASE/sim/inbound" --data-urlencode "From=+15552223333" --data-urlencode "To=$FROM" \
+	--data-urlencode $'Body=hi \e[31mred\e[0m\r\nsecond line' >/dev/null || fail "could not inject the inbound message"
+ok
+stop_seen() {
+	"$B" poll >/dev/null 2>&1
+	"$B" messages --limit 50 >"$T/out" 2>"$T/err" && grep -q "STOP" "$T/out" && grep -q "red" "$T/out"
+}
+wait_for 15 "the inbound messages to be polled" stop_seen
+! grep -q $'\e' "$T/out" || fail "messages printed an escape character"
+ok
+has out "hi ?[31mred?[0m"
+lacks out "second line"
+run 3 send --patient 2 --body "Are you there?"
+has err "refused"
+run 3 send --to "+1 555 444 5555" --body "Are you there?"
+run 3 send --patient 2 --body "dry" --dry-run
+
+# ---- Twilio's magic numbers: invalid (21211) and carrier opt-out (21610) ----
+run 4 send --to +15005550001 --body "to an invalid number"
+has err "21211"
+run 4 send --to +15005550004 --body "to a number that replied STOP to the carrier"
+has err "21610"
+run 3 send --to +15005550004 --body "again"
+
+# ---- the token is never stored in the clear ----
+for f in "$DB" "$DB-wal"; do
+	[ -f "$f" ] || continue
+	n=$(grep -c -a -F -- "$TOKEN" "$f")
+	[ "$n" = 0 ] || fail "the auth token appears in $f"
+	ok
+done
+ps -eo args >"$T/ps.out"
+! grep -q -F -- "$TOKEN" "$T/ps.out" || fail "the auth token shows in ps output"
+ok
+
+echo "test_cli: $CHECKS checks passed"
