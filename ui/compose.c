@@ -1,0 +1,465 @@
+/* Compose and review: a multi-line UTF-8 editor of code points with a live encoding /
+ * segments / cost counter, then a review step that queues through the one send path. */
+#include <stdlib.h>
+#include <string.h>
+#include "src/outbox.h"
+#include "src/phone.h"
+#include "src/quiet.h"
+#include "src/segments.h"
+#include "src/tz.h"
+#include "src/util.h"
+#include "ui/screen.h"
+#include "ui/text.h"
+
+#define EDIT_MAX 4000 /* code points; the counter and the send path enforce 1,600 */
+
+enum { CA_LEFT = 1, CA_RIGHT, CA_UP, CA_DOWN, CA_HOME, CA_END, CA_BS, CA_DEL, CA_NEWLINE, CA_REVIEW, CA_CANCEL, CA_SEND };
+
+static const struct keybinding compose_keys[] = {
+	{24, false, CA_REVIEW, "Ctrl-X/F2", "review and send", true},
+	{KEY_F(2), true, CA_REVIEW, "F2", "review and send", false},
+	{27, false, CA_CANCEL, "Esc", "discard", true},
+	{'\r', false, CA_NEWLINE, "Enter", "new line", true},
+	{'\n', false, CA_NEWLINE, "Enter", "new line", false},
+	{KEY_ENTER, true, CA_NEWLINE, "Enter", "new line", false},
+	{KEY_LEFT, true, CA_LEFT, "Left/Right", "move by character", false},
+	{KEY_RIGHT, true, CA_RIGHT, "Left/Right", "move by character", false},
+	{KEY_UP, true, CA_UP, "Up/Down", "move by line", false},
+	{KEY_DOWN, true, CA_DOWN, "Up/Down", "move by line", false},
+	{KEY_HOME, true, CA_HOME, "Home/End", "start / end of line", false},
+	{KEY_END, true, CA_END, "Home/End", "start / end of line", false},
+	{1, false, CA_HOME, "Ctrl-A/E", "start / end of line", false},
+	{5, false, CA_END, "Ctrl-A/E", "start / end of line", false},
+	{KEY_BACKSPACE, true, CA_BS, "Backspace", "delete the character (a whole emoji) before", false},
+	{127, false, CA_BS, "Backspace", "delete the character (a whole emoji) before", false},
+	{8, false, CA_BS, "Backspace", "delete the character (a whole emoji) before", false},
+	{KEY_DC, true, CA_DEL, "Delete", "delete the character under the cursor", false},
+	{0},
+};
+
+/* What review needs: a copy of everything, so compose may go away first. */
+struct draft {
+	int64_t thread_id, patient_id;
+	char *phone, *name, *body;
+	struct screen *compose; /* closed together with the review when sent */
+};
+
+struct compose {
+	struct draft d;
+	uint32_t *cp;
+	size_t n, cur;
+	int width; /* editor columns, from the last draw */
+	int64_t price, mms_price;
+};
+
+/* Encodes code points as UTF-8 (the body as typed: controls never get into the buffer). */
+static char *cps_to_utf8(const uint32_t *cp, size_t n)
+{
+	char *out = xmalloc(n * 4 + 1), *p = out;
+
+	for (size_t i = 0; i < n; i++) {
+		uint32_t c = cp[i];
+		if (c < 0x80) {
+			*p++ = (char)c;
+		} else if (c < 0x800) {
+			*p++ = (char)(0xC0 | (c >> 6));
+			*p++ = (char)(0x80 | (c & 0x3F));
+		} else if (c < 0x10000) {
+			*p++ = (char)(0xE0 | (c >> 12));
+			*p++ = (char)(0x80 | ((c >> 6) & 0x3F));
+			*p++ = (char)(0x80 | (c & 0x3F));
+		} else {
+			*p++ = (char)(0xF0 | (c >> 18));
+			*p++ = (char)(0x80 | ((c >> 12) & 0x3F));
+			*p++ = (char)(0x80 | ((c >> 6) & 0x3F));
+			*p++ = (char)(0x80 | (c & 0x3F));
+		}
+	}
+	*p = '\0';
+	return out;
+}
+
+/* The counter line: "GSM-7 · 2 segments · $0.0158 · 213/1600". */
+static char *counter_text(const char *body, int64_t price, int64_t mms)
+{
+	struct segment_info si;
+	char cost[32];
+
+	segments_count(body, strlen(body), &si);
+	segments_format_cost(segments_cost_micros(&si, false, price, mms), cost, sizeof cost);
+	const char *dot = ui_sym(" \xC2\xB7 ", " | ");
+	return xasprintf("%s%s%d segment%s%s%s%s%zu/%d%s", segments_encoding_name(si.encoding), dot, si.segments,
+			 si.segments == 1 ? "" : "s", dot, cost, dot, si.chars, OUTBOX_MAX_BODY_CHARS,
+			 si.chars > OUTBOX_MAX_BODY_CHARS ? " (too long)" : "");
+}
+
+/* Words refusing a send to an opted-out number. */
+static char *optout_words(struct ui *ui, const struct draft *d)
+{
+	struct sms_prefs pr = {0};
+	char masked[64], when[32] = "";
+	const char *via = NULL;
+
+	phone_mask(d->phone, masked, sizeof masked);
+	if (d->patient_id && store_prefs_get(ui->store, d->patient_id, &pr, NULL) == 0 && pr.opted_out_at) {
+		ui_time(ui, pr.opted_out_at, when, sizeof when);
+		via = pr.opted_out_via;
+	}
+	char *s = xasprintf("%s has opted out of text messages%s%s%s%s%s. Nothing can be sent to %s until the patient "
+			    "texts START (or staff record a new opt-in on the patient screen).",
+			    d->name ? d->name : masked, via ? " (" : "", via ? via : "", via ? ", " : "", via ? when : "",
+			    via ? ")" : "", masked);
+	sms_prefs_free(&pr);
+	return s;
+}
+
+static void compose_free(struct screen *sc);
+
+/* Opens the editor for a thread, refusing at once when the number has opted out. */
+static int compose_init(struct ui *ui, struct screen *sc, void *arg)
+{
+	struct sms_thread t = {0};
+	char *err = NULL;
+	bool out = false;
+
+	if (store_thread_get(ui->store, *(int64_t *)arg, &t, &err) != 0 ||
+	    store_number_opted_out(ui->store, ui->session.tenant_id, t.phone, &out, &err) != 0) {
+		ui_message(ui, "Compose", err ? err : "thread not found");
+		free(err);
+		sms_thread_free(&t);
+		return -1;
+	}
+	struct compose *c = xcalloc(1, sizeof *c);
+	c->d.thread_id = t.id;
+	c->d.patient_id = t.patient_id;
+	c->d.phone = xstrdup(t.phone);
+	c->d.name = t.patient_name ? xstrdup(t.patient_name) : NULL;
+	c->d.compose = sc;
+	c->cp = xmalloc(EDIT_MAX * sizeof *c->cp);
+	c->price = ui->session.segment_price_micros;
+	c->mms_price = ui->session.mms_price_micros;
+	c->width = 70;
+	sc->priv = c;
+	sms_thread_free(&t);
+	if (out) {
+		char *words = optout_words(ui, &c->d);
+		ui_message(ui, "Not sent: opted out", words);
+		free(words);
+		compose_free(sc); /* ui_push does not call free() for a refused init */
+		sc->priv = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* Lays the buffer out for an editor of cols columns; cy and cx get the cursor cell. */
+static size_t layout(const struct compose *c, int cols, struct text_buf *b, struct text_line **lines, int *cy,
+		     int *cx)
+{
+	text_from_cps(b, c->cp, c->n, TEXT_KEEP_NEWLINES);
+	size_t nl = text_wrap(b, cols, lines);
+	size_t ci = 0;
+	while (ci < b->n && b->c[ci].src < c->cur)
+		ci++;
+	*cy = (int)nl - 1;
+	*cx = (*lines)[nl - 1].width;
+	for (size_t l = 0; l < nl; l++) {
+		if (ci >= (*lines)[l].from && ci <= (*lines)[l].to) {
+			*cy = (int)l;
+			*cx = 0;
+			for (size_t k = (*lines)[l].from; k < ci; k++)
+				*cx += b->c[k].width;
+			break;
+		}
+	}
+	return nl;
+}
+
+/* Draws the editor. */
+static void compose_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, int cols)
+{
+	struct compose *c = sc->priv;
+	struct text_buf b = {0};
+	struct text_line *lines;
+	char num[64];
+	int cy, cx;
+
+	phone_display(c->d.phone, num, sizeof num);
+	char *head = xasprintf("Message to %s  %s", c->d.name ? c->d.name : "", num);
+	text_put(w, 0, 0, head, cols, ui_attr(ui, ST_TITLE), false);
+	free(head);
+	ui_rule(ui, w, 1, cols);
+	c->width = cols - 4;
+	size_t nl = layout(c, c->width, &b, &lines, &cy, &cx);
+	int room = rows - 5, first = cy >= room ? cy - room + 1 : 0;
+	for (int l = first; l < (int)nl && l - first < room; l++)
+		text_draw(w, 2 + l - first, 2, &b, lines[l].from, lines[l].to, c->width, A_NORMAL);
+	char *body = cps_to_utf8(c->cp, c->n);
+	char *count = counter_text(body, c->price, c->mms_price);
+	ui_rule(ui, w, rows - 2, cols);
+	text_put(w, rows - 1, 2, count, cols - 4, ui_attr(ui, ST_MARK), false);
+	sc->cursor_y = 2 + cy - first;
+	sc->cursor_x = 2 + cx;
+	free(count);
+	free(body);
+	free(lines);
+	text_buf_free(&b);
+}
+
+/* Moves the cursor one wrapped line up (dir -1) or down (+1), keeping the column. */
+static void move_line(struct compose *c, int dir)
+{
+	struct text_buf b = {0};
+	struct text_line *lines;
+	int cy, cx;
+	size_t nl = layout(c, c->width, &b, &lines, &cy, &cx);
+	int ty = cy + dir;
+
+	if (ty < 0) {
+		c->cur = 0;
+	} else if (ty >= (int)nl) {
+		c->cur = c->n;
+	} else {
+		size_t k = lines[ty].from;
+		int x = 0;
+		while (k < lines[ty].to && x + b.c[k].width <= cx)
+			x += b.c[k++].width;
+		c->cur = k < b.n ? b.c[k].src : c->n;
+	}
+	free(lines);
+	text_buf_free(&b);
+}
+
+/* Inserts one code point at the cursor. */
+static void insert(struct compose *c, uint32_t x)
+{
+	if (c->n >= EDIT_MAX)
+		return;
+	memmove(c->cp + c->cur + 1, c->cp + c->cur, (c->n - c->cur) * sizeof *c->cp);
+	c->cp[c->cur++] = x;
+	c->n++;
+}
+
+/* Removes code points [from, to). */
+static void erase_range(struct compose *c, size_t from, size_t to)
+{
+	memmove(c->cp + from, c->cp + to, (c->n - to) * sizeof *c->cp);
+	c->n -= to - from;
+	c->cur = from;
+}
+
+/* Opens the review screen with a copy of the draft. */
+static void open_review(struct ui *ui, struct compose *c)
+{
+	struct draft *d = xcalloc(1, sizeof *d);
+	*d = c->d;
+	d->phone = xstrdup(c->d.phone);
+	d->name = c->d.name ? xstrdup(c->d.name) : NULL;
+	d->body = cps_to_utf8(c->cp, c->n);
+	ui_push(ui, &ui_review_screen, d);
+}
+
+/* Edits text; Ctrl-X / F2 reviews; Esc discards. */
+static int compose_key(struct ui *ui, struct screen *sc, const struct key_event *ev)
+{
+	struct compose *c = sc->priv;
+
+	switch (ev->action) {
+	case CA_LEFT: if (c->cur > 0) c->cur = text_prev_boundary(c->cp, c->n, c->cur); return UI_REDRAW;
+	case CA_RIGHT: if (c->cur < c->n) c->cur = text_next_boundary(c->cp, c->n, c->cur); return UI_REDRAW;
+	case CA_UP: move_line(c, -1); return UI_REDRAW;
+	case CA_DOWN: move_line(c, 1); return UI_REDRAW;
+	case CA_HOME: while (c->cur > 0 && c->cp[c->cur - 1] != '\n') c->cur--; return UI_REDRAW;
+	case CA_END: while (c->cur < c->n && c->cp[c->cur] != '\n') c->cur++; return UI_REDRAW;
+	case CA_BS: if (c->cur > 0) erase_range(c, text_prev_boundary(c->cp, c->n, c->cur), c->cur); return UI_REDRAW;
+	case CA_DEL: if (c->cur < c->n) erase_range(c, c->cur, text_next_boundary(c->cp, c->n, c->cur)); return UI_REDRAW;
+	case CA_NEWLINE: insert(c, '\n'); return UI_REDRAW;
+	case CA_CANCEL: return UI_POP | UI_REDRAW;
+	case CA_REVIEW:
+		if (c->n == 0) {
+			ui_flash(ui, "Nothing to send yet.");
+			return UI_HANDLED;
+		}
+		open_review(ui, c);
+		return UI_REDRAW;
+	}
+	if (ev->fn)
+		return UI_HANDLED;
+	if (ev->key == '\t')
+		insert(c, ' ');
+	else if (ev->key >= 0x20 && ev->key != 0x7F && !(ev->key >= 0x80 && ev->key < 0xA0) && ev->key <= 0x10FFFF)
+		insert(c, (uint32_t)ev->key); /* controls (a pasted ESC ...) never enter the body */
+	return UI_REDRAW;
+}
+
+/* Frees the draft. */
+static void draft_free(struct draft *d)
+{
+	free(d->phone);
+	free(d->name);
+	free(d->body);
+}
+
+/* Frees the editor. */
+static void compose_free(struct screen *sc)
+{
+	struct compose *c = sc->priv;
+	if (c == NULL)
+		return;
+	draft_free(&c->d);
+	free(c->cp);
+	free(c);
+}
+
+const struct screen_ops ui_compose_screen = {
+	.name = "compose",
+	.init = compose_init,
+	.draw = compose_draw,
+	.key = compose_key,
+	.free = compose_free,
+	.keys = compose_keys,
+	.text_input = true,
+};
+
+/* ---- review ---- */
+
+static const struct keybinding review_keys[] = {
+	{'\r', false, CA_SEND, "Enter", "send", true},
+	{'\n', false, CA_SEND, "Enter", "send", false},
+	{KEY_ENTER, true, CA_SEND, "Enter", "send", false},
+	{27, false, CA_CANCEL, "Esc", "back to editing", true},
+	{'e', false, CA_CANCEL, "e", "back to editing", false},
+	{0},
+};
+
+struct review {
+	struct draft d;
+	char *quiet; /* warning words when the patient's local time is in quiet hours, else NULL */
+};
+
+/* Works out the quiet-hours warning for a staff send (a warning, not a refusal). */
+static char *quiet_warning(struct ui *ui, const struct draft *d)
+{
+	struct tenant t = {0};
+	struct patient p = {0};
+	char *w = NULL;
+	int64_t now = clock_now();
+
+	if (store_tenant_get(ui->store, ui->session.tenant_id, &t, NULL) != 0)
+		return NULL;
+	bool have_p = d->patient_id && store_patient_get(ui->store, d->patient_id, &p, NULL) == 0;
+	const char *tz = have_p && p.timezone ? p.timezone : t.timezone;
+	if (!quiet_allowed(now, tz, t.quiet_start, t.quiet_end)) {
+		struct tm tm;
+		char local[16] = "?";
+		if (tz_local(tz, now, &tm) == 0)
+			strftime(local, sizeof local, "%H:%M", &tm);
+		w = xasprintf("It is %s for the patient (%s), outside texting hours %02d:%02d-%02d:%02d. Send anyway?", local,
+			      tz, t.quiet_start / 60, t.quiet_start % 60, t.quiet_end / 60, t.quiet_end % 60);
+	}
+	if (have_p)
+		patient_free(&p);
+	tenant_free(&t);
+	return w;
+}
+
+/* Takes the draft. */
+static int review_init(struct ui *ui, struct screen *sc, void *arg)
+{
+	struct review *r = xcalloc(1, sizeof *r);
+	r->d = *(struct draft *)arg;
+	free(arg);
+	r->quiet = quiet_warning(ui, &r->d);
+	sc->priv = r;
+	return 0;
+}
+
+/* Draws the message as it will be seen, the counter and any warning. */
+static void review_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, int cols)
+{
+	struct review *r = sc->priv;
+	struct text_buf b = {0};
+	struct text_line *lines;
+	char num[64];
+	int y = 2;
+
+	phone_display(r->d.phone, num, sizeof num);
+	char *head = xasprintf("Review %s to %s  %s", ui_sym("\xE2\x80\x94", "-"), r->d.name ? r->d.name : "", num);
+	text_put(w, 0, 0, head, cols, ui_attr(ui, ST_TITLE), false);
+	free(head);
+	ui_rule(ui, w, 1, cols);
+	text_from_utf8(&b, r->d.body, strlen(r->d.body), TEXT_KEEP_NEWLINES);
+	size_t nl = text_wrap(&b, cols - 6, &lines);
+	for (size_t l = 0; l < nl && y < rows - 6; l++)
+		text_draw(w, y++, 4, &b, lines[l].from, lines[l].to, cols - 6, A_BOLD);
+	char *count = counter_text(r->d.body, ui->session.segment_price_micros, ui->session.mms_price_micros);
+	ui_rule(ui, w, rows - 5, cols);
+	text_put(w, rows - 4, 2, count, cols - 4, ui_attr(ui, ST_MARK), false);
+	if (r->quiet)
+		text_put(w, rows - 3, 2, r->quiet, cols - 4, ui_attr(ui, ST_WARN), false);
+	text_put(w, rows - 2, 2, "Enter sends it now.  Esc goes back to editing.", cols - 4, A_BOLD, false);
+	free(count);
+	free(lines);
+	text_buf_free(&b);
+}
+
+/* Queues the message through the one send path. */
+static int review_send(struct ui *ui, struct screen *sc, struct review *r)
+{
+	struct outbox_request req = {
+		.tenant_id = ui->session.tenant_id,
+		.patient_id = r->d.patient_id,
+		.to = r->d.phone,
+		.body = r->d.body,
+		.message_type = "conversation",
+		.sent_by = ui->session.user_id,
+		.actor = ui->session.username,
+	};
+	int64_t id = 0;
+	char *err = NULL;
+	int rc = outbox_queue(ui->store, &req, &id, &err);
+
+	if (rc == OUTBOX_REFUSED) {
+		ui_message(ui, "Not sent", err ? err : "refused");
+		free(err);
+		return UI_REDRAW;
+	}
+	if (rc != 0) {
+		ui_message(ui, "Not sent: store error", err ? err : "unknown error");
+		free(err);
+		return UI_REDRAW;
+	}
+	ui_flash(ui, "Queued: it goes out with the next sync.");
+	ui_close(ui, r->d.compose);
+	return UI_POP | UI_RELOAD | UI_SYNC_NOW | UI_REDRAW;
+}
+
+/* Enter sends, Esc returns to the editor. */
+static int review_key(struct ui *ui, struct screen *sc, const struct key_event *ev)
+{
+	struct review *r = sc->priv;
+
+	if (ev->action == CA_SEND)
+		return review_send(ui, sc, r);
+	if (ev->action == CA_CANCEL)
+		return UI_POP | UI_REDRAW;
+	return UI_HANDLED;
+}
+
+/* Frees the review. */
+static void review_free(struct screen *sc)
+{
+	struct review *r = sc->priv;
+	draft_free(&r->d);
+	free(r->quiet);
+	free(r);
+}
+
+const struct screen_ops ui_review_screen = {
+	.name = "review",
+	.init = review_init,
+	.draw = review_draw,
+	.key = review_key,
+	.free = review_free,
+	.keys = review_keys,
+};

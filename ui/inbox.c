@@ -1,0 +1,300 @@
+/* The inbox: threads by last activity, one page read from the store at a time (so a
+ * database of a million messages opens as fast as an empty one). */
+#include <stdlib.h>
+#include <string.h>
+#include "src/phone.h"
+#include "src/util.h"
+#include "ui/screen.h"
+#include "ui/text.h"
+
+enum { IA_DOWN = 1, IA_UP, IA_PGDN, IA_PGUP, IA_HOME, IA_OPEN, IA_SEARCH, IA_UNREAD, IA_ACTION, IA_COMPOSE, IA_REPLY,
+       IA_CLEAR, IA_QUIT, IA_SYNC };
+
+static const struct keybinding inbox_keys[] = {
+	{'j', false, IA_DOWN, "j/Down", "next thread", true},
+	{KEY_DOWN, true, IA_DOWN, "Down", "next thread", false},
+	{'k', false, IA_UP, "k/Up", "previous thread", false},
+	{KEY_UP, true, IA_UP, "Up", "previous thread", false},
+	{KEY_NPAGE, true, IA_PGDN, "PgDn", "next page", false},
+	{KEY_PPAGE, true, IA_PGUP, "PgUp", "previous page", false},
+	{KEY_HOME, true, IA_HOME, "Home/g", "first thread", false},
+	{'g', false, IA_HOME, "Home/g", "first thread", false},
+	{'\r', false, IA_OPEN, "Enter", "open", true},
+	{'\n', false, IA_OPEN, "Enter", "open", false},
+	{KEY_ENTER, true, IA_OPEN, "Enter", "open", false},
+	{'/', false, IA_SEARCH, "/", "search", true},
+	{'u', false, IA_UNREAD, "u", "unread only", true},
+	{'a', false, IA_ACTION, "a", "needs action", true},
+	{'r', false, IA_REPLY, "r", "reply", true},
+	{'c', false, IA_COMPOSE, "c", "compose", true},
+	{'s', false, IA_SYNC, "s", "sync now", false},
+	{27, false, IA_CLEAR, "Esc", "clear search and filters", false},
+	{'q', false, IA_QUIT, "q", "quit", true},
+	{0},
+};
+
+struct inbox {
+	struct sms_thread *rows;
+	size_t n;       /* rows loaded, from offset */
+	size_t offset;  /* index of the first loaded (and shown) thread */
+	size_t sel;     /* absolute index of the selected thread */
+	int page;       /* thread rows that fit, from the last draw */
+	bool more;      /* threads after the loaded page */
+	unsigned filter;
+	char *query;
+	char *error;
+};
+
+/* Reads the visible page (and one more row to know whether there is more). */
+static void load(struct ui *ui, struct inbox *in)
+{
+	char *err = NULL;
+	size_t want = (size_t)(in->page > 0 ? in->page : 40);
+
+	if (in->sel < in->offset)
+		in->offset = in->sel;
+	if (in->sel >= in->offset + want)
+		in->offset = in->sel - want + 1;
+	sms_thread_list_free(&in->rows, in->n);
+	in->rows = NULL;
+	in->n = 0;
+	xfree(&in->error);
+	if (store_thread_list(ui->store, ui->session.tenant_id, in->filter, in->query, in->offset, want + 1, &in->rows,
+			      &in->n, &err) != 0) {
+		in->error = err;
+		return;
+	}
+	in->more = in->n > want;
+	if (in->n == 0 && in->offset > 0) { /* the list shrank under us */
+		in->offset = in->sel = 0;
+		load(ui, in);
+		return;
+	}
+	if (in->sel >= in->offset + in->n)
+		in->sel = in->n ? in->offset + in->n - 1 : in->offset;
+}
+
+/* Opens the inbox. */
+static int inbox_init(struct ui *ui, struct screen *sc, void *arg)
+{
+	struct inbox *in = xcalloc(1, sizeof *in);
+	in->page = 40;
+	sc->priv = in;
+	load(ui, in);
+	return 0;
+}
+
+/* The name to show for a thread: the patient, or the number masked. */
+static char *thread_label(const struct sms_thread *t)
+{
+	char masked[64];
+
+	phone_mask(t->phone, masked, sizeof masked);
+	if (t->patient_name != NULL && t->patient_count <= 1)
+		return xstrdup(t->patient_name);
+	if (t->patient_name != NULL)
+		return xasprintf("%s +%d", t->patient_name, t->patient_count - 1);
+	if (t->patient_count > 1)
+		return xasprintf("%s (%d patients)", masked, t->patient_count);
+	return xstrdup(masked);
+}
+
+/* Draws one thread row. */
+static void draw_row(struct ui *ui, WINDOW *w, int y, int cols, const struct sms_thread *t, bool selected)
+{
+	char when[32], count[16] = "";
+	attr_t base = selected ? ui_attr(ui, ST_SELECTED) : A_NORMAL;
+	attr_t name_attr = t->unread_count > 0 ? (base | A_BOLD) : base;
+	int name_w = 24, state_w = 11, time_w = 12;
+	int prev_w = cols - 2 - name_w - 6 - state_w - time_w;
+	char *label = thread_label(t);
+
+	wattrset(w, base);
+	mvwhline(w, y, 0, ' ', cols);
+	if (t->unread_count > 0) {
+		text_put(w, y, 0, ui_sym("\xE2\x97\x8F", "*"), 1, selected ? base : ui_attr(ui, ST_UNREAD), false);
+		snprintf(count, sizeof count, "(%d)", t->unread_count > 999 ? 999 : t->unread_count);
+	} else if (t->needs_action) {
+		text_put(w, y, 0, "!", 1, selected ? base : ui_attr(ui, ST_WARN), false);
+	}
+	text_put(w, y, 2, label, name_w - 1, name_attr, false);
+	text_put(w, y, 2 + name_w, count, 6, selected ? base : (ui_attr(ui, ST_UNREAD)), false);
+	char *preview = xasprintf("%s%s", t->last_direction && strcmp(t->last_direction, "outbound") == 0 ? "You: " : "",
+				  t->last_body ? t->last_body : "");
+	text_put(w, y, 2 + name_w + 6, preview, prev_w - 1, base, false);
+	const char *st = t->last_outbound_status ? t->last_outbound_status : "";
+	enum ui_style sst = strcmp(st, "failed") == 0 || strcmp(st, "undelivered") == 0 ? ST_ERROR
+			    : strcmp(st, "delivered") == 0				      ? ST_OK
+											      : ST_DIM;
+	text_put(w, y, cols - state_w - time_w, st, state_w - 1, selected ? base : ui_attr(ui, sst), false);
+	ui_time(ui, t->last_message_at, when, sizeof when);
+	text_put(w, y, cols - time_w + (time_w - 1 - text_width(when)), when, time_w - 1, base, false);
+	wattrset(w, A_NORMAL);
+	free(preview);
+	free(label);
+}
+
+/* Draws the inbox page. */
+static void inbox_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, int cols)
+{
+	struct inbox *in = sc->priv;
+	char head[256];
+	const char *f = in->filter == THREAD_FILTER_UNREAD   ? "unread"
+			: in->filter == THREAD_FILTER_ACTION ? "needs action"
+			: in->filter			     ? "unread, needs action"
+							     : "all";
+
+	in->page = rows - 3 > 1 ? rows - 3 : 1;
+	snprintf(head, sizeof head, "Inbox %s %s", ui_sym("\xE2\x80\x94", "-"), ui->session.tenant_name);
+	text_put(w, 0, 0, head, cols / 2, ui_attr(ui, ST_TITLE), false);
+	char *right = in->query ? xasprintf("search \"%s\" %s %s", in->query, ui_sym("\xC2\xB7", "|"), f)
+				: xasprintf("showing %s", f);
+	int rw = text_width(right);
+	if (rw > cols / 2 - 1)
+		rw = cols / 2 - 1;
+	text_put(w, 0, cols - rw, right, rw, ui_attr(ui, ST_DIM), false);
+	free(right);
+	ui_rule(ui, w, 1, cols);
+	if (in->error != NULL) {
+		text_put(w, 2, 0, in->error, cols, ui_attr(ui, ST_ERROR), false);
+		return;
+	}
+	if (in->n == 0) {
+		text_put(w, 3, 2, in->query || in->filter ? "No threads match." : "No conversations yet. Press c to write one.",
+			 cols - 4, ui_attr(ui, ST_DIM), false);
+		return;
+	}
+	for (size_t i = 0; i < in->n && (int)i < in->page; i++)
+		draw_row(ui, w, 2 + (int)i, cols, &in->rows[i], in->offset + i == in->sel);
+	if (in->more)
+		text_put(w, rows - 1, cols - 8, ui_sym("more \xE2\x86\x93", "more v"), 8, ui_attr(ui, ST_DIM), false);
+}
+
+/* The selected thread, or NULL. */
+static const struct sms_thread *selected(const struct inbox *in)
+{
+	if (in->sel < in->offset || in->sel - in->offset >= in->n)
+		return NULL;
+	return &in->rows[in->sel - in->offset];
+}
+
+/* Search prompt result. */
+static void search_done(struct ui *ui, void *arg, const char *text)
+{
+	struct inbox *in = arg;
+
+	if (text == NULL)
+		return;
+	xfree(&in->query);
+	if (text[0] != '\0')
+		in->query = xstrdup(text);
+	in->sel = in->offset = 0;
+	load(ui, in);
+	ui->dirty_main = true;
+}
+
+/* Opens compose for a patient or number typed at the prompt. */
+static void compose_to_done(struct ui *ui, void *arg, const char *text)
+{
+	char e164[PHONE_E164_MAX], *err = NULL;
+	struct patient *p = NULL;
+	size_t n = 0;
+	int64_t tid = 0;
+
+	if (text == NULL || text[0] == '\0')
+		return;
+	if (phone_to_e164(text, e164, NULL) != 0) {
+		if (store_patient_search(ui->store, ui->session.tenant_id, text, 5, &p, &n, &err) != 0)
+			goto fail;
+		if (n != 1 || p[0].mobile == NULL) {
+			ui_message(ui, "Compose", n == 0 ? "No patient matches that name or number."
+						 : n > 1 ? "Several patients match: type more of the name, or the number."
+							 : "That patient has no mobile number on file.");
+			goto out;
+		}
+		snprintf(e164, sizeof e164, "%s", p[0].mobile);
+	}
+	if (store_thread_for_phone(ui->store, ui->session.tenant_id, e164, &tid, &err) != 0)
+		goto fail;
+	ui_push(ui, &ui_compose_screen, &tid);
+	goto out;
+fail:
+	ui_message(ui, "Compose", err ? err : "store error");
+out:
+	patient_list_free(&p, n);
+	free(err);
+}
+
+/* Moves the selection by delta within what exists. */
+static void move_sel(struct ui *ui, struct inbox *in, long delta)
+{
+	long target = (long)in->sel + delta;
+	if (target < 0)
+		target = 0;
+	size_t last_loaded = in->offset + (in->n ? in->n - 1 : 0);
+	if ((size_t)target > last_loaded && !in->more)
+		target = (long)last_loaded;
+	in->sel = (size_t)target;
+	load(ui, in); /* cheap: one page */
+}
+
+/* Handles the inbox keys. */
+static int inbox_key(struct ui *ui, struct screen *sc, const struct key_event *ev)
+{
+	struct inbox *in = sc->priv;
+	const struct sms_thread *t = selected(in);
+
+	switch (ev->action) {
+	case IA_DOWN: move_sel(ui, in, 1); return UI_REDRAW;
+	case IA_UP: move_sel(ui, in, -1); return UI_REDRAW;
+	case IA_PGDN: move_sel(ui, in, in->page); return UI_REDRAW;
+	case IA_PGUP: move_sel(ui, in, -in->page); return UI_REDRAW;
+	case IA_HOME: in->sel = 0; load(ui, in); return UI_REDRAW;
+	case IA_OPEN:
+		if (t != NULL) {
+			int64_t id = t->id;
+			ui_push(ui, &ui_thread_screen, &id);
+		}
+		return UI_REDRAW;
+	case IA_REPLY:
+		if (t != NULL) {
+			int64_t id = t->id;
+			ui_push(ui, &ui_compose_screen, &id);
+		}
+		return UI_REDRAW;
+	case IA_COMPOSE: ui_prompt(ui, "To (patient name or mobile number):", NULL, compose_to_done, NULL); return UI_REDRAW;
+	case IA_SEARCH: ui_prompt(ui, "Search by name or number:", in->query, search_done, in); return UI_REDRAW;
+	case IA_UNREAD: in->filter ^= THREAD_FILTER_UNREAD; in->sel = 0; load(ui, in); return UI_REDRAW;
+	case IA_ACTION: in->filter ^= THREAD_FILTER_ACTION; in->sel = 0; load(ui, in); return UI_REDRAW;
+	case IA_CLEAR: xfree(&in->query); in->filter = 0; in->sel = 0; load(ui, in); return UI_REDRAW;
+	case IA_SYNC: ui_flash(ui, "syncing..."); return UI_SYNC_NOW;
+	case IA_QUIT: return UI_QUIT;
+	}
+	return UI_HANDLED;
+}
+
+/* Re-reads the page after a sync or a change elsewhere. */
+static void inbox_reload(struct ui *ui, struct screen *sc)
+{
+	load(ui, sc->priv);
+}
+
+/* Frees the inbox. */
+static void inbox_free(struct screen *sc)
+{
+	struct inbox *in = sc->priv;
+	sms_thread_list_free(&in->rows, in->n);
+	free(in->query);
+	free(in->error);
+	free(in);
+}
+
+const struct screen_ops ui_inbox_screen = {
+	.name = "inbox",
+	.init = inbox_init,
+	.draw = inbox_draw,
+	.key = inbox_key,
+	.reload = inbox_reload,
+	.free = inbox_free,
+	.keys = inbox_keys,
+};

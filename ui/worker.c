@@ -1,0 +1,187 @@
+/* The sync worker thread: lease, pass, report, wake the loop. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "src/sync.h"
+#include "src/util.h"
+#include "src/vault.h"
+#include "store/store.h"
+#include "ui/worker.h"
+
+struct ui_worker {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool kicked, stopping;
+	int wake_fd;
+	char *db_path, *key_file;
+	struct ui_worker_result res; /* guarded by mu */
+};
+
+/* Publishes one pass's outcome and wakes the loop. */
+static void publish(struct ui_worker *w, bool holding, const char *error, int changes)
+{
+	pthread_mutex_lock(&w->mu);
+	w->res.ran = true;
+	w->res.holding = holding;
+	free(w->res.error);
+	w->res.error = error ? xstrdup(error) : NULL;
+	if (error == NULL && holding)
+		w->res.ok_at = clock_now();
+	w->res.changes += changes;
+	pthread_mutex_unlock(&w->mu);
+	ssize_t r = write(w->wake_fd, "s", 1);
+	(void)r; /* a full pipe already means "wake up" */
+}
+
+/* One pass: takes or renews the lease, and syncs when this console holds it. */
+static void one_pass(struct ui_worker *w, struct sync_engine *e)
+{
+	struct sync_report rep = {0};
+	char *err = NULL;
+	bool holding = false;
+
+	if (sync_engine_lease(e, &holding, &err) != 0) {
+		publish(w, false, err ? err : "sync lease failed", 0);
+		free(err);
+		return;
+	}
+	if (!holding) {
+		publish(w, false, NULL, 0);
+		return;
+	}
+	if (sync_engine_pass(e, &rep, &err) != 0) {
+		publish(w, true, err ? err : "sync failed", 1);
+	} else {
+		int changes = rep.inbound_new + rep.status_updates + rep.outbox.sent + rep.outbox.failed +
+			      rep.outbox.retrying + rep.outbox.reconciled;
+		publish(w, true, rep.last_error, changes);
+	}
+	sync_report_clear(&rep);
+	free(err);
+}
+
+/* Opens what a pass needs; on failure reports and returns -1. */
+static int open_engine(struct ui_worker *w, struct store **s, struct vault **v, struct sync_engine **e)
+{
+	char *err = NULL;
+	char host[64] = "host";
+
+	if (store_open(w->db_path, s, &err) != 0)
+		goto fail;
+	if (w->key_file == NULL || vault_open_keyfile(w->key_file, v, &err) != 0) {
+		if (err == NULL)
+			err = xstrdup("no key file: Twilio credentials cannot be read");
+		goto fail;
+	}
+	gethostname(host, sizeof host - 1);
+	char *owner = xasprintf("console@%s:%d", host, (int)getpid());
+	int rc = sync_engine_new(*s, *v, owner, e, &err);
+	free(owner);
+	if (rc != 0)
+		goto fail;
+	return 0;
+fail:
+	vault_close(v);
+	store_close(s);
+	publish(w, false, err ? err : "cannot start syncing", 0);
+	free(err);
+	return -1;
+}
+
+/* The thread: waits for kicks, runs passes, until stopped. */
+static void *worker_main(void *arg)
+{
+	struct ui_worker *w = arg;
+	struct store *s = NULL;
+	struct vault *v = NULL;
+	struct sync_engine *e = NULL;
+	bool ready = false;
+
+	for (;;) {
+		pthread_mutex_lock(&w->mu);
+		while (!w->kicked && !w->stopping)
+			pthread_cond_wait(&w->cv, &w->mu);
+		bool stop = w->stopping;
+		w->kicked = false;
+		pthread_mutex_unlock(&w->mu);
+		if (stop)
+			break;
+		if (!ready)
+			ready = open_engine(w, &s, &v, &e) == 0; /* retried on the next kick */
+		if (ready)
+			one_pass(w, e);
+	}
+	if (e != NULL) {
+		sync_engine_release(e);
+		sync_engine_free(&e);
+	}
+	vault_close(&v);
+	store_close(&s);
+	return NULL;
+}
+
+/* Starts the worker. */
+int ui_worker_start(const char *db_path, const char *key_file, int wake_fd, struct ui_worker **out, char **err)
+{
+	struct ui_worker *w = xcalloc(1, sizeof *w);
+
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	w->wake_fd = wake_fd;
+	w->db_path = xstrdup(db_path);
+	w->key_file = key_file ? xstrdup(key_file) : NULL;
+	if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+		free(w->db_path);
+		free(w->key_file);
+		free(w);
+		return seterr(err, "cannot start the sync thread");
+	}
+	*out = w;
+	return 0;
+}
+
+/* Asks for a pass. */
+void ui_worker_kick(struct ui_worker *w)
+{
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->kicked = true;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+/* Takes the latest result. */
+void ui_worker_take(struct ui_worker *w, struct ui_worker_result *r)
+{
+	pthread_mutex_lock(&w->mu);
+	*r = w->res;
+	r->error = w->res.error ? xstrdup(w->res.error) : NULL;
+	w->res.ran = false;
+	w->res.changes = 0;
+	pthread_mutex_unlock(&w->mu);
+}
+
+/* Stops and frees the worker. */
+void ui_worker_stop(struct ui_worker **wp)
+{
+	struct ui_worker *w = *wp;
+
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->stopping = true;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->cv);
+	free(w->res.error);
+	free(w->db_path);
+	free(w->key_file);
+	free(w);
+	*wp = NULL;
+}
