@@ -10,6 +10,10 @@
 	"appointment_id, reminder_id, sent_by, attempts, next_attempt_at, claimed_at, claim_owner, "  \
 	"created_at, sent_at, delivered_at, updated_at"
 
+/* The WHERE term of the partial index messages_open (001), written out so that queries on
+ * one of these statuses can use that index. */
+#define OPEN_STATUS "status IN ('queued', 'sending', 'accepted', 'scheduled', 'sent')"
+
 void sms_message_free(struct sms_message *m)
 {
 	if (m == NULL)
@@ -343,24 +347,26 @@ int store_msg_claim_next(struct store *s, int64_t tenant_id, const char *owner, 
 {
 	/* One statement: the subquery picks and the outer WHERE re-checks status under the write
 	 * lock, so two senders (threads or processes) never both get a row. A row with a SID is
-	 * Twilio's "queued" (already accepted), not ours. */
+	 * Twilio's "queued" (already accepted), not ours. The subquery walks the SID index's
+	 * NULL entries (rows Twilio does not have) in id order and stops at the first due one:
+	 * no sort, and rows just sent leave that range, so a long drain stays linear. */
 	sqlite3_stmt *st;
 	if (tenant_id == 0)
 		st = store_stmt(s,
 				"UPDATE sms_messages SET status = 'sending', claimed_at = ?2, claim_owner = ?3,"
 				" attempts = attempts + 1, updated_at = ?2 "
-				"WHERE id = (SELECT id FROM sms_messages"
-				" WHERE status = 'queued' AND twilio_sid IS NULL AND next_attempt_at <= ?2"
-				" ORDER BY next_attempt_at, id LIMIT 1) AND status = 'queued' AND twilio_sid IS NULL "
+				"WHERE id = (SELECT id FROM sms_messages WHERE twilio_sid IS NULL"
+				" AND status = 'queued' AND next_attempt_at <= ?2"
+				" ORDER BY id LIMIT 1) AND status = 'queued' AND twilio_sid IS NULL "
 				"RETURNING " MSG_COLS,
 				err);
 	else
 		st = store_stmt(s,
 				"UPDATE sms_messages SET status = 'sending', claimed_at = ?2, claim_owner = ?3,"
 				" attempts = attempts + 1, updated_at = ?2 "
-				"WHERE id = (SELECT id FROM sms_messages"
-				" WHERE status = 'queued' AND twilio_sid IS NULL AND next_attempt_at <= ?2 AND tenant_id = ?1"
-				" ORDER BY next_attempt_at, id LIMIT 1) AND status = 'queued' AND twilio_sid IS NULL "
+				"WHERE id = (SELECT id FROM sms_messages WHERE twilio_sid IS NULL"
+				" AND status = 'queued' AND next_attempt_at <= ?2 AND tenant_id = ?1"
+				" ORDER BY id LIMIT 1) AND status = 'queued' AND twilio_sid IS NULL "
 				"RETURNING " MSG_COLS,
 				err);
 	if (st == NULL)
@@ -431,8 +437,9 @@ int store_msg_list_stale_claims(struct store *s, int64_t older_than, struct sms_
 				char **err)
 {
 	sqlite3_stmt *st = store_stmt(s,
-				      "SELECT " MSG_COLS " FROM sms_messages WHERE status = 'sending'"
-				      " AND claimed_at < ?1 ORDER BY claimed_at, id",
+				      "SELECT " MSG_COLS " FROM sms_messages WHERE tenant_id IN (SELECT id FROM tenants)"
+				      " AND " OPEN_STATUS " AND status = 'sending' AND claimed_at < ?1"
+				      " ORDER BY claimed_at, id",
 				      err);
 	if (st == NULL)
 		return -1;
@@ -447,8 +454,7 @@ int store_msg_list_open(struct store *s, int64_t tenant_id, size_t limit, struct
 	 * never report delivery) cannot starve newer ones of refreshes. */
 	sqlite3_stmt *st = store_stmt(s,
 				      "SELECT " MSG_COLS " FROM sms_messages WHERE tenant_id = ?1"
-				      " AND status IN ('queued', 'sending', 'accepted', 'scheduled', 'sent')"
-				      " AND direction = 'outbound' AND twilio_sid IS NOT NULL"
+				      " AND " OPEN_STATUS " AND direction = 'outbound' AND twilio_sid IS NOT NULL"
 				      " ORDER BY updated_at, id LIMIT ?2",
 				      err);
 	if (st == NULL)
@@ -488,7 +494,8 @@ int store_msg_cancel_queued_to(struct store *s, int64_t tenant_id, const char *p
 	 * number, so they stay queued. */
 	sqlite3_stmt *st = store_stmt(s,
 				      "UPDATE sms_messages SET status = 'failed', error_code = ?3, error_message = ?4,"
-				      " updated_at = ?5 WHERE tenant_id = ?1 AND status = 'queued' AND twilio_sid IS NULL"
+				      " updated_at = ?5 WHERE tenant_id = ?1 AND " OPEN_STATUS " AND status = 'queued'"
+				      " AND +twilio_sid IS NULL"
 				      " AND direction = 'outbound' AND to_number = ?2"
 				      " AND message_type NOT IN ('optout_confirm', 'help')",
 				      err);

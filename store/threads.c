@@ -13,7 +13,7 @@
 	" t.unread_count, t.needs_action, t.action_reason, t.last_message_at,"                       \
 	" m.body, m.direction, m.status,"                                                            \
 	" (SELECT o.status FROM sms_messages o WHERE o.thread_id = t.id AND o.direction = 'outbound'"  \
-	"  ORDER BY o.id DESC LIMIT 1) "                                                             \
+	"  ORDER BY o.created_at DESC, o.id DESC LIMIT 1) "                                                             \
 	"FROM sms_threads t LEFT JOIN patients p ON p.id = t.patient_id"                               \
 	" LEFT JOIN sms_messages m ON m.id = t.last_message_id "
 
