@@ -248,8 +248,10 @@ int demo_populate(struct store *s, int64_t tenant_id, int64_t now, char **err)
 	for (size_t i = 0; i < sizeof(script) / sizeof(script[0]); i++)
 		if (add_message(s, tenant_id, from, now, (int)i + 1, &script[i], ids, appts, err) != 0)
 			goto fail;
-	if (finish_threads(s, tenant_id, now, err) != 0 || store_commit(s, err) != 0)
+	if (finish_threads(s, tenant_id, now, err) != 0)
 		goto fail;
+	if (store_commit(s, err) != 0)
+		goto fail_early; /* a failed commit has rolled back already */
 	tenant_free(&t);
 	return 0;
 fail:
