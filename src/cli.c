@@ -23,6 +23,8 @@
 	X(test_connection)   \
 	X(patient)           \
 	X(appointment)       \
+	X(remind)            \
+	X(reminders)         \
 	X(send)              \
 	X(messages)          \
 	X(poll)              \

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "src/outbox.h"
+#include "src/crash.h"
 #include "src/phone.h"
 #include "src/segments.h"
 #include "src/twilio.h"
@@ -443,6 +444,7 @@ static int record_result(struct store *s, const struct sms_message *m, enum twil
 		return 0; /* left "sending": outbox_reconcile decides by listing Twilio */
 	if (store_begin(s, err) != 0)
 		return -1;
+	crash_point("before_record"); /* test hook: dies inside the transaction */
 	if (r == TW_OK) {
 		char *detail = xasprintf("sid=%s status=%s segments=%d", tm->sid, tm->status ? tm->status : "?",
 					 tm->num_segments);
@@ -484,6 +486,7 @@ static int send_one(struct store *s, struct twilio_client *c, const struct tenan
 	memset(&tm, 0, sizeof(tm));
 	memset(&e, 0, sizeof(e));
 	enum twilio_result r = twilio_send(c, &req, &tm, &e);
+	crash_point("after_post"); /* test hook: Twilio has it, we have not looked at the answer */
 	for (size_t i = 0; i < n_media; i++)
 		free(urls[i]);
 	/* Trouble reaching Twilio (or our credentials) will hit this tenant's next message too. */
@@ -551,6 +554,7 @@ static int drain_turn(struct store *s, struct drain_slot *sl, outbox_client_fn c
 		sl->active = false;
 		return got < 0 ? -1 : 0;
 	}
+	crash_point("after_claim"); /* test hook: claimed, nothing POSTed yet */
 	enum after_send next = NEXT_MESSAGE;
 	int rc = send_one(s, sl->client, &sl->t, &m, actor, st, &next, err);
 	*tried = true;

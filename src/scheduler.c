@@ -1,0 +1,374 @@
+/* The headless scheduler: lease, sync pass, reminders, drain, sleep; one log line per event.
+ * Signals are blocked and collected with sigpending / sigtimedwait, so a SIGTERM never
+ * interrupts a step: it is noticed between steps, and the pass stops cleanly there. */
+#include <ctype.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "src/scheduler.h"
+#include "src/connect.h"
+#include "src/outbox.h"
+#include "src/reminders.h"
+#include "src/sync.h"
+#include "src/util.h"
+#include "src/vault.h"
+
+#define DEFAULT_DRAIN_CHUNK 200
+
+struct sched {
+	struct store *s;
+	struct vault *v;
+	struct sync_engine *e;
+	struct client_cache *cache;
+	char *owner;
+	bool once;
+	int interval;      /* seconds; 0: on each minute */
+	int drain_chunk;
+	sigset_t sigs;
+	bool holding;
+	char *last_holder; /* who held the lease when we last could not take it */
+	bool stop;
+	int failures;      /* tenant failures in the last pass */
+};
+
+/* Copies text for a log line: runs of 7+ digits keep only their last 4, controls become '?'. */
+void scheduler_log_sanitize(const char *text, char *out, size_t len)
+{
+	size_t o = 0;
+	if (len == 0)
+		return;
+	for (size_t i = 0; text != NULL && text[i] != '\0' && o + 1 < len;) {
+		if (isdigit((unsigned char)text[i])) {
+			size_t j = i;
+			while (isdigit((unsigned char)text[j]))
+				j++;
+			size_t run = j - i;
+			if (run >= 7) {
+				const char *mask = "***";
+				for (const char *m = mask; *m && o + 1 < len; m++)
+					out[o++] = *m;
+				i = j - 4;
+			}
+			while (i < j && o + 1 < len)
+				out[o++] = text[i++];
+			continue;
+		}
+		unsigned char c = (unsigned char)text[i++];
+		out[o++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+	}
+	out[o] = '\0';
+}
+
+/* Writes one log line: "<UTC time> <level> tenant=<id> <event> <fields>". */
+static void logf_(const char *level, int64_t tenant_id, const char *event, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void logf_(const char *level, int64_t tenant_id, const char *event, const char *fmt, ...)
+{
+	char when[32], fields[512] = "", clean[512];
+	time_iso_utc(clock_now(), when, sizeof(when));
+	if (fmt != NULL) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(fields, sizeof(fields), fmt, ap);
+		va_end(ap);
+	}
+	scheduler_log_sanitize(fields, clean, sizeof(clean));
+	fprintf(stderr, "%s %s tenant=%lld %s%s%s\n", when, level, (long long)tenant_id, event, *clean ? " " : "",
+		clean);
+	fflush(stderr);
+}
+
+/* True once SIGTERM or SIGINT is pending; consumes it. */
+static bool stop_requested(struct sched *sc)
+{
+	if (sc->stop)
+		return true;
+	sigset_t pending;
+	if (sigpending(&pending) == 0 && (sigismember(&pending, SIGTERM) == 1 || sigismember(&pending, SIGINT) == 1)) {
+		struct timespec zero = {0, 0};
+		int sig = sigtimedwait(&sc->sigs, NULL, &zero);
+		logf_("info", 0, "scheduler.signal", "signal=%s", sig == SIGINT ? "SIGINT" : "SIGTERM");
+		sc->stop = true;
+	}
+	return sc->stop;
+}
+
+/* Logs one reminder decision (called by reminders_pass). */
+static void on_reminder(void *ctx, const struct reminder_event *ev)
+{
+	(void)ctx;
+	char slot[16];
+	reminders_format_slot(ev->slot_minutes, slot, sizeof(slot));
+	if (ev->message_id > 0)
+		logf_("info", ev->tenant_id, ev->what, "appt=%lld reminder=%lld slot=%s msg=%lld",
+		      (long long)ev->appointment_id, (long long)ev->reminder_id, slot, (long long)ev->message_id);
+	else if (ev->due_at > 0) {
+		char until[32];
+		time_iso_utc(ev->due_at, until, sizeof(until));
+		logf_("info", ev->tenant_id, ev->what, "appt=%lld reminder=%lld slot=%s until=%s reason=\"%s\"",
+		      (long long)ev->appointment_id, (long long)ev->reminder_id, slot, until,
+		      ev->reason ? ev->reason : "");
+	}
+	else
+		logf_("info", ev->tenant_id, ev->what, "appt=%lld reminder=%lld slot=%s reason=\"%s\"",
+		      (long long)ev->appointment_id, (long long)ev->reminder_id, slot, ev->reason ? ev->reason : "");
+}
+
+/* Takes or renews the lease; logs only when holding changes. */
+static int step_lease(struct sched *sc)
+{
+	char *err = NULL;
+	bool holding = false;
+	if (sync_engine_lease(sc->e, &holding, &err) != 0) {
+		logf_("error", 0, "lease.error", "error=\"%s\"", err);
+		free(err);
+		return -1;
+	}
+	if (holding && !sc->holding) {
+		logf_("info", 0, "lease.taken", "owner=%s", sc->owner);
+		xfree(&sc->last_holder);
+	} else if (!holding) {
+		char *holder = NULL;
+		if (store_lease_holder(sc->s, SYNC_LEASE_NAME, clock_now(), &holder, &err) != 0)
+			xfree(&err);
+		if (sc->holding || sc->last_holder == NULL || holder == NULL || strcmp(holder, sc->last_holder) != 0)
+			logf_("warn", 0, "lease.busy", "holder=%s", holder ? holder : "(unknown)");
+		free(sc->last_holder);
+		sc->last_holder = holder ? holder : xstrdup("(unknown)");
+	}
+	sc->holding = holding;
+	return 0;
+}
+
+/* The sync engine's pass: inbound poll, status refresh, reconcile, drain. */
+static int step_sync(struct sched *sc)
+{
+	struct sync_report rep = {0};
+	char *err = NULL;
+	int rc = sync_engine_pass(sc->e, &rep, &err);
+	if (rc != 0) {
+		logf_("error", 0, "sync.error", "error=\"%s\"", err ? err : "?");
+		free(err);
+		sync_report_clear(&rep);
+		return -1;
+	}
+	logf_("info", 0, "sync.pass",
+	      "inbound=%d status=%d sent=%d failed=%d retrying=%d reconciled=%d tenants_ok=%d tenants_failed=%d",
+	      rep.inbound_new, rep.status_updates, rep.outbox.sent, rep.outbox.failed, rep.outbox.retrying,
+	      rep.outbox.reconciled, rep.tenants_ok, rep.tenants_failed);
+	if (rep.last_error != NULL)
+		logf_("warn", 0, "sync.tenant_error", "error=\"%s\"", rep.last_error);
+	sc->failures += rep.tenants_failed;
+	sync_report_clear(&rep);
+	return 0;
+}
+
+/* Decides and queues the due reminders. */
+static int step_reminders(struct sched *sc, int *queued)
+{
+	struct reminders_report rr = {.on_event = on_reminder, .event_ctx = sc};
+	char *err = NULL;
+	int rc = reminders_pass(sc->s, clock_now(), &rr, &err);
+	*queued = rr.queued;
+	if (rc != 0) {
+		logf_("error", 0, "reminders.error", "error=\"%s\"", err ? err : "?");
+		free(err);
+	} else {
+		logf_("info", 0, "reminders.pass",
+		      "appointments=%d queued=%d waiting=%d skipped=%d synced=%d expired=%d tenants_failed=%d",
+		      rr.appointments, rr.queued, rr.waiting, rr.skipped, rr.synced, rr.expired, rr.tenants_failed);
+		if (rr.last_error != NULL)
+			logf_("warn", 0, "reminders.tenant_error", "error=\"%s\"", rr.last_error);
+	}
+	reminders_report_clear(&rr);
+	return rc;
+}
+
+/* Sends what the reminders pass queued, a chunk at a time so a signal is seen in between. */
+static int step_drain(struct sched *sc)
+{
+	struct outbox_stats total = {0};
+	char *err = NULL;
+	int rc = 0;
+	while (!stop_requested(sc)) {
+		struct outbox_stats st = {0};
+		if (outbox_drain(sc->s, client_cache_get, sc->cache, sc->owner, sc->drain_chunk, &st, &err) != 0) {
+			logf_("error", 0, "outbox.error", "error=\"%s\"", err ? err : "?");
+			xfree(&err);
+			rc = -1;
+			break;
+		}
+		total.sent += st.sent;
+		total.failed += st.failed;
+		total.retrying += st.retrying;
+		if (st.sent + st.failed + st.retrying < sc->drain_chunk)
+			break;
+		if (step_lease(sc) != 0 || !sc->holding)
+			break;
+	}
+	int changed = 0;
+	if (store_reminder_sync_messages(sc->s, &changed, &err) != 0) {
+		logf_("error", 0, "reminders.error", "error=\"%s\"", err ? err : "?");
+		xfree(&err);
+	}
+	logf_("info", 0, "outbox.drain", "sent=%d failed=%d retrying=%d reminders_synced=%d", total.sent, total.failed,
+	      total.retrying, changed);
+	return rc;
+}
+
+/* One pass: sync (if we hold the lease), reminders, then send them at once. */
+static int run_pass(struct sched *sc)
+{
+	int rc = 0;
+	sc->failures = 0;
+	if (step_lease(sc) != 0)
+		rc = -1;
+	if (stop_requested(sc))
+		return rc;
+	if (sc->holding && step_sync(sc) != 0)
+		rc = -1;
+	if (stop_requested(sc))
+		return rc;
+	int queued = 0;
+	if (step_reminders(sc, &queued) != 0)
+		rc = -1;
+	if (stop_requested(sc))
+		return rc;
+	if (sc->holding && queued > 0 && step_drain(sc) != 0)
+		rc = -1;
+	return rc;
+}
+
+/* Waits until the next pass is due or a stop signal arrives. */
+static void wait_next(struct sched *sc)
+{
+	int seconds = sc->interval;
+	if (seconds <= 0) {
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		seconds = 60 - (int)(now.tv_sec % 60);
+	}
+	int64_t until = clock_mono_ms() + (int64_t)seconds * 1000;
+	while (!sc->stop) {
+		int64_t left = until - clock_mono_ms();
+		if (left <= 0)
+			return;
+		struct timespec ts = {left / 1000, (left % 1000) * 1000000};
+		int sig = sigtimedwait(&sc->sigs, NULL, &ts);
+		if (sig == SIGTERM || sig == SIGINT) {
+			logf_("info", 0, "scheduler.signal", "signal=%s", sig == SIGINT ? "SIGINT" : "SIGTERM");
+			sc->stop = true;
+		} else if (sig < 0 && errno != EINTR && errno != EAGAIN) {
+			return;
+		}
+	}
+}
+
+/* Parses the scheduler's own options. */
+static int parse_args(struct sched *sc, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--once") == 0) {
+			sc->once = true;
+		} else if ((strcmp(a, "--interval") == 0 || strcmp(a, "--drain-chunk") == 0) && i + 1 < argc) {
+			char *end = NULL;
+			long v = strtol(argv[++i], &end, 10);
+			if (end == argv[i] || *end != '\0' || v < 1 || v > 86400) {
+				fprintf(stderr, "smsdesk: %s wants a number from 1 to 86400\n", a);
+				return -1;
+			}
+			if (strcmp(a, "--interval") == 0)
+				sc->interval = (int)v;
+			else
+				sc->drain_chunk = (int)v;
+		} else {
+			fprintf(stderr, "smsdesk: unknown scheduler option %s\n"
+					"usage: smsdesk --scheduler [--once] [--interval SECONDS] [--drain-chunk N]\n",
+				a);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Opens store, key and engine; logs and returns -1 on failure. */
+static int open_all(struct sched *sc, struct cli_ctx *ctx)
+{
+	char *err = NULL;
+	if (ctx->db_path == NULL || ctx->key_file == NULL) {
+		logf_("error", 0, "scheduler.start", "error=\"no database or key file given\"");
+		return -1;
+	}
+	if (store_open(ctx->db_path, &sc->s, &err) != 0 || vault_open_keyfile(ctx->key_file, &sc->v, &err) != 0 ||
+	    sync_engine_new(sc->s, sc->v, sc->owner, &sc->e, &err) != 0) {
+		logf_("error", 0, "scheduler.start", "error=\"%s\"", err ? err : "?");
+		free(err);
+		return -1;
+	}
+	sc->cache = client_cache_new(sc->s, sc->v);
+	return 0;
+}
+
+/* Releases the lease and frees everything in reverse order. */
+static void close_all(struct sched *sc)
+{
+	if (sc->e != NULL) {
+		sync_engine_release(sc->e);
+		if (sc->holding)
+			logf_("info", 0, "lease.released", "owner=%s", sc->owner);
+	}
+	client_cache_free(&sc->cache);
+	sync_engine_free(&sc->e);
+	vault_close(&sc->v);
+	store_close(&sc->s);
+	free(sc->last_holder);
+	free(sc->owner);
+}
+
+/* The scheduler's main loop. */
+int scheduler_main(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct sched sc = {.drain_chunk = DEFAULT_DRAIN_CHUNK};
+	if (parse_args(&sc, argc, argv) != 0)
+		return EXIT_USAGE;
+	char host[256] = "localhost";
+	if (gethostname(host, sizeof(host) - 1) != 0)
+		strcpy(host, "localhost");
+	host[sizeof(host) - 1] = '\0';
+	sc.owner = xasprintf("scheduler@%s:%ld", host, (long)getpid());
+	sigemptyset(&sc.sigs);
+	sigaddset(&sc.sigs, SIGTERM);
+	sigaddset(&sc.sigs, SIGINT);
+	sigprocmask(SIG_BLOCK, &sc.sigs, NULL);
+
+	int code = EXIT_OK;
+	if (open_all(&sc, ctx) != 0) {
+		code = EXIT_FAIL;
+		goto out;
+	}
+	logf_("info", 0, "scheduler.start", "owner=%s mode=%s", sc.owner, sc.once ? "once" : "daemon");
+	for (;;) {
+		int rc = run_pass(&sc);
+		if (sc.once) {
+			code = rc != 0 ? EXIT_FAIL : sc.failures > 0 ? EXIT_TWILIO : EXIT_OK;
+			break;
+		}
+		if (stop_requested(&sc))
+			break;
+		wait_next(&sc);
+		if (sc.stop)
+			break;
+	}
+	logf_("info", 0, "scheduler.stop", "owner=%s", sc.owner);
+out:
+	/* Signals stay blocked: a second SIGTERM during the exit must not turn a clean stop into
+	 * a death by signal. */
+	close_all(&sc);
+	return code;
+}
