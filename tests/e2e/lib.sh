@@ -135,3 +135,16 @@ quit_console() {
 	keys q
 	wait_for "SMSDESK-EXITED 0" 10
 }
+
+# Waits until line $1 of the pane contains the fixed string $2.
+wait_line() {
+	local n=$1 text=$2 timeout=${3:-$E2E_TIMEOUT}
+	local deadline=$((SECONDS + timeout))
+	while [ $SECONDS -lt $deadline ]; do
+		if capture | sed -n "${n}p" | grep -qF -- "$text"; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	fail "line $n did not show \"$text\" within ${timeout}s"
+}
