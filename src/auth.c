@@ -1,0 +1,309 @@
+/* Staff sign-in: argon2id passwords, lockout after repeated failures, roles, audit. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+#include "src/auth.h"
+#include "src/tz.h"
+#include "src/util.h"
+
+#define WRONG_TEXT "Wrong username or password."
+
+static char dummy_hash[crypto_pwhash_STRBYTES];
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+
+/* Makes the hash an unknown username is checked against, so that it costs the same. */
+static void dummy_init(void)
+{
+	unsigned char junk[32];
+	char pw[sizeof(junk) * 2 + 1];
+	randombytes_buf(junk, sizeof(junk));
+	sodium_bin2hex(pw, sizeof(pw), junk, sizeof(junk));
+	if (crypto_pwhash_str(dummy_hash, pw, strlen(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+			      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+		dummy_hash[0] = '\0';
+	sodium_memzero(pw, sizeof(pw));
+}
+
+void auth_session_free(struct auth_session *s)
+{
+	if (s == NULL)
+		return;
+	free(s->username);
+	free(s->display_name);
+	free(s->role);
+	free(s->tenants);
+	memset(s, 0, sizeof(*s));
+}
+
+int auth_password_ok(const char *password, char **err)
+{
+	size_t n = password ? strlen(password) : 0;
+	if (n < AUTH_PASSWORD_MIN)
+		return seterr(err, "a password needs at least %d characters", AUTH_PASSWORD_MIN);
+	if (n > AUTH_PASSWORD_MAX)
+		return seterr(err, "a password may have at most %d characters", AUTH_PASSWORD_MAX);
+	for (const unsigned char *p = (const unsigned char *)password; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return seterr(err, "a password may not contain control characters");
+	return 0;
+}
+
+int auth_hash_password(const char *password, char out[AUTH_HASH_MAX], char **err)
+{
+	_Static_assert(AUTH_HASH_MAX >= crypto_pwhash_STRBYTES, "hash buffer too small");
+	if (auth_password_ok(password, err) != 0)
+		return -1;
+	if (sodium_init() < 0)
+		return seterr(err, "libsodium could not start");
+	if (crypto_pwhash_str(out, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+			      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+		return seterr(err, "not enough memory to hash the password");
+	return 0;
+}
+
+/* An integer global setting within [min, max], else def. */
+static int setting_int(struct store *s, const char *key, int def, int min, int max)
+{
+	char *v = NULL, *end = NULL;
+	int out = def;
+	if (store_setting_get(s, 0, key, &v, NULL) == 0 && v != NULL) {
+		long n = strtol(v, &end, 10);
+		if (end != v && *end == '\0' && n >= min && n <= max)
+			out = (int)n;
+	}
+	free(v);
+	return out;
+}
+
+void auth_lockout_policy(struct store *s, int *failures, int *minutes)
+{
+	*failures = setting_int(s, "lockout_failures", AUTH_LOCKOUT_FAILURES, 1, 100);
+	*minutes = setting_int(s, "lockout_minutes", AUTH_LOCKOUT_MINUTES, 1, 24 * 60);
+}
+
+/* "14:05" (or "Nov 26 14:05" when not today) in the zone of the user's first location, else
+ * the first location's, else UTC. */
+static void format_until(struct store *s, int64_t user_id, int64_t t, int64_t now, char *out, size_t len)
+{
+	int64_t *ids = NULL;
+	size_t n = 0;
+	struct tenant tn = {0};
+	int64_t tid = 0;
+	if (store_user_tenants(s, user_id, &ids, &n, NULL) == 0 && n > 0)
+		tid = ids[0];
+	free(ids);
+	if (tid == 0) {
+		struct tenant *list = NULL;
+		size_t m = 0;
+		if (store_tenant_list(s, &list, &m, NULL) == 0 && m > 0)
+			tid = list[0].id;
+		tenant_list_free(&list, m);
+	}
+	struct tm tm, now_tm;
+	bool zoned = tid != 0 && store_tenant_get(s, tid, &tn, NULL) == 0 && tz_local(tn.timezone, t, &tm) == 0 &&
+		     tz_local(tn.timezone, now, &now_tm) == 0;
+	if (!zoned) {
+		time_t a = (time_t)t, b = (time_t)now;
+		gmtime_r(&a, &tm);
+		gmtime_r(&b, &now_tm);
+	}
+	tenant_free(&tn);
+	bool today = tm.tm_yday == now_tm.tm_yday && tm.tm_year == now_tm.tm_year;
+	strftime(out, len, today ? (zoned ? "%H:%M" : "%H:%M UTC") : (zoned ? "%b %d %H:%M" : "%b %d %H:%M UTC"), &tm);
+}
+
+/* Audits an attempt without failing the caller when the log cannot be written. */
+static void audit(struct store *s, int64_t uid, const char *username, const char *action, const char *detail)
+{
+	/* Usernames come from the keyboard: keep what the log accepts. */
+	char safe[65];
+	size_t o = 0;
+	for (const unsigned char *p = (const unsigned char *)(username ? username : ""); *p && o < 64; p++)
+		safe[o++] = (*p < 0x20 || *p == 0x7f) ? '?' : (char)*p;
+	safe[o] = '\0';
+	store_audit_append(s, uid, o ? safe : "?", 0, action, 0, NULL, detail, NULL);
+}
+
+/* Loads the session of user u (locations: every one for admins). */
+static int session_fill(struct store *s, const struct user *u, struct auth_session *out, char **err)
+{
+	memset(out, 0, sizeof(*out));
+	if (strcmp(u->role, "admin") == 0) {
+		struct tenant *list = NULL;
+		size_t n = 0;
+		if (store_tenant_list(s, &list, &n, err) != 0)
+			return -1;
+		out->tenants = xcalloc(n ? n : 1, sizeof(int64_t));
+		for (size_t i = 0; i < n; i++)
+			out->tenants[i] = list[i].id;
+		out->n_tenants = n;
+		tenant_list_free(&list, n);
+	} else if (store_user_tenants(s, u->id, &out->tenants, &out->n_tenants, err) != 0) {
+		return -1;
+	}
+	out->user_id = u->id;
+	out->username = xstrdup(u->username);
+	out->display_name = xstrdup(u->display_name ? u->display_name : "");
+	out->role = xstrdup(u->role);
+	return 0;
+}
+
+/* The shared check: lockout, password, disabled. On AUTH_OK *u stays filled for the caller. */
+static enum auth_result check(struct store *s, const char *username, const char *password, int64_t now,
+			      bool unlocking, struct user *u, char **err)
+{
+	int max_fail, minutes;
+	char when[48];
+	const char *fail_action = unlocking ? "unlock.failed" : "login.failed";
+	pthread_once(&dummy_once, dummy_init);
+	auth_lockout_policy(s, &max_fail, &minutes);
+	size_t pwlen = password ? strlen(password) : 0;
+	int rc = store_user_find(s, username ? username : "", u, NULL);
+	if (rc < 0)
+		return seterr(err, "cannot read the user list"), AUTH_ERROR;
+	if (rc == SD_NOTFOUND) {
+		/* The same work as a real check, and the same words. */
+		volatile int ignored = crypto_pwhash_str_verify(dummy_hash, password ? password : "", pwlen);
+		(void)ignored;
+		audit(s, 0, username, fail_action, "unknown user");
+		seterr(err, WRONG_TEXT);
+		return AUTH_WRONG;
+	}
+	if (u->locked_until > now) {
+		format_until(s, u->id, u->locked_until, now, when, sizeof(when));
+		audit(s, u->id, u->username, "login.locked", "attempt while locked");
+		seterr(err, "This account is locked until %s after %d failed sign-ins.", when, max_fail);
+		return AUTH_LOCKED;
+	}
+	if (pwlen == 0 || pwlen > AUTH_PASSWORD_MAX ||
+	    crypto_pwhash_str_verify(u->pw_hash, password, pwlen) != 0) {
+		int64_t until = now + (int64_t)minutes * 60;
+		if (store_user_login_failed(s, u->id, max_fail, until, err) != 0)
+			return AUTH_ERROR;
+		bool now_locked = u->failed_logins + 1 >= max_fail;
+		audit(s, u->id, u->username, fail_action, now_locked ? "wrong password; account locked" : "wrong password");
+		if (now_locked) {
+			format_until(s, u->id, until, now, when, sizeof(when));
+			seterr(err, "Wrong password. This account is now locked until %s after %d failed sign-ins.", when,
+			       max_fail);
+			return AUTH_LOCKED;
+		}
+		seterr(err, WRONG_TEXT);
+		return AUTH_WRONG;
+	}
+	if (u->disabled) {
+		audit(s, u->id, u->username, fail_action, "account disabled");
+		seterr(err, "This account is disabled: ask an admin.");
+		return AUTH_DISABLED;
+	}
+	if (store_user_login_ok(s, u->id, now, err) != 0)
+		return AUTH_ERROR;
+	return AUTH_OK;
+}
+
+enum auth_result auth_sign_in(struct store *s, const char *username, const char *password, int64_t now,
+			      struct auth_session *out, char **err)
+{
+	struct user u = {0};
+	memset(out, 0, sizeof(*out));
+	enum auth_result r = check(s, username, password, now, false, &u, err);
+	if (r == AUTH_OK && session_fill(s, &u, out, err) != 0)
+		r = AUTH_ERROR;
+	if (r == AUTH_OK && out->n_tenants == 0 && strcmp(out->role, "admin") != 0) {
+		auth_session_free(out);
+		audit(s, u.id, u.username, "login.failed", "no location assigned");
+		seterr(err, "This account has no clinic location yet: ask an admin to add one.");
+		r = AUTH_NO_LOCATION;
+	}
+	if (r == AUTH_OK)
+		audit(s, u.id, u.username, "login", NULL);
+	user_free(&u);
+	return r;
+}
+
+enum auth_result auth_unlock(struct store *s, const char *username, const char *password, int64_t now, char **err)
+{
+	struct user u = {0};
+	enum auth_result r = check(s, username, password, now, true, &u, err);
+	if (r == AUTH_OK)
+		audit(s, u.id, u.username, "unlock", NULL);
+	user_free(&u);
+	return r;
+}
+
+int auth_session_load(struct store *s, const char *username, struct auth_session *out, char **err)
+{
+	struct user u = {0};
+	memset(out, 0, sizeof(*out));
+	int rc = store_user_find(s, username, &u, err);
+	if (rc != 0)
+		return -1;
+	if (u.disabled) {
+		user_free(&u);
+		return seterr(err, "the account %s is disabled", username);
+	}
+	rc = session_fill(s, &u, out, err);
+	if (rc == 0) {
+		store_user_login_ok(s, u.id, clock_now(), NULL);
+		audit(s, u.id, u.username, "login", "demo sign-in");
+	}
+	user_free(&u);
+	return rc;
+}
+
+bool auth_role_can(const char *role, enum auth_perm p)
+{
+	if (role == NULL)
+		return false;
+	if (strcmp(role, "admin") == 0)
+		return true;
+	if (strcmp(role, "staff") == 0)
+		return p == AUTH_VIEW || p == AUTH_SEND;
+	return false;
+}
+
+bool auth_can(const struct auth_session *s, enum auth_perm p)
+{
+	return s != NULL && auth_role_can(s->role, p);
+}
+
+bool auth_may_see_tenant(const struct auth_session *s, int64_t tenant_id)
+{
+	for (size_t i = 0; s && i < s->n_tenants; i++)
+		if (s->tenants[i] == tenant_id)
+			return true;
+	return false;
+}
+
+const char *auth_refusal_text(const char *role, enum auth_perm p)
+{
+	static const char *const what[] = {
+		[AUTH_VIEW] = "Only signed-in staff can see patients and messages",
+		[AUTH_SEND] = "Only signed-in staff can text patients",
+		[AUTH_SETTINGS] = "Only an admin can change settings",
+		[AUTH_CREDENTIALS] = "Only an admin can change the Twilio credentials",
+		[AUTH_KEYWORDS] = "Only an admin can change keyword replies",
+		[AUTH_TEMPLATES] = "Only an admin can change message templates",
+		[AUTH_USERS] = "Only an admin can manage staff accounts",
+		[AUTH_AUDIT_VIEW] = "Only an admin can see the audit log",
+	};
+	static const char *const staff[] = {
+		[AUTH_VIEW] = NULL,
+		[AUTH_SEND] = NULL,
+		[AUTH_SETTINGS] = "Only an admin can change settings; you are signed in as staff.",
+		[AUTH_CREDENTIALS] = "Only an admin can change the Twilio credentials; you are signed in as staff.",
+		[AUTH_KEYWORDS] = "Only an admin can change keyword replies; you are signed in as staff.",
+		[AUTH_TEMPLATES] = "Only an admin can change message templates; you are signed in as staff.",
+		[AUTH_USERS] = "Only an admin can manage staff accounts; you are signed in as staff.",
+		[AUTH_AUDIT_VIEW] = "Only an admin can see the audit log; you are signed in as staff.",
+	};
+	if ((unsigned)p > AUTH_AUDIT_VIEW)
+		return "Not allowed.";
+	if (auth_role_can(role, p))
+		return NULL;
+	if (role != NULL && strcmp(role, "staff") == 0)
+		return staff[p];
+	return what[p];
+}

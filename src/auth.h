@@ -1,0 +1,83 @@
+/* Staff sign-in, roles and what each role may do. Owner: src/auth.c
+ *
+ * Passwords are argon2id strings from libsodium's crypto_pwhash_str (interactive limits:
+ * well under a second to check). Five wrong passwords (global setting lockout_failures)
+ * lock an account for 15 minutes (lockout_minutes); an unknown username costs the same
+ * work as a known one and gets the same words, so sign-in never says who exists. Every
+ * attempt is written to the audit log: login, login.failed, login.locked, unlock. */
+#ifndef SMSDESK_AUTH_H
+#define SMSDESK_AUTH_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "store/store.h"
+
+#define AUTH_PASSWORD_MIN 10  /* characters (bytes) */
+#define AUTH_PASSWORD_MAX 256
+#define AUTH_LOCKOUT_FAILURES 5
+#define AUTH_LOCKOUT_MINUTES 15
+
+/* Who signed in: filled by auth_sign_in, freed with auth_session_free. */
+struct auth_session {
+	int64_t user_id;
+	char *username;
+	char *display_name;
+	char *role;         /* admin, staff */
+	int64_t *tenants;   /* the locations this user may see, by id (admins: every one) */
+	size_t n_tenants;
+};
+void auth_session_free(struct auth_session *s);
+
+enum auth_result {
+	AUTH_OK = 0,
+	AUTH_ERROR = -1,   /* the store failed: *err says how */
+	AUTH_WRONG = 2,    /* wrong username or password (the same words either way) */
+	AUTH_LOCKED = 3,   /* too many failures: *err says until when */
+	AUTH_DISABLED = 4, /* right password, but an admin disabled the account */
+	AUTH_NO_LOCATION = 5 /* staff without any location to see */
+};
+
+enum auth_perm {
+	AUTH_VIEW,        /* read threads and patients */
+	AUTH_SEND,        /* text patients, change their preferences */
+	AUTH_SETTINGS,    /* location settings */
+	AUTH_CREDENTIALS, /* Twilio account, token, API key */
+	AUTH_KEYWORDS,    /* keyword replies */
+	AUTH_TEMPLATES,   /* reminder templates */
+	AUTH_USERS,       /* staff accounts */
+	AUTH_AUDIT_VIEW,  /* the audit log */
+};
+
+/* Hashes a password (argon2id, interactive limits) into out (crypto_pwhash_STRBYTES, i.e.
+ * AUTH_HASH_MAX). Refuses a password outside AUTH_PASSWORD_MIN..MAX with words. */
+#define AUTH_HASH_MAX 128
+int auth_hash_password(const char *password, char out[AUTH_HASH_MAX], char **err);
+/* Checks a password's length and characters (no control characters) without hashing. */
+int auth_password_ok(const char *password, char **err);
+
+/* Signs username in with password at time now. AUTH_OK fills *out; anything else sets
+ * *err to words fit for the sign-in screen ("Wrong username or password.", "This account
+ * is locked until 14:05 after 5 failed sign-ins.", ...). Audited. */
+enum auth_result auth_sign_in(struct store *s, const char *username, const char *password, int64_t now,
+			      struct auth_session *out, char **err);
+/* The same check for an idle-locked console: the same user types the password again.
+ * Audited as "unlock" / "unlock.failed"; failures count towards the lockout. */
+enum auth_result auth_unlock(struct store *s, const char *username, const char *password, int64_t now,
+			     char **err);
+/* Fills *out for a user without a password (the --demo sign-in). Audited as "login" with
+ * detail "demo". */
+int auth_session_load(struct store *s, const char *username, struct auth_session *out, char **err);
+
+/* True when the role may do it (unknown roles may do nothing). */
+bool auth_role_can(const char *role, enum auth_perm p);
+bool auth_can(const struct auth_session *s, enum auth_perm p);
+/* True when the session may see location tenant_id. */
+bool auth_may_see_tenant(const struct auth_session *s, int64_t tenant_id);
+/* Why a role may not: "Only an admin can change settings; you are signed in as staff."
+ * (static text; NULL when the role may). */
+const char *auth_refusal_text(const char *role, enum auth_perm p);
+
+/* The lockout policy from the global settings (defaults 5 and 15). */
+void auth_lockout_policy(struct store *s, int *failures, int *minutes);
+
+#endif
