@@ -10,37 +10,49 @@
 
 struct demo_patient {
 	const char *first, *last;
-	int number;       /* last two digits of +1 312 555-01xx */
-	const char *tz;   /* NULL: the clinic's */
+	int number;	/* last two digits of +1 312 555-01xx */
+	const char *tz; /* NULL: the clinic's */
 	bool consent;
 };
 
 /* Numbers 0101-0130 are in the 555-0100..0199 range set aside for fiction; the last digit
  * also picks how the demo simulator's patient answers. The Garcías share a family phone. */
 static const struct demo_patient patients[DEMO_PATIENTS] = {
-	{"Ana", "Souza", 1, NULL, true},           {"Zoë", "Müller", 2, NULL, true},
-	{"José", "García", 11, NULL, true},        {"María", "García", 11, NULL, true},
-	{"Lucía", "García", 11, NULL, false},      {"Chloé", "Dubois", 3, NULL, true},
-	{"Kai", "Nakamura", 4, NULL, false},       {"Priya", "Raman", 5, NULL, true},
-	{"Tomás", "Herrera", 6, NULL, true},       {"Leilani", "Kahale", 7, "Pacific/Honolulu", true},
-	{"Björn", "Lindqvist", 8, NULL, false},    {"Siobhán", "O'Connor", 9, NULL, true},
-	{"Nguyễn Thị", "Mai", 10, NULL, true},     {"Ahmed", "Al-Sayed", 12, NULL, true},
-	{"Grace", "Okafor", 13, NULL, true},       {"Mateo", "Rossi", 14, NULL, false},
-	{"Emily", "Johnson", 15, NULL, true},      {"Liam", "O'Brien", 16, NULL, true},
-	{"Fatima", "Haddad", 17, NULL, true},      {"Wei", "Zhang", 18, NULL, false},
-	{"Olivia", "Smith", 19, NULL, true},       {"Noah", "Williams", 20, NULL, true},
-	{"Amélie", "Lefèvre", 21, NULL, true},     {"Dmitri", "Volkov", 22, NULL, false},
-	{"Aisha", "Bello", 23, NULL, true},        {"Henrik", "Sørensen", 24, NULL, true},
-	{"Camila", "Pérez", 25, NULL, true},       {"Jamal", "Washington", 26, NULL, true},
-	{"Ingrid", "Þórsdóttir", 27, NULL, false}, {"Benjamin", "Cohen", 28, NULL, true},
+    {"Ana", "Souza", 1, NULL, true},	       {"Zoë", "Müller", 2, NULL, true},
+    {"José", "García", 11, NULL, true},	       {"María", "García", 11, NULL, true},
+    {"Lucía", "García", 11, NULL, false},      {"Chloé", "Dubois", 3, NULL, true},
+    {"Kai", "Nakamura", 4, NULL, false},       {"Priya", "Raman", 5, NULL, true},
+    {"Tomás", "Herrera", 6, NULL, true},       {"Leilani", "Kahale", 7, "Pacific/Honolulu", true},
+    {"Björn", "Lindqvist", 8, NULL, false},    {"Siobhán", "O'Connor", 9, NULL, true},
+    {"Nguyễn Thị", "Mai", 10, NULL, true},     {"Ahmed", "Al-Sayed", 12, NULL, true},
+    {"Grace", "Okafor", 13, NULL, true},       {"Mateo", "Rossi", 14, NULL, false},
+    {"Emily", "Johnson", 15, NULL, true},      {"Liam", "O'Brien", 16, NULL, true},
+    {"Fatima", "Haddad", 17, NULL, true},      {"Wei", "Zhang", 18, NULL, false},
+    {"Olivia", "Smith", 19, NULL, true},       {"Noah", "Williams", 20, NULL, true},
+    {"Amélie", "Lefèvre", 21, NULL, true},     {"Dmitri", "Volkov", 22, NULL, false},
+    {"Aisha", "Bello", 23, NULL, true},	       {"Henrik", "Sørensen", 24, NULL, true},
+    {"Camila", "Pérez", 25, NULL, true},       {"Jamal", "Washington", 26, NULL, true},
+    {"Ingrid", "Þórsdóttir", 27, NULL, false}, {"Benjamin", "Cohen", 28, NULL, true},
 };
 
 static const char *const providers[] = {"Dr. Okonkwo", "Dr. Lindgren", "Dr. Ramírez", "NP Chen"};
 static const char *const locations[] = {"Main office, 200 N Lake St", "Suite 4, 200 N Lake St"};
 
 /* Indexes into patients[] used by the conversations below. */
-enum { P_ANA = 0, P_ZOE = 1, P_JOSE = 2, P_CHLOE = 5, P_KAI = 6, P_PRIYA = 7, P_TOMAS = 8, P_LEILANI = 9,
-       P_BJORN = 10, P_SIOBHAN = 11, P_MAI = 12, P_AHMED = 13 };
+enum {
+	P_ANA = 0,
+	P_ZOE = 1,
+	P_JOSE = 2,
+	P_CHLOE = 5,
+	P_KAI = 6,
+	P_PRIYA = 7,
+	P_TOMAS = 8,
+	P_LEILANI = 9,
+	P_BJORN = 10,
+	P_SIOBHAN = 11,
+	P_MAI = 12,
+	P_AHMED = 13
+};
 
 #define LONG_BODY "@long" /* replaced by a 600-character message */
 
@@ -56,46 +68,53 @@ struct demo_msg {
 };
 
 static const struct demo_msg script[] = {
-	{P_ANA, false, 1560, "reminder", "Hi Ana, this is Lakeside Family Clinic: you have an appointment soon. "
-					 "Reply C to confirm, R to reschedule, X to cancel. Reply STOP to opt out.",
-	 "delivered", 0, NULL},
-	{P_ANA, true, 1500, NULL, "C", "received", 0, NULL},
-	{P_ANA, false, 1500, "auto_reply", "Thanks, your appointment is confirmed. See you soon!", "delivered", 0,
-	 NULL},
-	{P_ZOE, false, 300, "conversation", "Hi Zoë, your lab results are in. Please call us when you can.",
-	 "delivered", 0, NULL},
-	{P_ZOE, true, 240, NULL, "Thank you so much!! \xF0\x9F\x98\x8A\xF0\x9F\x99\x8F", "received", 0, NULL},
-	{P_JOSE, false, 1200, "reminder", "Hi José, this is Lakeside Family Clinic: you have an appointment soon. "
-					  "Reply C to confirm, R to reschedule, X to cancel.",
-	 "delivered", 0, NULL},
-	{P_JOSE, true, 1100, NULL, "Is this for José or for Lucía? \xF0\x9F\xA4\x94", "received", 0, NULL},
-	{P_CHLOE, true, 90, NULL, LONG_BODY, "received", 0, NULL},
-	{P_KAI, true, 45, NULL, "hi \x1b[2J\x1b[31mURGENT\x1b[0m call me back \x1b]0;owned\x07 ok?\r\n", "received",
-	 0, NULL},
-	{P_PRIYA, false, 180, "reminder", "Hi Priya, this is Lakeside Family Clinic: you have an appointment "
-					  "soon. Reply C to confirm.",
-	 "failed", 30003, "Unreachable destination handset"},
-	{P_TOMAS, false, 2900, "reminder", "Hi Tomás, this is Lakeside Family Clinic: you have an appointment "
-					   "soon. Reply C to confirm.",
-	 "delivered", 0, NULL},
-	{P_TOMAS, true, 2880, NULL, "STOP", "received", 0, NULL},
-	{P_LEILANI, false, 700, "reminder", "Hi Leilani, this is Lakeside Family Clinic: you have an "
-					    "appointment soon. Reply C to confirm, R to reschedule.",
-	 "delivered", 0, NULL},
-	{P_LEILANI, true, 650, NULL, "R", "received", 0, NULL},
-	{P_BJORN, true, 30, NULL, "Can I get a refill of my blood pressure prescription before Friday?", "received",
-	 0, NULL},
-	{P_SIOBHAN, false, 2000, "conversation", "We\xE2\x80\x99ve moved your appointment to Thursday "
-						 "\xE2\x80\x94 see you then!",
-	 "delivered", 0, NULL},
-	{P_SIOBHAN, true, 1990, NULL, "Perfect, thanks", "received", 0, NULL},
-	{P_MAI, true, 15, NULL, "Xin chào! Tôi có thể đổi lịch hẹn không?", "received", 0, NULL},
-	{P_AHMED, false, 1400, "reminder", "Hi Ahmed, this is Lakeside Family Clinic: you have an appointment "
-					   "soon. Reply C to confirm, X to cancel.",
-	 "delivered", 0, NULL},
-	{P_AHMED, true, 1380, NULL, "X", "received", 0, NULL},
-	{P_AHMED, false, 1380, "auto_reply", "Your appointment is cancelled. Call us to book a new time.",
-	 "delivered", 0, NULL},
+    {P_ANA, false, 1560, "reminder",
+     "Hi Ana, this is Lakeside Family Clinic: you have an appointment soon. "
+     "Reply C to confirm, R to reschedule, X to cancel. Reply STOP to opt out.",
+     "delivered", 0, NULL},
+    {P_ANA, true, 1500, NULL, "C", "received", 0, NULL},
+    {P_ANA, false, 1500, "auto_reply", "Thanks, your appointment is confirmed. See you soon!", "delivered", 0,
+     NULL},
+    {P_ZOE, false, 300, "conversation", "Hi Zoë, your lab results are in. Please call us when you can.",
+     "delivered", 0, NULL},
+    {P_ZOE, true, 240, NULL, "Thank you so much!! \xF0\x9F\x98\x8A\xF0\x9F\x99\x8F", "received", 0, NULL},
+    {P_JOSE, false, 1200, "reminder",
+     "Hi José, this is Lakeside Family Clinic: you have an appointment soon. "
+     "Reply C to confirm, R to reschedule, X to cancel.",
+     "delivered", 0, NULL},
+    {P_JOSE, true, 1100, NULL, "Is this for José or for Lucía? \xF0\x9F\xA4\x94", "received", 0, NULL},
+    {P_CHLOE, true, 90, NULL, LONG_BODY, "received", 0, NULL},
+    {P_KAI, true, 45, NULL, "hi \x1b[2J\x1b[31mURGENT\x1b[0m call me back \x1b]0;owned\x07 ok?\r\n",
+     "received", 0, NULL},
+    {P_PRIYA, false, 180, "reminder",
+     "Hi Priya, this is Lakeside Family Clinic: you have an appointment "
+     "soon. Reply C to confirm.",
+     "failed", 30003, "Unreachable destination handset"},
+    {P_TOMAS, false, 2900, "reminder",
+     "Hi Tomás, this is Lakeside Family Clinic: you have an appointment "
+     "soon. Reply C to confirm.",
+     "delivered", 0, NULL},
+    {P_TOMAS, true, 2880, NULL, "STOP", "received", 0, NULL},
+    {P_LEILANI, false, 700, "reminder",
+     "Hi Leilani, this is Lakeside Family Clinic: you have an "
+     "appointment soon. Reply C to confirm, R to reschedule.",
+     "delivered", 0, NULL},
+    {P_LEILANI, true, 650, NULL, "R", "received", 0, NULL},
+    {P_BJORN, true, 30, NULL, "Can I get a refill of my blood pressure prescription before Friday?",
+     "received", 0, NULL},
+    {P_SIOBHAN, false, 2000, "conversation",
+     "We\xE2\x80\x99ve moved your appointment to Thursday "
+     "\xE2\x80\x94 see you then!",
+     "delivered", 0, NULL},
+    {P_SIOBHAN, true, 1990, NULL, "Perfect, thanks", "received", 0, NULL},
+    {P_MAI, true, 15, NULL, "Xin chào! Tôi có thể đổi lịch hẹn không?", "received", 0, NULL},
+    {P_AHMED, false, 1400, "reminder",
+     "Hi Ahmed, this is Lakeside Family Clinic: you have an appointment "
+     "soon. Reply C to confirm, X to cancel.",
+     "delivered", 0, NULL},
+    {P_AHMED, true, 1380, NULL, "X", "received", 0, NULL},
+    {P_AHMED, false, 1380, "auto_reply", "Your appointment is cancelled. Call us to book a new time.",
+     "delivered", 0, NULL},
 };
 
 /* Threads staff have already read; the others stay unread. */
@@ -121,19 +140,23 @@ static void demo_number(int n, char out[16])
 }
 
 /* Adds the patients with their consent; ids into ids[]. */
-static int add_patients(struct store *s, int64_t tenant_id, int64_t now, int64_t ids[DEMO_PATIENTS], char **err)
+static int add_patients(struct store *s, int64_t tenant_id, int64_t now, int64_t ids[DEMO_PATIENTS],
+			char **err)
 {
 	for (int i = 0; i < DEMO_PATIENTS; i++) {
 		char number[16], ext[16];
 		demo_number(patients[i].number, number);
 		snprintf(ext, sizeof(ext), "DEMO-%03d", i + 1);
-		struct patient p = {.tenant_id = tenant_id, .first_name = (char *)patients[i].first,
-				    .last_name = (char *)patients[i].last, .mobile = number,
-				    .timezone = (char *)patients[i].tz, .external_id = ext};
+		struct patient p = {.tenant_id = tenant_id,
+				    .first_name = (char *)patients[i].first,
+				    .last_name = (char *)patients[i].last,
+				    .mobile = number,
+				    .timezone = (char *)patients[i].tz,
+				    .external_id = ext};
 		if (store_patient_add(s, &p, &ids[i], err) != 0)
 			return -1;
-		if (patients[i].consent &&
-		    store_prefs_set_consent(s, ids[i], now - 86400 * (30 + i), "paper form", "demo", number, err) != 0)
+		if (patients[i].consent && store_prefs_set_consent(s, ids[i], now - 86400 * (30 + i),
+								   "paper form", "demo", number, err) != 0)
 			return -1;
 	}
 	return 0;
@@ -145,7 +168,10 @@ static int64_t local_at(const char *tz, int64_t now, int day, int hh, int mm)
 	struct tm tm;
 	if (tz_local(tz, now, &tm) != 0)
 		tz_local("UTC", now, &tm);
-	struct tm w = {.tm_year = tm.tm_year, .tm_mon = tm.tm_mon, .tm_mday = tm.tm_mday + day, .tm_hour = hh,
+	struct tm w = {.tm_year = tm.tm_year,
+		       .tm_mon = tm.tm_mon,
+		       .tm_mday = tm.tm_mday + day,
+		       .tm_hour = hh,
 		       .tm_min = mm};
 	int64_t t = tz_mktime(tz, &w);
 	return t == TZ_ERROR ? tz_mktime("UTC", &w) : t;
@@ -159,9 +185,12 @@ static int add_appointments(struct store *s, int64_t tenant_id, const char *tz, 
 		appts[i] = 0;
 		if (i % 4 == 3 && i != P_LEILANI && i != P_AHMED)
 			continue; /* not everyone has a visit this week */
-		struct appointment a = {.tenant_id = tenant_id, .patient_id = ids[i],
-					.provider = (char *)providers[i % 4], .location = (char *)locations[i % 2],
-					.duration_min = i % 3 == 0 ? 45 : 30, .status = "scheduled"};
+		struct appointment a = {.tenant_id = tenant_id,
+					.patient_id = ids[i],
+					.provider = (char *)providers[i % 4],
+					.location = (char *)locations[i % 2],
+					.duration_min = i % 3 == 0 ? 45 : 30,
+					.status = "scheduled"};
 		a.starts_at = local_at(tz, now, 1 + i % 6, 9 + (i * 5) % 8, (i % 2) * 30);
 		if (store_appt_add(s, &a, &appts[i], err) != 0)
 			return -1;
@@ -187,15 +216,23 @@ static int add_message(struct store *s, int64_t tenant_id, const char *from, int
 	segments_count(body, strlen(body), &info);
 	int64_t at = now - (int64_t)d->minutes_ago * 60;
 	struct sms_message m = {
-		.tenant_id = tenant_id, .patient_id = ids[d->patient], .twilio_sid = sid,
-		.direction = d->inbound ? "inbound" : "outbound", .from_number = d->inbound ? number : (char *)from,
-		.to_number = d->inbound ? (char *)from : number, .body = body, .segments = info.segments,
-		.encoding = (char *)segments_encoding_name(info.encoding), .status = (char *)d->status,
-		.error_code = d->error_code, .error_message = (char *)d->error_message,
-		.message_type = (char *)(d->type ? d->type : "conversation"),
-		.appointment_id = d->type && strcmp(d->type, "reminder") == 0 ? appts[d->patient] : 0,
-		.created_at = at, .sent_at = d->inbound ? 0 : at + 1,
-		.delivered_at = strcmp(d->status, "delivered") == 0 ? at + 5 : 0,
+	    .tenant_id = tenant_id,
+	    .patient_id = ids[d->patient],
+	    .twilio_sid = sid,
+	    .direction = d->inbound ? "inbound" : "outbound",
+	    .from_number = d->inbound ? number : (char *)from,
+	    .to_number = d->inbound ? (char *)from : number,
+	    .body = body,
+	    .segments = info.segments,
+	    .encoding = (char *)segments_encoding_name(info.encoding),
+	    .status = (char *)d->status,
+	    .error_code = d->error_code,
+	    .error_message = (char *)d->error_message,
+	    .message_type = (char *)(d->type ? d->type : "conversation"),
+	    .appointment_id = d->type && strcmp(d->type, "reminder") == 0 ? appts[d->patient] : 0,
+	    .created_at = at,
+	    .sent_at = d->inbound ? 0 : at + 1,
+	    .delivered_at = strcmp(d->status, "delivered") == 0 ? at + 5 : 0,
 	};
 	bool inserted = false;
 	int rc = d->inbound ? store_msg_insert_inbound(s, &m, NULL, &inserted, err)

@@ -85,13 +85,15 @@ static int collect_digits(const char *input, char *digits, size_t cap, size_t *n
 			return seterr(err, "the phone number has an extension: texts cannot reach an "
 					   "extension, enter the mobile number only");
 		} else if (is_alpha(c)) {
-			return seterr(err, "the phone number contains letters: enter digits only "
-					   "(vanity numbers like 1-800-FLOWERS must be spelled out as digits)");
+			return seterr(err,
+				      "the phone number contains letters: enter digits only "
+				      "(vanity numbers like 1-800-FLOWERS must be spelled out as digits)");
 		} else if ((unsigned char)c < 0x20 || c == 0x7f) {
 			return seterr(err, "the phone number contains control characters");
 		} else {
-			return seterr(err, "the phone number contains '%c' (only digits, spaces, "
-					   "'+', '-', '.' and parentheses are allowed)",
+			return seterr(err,
+				      "the phone number contains '%c' (only digits, spaces, "
+				      "'+', '-', '.' and parentheses are allowed)",
 				      (unsigned char)c < 0x80 ? c : '?');
 		}
 	}
@@ -106,18 +108,21 @@ static int finish_intl(const char *d, size_t n, char out[PHONE_E164_MAX], char *
 	if (d[0] == '0')
 		return seterr(err, "a country code cannot start with 0");
 	if (n > PHONE_INTL_MAX)
-		return seterr(err, "the phone number is too long (%zu digits; at most %d)", n, PHONE_INTL_MAX);
+		return seterr(err, "the phone number is too long (%zu digits; at most %d)", n,
+			      PHONE_INTL_MAX);
 	if (d[0] == '1') {
 		if (n != 11)
-			return seterr(err, "the phone number is too %s: a +1 (US/Canada) number has 10 digits "
-					   "after the +1, this one has %zu",
+			return seterr(err,
+				      "the phone number is too %s: a +1 (US/Canada) number has 10 digits "
+				      "after the +1, this one has %zu",
 				      n < 11 ? "short" : "long", n - 1);
 		const char *why = nanp_problem(d + 1);
 		if (why != NULL)
 			return seterr(err, "not a valid US/Canada number: %s", why);
 	}
 	if (n < PHONE_INTL_MIN)
-		return seterr(err, "the phone number is too short (%zu digits; at least %d with the country code)",
+		return seterr(err,
+			      "the phone number is too short (%zu digits; at least %d with the country code)",
 			      n, PHONE_INTL_MIN);
 	out[0] = '+';
 	memcpy(out + 1, d, n);
@@ -137,7 +142,8 @@ int phone_to_e164(const char *input, char out[PHONE_E164_MAX], char **err)
 	if (collect_digits(input, d, sizeof(d), &n, &plus, err) != 0)
 		return -1;
 	if (n == 0)
-		return seterr(err, plus ? "the phone number has no digits after the '+'" : "the phone number is empty");
+		return seterr(err, plus ? "the phone number has no digits after the '+'"
+					: "the phone number is empty");
 	char tmp[PHONE_E164_MAX];
 	int rc;
 	if (plus) {
@@ -155,12 +161,14 @@ int phone_to_e164(const char *input, char out[PHONE_E164_MAX], char **err)
 	} else if (n == 11 && d[0] == '1') {
 		rc = finish_intl(d, 11, tmp, err);
 	} else if (n < 10) {
-		return seterr(err, "the phone number is too short (%zu digits; a US number has 10, "
-				   "other countries need a leading +)",
+		return seterr(err,
+			      "the phone number is too short (%zu digits; a US number has 10, "
+			      "other countries need a leading +)",
 			      n);
 	} else {
-		return seterr(err, "the phone number is too long for a US number (%zu digits); "
-				   "start international numbers with +",
+		return seterr(err,
+			      "the phone number is too long for a US number (%zu digits); "
+			      "start international numbers with +",
 			      n);
 	}
 	if (rc != 0)

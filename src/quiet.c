@@ -52,8 +52,11 @@ int64_t quiet_next_allowed(int64_t t, const char *tz, int start_min, int end_min
 	local_time(t, zone, &tm);
 	/* Today's start, else the next day's; a few days cover any odd transition. */
 	for (int day = 0; day < 4; day++) {
-		struct tm w = {.tm_year = tm.tm_year, .tm_mon = tm.tm_mon, .tm_mday = tm.tm_mday + day,
-			       .tm_hour = start_min / 60, .tm_min = start_min % 60};
+		struct tm w = {.tm_year = tm.tm_year,
+			       .tm_mon = tm.tm_mon,
+			       .tm_mday = tm.tm_mday + day,
+			       .tm_hour = start_min / 60,
+			       .tm_min = start_min % 60};
 		int64_t cand = tz_mktime(zone, &w);
 		if (cand != TZ_ERROR && cand > t && quiet_allowed(cand, zone, start_min, end_min))
 			return cand;

@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #define QUIET_DEFAULT_START 480 /* 08:00, minutes after local midnight */
-#define QUIET_DEFAULT_END 1260  /* 21:00 */
+#define QUIET_DEFAULT_END 1260	/* 21:00 */
 
 /* True when the local time of t in zone tz lies in [start_min, end_min) (minutes after local
  * midnight, 0..1440). A window with start > end runs past midnight; start == end allows all

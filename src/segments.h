@@ -7,18 +7,18 @@
 
 enum sms_encoding { SMS_GSM7, SMS_UCS2 };
 
-#define SEGMENTS_PRICE_MICROS 7900      /* $0.0079 per US SMS segment (default) */
+#define SEGMENTS_PRICE_MICROS 7900	/* $0.0079 per US SMS segment (default) */
 #define SEGMENTS_MMS_PRICE_MICROS 20000 /* $0.0200 per US MMS (default) */
-#define SEGMENTS_MAX_CHARS 1600         /* Twilio's longest Body */
+#define SEGMENTS_MAX_CHARS 1600		/* Twilio's longest Body */
 
 struct segment_info {
 	enum sms_encoding encoding;
-	size_t chars;        /* Unicode code points */
-	size_t units;        /* septets (GSM-7) or UTF-16 code units (UCS-2) */
-	int segments;        /* 0 for an empty body */
-	size_t per_segment;  /* 160/153 or 70/67 as applies */
-	size_t remaining;    /* units left in the last segment */
-	bool invalid_utf8;   /* bad bytes were counted as U+FFFD (forcing UCS-2) */
+	size_t chars;	    /* Unicode code points */
+	size_t units;	    /* septets (GSM-7) or UTF-16 code units (UCS-2) */
+	int segments;	    /* 0 for an empty body */
+	size_t per_segment; /* 160/153 or 70/67 as applies */
+	size_t remaining;   /* units left in the last segment */
+	bool invalid_utf8;  /* bad bytes were counted as U+FFFD (forcing UCS-2) */
 };
 
 /* Counts len bytes of utf8 (NUL bytes included; NULL counts as empty). Multipart messages

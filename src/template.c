@@ -24,8 +24,8 @@ enum var_id {
 };
 
 static const char *const var_names[V_COUNT] = {
-	"patientName", "providerName", "appointmentDate", "appointmentTime", "clinicName",
-	"clinicPhone", "location",     "procedure",       "reason",          "diagnosis",
+    "patientName", "providerName", "appointmentDate", "appointmentTime", "clinicName",
+    "clinicPhone", "location",	   "procedure",	      "reason",		 "diagnosis",
 };
 
 /* The first risky variable: the ones after it are risky too. */
@@ -67,7 +67,8 @@ static enum var_id var_lookup(const char *name, size_t n, bool ignore_case)
 	for (int i = 0; i < V_COUNT; i++) {
 		if (strlen(var_names[i]) != n)
 			continue;
-		if (ignore_case ? strncasecmp(var_names[i], name, n) == 0 : strncmp(var_names[i], name, n) == 0)
+		if (ignore_case ? strncasecmp(var_names[i], name, n) == 0
+				: strncmp(var_names[i], name, n) == 0)
 			return (enum var_id)i;
 	}
 	return V_COUNT;
@@ -131,11 +132,14 @@ static int scan(const char *tpl, var_fn on_var, text_fn on_text, void *ctx, char
 		if (id == V_COUNT) {
 			enum var_id near = var_lookup(name, n, true);
 			if (near != V_COUNT)
-				return seterr(err, "unknown variable {%s}: did you mean {%s}?", shown, var_names[near]);
-			return seterr(err, "unknown variable {%s}; the variables are {patientName}, {providerName}, "
-					   "{appointmentDate}, {appointmentTime}, {clinicName}, {clinicPhone}, "
-					   "{location}",
-				      shown);
+				return seterr(err, "unknown variable {%s}: did you mean {%s}?", shown,
+					      var_names[near]);
+			return seterr(
+			    err,
+			    "unknown variable {%s}; the variables are {patientName}, {providerName}, "
+			    "{appointmentDate}, {appointmentTime}, {clinicName}, {clinicPhone}, "
+			    "{location}",
+			    shown);
 		}
 		if (on_var(ctx, id) != 0)
 			return -1;
@@ -158,8 +162,9 @@ static int check_var(void *ctx, enum var_id id)
 	if (id >= V_FIRST_RISKY) {
 		c->risky_seen = true;
 		if (!c->allow_risky)
-			return seterr(c->err, "{%s} puts private health information in a text; an admin "
-					      "must confirm it explicitly",
+			return seterr(c->err,
+				      "{%s} puts private health information in a text; an admin "
+				      "must confirm it explicitly",
 				      var_names[id]);
 	}
 	return 0;
@@ -188,8 +193,8 @@ bool template_uses_risky(const char *tpl)
 	struct check_ctx c = {.allow_risky = true};
 	if (scan(tpl, check_var, check_text, &c, NULL) != 0) {
 		/* A broken template may still name a risky variable: look for the text. */
-		return tpl != NULL && (strstr(tpl, "{procedure}") != NULL || strstr(tpl, "{reason}") != NULL ||
-				       strstr(tpl, "{diagnosis}") != NULL);
+		return tpl != NULL && (strstr(tpl, "{procedure}") != NULL ||
+				       strstr(tpl, "{reason}") != NULL || strstr(tpl, "{diagnosis}") != NULL);
 	}
 	return c.risky_seen;
 }
@@ -237,13 +242,27 @@ static int render_var(void *ctx, enum var_id id)
 	const struct template_vars *v = r->v;
 	char tmp[64];
 	switch (id) {
-	case V_PATIENT: buf_add_value(&r->out, v->patient_name); break;
-	case V_PROVIDER: buf_add_value(&r->out, v->provider_name); break;
-	case V_CLINIC: buf_add_value(&r->out, v->clinic_name); break;
-	case V_LOCATION: buf_add_value(&r->out, v->location); break;
-	case V_PROCEDURE: buf_add_value(&r->out, v->procedure); break;
-	case V_REASON: buf_add_value(&r->out, v->reason); break;
-	case V_DIAGNOSIS: buf_add_value(&r->out, v->diagnosis); break;
+	case V_PATIENT:
+		buf_add_value(&r->out, v->patient_name);
+		break;
+	case V_PROVIDER:
+		buf_add_value(&r->out, v->provider_name);
+		break;
+	case V_CLINIC:
+		buf_add_value(&r->out, v->clinic_name);
+		break;
+	case V_LOCATION:
+		buf_add_value(&r->out, v->location);
+		break;
+	case V_PROCEDURE:
+		buf_add_value(&r->out, v->procedure);
+		break;
+	case V_REASON:
+		buf_add_value(&r->out, v->reason);
+		break;
+	case V_DIAGNOSIS:
+		buf_add_value(&r->out, v->diagnosis);
+		break;
 	case V_CLINIC_PHONE:
 		if (phone_is_e164(v->clinic_phone)) {
 			phone_display(v->clinic_phone, tmp, sizeof(tmp));
@@ -260,7 +279,8 @@ static int render_var(void *ctx, enum var_id id)
 		template_format_time(v->appointment_start, v->timezone, tmp, sizeof(tmp));
 		buf_add_value(&r->out, tmp);
 		break;
-	case V_COUNT: break;
+	case V_COUNT:
+		break;
 	}
 	return 0;
 }

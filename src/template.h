@@ -12,16 +12,16 @@
 #include <stdint.h>
 
 struct template_vars {
-	const char *patient_name;  /* each string may be NULL: rendered as "" */
+	const char *patient_name; /* each string may be NULL: rendered as "" */
 	const char *provider_name;
 	const char *clinic_name;
-	const char *clinic_phone;  /* E.164 is shown as "(312) 555-0100" */
+	const char *clinic_phone; /* E.164 is shown as "(312) 555-0100" */
 	const char *location;
-	const char *procedure;     /* risky */
-	const char *reason;        /* risky */
-	const char *diagnosis;     /* risky */
+	const char *procedure;	   /* risky */
+	const char *reason;	   /* risky */
+	const char *diagnosis;	   /* risky */
 	int64_t appointment_start; /* Unix seconds */
-	const char *timezone;      /* IANA zone for date and time; NULL or unknown: UTC */
+	const char *timezone;	   /* IANA zone for date and time; NULL or unknown: UTC */
 };
 
 /* The check when a template is saved: empty, unclosed '{', unknown or empty variable,

@@ -33,12 +33,12 @@ struct tz_rule {
 
 struct tz_zone {
 	char name[TZ_NAME_MAX];
-	int64_t *trans;  /* transition times */
-	uint8_t *idx;    /* type index after each transition */
+	int64_t *trans; /* transition times */
+	uint8_t *idx;	/* type index after each transition */
 	size_t ntrans;
 	struct tz_type *types;
 	size_t ntypes;
-	bool has_rule;   /* the footer governs times after the last transition */
+	bool has_rule; /* the footer governs times after the last transition */
 	struct tz_rule rule;
 };
 
@@ -70,8 +70,8 @@ static bool name_ok(const char *name)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		char c = name[i];
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '/' ||
-			  c == '_' || c == '-' || c == '+';
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			  c == '/' || c == '_' || c == '-' || c == '+';
 		if (!ok)
 			return false;
 	}
@@ -274,7 +274,8 @@ static int parse_tzif(const unsigned char *buf, size_t len, struct tz_zone *z)
 		z->types[i].dst = p[4] != 0;
 		if (p[5] >= c[5])
 			return -1;
-		snprintf(z->types[i].abbr, sizeof(z->types[i].abbr), "%.*s", (int)(c[5] - p[5]), chars + p[5]);
+		snprintf(z->types[i].abbr, sizeof(z->types[i].abbr), "%.*s", (int)(c[5] - p[5]),
+			 chars + p[5]);
 	}
 	p = h + 44 + blen;
 	/* The footer: "\n<POSIX TZ string>\n" (version 2 and later). */

@@ -91,8 +91,9 @@ int vault_create_keyfile(const char *path, char **err)
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		if (errno == EEXIST)
-			return seterr(err, "the key file %s already exists; it is never overwritten "
-					   "(secrets encrypted with it would be lost)",
+			return seterr(err,
+				      "the key file %s already exists; it is never overwritten "
+				      "(secrets encrypted with it would be lost)",
 				      path);
 		return seterr(err, "cannot create the key file %s: %s", path, strerror(errno));
 	}
@@ -127,10 +128,11 @@ static int check_keyfile(int fd, const char *path, char **err)
 	if (!S_ISREG(st.st_mode))
 		return seterr(err, "the key file %s is not a regular file", path);
 	if ((st.st_mode & 077) != 0)
-		return seterr(err, "the key file %s can be %s by group or others (mode %04o); "
-				   "fix it with: chmod 600 %s",
-			      path, (st.st_mode & 044) != 0 ? "read" : "written", (unsigned)(st.st_mode & 07777),
-			      path);
+		return seterr(err,
+			      "the key file %s can be %s by group or others (mode %04o); "
+			      "fix it with: chmod 600 %s",
+			      path, (st.st_mode & 044) != 0 ? "read" : "written",
+			      (unsigned)(st.st_mode & 07777), path);
 	if (st.st_size != (off_t)VAULT_KEYBYTES)
 		return seterr(err, "the key file %s holds %lld bytes; a key file holds exactly %d", path,
 			      (long long)st.st_size, (int)VAULT_KEYBYTES);
@@ -174,7 +176,8 @@ out:
 	return rc;
 }
 
-int vault_open_passphrase(const char *passphrase, const unsigned char salt[16], struct vault **out, char **err)
+int vault_open_passphrase(const char *passphrase, const unsigned char salt[16], struct vault **out,
+			  char **err)
 {
 	*out = NULL;
 	if (passphrase == NULL || *passphrase == '\0')
@@ -249,12 +252,14 @@ int vault_decrypt(const struct vault *v, int64_t tenant_id, const char *field, c
 		return seterr(err, "cannot allocate protected memory for the %s", name);
 	char *ad = make_ad(tenant_id, field);
 	unsigned long long got = 0;
-	int rc = crypto_aead_xchacha20poly1305_ietf_decrypt((unsigned char *)out, &got, NULL, ct, ct_len,
-							    (const unsigned char *)ad, strlen(ad), nonce, v->key);
+	int rc =
+	    crypto_aead_xchacha20poly1305_ietf_decrypt((unsigned char *)out, &got, NULL, ct, ct_len,
+						       (const unsigned char *)ad, strlen(ad), nonce, v->key);
 	free(ad);
 	if (rc != 0) {
 		sodium_free(out);
-		return seterr(err, "cannot decrypt the stored %s: wrong key file, or the data was changed", name);
+		return seterr(err, "cannot decrypt the stored %s: wrong key file, or the data was changed",
+			      name);
 	}
 	out[got] = '\0';
 	*plaintext = out;

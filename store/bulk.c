@@ -7,11 +7,13 @@
 
 #define BULK_MAX_PATIENTS 1000000 /* numbers +1 312 2xx-xxxx run out beyond this */
 
-static const char *const first_names[] = {"Ana", "Zoë", "José", "María", "Chloé", "Kai", "Priya", "Tomás",
-					  "Leilani", "Björn", "Grace", "Mateo", "Emily", "Liam", "Fatima", "Wei"};
-static const char *const last_names[] = {"Souza", "Müller", "García", "Dubois", "Nakamura", "Raman", "Herrera",
-					 "Kahale", "Lindqvist", "Okafor", "Rossi", "Johnson", "O'Brien", "Haddad",
-					 "Zhang", "Smith", "Williams", "Lefèvre", "Volkov", "Bello", "Sørensen"};
+static const char *const first_names[] = {"Ana",   "Zoë",   "José",    "María", "Chloé", "Kai",
+					  "Priya", "Tomás", "Leilani", "Björn", "Grace", "Mateo",
+					  "Emily", "Liam",  "Fatima",  "Wei"};
+static const char *const last_names[] = {"Souza",   "Müller", "García",	   "Dubois", "Nakamura", "Raman",
+					 "Herrera", "Kahale", "Lindqvist", "Okafor", "Rossi",	 "Johnson",
+					 "O'Brien", "Haddad", "Zhang",	   "Smith",  "Williams", "Lefèvre",
+					 "Volkov",  "Bello",  "Sørensen"};
 
 struct bulk_body {
 	const char *text;
@@ -20,19 +22,19 @@ struct bulk_body {
 };
 
 static const struct bulk_body out_bodies[] = {
-	{"Hi, this is your clinic: you have an appointment tomorrow at 9:30 AM. Reply C to confirm, R to "
-	 "reschedule, X to cancel. Reply STOP to opt out.",
-	 "GSM-7", 1},
-	{"Thanks, your appointment is confirmed. See you soon!", "GSM-7", 1},
-	{"Your lab results are ready. Please call us at (312) 555-0100.", "GSM-7", 1},
-	{"We\xE2\x80\x99ve moved your visit to Thursday \xE2\x80\x94 see you then!", "UCS-2", 1},
+    {"Hi, this is your clinic: you have an appointment tomorrow at 9:30 AM. Reply C to confirm, R to "
+     "reschedule, X to cancel. Reply STOP to opt out.",
+     "GSM-7", 1},
+    {"Thanks, your appointment is confirmed. See you soon!", "GSM-7", 1},
+    {"Your lab results are ready. Please call us at (312) 555-0100.", "GSM-7", 1},
+    {"We\xE2\x80\x99ve moved your visit to Thursday \xE2\x80\x94 see you then!", "UCS-2", 1},
 };
 static const struct bulk_body in_bodies[] = {
-	{"C", "GSM-7", 1},
-	{"Thank you! \xF0\x9F\x98\x8A", "UCS-2", 1},
-	{"Can I come in 15 minutes later?", "GSM-7", 1},
-	{"R", "GSM-7", 1},
-	{"Is parking available near the office?", "GSM-7", 1},
+    {"C", "GSM-7", 1},
+    {"Thank you! \xF0\x9F\x98\x8A", "UCS-2", 1},
+    {"Can I come in 15 minutes later?", "GSM-7", 1},
+    {"R", "GSM-7", 1},
+    {"Is parking available near the office?", "GSM-7", 1},
 };
 
 /* xorshift32: cheap, deterministic, good enough to vary test data. */
@@ -67,10 +69,11 @@ static int add_patient(struct store *s, int64_t tenant_id, size_t i, int64_t now
 	char mobile[24], ext[24];
 	bulk_phone(i, mobile);
 	snprintf(ext, sizeof(ext), "BULK-%07zu", i + 1);
-	sqlite3_stmt *st = store_stmt(s,
-				      "INSERT INTO patients (tenant_id, first_name, last_name, mobile, external_id,"
-				      " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-				      err);
+	sqlite3_stmt *st =
+	    store_stmt(s,
+		       "INSERT INTO patients (tenant_id, first_name, last_name, mobile, external_id,"
+		       " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+		       err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, tenant_id);
@@ -83,9 +86,9 @@ static int add_patient(struct store *s, int64_t tenant_id, size_t i, int64_t now
 		return -1;
 	int64_t pid = sqlite3_last_insert_rowid(store_db(s));
 	*patient_out = pid;
-	st = store_stmt(s,
-			"INSERT INTO patient_sms_preferences (patient_id, tenant_id, updated_at) VALUES (?1, ?2, ?3)",
-			err);
+	st = store_stmt(
+	    s, "INSERT INTO patient_sms_preferences (patient_id, tenant_id, updated_at) VALUES (?1, ?2, ?3)",
+	    err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, pid);
@@ -110,15 +113,16 @@ static int add_message(struct store *s, int64_t tenant_id, int64_t thread, int64
 		       size_t k, size_t total, int64_t now, uint32_t *rng, char **err)
 {
 	sqlite3_stmt *st = store_stmt(
-		s,
-		"INSERT INTO sms_messages (tenant_id, thread_id, patient_id, twilio_sid, direction, from_number,"
-		" to_number, body, segments, encoding, status, message_type, created_at, sent_at, delivered_at,"
-		" updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?13)",
-		err);
+	    s,
+	    "INSERT INTO sms_messages (tenant_id, thread_id, patient_id, twilio_sid, direction, from_number,"
+	    " to_number, body, segments, encoding, status, message_type, created_at, sent_at, delivered_at,"
+	    " updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?13)",
+	    err);
 	if (st == NULL)
 		return -1;
 	bool inbound = next_rand(rng) % 5 < 2;
-	const struct bulk_body *b = inbound ? &in_bodies[next_rand(rng) % 5] : &out_bodies[next_rand(rng) % 4];
+	const struct bulk_body *b =
+	    inbound ? &in_bodies[next_rand(rng) % 5] : &out_bodies[next_rand(rng) % 4];
 	/* Oldest first, a year ago up to a minute ago. */
 	int64_t at = now - 60 - (int64_t)((double)(total - k) / (double)total * 365.0 * 86400.0);
 	char sid[40];
@@ -134,7 +138,8 @@ static int add_message(struct store *s, int64_t tenant_id, int64_t thread, int64
 	sqlite3_bind_int(st, 9, b->segments);
 	sqlite3_bind_text(st, 10, b->encoding, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 11, inbound ? "received" : "delivered", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 12, inbound ? "conversation" : (b == &out_bodies[0] ? "reminder" : "conversation"), -1,
+	sqlite3_bind_text(st, 12,
+			  inbound ? "conversation" : (b == &out_bodies[0] ? "reminder" : "conversation"), -1,
 			  SQLITE_STATIC);
 	sqlite3_bind_int64(st, 13, at);
 	if (inbound) {
@@ -162,7 +167,8 @@ static int finish_threads(struct store *s, int64_t tenant_id, char **err)
 		return -1;
 	st = store_stmt(s,
 			"UPDATE sms_threads SET"
-			" last_message_at = COALESCE((SELECT created_at FROM sms_messages WHERE id = last_message_id), 0),"
+			" last_message_at = COALESCE((SELECT created_at FROM sms_messages WHERE id = "
+			"last_message_id), 0),"
 			" unread_count = COALESCE((SELECT direction = 'inbound' FROM sms_messages"
 			"  WHERE id = last_message_id), 0) WHERE tenant_id = ?1",
 			err);

@@ -22,7 +22,8 @@ static int setup(void **state)
 	f->s = tu_store_new(&f->path);
 	char *err = NULL;
 	assert_int_equal(store_tenant_add(f->s, "Lakeside Family Clinic", "America/Chicago", "+13125550100",
-					  &f->tenant, &err), 0);
+					  &f->tenant, &err),
+			 0);
 	if (demo_populate(f->s, f->tenant, NOW, &err) != 0)
 		fail_msg("demo_populate: %s", err);
 	*state = f;
@@ -120,7 +121,8 @@ static void demo_populate__writes_threads__when_run(void **state)
 	assert_int_equal(store_unread_total(f->s, f->tenant, &unread, &err), 0);
 	assert_true(unread >= 4);
 	struct sms_thread *threads = NULL;
-	assert_int_equal(store_thread_list(f->s, f->tenant, THREAD_FILTER_ACTION, NULL, 0, 0, &threads, &n, &err), 0);
+	assert_int_equal(
+	    store_thread_list(f->s, f->tenant, THREAD_FILTER_ACTION, NULL, 0, 0, &threads, &n, &err), 0);
 	assert_true(n >= 1);
 	sms_thread_list_free(&threads, n);
 }
@@ -167,11 +169,13 @@ static void demo_populate__refuses__when_clinic_has_patients(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(demo_populate__adds_thirty_patients__when_clinic_empty, setup, teardown),
-		cmocka_unit_test_setup_teardown(demo_populate__books_next_week__when_run, setup, teardown),
-		cmocka_unit_test_setup_teardown(demo_populate__writes_threads__when_run, setup, teardown),
-		cmocka_unit_test_setup_teardown(demo_populate__opts_out_one_number__when_run, setup, teardown),
-		cmocka_unit_test_setup_teardown(demo_populate__refuses__when_clinic_has_patients, setup, teardown),
+	    cmocka_unit_test_setup_teardown(demo_populate__adds_thirty_patients__when_clinic_empty, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(demo_populate__books_next_week__when_run, setup, teardown),
+	    cmocka_unit_test_setup_teardown(demo_populate__writes_threads__when_run, setup, teardown),
+	    cmocka_unit_test_setup_teardown(demo_populate__opts_out_one_number__when_run, setup, teardown),
+	    cmocka_unit_test_setup_teardown(demo_populate__refuses__when_clinic_has_patients, setup,
+					    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

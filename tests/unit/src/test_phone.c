@@ -12,74 +12,77 @@ struct good_case {
 };
 
 static const struct good_case good_cases[] = {
-	{"5551234567", "+15551234567"},
-	{"(555) 123-4567", "+15551234567"},
-	{"555.123.4567", "+15551234567"},
-	{"555-123-4567", "+15551234567"},
-	{"555 123 4567", "+15551234567"},
-	{"1-555-123-4567", "+15551234567"},
-	{"15551234567", "+15551234567"},
-	{"+1 (555) 123-4567", "+15551234567"},
-	{"+15551234567", "+15551234567"},
-	{"  +1 555 123 4567  ", "+15551234567"},
-	{"\t(312)\t555-0142", "+13125550142"},
-	{"1 (800) 356-9377", "+18003569377"},
-	{"+44 20 7946 0958", "+442079460958"},
-	{"011 44 20 7946 0958", "+442079460958"},
-	{"+33 1 23 45 67 89", "+33123456789"},
-	{"+91 98765 43210", "+919876543210"},
-	{"+49 30 12345678", "+493012345678"},
-	{"+86 138 0013 8000", "+8613800138000"},
-	{"+1 500 555 0001", "+15005550001"},
-	{"+49 1234 567890123", "+491234567890123"}, /* 15 digits, the most E.164 allows */
-	{"+683 12345", "+68312345"},                       /* 8 digits, the fewest we take */
+    {"5551234567", "+15551234567"},
+    {"(555) 123-4567", "+15551234567"},
+    {"555.123.4567", "+15551234567"},
+    {"555-123-4567", "+15551234567"},
+    {"555 123 4567", "+15551234567"},
+    {"1-555-123-4567", "+15551234567"},
+    {"15551234567", "+15551234567"},
+    {"+1 (555) 123-4567", "+15551234567"},
+    {"+15551234567", "+15551234567"},
+    {"  +1 555 123 4567  ", "+15551234567"},
+    {"\t(312)\t555-0142", "+13125550142"},
+    {"1 (800) 356-9377", "+18003569377"},
+    {"+44 20 7946 0958", "+442079460958"},
+    {"011 44 20 7946 0958", "+442079460958"},
+    {"+33 1 23 45 67 89", "+33123456789"},
+    {"+91 98765 43210", "+919876543210"},
+    {"+49 30 12345678", "+493012345678"},
+    {"+86 138 0013 8000", "+8613800138000"},
+    {"+1 500 555 0001", "+15005550001"},
+    {"+49 1234 567890123", "+491234567890123"}, /* 15 digits, the most E.164 allows */
+    {"+683 12345", "+68312345"},		/* 8 digits, the fewest we take */
 };
 
 static const char *const bad_inputs[] = {
-	"",
-	"   ",
-	"+",
-	"()--..",
-	"555-1234",           /* too short */
-	"123456789",          /* 9 digits */
-	"555123456789",       /* 12 digits without + */
-	"1-800-FLOWERS",      /* vanity */
-	"1-800-XEROX",        /* vanity starting with x */
-	"555-123-4567 x123",  /* extension */
-	"555-123-4567 ext. 5",
-	"555-123-4567 extension 12",
-	"555-123-4567#12",
-	"555-123-4567,,12",
-	"++15551234567",
-	"+1+5551234567",
-	"1555+1234567",
-	"+1 055 123 4567",    /* area code starts with 0 */
-	"+1 155 123 4567",    /* area code starts with 1 */
-	"+1 911 123 4567",    /* N11 */
-	"(312) 023-4567",     /* exchange starts with 0 */
-	"(312) 123-4567",     /* exchange starts with 1 */
-	"(555) 123-456",
-	"(555) 123-45678",
-	"+1555123456",
-	"+155512345678",
-	"+0123456789",
-	"+1234567",           /* 7 digits */
-	"+1234567890123456",  /* 16 digits */
-	"+4420794609581234567",
-	"555\x01" "1234567",
-	"555\x1b[2J1234567",
-	"555\x7f" "1234567",
-	"555\n123\n4567",
-	"555_123_4567",
-	"555/123/4567",
-	"５５５１２３４５６７", /* full-width digits */
-	"555\xc2\xa0" "123 4567", /* non-breaking space */
-	"01115551234567",     /* 011 then +1 */
-	"011",
-	"abc",
-	"NaN",
-	"-5551234567x",
-	"55512345670000000000000000000000000000000000000000000000000000000000000000000000",
+    "",
+    "   ",
+    "+",
+    "()--..",
+    "555-1234",		 /* too short */
+    "123456789",	 /* 9 digits */
+    "555123456789",	 /* 12 digits without + */
+    "1-800-FLOWERS",	 /* vanity */
+    "1-800-XEROX",	 /* vanity starting with x */
+    "555-123-4567 x123", /* extension */
+    "555-123-4567 ext. 5",
+    "555-123-4567 extension 12",
+    "555-123-4567#12",
+    "555-123-4567,,12",
+    "++15551234567",
+    "+1+5551234567",
+    "1555+1234567",
+    "+1 055 123 4567", /* area code starts with 0 */
+    "+1 155 123 4567", /* area code starts with 1 */
+    "+1 911 123 4567", /* N11 */
+    "(312) 023-4567",  /* exchange starts with 0 */
+    "(312) 123-4567",  /* exchange starts with 1 */
+    "(555) 123-456",
+    "(555) 123-45678",
+    "+1555123456",
+    "+155512345678",
+    "+0123456789",
+    "+1234567",		 /* 7 digits */
+    "+1234567890123456", /* 16 digits */
+    "+4420794609581234567",
+    "555\x01"
+    "1234567",
+    "555\x1b[2J1234567",
+    "555\x7f"
+    "1234567",
+    "555\n123\n4567",
+    "555_123_4567",
+    "555/123/4567",
+    "５５５１２３４５６７", /* full-width digits */
+    "555\xc2\xa0"
+    "123 4567",	      /* non-breaking space */
+    "01115551234567", /* 011 then +1 */
+    "011",
+    "abc",
+    "NaN",
+    "-5551234567x",
+    "55512345670000000000000000000000000000000000000000000000000000000000000000000000",
 };
 
 static void phone_to_e164__formats__when_valid(void **state)
@@ -127,17 +130,19 @@ static void phone_to_e164__names_reason__when_rejected(void **state)
 		const char *input;
 		const char *needle;
 	} cases[] = {
-		{"1-800-FLOWERS", "letters"},
-		{"555-123-4567 x123", "extension"},
-		{"555-123-4567 ext. 5", "extension"},
-		{"555-1234", "too short"},
-		{"+1234567890123456", "too long"},
-		{"", "empty"},
-		{"++15551234567", "more than one '+'"},
-		{"555\x01" "1234567", "control"},
-		{"+1 055 123 4567", "area code"},
-		{"(312) 123-4567", "exchange"},
-		{"555123456789", "too long"},
+	    {"1-800-FLOWERS", "letters"},
+	    {"555-123-4567 x123", "extension"},
+	    {"555-123-4567 ext. 5", "extension"},
+	    {"555-1234", "too short"},
+	    {"+1234567890123456", "too long"},
+	    {"", "empty"},
+	    {"++15551234567", "more than one '+'"},
+	    {"555\x01"
+	     "1234567",
+	     "control"},
+	    {"+1 055 123 4567", "area code"},
+	    {"(312) 123-4567", "exchange"},
+	    {"555123456789", "too long"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *err = reason_for(cases[i].input);
@@ -161,7 +166,8 @@ static void phone_to_e164__rejects__when_null(void **state)
 static void phone_to_e164__stops__when_embedded_nul(void **state)
 {
 	/* What follows a NUL is not part of a C string: "555" alone is too short. */
-	static const char input[] = "555\0" "1234567";
+	static const char input[] = "555\0"
+				    "1234567";
 	char *err = reason_for(input);
 	assert_non_null(strstr(err, "too short"));
 	free(err);
@@ -224,13 +230,12 @@ static void phone_equal__matches__when_same_number_written_differently(void **st
 static void phone_is_likely_us_mobile__rejects__when_toll_free_or_fiction(void **state)
 {
 	static const char *const no[] = {
-		"+18005551234", "+18335551234", "+18445551234", "+18555551234", "+18665551234",
-		"+18775551234", "+18885551234", "+13125550100", "+13125550142", "+13125550199",
-		"+442079460958", "15551234567", NULL, "+10551234567",
+	    "+18005551234",  "+18335551234", "+18445551234", "+18555551234", "+18665551234",
+	    "+18775551234",  "+18885551234", "+13125550100", "+13125550142", "+13125550199",
+	    "+442079460958", "15551234567",  NULL,	     "+10551234567",
 	};
 	static const char *const yes[] = {
-		"+13125550200", "+13125550099", "+15551234567", "+12125551234", "+18095551234",
-		"+15005550006",
+	    "+13125550200", "+13125550099", "+15551234567", "+12125551234", "+18095551234", "+15005550006",
 	};
 	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
 		if (phone_is_likely_us_mobile(no[i]))
@@ -243,16 +248,16 @@ static void phone_is_likely_us_mobile__rejects__when_toll_free_or_fiction(void *
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(phone_to_e164__formats__when_valid),
-		cmocka_unit_test(phone_to_e164__rejects__when_hostile),
-		cmocka_unit_test(phone_to_e164__names_reason__when_rejected),
-		cmocka_unit_test(phone_to_e164__rejects__when_null),
-		cmocka_unit_test(phone_to_e164__stops__when_embedded_nul),
-		cmocka_unit_test(phone_is_e164__rejects__when_not_canonical),
-		cmocka_unit_test(phone_display__groups__when_us),
-		cmocka_unit_test(phone_mask__hides_all_but_last_four__when_valid),
-		cmocka_unit_test(phone_equal__matches__when_same_number_written_differently),
-		cmocka_unit_test(phone_is_likely_us_mobile__rejects__when_toll_free_or_fiction),
+	    cmocka_unit_test(phone_to_e164__formats__when_valid),
+	    cmocka_unit_test(phone_to_e164__rejects__when_hostile),
+	    cmocka_unit_test(phone_to_e164__names_reason__when_rejected),
+	    cmocka_unit_test(phone_to_e164__rejects__when_null),
+	    cmocka_unit_test(phone_to_e164__stops__when_embedded_nul),
+	    cmocka_unit_test(phone_is_e164__rejects__when_not_canonical),
+	    cmocka_unit_test(phone_display__groups__when_us),
+	    cmocka_unit_test(phone_mask__hides_all_but_last_four__when_valid),
+	    cmocka_unit_test(phone_equal__matches__when_same_number_written_differently),
+	    cmocka_unit_test(phone_is_likely_us_mobile__rejects__when_toll_free_or_fiction),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

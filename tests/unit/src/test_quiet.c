@@ -18,10 +18,10 @@ static void quiet_allowed__is_half_open__when_at_edges(void **state)
 {
 	/* 2026-06-10: New York is UTC-4. */
 	assert_false(quiet_allowed(utc(2026, 6, 10, 11, 59) + 59, NY, S, E)); /* 07:59:59 */
-	assert_true(quiet_allowed(utc(2026, 6, 10, 12, 0), NY, S, E));        /* 08:00 */
+	assert_true(quiet_allowed(utc(2026, 6, 10, 12, 0), NY, S, E));	      /* 08:00 */
 	assert_true(quiet_allowed(utc(2026, 6, 11, 0, 59) + 59, NY, S, E));   /* 20:59:59 */
-	assert_false(quiet_allowed(utc(2026, 6, 11, 1, 0), NY, S, E));        /* 21:00 */
-	assert_false(quiet_allowed(utc(2026, 6, 11, 4, 0), NY, S, E));        /* midnight */
+	assert_false(quiet_allowed(utc(2026, 6, 11, 1, 0), NY, S, E));	      /* 21:00 */
+	assert_false(quiet_allowed(utc(2026, 6, 11, 4, 0), NY, S, E));	      /* midnight */
 }
 
 static void quiet_allowed__uses_recipient_zone__when_not_the_clinics(void **state)
@@ -30,7 +30,7 @@ static void quiet_allowed__uses_recipient_zone__when_not_the_clinics(void **stat
 	assert_true(quiet_allowed(t, NY, S, E));
 	assert_false(quiet_allowed(t, "America/Los_Angeles", S, E)); /* 06:00 */
 	assert_false(quiet_allowed(t, "Pacific/Honolulu", S, E));    /* 03:00 */
-	assert_true(quiet_allowed(t, "Asia/Kolkata", S, E));         /* 18:30 */
+	assert_true(quiet_allowed(t, "Asia/Kolkata", S, E));	     /* 18:30 */
 	assert_int_equal(quiet_next_allowed(t, "America/Los_Angeles", S, E), utc(2026, 6, 10, 15, 0));
 	assert_int_equal(quiet_next_allowed(t, "Pacific/Honolulu", S, E), utc(2026, 6, 10, 18, 0));
 	int64_t late = utc(2026, 6, 10, 16, 0); /* 21:30 in Kolkata */
@@ -82,29 +82,30 @@ static void quiet_allowed__wraps__when_window_crosses_midnight(void **state)
 
 static void quiet_allowed__uses_defaults__when_settings_bad(void **state)
 {
-	int64_t t = utc(2026, 6, 10, 11, 0); /* 07:00 New York */
-	assert_true(quiet_allowed(t, NY, 0, 0));       /* empty window: no quiet hours */
+	int64_t t = utc(2026, 6, 10, 11, 0);	 /* 07:00 New York */
+	assert_true(quiet_allowed(t, NY, 0, 0)); /* empty window: no quiet hours */
 	assert_true(quiet_allowed(t, NY, 600, 600));
-	assert_false(quiet_allowed(t, NY, -5, 1260));  /* out of range: 08:00-21:00 */
+	assert_false(quiet_allowed(t, NY, -5, 1260)); /* out of range: 08:00-21:00 */
 	assert_false(quiet_allowed(t, NY, 480, 5000));
 	assert_true(quiet_allowed(t, NY, 0, 1440));
 	/* Unknown zones are read as UTC. */
 	assert_true(quiet_allowed(t, "Nowhere/City", S, E)); /* 11:00 UTC */
 	assert_true(quiet_allowed(t, NULL, S, E));
 	assert_false(quiet_allowed(utc(2026, 6, 10, 22, 0), "../../etc/passwd", S, E));
-	assert_int_equal(quiet_next_allowed(utc(2026, 6, 10, 22, 0), "Nowhere/City", S, E), utc(2026, 6, 11, 8, 0));
+	assert_int_equal(quiet_next_allowed(utc(2026, 6, 10, 22, 0), "Nowhere/City", S, E),
+			 utc(2026, 6, 11, 8, 0));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(quiet_allowed__is_half_open__when_at_edges),
-		cmocka_unit_test(quiet_allowed__uses_recipient_zone__when_not_the_clinics),
-		cmocka_unit_test(quiet_next_allowed__returns_t__when_allowed),
-		cmocka_unit_test(quiet_next_allowed__follows_dst__when_clocks_change),
-		cmocka_unit_test(quiet_next_allowed__moves_forward__when_start_is_in_gap),
-		cmocka_unit_test(quiet_allowed__wraps__when_window_crosses_midnight),
-		cmocka_unit_test(quiet_allowed__uses_defaults__when_settings_bad),
+	    cmocka_unit_test(quiet_allowed__is_half_open__when_at_edges),
+	    cmocka_unit_test(quiet_allowed__uses_recipient_zone__when_not_the_clinics),
+	    cmocka_unit_test(quiet_next_allowed__returns_t__when_allowed),
+	    cmocka_unit_test(quiet_next_allowed__follows_dst__when_clocks_change),
+	    cmocka_unit_test(quiet_next_allowed__moves_forward__when_start_is_in_gap),
+	    cmocka_unit_test(quiet_allowed__wraps__when_window_crosses_midnight),
+	    cmocka_unit_test(quiet_allowed__uses_defaults__when_settings_bad),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

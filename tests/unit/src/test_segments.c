@@ -37,44 +37,44 @@ struct boundary_case {
 
 /* Each line: prefix + unit*n + suffix, and what Twilio would bill. */
 static const struct boundary_case boundary_cases[] = {
-	{"", "a", "", 1, SMS_GSM7, 1, 1, 159},
-	{"", "a", "", 160, SMS_GSM7, 160, 1, 0},
-	{"", "a", "", 161, SMS_GSM7, 161, 2, 145},
-	{"", "a", "", 306, SMS_GSM7, 306, 2, 0},
-	{"", "a", "", 307, SMS_GSM7, 307, 3, 152},
-	{"", "a", "", 459, SMS_GSM7, 459, 3, 0},
-	{"", "a", "", 460, SMS_GSM7, 460, 4, 152},
-	{"", "a", "", 1600, SMS_GSM7, 1600, 11, 83}, /* Twilio's longest body */
-	/* Extension characters take two septets. */
-	{"", "a", "{", 158, SMS_GSM7, 160, 1, 0},
-	{"", "a", "\xe2\x82\xac", 159, SMS_GSM7, 161, 2, 145}, /* euro sign */
-	{"", "[", "", 80, SMS_GSM7, 160, 1, 0},
-	{"", "]", "a", 80, SMS_GSM7, 161, 2, 144}, /* 76 pairs, then 4 pairs and a */
-	{"", "\f", "", 80, SMS_GSM7, 160, 1, 0},
-	{"", "a", "[", 152, SMS_GSM7, 154, 1, 6},
-	/* An escape pair is never split: 152 + 153 septets, then '[' opens segment 3. */
-	{"", "a", "[", 305, SMS_GSM7, 307, 3, 151},
-	{"", "a", "[", 304, SMS_GSM7, 306, 2, 0},
-	{"", "a", "", 0, SMS_GSM7, 0, 0, 160},
-	/* GSM accents: é is in the table, á is not. */
-	{"", "\xc3\xa9", "", 160, SMS_GSM7, 160, 1, 0},
-	{"", "\xc3\xa1", "", 70, SMS_UCS2, 70, 1, 0},
-	{"", "\xc3\xa1", "", 71, SMS_UCS2, 71, 2, 63},
-	{"\xc3\xa1", "a", "", 69, SMS_UCS2, 70, 1, 0},
-	{"\xc3\xa1", "a", "", 70, SMS_UCS2, 71, 2, 63},
-	{"\xc3\xa1", "a", "", 133, SMS_UCS2, 134, 2, 0},
-	{"\xc3\xa1", "a", "", 134, SMS_UCS2, 135, 3, 66},
-	/* A GSM-7 body of 160 turns into 3 UCS-2 segments with one emoji. */
-	{"\xf0\x9f\x98\x80", "a", "", 158, SMS_UCS2, 160, 3, 41},
-	/* Emoji are surrogate pairs: two units. */
-	{"", "a", "\xf0\x9f\x98\x80", 68, SMS_UCS2, 70, 1, 0},
-	{"", "a", "\xf0\x9f\x98\x80", 69, SMS_UCS2, 71, 2, 63},
-	{"", "\xf0\x9f\x98\x80", "", 35, SMS_UCS2, 70, 1, 0},
-	{"", "a", "\xf0\x9f\x98\x80", 66, SMS_UCS2, 68, 1, 2},
-	/* Multipart: 67 + 66 units, then an emoji does not fit the 67th unit: it opens segment 3. */
-	{"", "a", "\xf0\x9f\x98\x80", 133, SMS_UCS2, 135, 3, 65},
-	{"", "a", "\xf0\x9f\x98\x80", 132, SMS_UCS2, 134, 2, 0},
-	{"", "\xc3\xa1", "", 1600, SMS_UCS2, 1600, 24, 24 * 67 - 1600},
+    {"", "a", "", 1, SMS_GSM7, 1, 1, 159},
+    {"", "a", "", 160, SMS_GSM7, 160, 1, 0},
+    {"", "a", "", 161, SMS_GSM7, 161, 2, 145},
+    {"", "a", "", 306, SMS_GSM7, 306, 2, 0},
+    {"", "a", "", 307, SMS_GSM7, 307, 3, 152},
+    {"", "a", "", 459, SMS_GSM7, 459, 3, 0},
+    {"", "a", "", 460, SMS_GSM7, 460, 4, 152},
+    {"", "a", "", 1600, SMS_GSM7, 1600, 11, 83}, /* Twilio's longest body */
+    /* Extension characters take two septets. */
+    {"", "a", "{", 158, SMS_GSM7, 160, 1, 0},
+    {"", "a", "\xe2\x82\xac", 159, SMS_GSM7, 161, 2, 145}, /* euro sign */
+    {"", "[", "", 80, SMS_GSM7, 160, 1, 0},
+    {"", "]", "a", 80, SMS_GSM7, 161, 2, 144}, /* 76 pairs, then 4 pairs and a */
+    {"", "\f", "", 80, SMS_GSM7, 160, 1, 0},
+    {"", "a", "[", 152, SMS_GSM7, 154, 1, 6},
+    /* An escape pair is never split: 152 + 153 septets, then '[' opens segment 3. */
+    {"", "a", "[", 305, SMS_GSM7, 307, 3, 151},
+    {"", "a", "[", 304, SMS_GSM7, 306, 2, 0},
+    {"", "a", "", 0, SMS_GSM7, 0, 0, 160},
+    /* GSM accents: é is in the table, á is not. */
+    {"", "\xc3\xa9", "", 160, SMS_GSM7, 160, 1, 0},
+    {"", "\xc3\xa1", "", 70, SMS_UCS2, 70, 1, 0},
+    {"", "\xc3\xa1", "", 71, SMS_UCS2, 71, 2, 63},
+    {"\xc3\xa1", "a", "", 69, SMS_UCS2, 70, 1, 0},
+    {"\xc3\xa1", "a", "", 70, SMS_UCS2, 71, 2, 63},
+    {"\xc3\xa1", "a", "", 133, SMS_UCS2, 134, 2, 0},
+    {"\xc3\xa1", "a", "", 134, SMS_UCS2, 135, 3, 66},
+    /* A GSM-7 body of 160 turns into 3 UCS-2 segments with one emoji. */
+    {"\xf0\x9f\x98\x80", "a", "", 158, SMS_UCS2, 160, 3, 41},
+    /* Emoji are surrogate pairs: two units. */
+    {"", "a", "\xf0\x9f\x98\x80", 68, SMS_UCS2, 70, 1, 0},
+    {"", "a", "\xf0\x9f\x98\x80", 69, SMS_UCS2, 71, 2, 63},
+    {"", "\xf0\x9f\x98\x80", "", 35, SMS_UCS2, 70, 1, 0},
+    {"", "a", "\xf0\x9f\x98\x80", 66, SMS_UCS2, 68, 1, 2},
+    /* Multipart: 67 + 66 units, then an emoji does not fit the 67th unit: it opens segment 3. */
+    {"", "a", "\xf0\x9f\x98\x80", 133, SMS_UCS2, 135, 3, 65},
+    {"", "a", "\xf0\x9f\x98\x80", 132, SMS_UCS2, 134, 2, 0},
+    {"", "\xc3\xa1", "", 1600, SMS_UCS2, 1600, 24, 24 * 67 - 1600},
 };
 
 static void segments_count__bills_like_twilio__when_at_boundaries(void **state)
@@ -85,9 +85,10 @@ static void segments_count__bills_like_twilio__when_at_boundaries(void **state)
 		struct segment_info info = count(s);
 		if (info.encoding != c->enc || info.units != c->units || info.segments != c->segments ||
 		    info.remaining != c->remaining)
-			fail_msg("case %zu: got %s units=%zu segments=%d remaining=%zu, want %s %zu %d %zu", i,
-				 segments_encoding_name(info.encoding), info.units, info.segments, info.remaining,
-				 segments_encoding_name(c->enc), c->units, c->segments, c->remaining);
+			fail_msg("case %zu: got %s units=%zu segments=%d remaining=%zu, want %s %zu %d %zu",
+				 i, segments_encoding_name(info.encoding), info.units, info.segments,
+				 info.remaining, segments_encoding_name(c->enc), c->units, c->segments,
+				 c->remaining);
 		assert_false(info.invalid_utf8);
 		free(s);
 	}
@@ -122,7 +123,8 @@ static void segments_count__never_splits_surrogate_pair__when_multipart(void **s
 
 static void segments_count__counts_code_points__when_multibyte(void **state)
 {
-	struct segment_info info = count("Caf\xc3\xa9 \xe2\x82\xac" "5 \xce\x94");
+	struct segment_info info = count("Caf\xc3\xa9 \xe2\x82\xac"
+					 "5 \xce\x94");
 	assert_int_equal(info.encoding, SMS_GSM7);
 	assert_int_equal(info.chars, 9);
 	assert_int_equal(info.units, 10); /* the euro sign takes 2 */
@@ -141,13 +143,15 @@ static void segments_count__forces_ucs2__when_invalid_utf8(void **state)
 		const char *s;
 		size_t chars;
 	} cases[] = {
-		{"abc\xff", 4},          /* never valid */
-		{"\xe2\x82", 1},         /* truncated: one replacement */
-		{"\xc0\xaf", 2},         /* overlong '/' */
-		{"\xed\xa0\x80", 3},     /* encoded surrogate */
-		{"\xf4\x90\x80\x80", 4}, /* past U+10FFFF */
-		{"a\x80" "b", 3},        /* stray continuation */
-		{"\xf0\x9f\x98", 1},     /* truncated emoji */
+	    {"abc\xff", 4},	     /* never valid */
+	    {"\xe2\x82", 1},	     /* truncated: one replacement */
+	    {"\xc0\xaf", 2},	     /* overlong '/' */
+	    {"\xed\xa0\x80", 3},     /* encoded surrogate */
+	    {"\xf4\x90\x80\x80", 4}, /* past U+10FFFF */
+	    {"a\x80"
+	     "b",
+	     3},		 /* stray continuation */
+	    {"\xf0\x9f\x98", 1}, /* truncated emoji */
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct segment_info info = count(cases[i].s);
@@ -190,10 +194,16 @@ static void segments_format_cost__keeps_precision__when_formatting(void **state)
 		int64_t micros;
 		const char *text;
 	} cases[] = {
-		{15800, "$0.0158"},      {7900, "$0.0079"},         {0, "$0.0000"},
-		{12345, "$0.012345"},    {12340, "$0.01234"},        {1000000, "$1.0000"},
-		{123456789, "$123.456789"}, {-7900, "-$0.0079"},     {1, "$0.000001"},
-		{INT64_MIN, "-$9223372036854.775808"},
+	    {15800, "$0.0158"},
+	    {7900, "$0.0079"},
+	    {0, "$0.0000"},
+	    {12345, "$0.012345"},
+	    {12340, "$0.01234"},
+	    {1000000, "$1.0000"},
+	    {123456789, "$123.456789"},
+	    {-7900, "-$0.0079"},
+	    {1, "$0.000001"},
+	    {INT64_MIN, "-$9223372036854.775808"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char out[40];
@@ -208,14 +218,14 @@ static void segments_format_cost__keeps_precision__when_formatting(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(segments_count__bills_like_twilio__when_at_boundaries),
-		cmocka_unit_test(segments_count__never_splits_escape_pair__when_multipart),
-		cmocka_unit_test(segments_count__never_splits_surrogate_pair__when_multipart),
-		cmocka_unit_test(segments_count__counts_code_points__when_multibyte),
-		cmocka_unit_test(segments_count__forces_ucs2__when_invalid_utf8),
-		cmocka_unit_test(segments_count__includes_nul__when_len_given),
-		cmocka_unit_test(segments_cost_micros__multiplies__when_text),
-		cmocka_unit_test(segments_format_cost__keeps_precision__when_formatting),
+	    cmocka_unit_test(segments_count__bills_like_twilio__when_at_boundaries),
+	    cmocka_unit_test(segments_count__never_splits_escape_pair__when_multipart),
+	    cmocka_unit_test(segments_count__never_splits_surrogate_pair__when_multipart),
+	    cmocka_unit_test(segments_count__counts_code_points__when_multibyte),
+	    cmocka_unit_test(segments_count__forces_ucs2__when_invalid_utf8),
+	    cmocka_unit_test(segments_count__includes_nul__when_len_given),
+	    cmocka_unit_test(segments_cost_micros__multiplies__when_text),
+	    cmocka_unit_test(segments_format_cost__keeps_precision__when_formatting),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,17 +15,17 @@ static int64_t utc(int y, int mo, int d, int h, int mi)
 static struct template_vars sample(void)
 {
 	struct template_vars v = {
-		.patient_name = "Zoë",
-		.provider_name = "Dr. Okafor",
-		.clinic_name = "Lakeside Family Clinic",
-		.clinic_phone = "+13125550100",
-		.location = "200 N Lake St, Suite 4",
-		.procedure = "colonoscopy",
-		.reason = "follow-up",
-		.diagnosis = "hypertension",
-		/* Tue Dec 1 2026, 14:30 in Chicago (UTC-6). */
-		.appointment_start = utc(2026, 12, 1, 20, 30),
-		.timezone = "America/Chicago",
+	    .patient_name = "Zoë",
+	    .provider_name = "Dr. Okafor",
+	    .clinic_name = "Lakeside Family Clinic",
+	    .clinic_phone = "+13125550100",
+	    .location = "200 N Lake St, Suite 4",
+	    .procedure = "colonoscopy",
+	    .reason = "follow-up",
+	    .diagnosis = "hypertension",
+	    /* Tue Dec 1 2026, 14:30 in Chicago (UTC-6). */
+	    .appointment_start = utc(2026, 12, 1, 20, 30),
+	    .timezone = "America/Chicago",
 	};
 	return v;
 }
@@ -42,13 +42,15 @@ static char *render(const char *tpl, const struct template_vars *v)
 static void template_render__fills_every_variable__when_valid(void **state)
 {
 	struct template_vars v = sample();
-	char *out = render("Hi {patientName}, {clinicName} reminds you of your visit with {providerName} on "
-			   "{appointmentDate} at {appointmentTime}, {location}. Call {clinicPhone}. Reply C to "
-			   "confirm, STOP to opt out.",
-			   &v);
-	assert_string_equal(out, "Hi Zoë, Lakeside Family Clinic reminds you of your visit with Dr. Okafor on "
-				 "Tue, Dec 1 at 2:30 PM, 200 N Lake St, Suite 4. Call (312) 555-0100. Reply C to "
-				 "confirm, STOP to opt out.");
+	char *out =
+	    render("Hi {patientName}, {clinicName} reminds you of your visit with {providerName} on "
+		   "{appointmentDate} at {appointmentTime}, {location}. Call {clinicPhone}. Reply C to "
+		   "confirm, STOP to opt out.",
+		   &v);
+	assert_string_equal(out,
+			    "Hi Zoë, Lakeside Family Clinic reminds you of your visit with Dr. Okafor on "
+			    "Tue, Dec 1 at 2:30 PM, 200 N Lake St, Suite 4. Call (312) 555-0100. Reply C to "
+			    "confirm, STOP to opt out.");
 	free(out);
 }
 
@@ -111,29 +113,30 @@ static void template_validate__names_problem__when_bad(void **state)
 		const char *tpl;
 		const char *needle;
 	} cases[] = {
-		{"", "empty"},
-		{"   \n\t ", "empty"},
-		{"Hi {patientName", "unclosed brace at position 4"},
-		{"Hi {patient\nName}", "unclosed brace"},
-		{"Hi {", "unclosed brace"},
-		{"Hi {{ {", "unclosed brace at position 7"},
-		{"Hi {}", "empty variable"},
-		{"Hi {firstName}", "unknown variable {firstName}"},
-		{"Hi {patientname}", "did you mean {patientName}?"},
-		{"Hi { patientName }", "unknown variable { patientName }"},
-		{"Hi {a{patientName}", "unclosed brace"},
-		{"Hi {diagnosis}", "{diagnosis}"},
-		{"For your {procedure}", "admin"},
-		{"Because {reason}", "{reason}"},
-		{"Hi \x1b[31m{patientName}", "control character at position 4"},
-		{"Hi {\x1b[2J}", "unknown variable {?[2J}"},
+	    {"", "empty"},
+	    {"   \n\t ", "empty"},
+	    {"Hi {patientName", "unclosed brace at position 4"},
+	    {"Hi {patient\nName}", "unclosed brace"},
+	    {"Hi {", "unclosed brace"},
+	    {"Hi {{ {", "unclosed brace at position 7"},
+	    {"Hi {}", "empty variable"},
+	    {"Hi {firstName}", "unknown variable {firstName}"},
+	    {"Hi {patientname}", "did you mean {patientName}?"},
+	    {"Hi { patientName }", "unknown variable { patientName }"},
+	    {"Hi {a{patientName}", "unclosed brace"},
+	    {"Hi {diagnosis}", "{diagnosis}"},
+	    {"For your {procedure}", "admin"},
+	    {"Because {reason}", "{reason}"},
+	    {"Hi \x1b[31m{patientName}", "control character at position 4"},
+	    {"Hi {\x1b[2J}", "unknown variable {?[2J}"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *err = NULL;
 		if (template_validate(cases[i].tpl, false, &err) != -1)
 			fail_msg("'%s' accepted", cases[i].tpl);
 		if (err == NULL || strstr(err, cases[i].needle) == NULL)
-			fail_msg("'%s': '%s' lacks '%s'", cases[i].tpl, err ? err : "(null)", cases[i].needle);
+			fail_msg("'%s': '%s' lacks '%s'", cases[i].tpl, err ? err : "(null)",
+				 cases[i].needle);
 		free(err);
 	}
 	char *err = NULL;
@@ -198,15 +201,15 @@ static void template_render__refuses__when_template_invalid(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(template_render__fills_every_variable__when_valid),
-		cmocka_unit_test(template_render__uses_patient_zone__when_given),
-		cmocka_unit_test(template_format_time__uses_twelve_hours__when_noon_or_midnight),
-		cmocka_unit_test(template_render__keeps_braces__when_doubled_or_lone),
-		cmocka_unit_test(template_render__blanks_control_characters__when_in_values),
-		cmocka_unit_test(template_validate__names_problem__when_bad),
-		cmocka_unit_test(template_validate__accepts_risky__when_admin_confirmed),
-		cmocka_unit_test(template_uses_risky__detects__when_risky_variable),
-		cmocka_unit_test(template_render__refuses__when_template_invalid),
+	    cmocka_unit_test(template_render__fills_every_variable__when_valid),
+	    cmocka_unit_test(template_render__uses_patient_zone__when_given),
+	    cmocka_unit_test(template_format_time__uses_twelve_hours__when_noon_or_midnight),
+	    cmocka_unit_test(template_render__keeps_braces__when_doubled_or_lone),
+	    cmocka_unit_test(template_render__blanks_control_characters__when_in_values),
+	    cmocka_unit_test(template_validate__names_problem__when_bad),
+	    cmocka_unit_test(template_validate__accepts_risky__when_admin_confirmed),
+	    cmocka_unit_test(template_uses_risky__detects__when_risky_variable),
+	    cmocka_unit_test(template_render__refuses__when_template_invalid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

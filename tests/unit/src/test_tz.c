@@ -10,7 +10,8 @@
 /* Unix time of a UTC date and time. */
 static int64_t utc(int y, int mo, int d, int h, int mi, int s)
 {
-	struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi, .tm_sec = s};
+	struct tm tm = {
+	    .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi, .tm_sec = s};
 	return (int64_t)timegm(&tm);
 }
 
@@ -25,10 +26,11 @@ static void expect_local(const char *tz, int64_t t, int y, int mo, int d, int h,
 {
 	struct tm tm;
 	assert_int_equal(tz_local(tz, t, &tm), 0);
-	if (tm.tm_year != y - 1900 || tm.tm_mon != mo - 1 || tm.tm_mday != d || tm.tm_hour != h || tm.tm_min != mi ||
-	    tm.tm_gmtoff != off || tm.tm_isdst != dst)
-		fail_msg("%s at %lld: got %04d-%02d-%02d %02d:%02d off %ld dst %d", tz, (long long)t, tm.tm_year + 1900,
-			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_gmtoff, tm.tm_isdst);
+	if (tm.tm_year != y - 1900 || tm.tm_mon != mo - 1 || tm.tm_mday != d || tm.tm_hour != h ||
+	    tm.tm_min != mi || tm.tm_gmtoff != off || tm.tm_isdst != dst)
+		fail_msg("%s at %lld: got %04d-%02d-%02d %02d:%02d off %ld dst %d", tz, (long long)t,
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_gmtoff,
+			 tm.tm_isdst);
 }
 
 static void tz_local__follows_dst__when_new_york_springs_forward(void **state)
@@ -101,10 +103,25 @@ static void tz_mktime__normalises__when_fields_out_of_range(void **state)
 static void tz_valid__rejects__when_not_a_zone(void **state)
 {
 	static const char *const bad[] = {
-		NULL, "", "/etc/passwd", "../../../../etc/passwd", "America/../../etc/passwd", "..",
-		"Nowhere/City", "America/New_York/", "America/New York", "America\nNew_York", "America",
-		"zone.tab", "iso3166.tab", "America/New_York\x1b[2J", "right/America/New_York",
-		"America/Néw_York", "EST5EDT,M3.2.0,M11.1.0", ":America/New_York", "america/new_york",
+	    NULL,
+	    "",
+	    "/etc/passwd",
+	    "../../../../etc/passwd",
+	    "America/../../etc/passwd",
+	    "..",
+	    "Nowhere/City",
+	    "America/New_York/",
+	    "America/New York",
+	    "America\nNew_York",
+	    "America",
+	    "zone.tab",
+	    "iso3166.tab",
+	    "America/New_York\x1b[2J",
+	    "right/America/New_York",
+	    "America/Néw_York",
+	    "EST5EDT,M3.2.0,M11.1.0",
+	    ":America/New_York",
+	    "america/new_york",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (tz_valid(bad[i]))
@@ -113,8 +130,10 @@ static void tz_valid__rejects__when_not_a_zone(void **state)
 	memset(longname, 'A', sizeof(longname) - 1);
 	longname[sizeof(longname) - 1] = '\0';
 	assert_false(tz_valid(longname));
-	static const char *const good[] = {"America/New_York", "UTC", "Etc/GMT+5", "Asia/Kolkata",
-					   "Australia/Lord_Howe", "America/Argentina/Buenos_Aires", "Europe/London"};
+	static const char *const good[] = {"America/New_York",	  "UTC",
+					   "Etc/GMT+5",		  "Asia/Kolkata",
+					   "Australia/Lord_Howe", "America/Argentina/Buenos_Aires",
+					   "Europe/London"};
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
 		if (!tz_valid(good[i]))
 			fail_msg("'%s' not taken for a zone", good[i]);
@@ -137,7 +156,8 @@ static void compare_with_libc(const char *tz, int64_t t)
 	if (got.tm_year != want.tm_year || got.tm_yday != want.tm_yday || got.tm_hour != want.tm_hour ||
 	    got.tm_min != want.tm_min || got.tm_sec != want.tm_sec || got.tm_gmtoff != want.tm_gmtoff ||
 	    got.tm_wday != want.tm_wday)
-		fail_msg("%s at %lld: got off %ld, libc %ld", tz, (long long)t, got.tm_gmtoff, want.tm_gmtoff);
+		fail_msg("%s at %lld: got off %ld, libc %ld", tz, (long long)t, got.tm_gmtoff,
+			 want.tm_gmtoff);
 	/* Away from transitions the wall time maps back to the same instant. */
 	int64_t back = tz_mktime(tz, &got);
 	if (tz_offset(tz, t - 86400) == tz_offset(tz, t + 86400) && back != t)
@@ -147,18 +167,37 @@ static void compare_with_libc(const char *tz, int64_t t)
 static void tz_local__matches_libc__when_many_zones_and_years(void **state)
 {
 	static const char *const zones[] = {
-		"America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles",
-		"America/Anchorage", "Pacific/Honolulu", "America/Puerto_Rico", "Europe/London", "Europe/Dublin",
-		"Europe/Berlin", "Asia/Kolkata", "Asia/Tehran", "Australia/Lord_Howe", "Australia/Sydney",
-		"Pacific/Auckland", "Pacific/Chatham", "America/Sao_Paulo", "America/Santiago", "Africa/Casablanca",
-		"America/St_Johns", "Asia/Kathmandu", "UTC",
+	    "America/New_York",
+	    "America/Chicago",
+	    "America/Denver",
+	    "America/Phoenix",
+	    "America/Los_Angeles",
+	    "America/Anchorage",
+	    "Pacific/Honolulu",
+	    "America/Puerto_Rico",
+	    "Europe/London",
+	    "Europe/Dublin",
+	    "Europe/Berlin",
+	    "Asia/Kolkata",
+	    "Asia/Tehran",
+	    "Australia/Lord_Howe",
+	    "Australia/Sydney",
+	    "Pacific/Auckland",
+	    "Pacific/Chatham",
+	    "America/Sao_Paulo",
+	    "America/Santiago",
+	    "Africa/Casablanca",
+	    "America/St_Johns",
+	    "Asia/Kathmandu",
+	    "UTC",
 	};
 	char *old = getenv("TZ") ? xstrdup(getenv("TZ")) : NULL;
 	for (size_t z = 0; z < sizeof(zones) / sizeof(zones[0]); z++) {
 		setenv("TZ", zones[z], 1);
 		tzset();
 		/* Every 7h13m from 1900 to 2045 (crossing every transition hour of day), plus 2100. */
-		for (int64_t t = utc(1900, 1, 1, 0, 0, 0); t < utc(2045, 1, 1, 0, 0, 0); t += 7 * 3600 + 13 * 60)
+		for (int64_t t = utc(1900, 1, 1, 0, 0, 0); t < utc(2045, 1, 1, 0, 0, 0);
+		     t += 7 * 3600 + 13 * 60)
 			compare_with_libc(zones[z], t);
 		for (int64_t t = utc(2100, 1, 1, 0, 0, 0); t < utc(2101, 1, 1, 0, 0, 0); t += 3 * 3600 + 7)
 			compare_with_libc(zones[z], t);
@@ -174,13 +213,13 @@ static void tz_local__matches_libc__when_many_zones_and_years(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(tz_local__follows_dst__when_new_york_springs_forward),
-		cmocka_unit_test(tz_local__follows_dst__when_new_york_falls_back),
-		cmocka_unit_test(tz_local__adds_half_hour__when_kolkata),
-		cmocka_unit_test(tz_mktime__moves_half_hour__when_lord_howe_dst),
-		cmocka_unit_test(tz_mktime__normalises__when_fields_out_of_range),
-		cmocka_unit_test(tz_valid__rejects__when_not_a_zone),
-		cmocka_unit_test(tz_local__matches_libc__when_many_zones_and_years),
+	    cmocka_unit_test(tz_local__follows_dst__when_new_york_springs_forward),
+	    cmocka_unit_test(tz_local__follows_dst__when_new_york_falls_back),
+	    cmocka_unit_test(tz_local__adds_half_hour__when_kolkata),
+	    cmocka_unit_test(tz_mktime__moves_half_hour__when_lord_howe_dst),
+	    cmocka_unit_test(tz_mktime__normalises__when_fields_out_of_range),
+	    cmocka_unit_test(tz_valid__rejects__when_not_a_zone),
+	    cmocka_unit_test(tz_local__matches_libc__when_many_zones_and_years),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

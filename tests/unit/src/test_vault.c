@@ -58,7 +58,8 @@ static struct sealed seal(const struct vault *v, int64_t tenant, const char *fie
 {
 	struct sealed s;
 	char *err = NULL;
-	assert_int_equal(vault_encrypt(v, tenant, field, secret, &s.nonce, &s.nonce_len, &s.ct, &s.ct_len, &err), 0);
+	assert_int_equal(
+	    vault_encrypt(v, tenant, field, secret, &s.nonce, &s.nonce_len, &s.ct, &s.ct_len, &err), 0);
 	assert_null(err);
 	return s;
 }
@@ -74,9 +75,11 @@ static void expect_refused(const struct vault *v, int64_t tenant, const char *fi
 			   const char *shown_field)
 {
 	char *plain = NULL, *err = NULL;
-	assert_int_equal(vault_decrypt(v, tenant, field, s->nonce, s->nonce_len, s->ct, s->ct_len, &plain, &err), -1);
+	assert_int_equal(
+	    vault_decrypt(v, tenant, field, s->nonce, s->nonce_len, s->ct, s->ct_len, &plain, &err), -1);
 	assert_null(plain);
-	char *want = xasprintf("cannot decrypt the stored %s: wrong key file, or the data was changed", shown_field);
+	char *want =
+	    xasprintf("cannot decrypt the stored %s: wrong key file, or the data was changed", shown_field);
 	assert_string_equal(err, want);
 	free(want);
 	free(err);
@@ -91,7 +94,8 @@ static void vault_decrypt__returns_secret__when_round_trip(void **state)
 	assert_int_equal(s.ct_len, strlen(secret) + 16);
 	assert_null(memmem(s.ct, s.ct_len, "auth-token", 10));
 	char *plain = NULL, *err = NULL;
-	assert_int_equal(vault_decrypt(f->v, 7, "auth_token", s.nonce, s.nonce_len, s.ct, s.ct_len, &plain, &err), 0);
+	assert_int_equal(
+	    vault_decrypt(f->v, 7, "auth_token", s.nonce, s.nonce_len, s.ct, s.ct_len, &plain, &err), 0);
 	assert_string_equal(plain, secret);
 	vault_secret_free(&plain);
 	assert_null(plain);
@@ -110,7 +114,8 @@ static void vault_encrypt__round_trips__when_empty_secret(void **state)
 	struct fixture *f = *state;
 	struct sealed s = seal(f->v, 1, "api_secret", "");
 	char *plain = NULL;
-	assert_int_equal(vault_decrypt(f->v, 1, "api_secret", s.nonce, s.nonce_len, s.ct, s.ct_len, &plain, NULL), 0);
+	assert_int_equal(
+	    vault_decrypt(f->v, 1, "api_secret", s.nonce, s.nonce_len, s.ct, s.ct_len, &plain, NULL), 0);
 	assert_string_equal(plain, "");
 	vault_secret_free(&plain);
 	sealed_free(&s);
@@ -265,14 +270,17 @@ static void vault_decrypt__refuses__when_tampered(void **state)
 	s.nonce[5] ^= 0x80;
 	/* Truncated or short inputs are refused without reading past them. */
 	char *plain = NULL, *err = NULL;
-	assert_int_equal(vault_decrypt(f->v, 9, "auth_token", s.nonce, s.nonce_len, s.ct, s.ct_len - 1, &plain, &err), -1);
-	assert_int_equal(vault_decrypt(f->v, 9, "auth_token", s.nonce, s.nonce_len, s.ct, 15, &plain, &err), -1);
+	assert_int_equal(
+	    vault_decrypt(f->v, 9, "auth_token", s.nonce, s.nonce_len, s.ct, s.ct_len - 1, &plain, &err), -1);
+	assert_int_equal(vault_decrypt(f->v, 9, "auth_token", s.nonce, s.nonce_len, s.ct, 15, &plain, &err),
+			 -1);
 	assert_int_equal(vault_decrypt(f->v, 9, "auth_token", s.nonce, 12, s.ct, s.ct_len, &plain, &err), -1);
 	assert_int_equal(vault_decrypt(f->v, 9, "auth_token", NULL, 0, NULL, 0, &plain, &err), -1);
 	assert_non_null(strstr(err, "auth_token"));
 	assert_null(plain);
 	free(err);
-	assert_int_equal(vault_decrypt(f->v, 9, "auth_token", s.nonce, s.nonce_len, s.ct, s.ct_len, &plain, NULL), 0);
+	assert_int_equal(
+	    vault_decrypt(f->v, 9, "auth_token", s.nonce, s.nonce_len, s.ct, s.ct_len, &plain, NULL), 0);
 	vault_secret_free(&plain);
 	sealed_free(&s);
 }
@@ -288,7 +296,8 @@ static void vault_open_passphrase__derives_same_key__when_same_salt(void **state
 	assert_int_equal(vault_open_passphrase("correct horse battery staple", salt2, &c, &err), 0);
 	struct sealed s = seal(a, 1, "auth_token", "tok");
 	char *plain = NULL;
-	assert_int_equal(vault_decrypt(b, 1, "auth_token", s.nonce, s.nonce_len, s.ct, s.ct_len, &plain, &err), 0);
+	assert_int_equal(
+	    vault_decrypt(b, 1, "auth_token", s.nonce, s.nonce_len, s.ct, s.ct_len, &plain, &err), 0);
 	assert_string_equal(plain, "tok");
 	vault_secret_free(&plain);
 	expect_refused(c, 1, "auth_token", &s, "auth_token");
@@ -306,19 +315,23 @@ static void vault_open_passphrase__derives_same_key__when_same_salt(void **state
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(vault_decrypt__returns_secret__when_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(vault_encrypt__round_trips__when_empty_secret, setup, teardown),
-		cmocka_unit_test_setup_teardown(vault_create_keyfile__makes_private_file__when_new, setup, teardown),
-		cmocka_unit_test_setup_teardown(vault_create_keyfile__keeps_mode__when_umask_is_loose, setup, teardown),
-		cmocka_unit_test_setup_teardown(vault_create_keyfile__refuses__when_file_exists, setup, teardown),
-		cmocka_unit_test_setup_teardown(vault_open_keyfile__refuses__when_group_or_others_can_read, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(vault_open_keyfile__refuses__when_wrong_size, setup, teardown),
-		cmocka_unit_test_setup_teardown(vault_open_keyfile__refuses__when_missing_or_not_a_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(vault_decrypt__refuses__when_wrong_key, setup, teardown),
-		cmocka_unit_test_setup_teardown(vault_decrypt__refuses__when_tenant_or_field_swapped, setup, teardown),
-		cmocka_unit_test_setup_teardown(vault_decrypt__refuses__when_tampered, setup, teardown),
-		cmocka_unit_test(vault_open_passphrase__derives_same_key__when_same_salt),
+	    cmocka_unit_test_setup_teardown(vault_decrypt__returns_secret__when_round_trip, setup, teardown),
+	    cmocka_unit_test_setup_teardown(vault_encrypt__round_trips__when_empty_secret, setup, teardown),
+	    cmocka_unit_test_setup_teardown(vault_create_keyfile__makes_private_file__when_new, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(vault_create_keyfile__keeps_mode__when_umask_is_loose, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(vault_create_keyfile__refuses__when_file_exists, setup, teardown),
+	    cmocka_unit_test_setup_teardown(vault_open_keyfile__refuses__when_group_or_others_can_read, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(vault_open_keyfile__refuses__when_wrong_size, setup, teardown),
+	    cmocka_unit_test_setup_teardown(vault_open_keyfile__refuses__when_missing_or_not_a_file, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(vault_decrypt__refuses__when_wrong_key, setup, teardown),
+	    cmocka_unit_test_setup_teardown(vault_decrypt__refuses__when_tenant_or_field_swapped, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(vault_decrypt__refuses__when_tampered, setup, teardown),
+	    cmocka_unit_test(vault_open_passphrase__derives_same_key__when_same_salt),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

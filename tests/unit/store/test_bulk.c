@@ -36,19 +36,30 @@ static void store_bulk_generate__fills_consistently__when_small(void **state)
 	assert_int_equal(query_int(path, "SELECT COUNT(*) FROM sms_messages"), 6000);
 	assert_int_equal(query_int(path, "SELECT COUNT(DISTINCT twilio_sid) FROM sms_messages"), 6000);
 	/* Every message's thread is its patient's number. */
-	assert_int_equal(query_int(path, "SELECT COUNT(*) FROM sms_messages m JOIN sms_threads t ON t.id = m.thread_id"
-					 " JOIN patients p ON p.id = m.patient_id WHERE p.mobile != t.phone"
-					 " OR (m.direction = 'inbound' AND m.from_number != t.phone)"
-					 " OR (m.direction = 'outbound' AND m.to_number != t.phone)"), 0);
+	assert_int_equal(
+	    query_int(path, "SELECT COUNT(*) FROM sms_messages m JOIN sms_threads t ON t.id = m.thread_id"
+			    " JOIN patients p ON p.id = m.patient_id WHERE p.mobile != t.phone"
+			    " OR (m.direction = 'inbound' AND m.from_number != t.phone)"
+			    " OR (m.direction = 'outbound' AND m.to_number != t.phone)"),
+	    0);
 	/* Threads point at their newest message; unread only when the patient spoke last. */
-	assert_int_equal(query_int(path, "SELECT COUNT(*) FROM sms_threads t WHERE last_message_id IS NOT NULL AND"
-					 " last_message_at != (SELECT MAX(created_at) FROM sms_messages WHERE thread_id = t.id)"), 0);
-	assert_int_equal(query_int(path, "SELECT COUNT(*) FROM sms_threads t JOIN sms_messages m ON m.id = t.last_message_id"
-					 " WHERE t.unread_count != (m.direction = 'inbound')"), 0);
+	assert_int_equal(
+	    query_int(
+		path,
+		"SELECT COUNT(*) FROM sms_threads t WHERE last_message_id IS NOT NULL AND"
+		" last_message_at != (SELECT MAX(created_at) FROM sms_messages WHERE thread_id = t.id)"),
+	    0);
+	assert_int_equal(
+	    query_int(path,
+		      "SELECT COUNT(*) FROM sms_threads t JOIN sms_messages m ON m.id = t.last_message_id"
+		      " WHERE t.unread_count != (m.direction = 'inbound')"),
+	    0);
 	assert_true(query_int(path, "SELECT MAX(created_at) FROM sms_messages") < NOW);
 	assert_true(query_int(path, "SELECT MIN(created_at) FROM sms_messages") >= NOW - 366 * 86400);
 	/* Nothing for the outbox or the status refresher to pick up. */
-	assert_int_equal(query_int(path, "SELECT COUNT(*) FROM sms_messages WHERE status IN ('queued','sending','sent')"), 0);
+	assert_int_equal(
+	    query_int(path, "SELECT COUNT(*) FROM sms_messages WHERE status IN ('queued','sending','sent')"),
+	    0);
 	s = NULL;
 	assert_int_equal(store_open(path, &s, &err), 0);
 	int unread = 0;
@@ -77,8 +88,8 @@ static void store_bulk_generate__rolls_back__when_tenant_missing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(store_bulk_generate__fills_consistently__when_small),
-		cmocka_unit_test(store_bulk_generate__rolls_back__when_tenant_missing),
+	    cmocka_unit_test(store_bulk_generate__fills_consistently__when_small),
+	    cmocka_unit_test(store_bulk_generate__rolls_back__when_tenant_missing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
