@@ -12,10 +12,10 @@
 #include "src/util.h"
 
 #define OUTBOX_MAX_ATTEMPTS 8
-#define OUTBOX_BACKOFF_BASE 30   /* seconds, doubled per attempt */
+#define OUTBOX_BACKOFF_BASE 30 /* seconds, doubled per attempt */
 #define OUTBOX_BACKOFF_CAP 3600
-#define OUTBOX_MATCH_SLACK 60    /* clocks differ: a Twilio message this much before the claim still matches */
-#define OUTBOX_MAX_MEDIA 10      /* Twilio's limit per message */
+#define OUTBOX_MATCH_SLACK 60 /* clocks differ: a Twilio message this much before the claim still matches */
+#define OUTBOX_MAX_MEDIA 10   /* Twilio's limit per message */
 #define TWILIO_ERR_OPTED_OUT 21610
 
 /* ---- checks ---------------------------------------------------------------------------- */
@@ -35,10 +35,10 @@ __attribute__((format(printf, 2, 3))) static int refuse(char **err, const char *
 /* What a body check found: code points, or where and why it was refused. */
 struct body_scan {
 	size_t chars;
-	size_t bad_at;      /* byte offset of the first problem */
+	size_t bad_at; /* byte offset of the first problem */
 	bool invalid_utf8;
-	bool control;       /* a C0/C1 control character other than \n and \t */
-	bool blank;         /* nothing but white space */
+	bool control; /* a C0/C1 control character other than \n and \t */
+	bool blank;   /* nothing but white space */
 };
 
 /* Decodes one UTF-8 sequence at p (strictly: no overlongs, surrogates or values past
@@ -105,24 +105,74 @@ static int check_body(const char *body, char **err)
 	size_t len = body ? strlen(body) : 0;
 	body_scan(body ? body : "", len, &b);
 	if (b.invalid_utf8)
-		return refuse(err, "the message is not valid UTF-8 text (bad byte at position %zu); nothing was sent",
-			      b.bad_at + 1);
+		return refuse(
+		    err, "the message is not valid UTF-8 text (bad byte at position %zu); nothing was sent",
+		    b.bad_at + 1);
 	if (len == 0 || b.blank)
 		return refuse(err, "the message is empty; nothing was sent");
 	if (b.control)
-		return refuse(err, "the message contains a control character (byte %zu) that cannot be sent to a "
-				   "phone; only line breaks and tabs are allowed; nothing was sent",
+		return refuse(err,
+			      "the message contains a control character (byte %zu) that cannot be sent to a "
+			      "phone; only line breaks and tabs are allowed; nothing was sent",
 			      b.bad_at + 1);
 	if (b.chars > OUTBOX_MAX_BODY_CHARS)
-		return refuse(err, "the message is %zu characters long; the limit is %d; nothing was sent", b.chars,
-			      OUTBOX_MAX_BODY_CHARS);
+		return refuse(err, "the message is %zu characters long; the limit is %d; nothing was sent",
+			      b.chars, OUTBOX_MAX_BODY_CHARS);
 	return 0;
+}
+
+/* Parses a media list, a JSON array of http(s) URL strings (escapes: \" \\ \/ only), into
+ * urls (malloc'd); returns how many, or -1 when it is anything else. cJSON stays in the
+ * Twilio client; this small grammar is all a media list needs. */
+static int media_parse(const char *json, char *urls[OUTBOX_MAX_MEDIA])
+{
+	int n = 0;
+	const char *p = json;
+	if (p == NULL)
+		return 0;
+	while (*p == ' ')
+		p++;
+	if (*p++ != '[')
+		return -1;
+	for (;;) {
+		while (*p == ' ' || *p == '\n' || *p == '\t')
+			p++;
+		if (*p == ']' && n == 0 && p[1 + strspn(p + 1, " \n\t")] == '\0')
+			return 0;
+		if (*p != '"' || n == OUTBOX_MAX_MEDIA)
+			goto bad;
+		char *u = xmalloc(strlen(++p) + 1), *w = u;
+		while (*p != '\0' && *p != '"') {
+			if (*p == '\\' && (p[1] == '"' || p[1] == '\\' || p[1] == '/'))
+				p++;
+			else if (*p == '\\' || (unsigned char)*p < 0x20)
+				break;
+			*w++ = *p++;
+		}
+		*w = '\0';
+		urls[n++] = u;
+		if (*p++ != '"' || (strncmp(u, "https://", 8) != 0 && strncmp(u, "http://", 7) != 0))
+			goto bad;
+		while (*p == ' ' || *p == '\n' || *p == '\t')
+			p++;
+		if (*p == ',') {
+			p++;
+			continue;
+		}
+		if (*p == ']' && p[1 + strspn(p + 1, " \n\t")] == '\0')
+			return n;
+		goto bad;
+	}
+bad:
+	for (int i = 0; i < n; i++)
+		free(urls[i]);
+	return -1;
 }
 
 static bool type_known(const char *type)
 {
-	static const char *const types[] = {"conversation", "auto_reply", "reminder", "optout_confirm",
-					    "optin_confirm", "help",       "campaign", NULL};
+	static const char *const types[] = {"conversation",  "auto_reply", "reminder", "optout_confirm",
+					    "optin_confirm", "help",	   "campaign", NULL};
 	for (size_t i = 0; types[i] != NULL; i++) {
 		if (strcmp(type, types[i]) == 0)
 			return true;
@@ -168,7 +218,8 @@ static int check_opt_out(struct store *s, const struct outbox_request *req, cons
 }
 
 /* Resolves the recipient: req->to, else the patient's mobile. *to and *who are malloc'd. */
-static int resolve_recipient(struct store *s, const struct outbox_request *req, char **to, char **who, char **err)
+static int resolve_recipient(struct store *s, const struct outbox_request *req, char **to, char **who,
+			     char **err)
 {
 	struct patient p;
 	memset(&p, 0, sizeof(p));
@@ -177,7 +228,8 @@ static int resolve_recipient(struct store *s, const struct outbox_request *req, 
 	if (req->patient_id != 0) {
 		int rc = store_patient_get(s, req->patient_id, &p, err);
 		if (rc == SD_NOTFOUND)
-			return refuse(err, "no patient with id %lld; nothing was sent", (long long)req->patient_id);
+			return refuse(err, "no patient with id %lld; nothing was sent",
+				      (long long)req->patient_id);
 		if (rc != 0)
 			return -1;
 		*who = xasprintf("%s %s", p.first_name, p.last_name);
@@ -202,7 +254,8 @@ static int resolve_recipient(struct store *s, const struct outbox_request *req, 
 		snprintf(shown, sizeof(shown), "%.40s", number);
 		for (char *c = shown; *c; c++)
 			*c = (*c >= 0x20 && *c < 0x7F) ? *c : '?';
-		seterr(err, "'%s' is not a valid phone number in E.164 form (like +15551234567); nothing was sent",
+		seterr(err,
+		       "'%s' is not a valid phone number in E.164 form (like +15551234567); nothing was sent",
 		       shown);
 		patient_free(&p);
 		xfree(who);
@@ -223,22 +276,22 @@ static int queue_and_audit(struct store *s, const struct outbox_request *req, co
 	segments_count(req->body, strlen(req->body), &seg);
 	int64_t now = clock_now();
 	struct sms_message m = {
-		.tenant_id = req->tenant_id,
-		.patient_id = req->patient_id,
-		.direction = "outbound",
-		.from_number = t->messaging_service_sid ? t->messaging_service_sid
-							: (t->from_number ? t->from_number : ""),
-		.to_number = (char *)to,
-		.body = (char *)req->body,
-		.media_urls = (char *)req->media_urls_json,
-		.segments = seg.segments,
-		.encoding = (char *)segments_encoding_name(seg.encoding),
-		.message_type = (char *)type,
-		.appointment_id = req->appointment_id,
-		.reminder_id = req->reminder_id,
-		.sent_by = req->sent_by,
-		.next_attempt_at = now,
-		.created_at = now,
+	    .tenant_id = req->tenant_id,
+	    .patient_id = req->patient_id,
+	    .direction = "outbound",
+	    .from_number =
+		t->messaging_service_sid ? t->messaging_service_sid : (t->from_number ? t->from_number : ""),
+	    .to_number = (char *)to,
+	    .body = (char *)req->body,
+	    .media_urls = (char *)req->media_urls_json,
+	    .segments = seg.segments,
+	    .encoding = (char *)segments_encoding_name(seg.encoding),
+	    .message_type = (char *)type,
+	    .appointment_id = req->appointment_id,
+	    .reminder_id = req->reminder_id,
+	    .sent_by = req->sent_by,
+	    .next_attempt_at = now,
+	    .created_at = now,
 	};
 	int64_t id = 0;
 	if (store_begin(s, err) != 0)
@@ -249,8 +302,8 @@ static int queue_and_audit(struct store *s, const struct outbox_request *req, co
 	snprintf(target, sizeof(target), "%lld", (long long)id);
 	snprintf(detail, sizeof(detail), "type=%s segments=%d encoding=%s%s", type, seg.segments, m.encoding,
 		 req->media_urls_json ? " media=yes" : "");
-	if (store_audit_append(s, req->sent_by, req->actor ? req->actor : "system", req->tenant_id, "sms.queue",
-			       req->patient_id, target, detail, err) != 0)
+	if (store_audit_append(s, req->sent_by, req->actor ? req->actor : "system", req->tenant_id,
+			       "sms.queue", req->patient_id, target, detail, err) != 0)
 		goto fail;
 	if (store_commit(s, err) != 0)
 		return -1;
@@ -273,11 +326,18 @@ int outbox_queue(struct store *s, const struct outbox_request *req, int64_t *id_
 	int rc = check_body(req->body, err);
 	if (rc != 0)
 		return rc;
-	if (req->media_urls_json != NULL && req->media_urls_json[0] != '[')
-		return refuse(err, "the media list is not a JSON array of URLs; nothing was sent");
+	char *urls[OUTBOX_MAX_MEDIA];
+	int n_media = media_parse(req->media_urls_json, urls);
+	if (n_media < 0)
+		return refuse(
+		    err, "the media list is not a JSON array of at most %d http(s) URLs; nothing was sent",
+		    OUTBOX_MAX_MEDIA);
+	for (int i = 0; i < n_media; i++)
+		free(urls[i]);
 	rc = store_tenant_get(s, req->tenant_id, &t, err);
 	if (rc == SD_NOTFOUND)
-		return seterr(err, "no clinic location with id %lld; nothing was sent", (long long)req->tenant_id);
+		return seterr(err, "no clinic location with id %lld; nothing was sent",
+			      (long long)req->tenant_id);
 	if (rc != 0)
 		return -1;
 	rc = resolve_recipient(s, req, &to, &who, err);
@@ -292,38 +352,6 @@ int outbox_queue(struct store *s, const struct outbox_request *req, int64_t *id_
 }
 
 /* ---- sending --------------------------------------------------------------------------- */
-
-/* Parses the stored media list (a JSON array of plain URL strings, written by us) into urls;
- * returns how many, stopping at anything unexpected. cJSON stays in the Twilio client. */
-static size_t media_parse(const char *json, char *urls[OUTBOX_MAX_MEDIA])
-{
-	size_t n = 0;
-	const char *p = json;
-	if (p == NULL || *p != '[')
-		return 0;
-	p++;
-	while (n < OUTBOX_MAX_MEDIA) {
-		while (*p == ' ' || *p == ',' || *p == '\n' || *p == '\t')
-			p++;
-		if (*p != '"')
-			break;
-		const char *start = ++p;
-		char *u = xmalloc(strlen(start) + 1), *w = u;
-		while (*p != '\0' && *p != '"') {
-			if (*p == '\\' && (p[1] == '"' || p[1] == '\\' || p[1] == '/'))
-				p++;
-			*w++ = *p++;
-		}
-		*w = '\0';
-		if (*p != '"') {
-			free(u);
-			break;
-		}
-		p++;
-		urls[n++] = u;
-	}
-	return n;
-}
 
 /* The audit log's username for what this sender did: "scheduler" of "scheduler@host:pid". */
 static char *actor_of(const char *owner)
@@ -353,14 +381,16 @@ static int carrier_optout(struct store *s, int64_t tenant_id, int64_t patient_id
 		return -1;
 	if (!already) {
 		if (store_optout_number(s, tenant_id, phone, now, "carrier",
-					"Twilio error 21610: the recipient replied STOP to the carrier", err) != 0)
+					"Twilio error 21610: the recipient replied STOP to the carrier",
+					err) != 0)
 			return -1;
 		if (store_audit_append(s, 0, actor, tenant_id, "pref.optout.carrier", patient_id, phone,
 				       "Twilio error 21610 (unsubscribed recipient)", err) != 0)
 			return -1;
 	}
 	return store_msg_cancel_queued_to(s, tenant_id, phone, TWILIO_ERR_OPTED_OUT,
-					  "not sent: the number opted out (STOP at the carrier)", &cancelled, err);
+					  "not sent: the number opted out (STOP at the carrier)", &cancelled,
+					  err);
 }
 
 /* Seconds to wait before the next try after `attempts` tries. */
@@ -401,9 +431,11 @@ static int record_retry(struct store *s, const struct sms_message *m, const stru
 {
 	/* Refused credentials are the clinic's to fix, not the message's fault: never final. */
 	bool final = m->attempts >= OUTBOX_MAX_ATTEMPTS && e->kind != TW_ERR_AUTH;
-	char *msg = final ? xasprintf("gave up after %d attempts: %s", m->attempts, e->message ? e->message : "")
-			  : xstrdup(e->message ? e->message : twilio_result_str(e->kind));
-	int rc = store_msg_record_failure(s, m->id, e->code, msg, final, now + backoff_seconds(m->attempts), err);
+	char *msg =
+	    final ? xasprintf("gave up after %d attempts: %s", m->attempts, e->message ? e->message : "")
+		  : xstrdup(e->message ? e->message : twilio_result_str(e->kind));
+	int rc =
+	    store_msg_record_failure(s, m->id, e->code, msg, final, now + backoff_seconds(m->attempts), err);
 	if (rc == 0 && final)
 		rc = audit_msg(s, m, actor, "sms.failed", msg, err);
 	free(msg);
@@ -446,9 +478,10 @@ static int record_result(struct store *s, const struct sms_message *m, enum twil
 		return -1;
 	crash_point("before_record"); /* test hook: dies inside the transaction */
 	if (r == TW_OK) {
-		char *detail = xasprintf("sid=%s status=%s segments=%d", tm->sid, tm->status ? tm->status : "?",
-					 tm->num_segments);
-		rc = store_msg_record_sent(s, m->id, tm->sid, tm->status, tm->num_segments, now, err) < 0 ? -1 : 0;
+		char *detail = xasprintf("sid=%s status=%s segments=%d", tm->sid,
+					 tm->status ? tm->status : "?", tm->num_segments);
+		rc = store_msg_record_sent(s, m->id, tm->sid, tm->status, tm->num_segments, now, err) < 0 ? -1
+													  : 0;
 		if (rc == 0)
 			rc = audit_msg(s, m, actor, "sms.sent", detail, err);
 		free(detail);
@@ -467,19 +500,22 @@ static int record_result(struct store *s, const struct sms_message *m, enum twil
 }
 
 /* POSTs one claimed message and records the outcome. */
-static int send_one(struct store *s, struct twilio_client *c, const struct tenant *t, const struct sms_message *m,
-		    const char *actor, struct outbox_stats *st, enum after_send *next, char **err)
+static int send_one(struct store *s, struct twilio_client *c, const struct tenant *t,
+		    const struct sms_message *m, const char *actor, struct outbox_stats *st,
+		    enum after_send *next, char **err)
 {
 	char *urls[OUTBOX_MAX_MEDIA];
-	size_t n_media = media_parse(m->media_urls, urls);
+	int n_media = media_parse(m->media_urls, urls);
+	if (n_media < 0)
+		n_media = 0; /* checked when queued; a row edited since goes as text only */
 	bool use_service = t->messaging_service_sid != NULL && t->messaging_service_sid[0] != '\0';
 	struct twilio_send_req req = {
-		.to = m->to_number,
-		.from = use_service ? NULL : t->from_number,
-		.messaging_service_sid = use_service ? t->messaging_service_sid : NULL,
-		.body = m->body,
-		.media_urls = (const char *const *)urls,
-		.n_media = n_media,
+	    .to = m->to_number,
+	    .from = use_service ? NULL : t->from_number,
+	    .messaging_service_sid = use_service ? t->messaging_service_sid : NULL,
+	    .body = m->body,
+	    .media_urls = (const char *const *)urls,
+	    .n_media = (size_t)n_media,
 	};
 	struct twilio_message tm;
 	struct twilio_error e;
@@ -487,7 +523,7 @@ static int send_one(struct store *s, struct twilio_client *c, const struct tenan
 	memset(&e, 0, sizeof(e));
 	enum twilio_result r = twilio_send(c, &req, &tm, &e);
 	crash_point("after_post"); /* test hook: Twilio has it, we have not looked at the answer */
-	for (size_t i = 0; i < n_media; i++)
+	for (int i = 0; i < n_media; i++)
 		free(urls[i]);
 	/* Trouble reaching Twilio (or our credentials) will hit this tenant's next message too. */
 	*next = (r == TW_ERR_NETWORK || r == TW_ERR_TIMEOUT || r == TW_ERR_AUTH) ? STOP_TENANT : NEXT_MESSAGE;
@@ -610,7 +646,8 @@ static int is_match(struct store *s, const struct tenant *t, const struct sms_me
 	if (tm->to != NULL && strcmp(tm->to, m->to_number) != 0)
 		return 0;
 	bool service = t->messaging_service_sid != NULL && t->messaging_service_sid[0] != '\0';
-	if (service ? (tm->messaging_service_sid && strcmp(tm->messaging_service_sid, t->messaging_service_sid) != 0)
+	if (service ? (tm->messaging_service_sid &&
+		       strcmp(tm->messaging_service_sid, t->messaging_service_sid) != 0)
 		    : (tm->from && t->from_number && strcmp(tm->from, t->from_number) != 0))
 		return 0;
 	if (tm->date_created != 0 && tm->date_created < m->claimed_at - OUTBOX_MATCH_SLACK)
@@ -634,10 +671,10 @@ static int find_at_twilio(struct store *s, struct twilio_client *c, const struct
 {
 	bool service = t->messaging_service_sid != NULL && t->messaging_service_sid[0] != '\0';
 	struct twilio_list_query q = {
-		.to = m->to_number,
-		.from = service ? NULL : t->from_number,
-		.date_sent_after = m->claimed_at - OUTBOX_MATCH_SLACK,
-		.page_size = 50,
+	    .to = m->to_number,
+	    .from = service ? NULL : t->from_number,
+	    .date_sent_after = m->claimed_at - OUTBOX_MATCH_SLACK,
+	    .page_size = 50,
 	};
 	struct twilio_page page;
 	struct twilio_error e;
@@ -689,7 +726,10 @@ static int settle(struct store *s, const struct sms_message *m, const struct twi
 		int64_t at = found->date_created ? found->date_created : clock_now();
 		char *detail = xasprintf("sid=%s status=%s reconciled after an interrupted send", found->sid,
 					 found->status ? found->status : "?");
-		rc = store_msg_record_sent(s, m->id, found->sid, found->status, found->num_segments, at, err) < 0 ? -1 : 0;
+		rc = store_msg_record_sent(s, m->id, found->sid, found->status, found->num_segments, at,
+					   err) < 0
+			 ? -1
+			 : 0;
 		if (rc == 0)
 			rc = audit_msg(s, m, "system", "sms.sent", detail, err);
 		free(detail);
@@ -699,9 +739,11 @@ static int settle(struct store *s, const struct sms_message *m, const struct twi
 		if (rc == 0)
 			rc = audit_msg(s, m, "system", "sms.failed", why, err);
 	} else {
-		rc = store_msg_record_failure(s, m->id, 0,
-					      "the send was interrupted and Twilio does not have it: queued again",
-					      false, clock_now(), err) < 0 ? -1 : 0;
+		rc = store_msg_record_failure(
+			 s, m->id, 0, "the send was interrupted and Twilio does not have it: queued again",
+			 false, clock_now(), err) < 0
+			 ? -1
+			 : 0;
 	}
 	if (rc != 0) {
 		store_rollback(s);

@@ -17,7 +17,8 @@ static int carrier_optout(struct store *s, const struct sms_message *m, int64_t 
 		return -1;
 	if (!already) {
 		if (store_optout_number(s, m->tenant_id, m->to_number, now, "carrier",
-					"Twilio error 21610: the recipient replied STOP to the carrier", err) != 0)
+					"Twilio error 21610: the recipient replied STOP to the carrier",
+					err) != 0)
 			return -1;
 		char detail[96];
 		snprintf(detail, sizeof(detail), "Twilio error 21610 in the delivery status of message %lld",
@@ -27,7 +28,8 @@ static int carrier_optout(struct store *s, const struct sms_message *m, int64_t 
 			return -1;
 	}
 	return store_msg_cancel_queued_to(s, m->tenant_id, m->to_number, STATUS_OPTED_OUT,
-					  "not sent: the number opted out (STOP at the carrier)", &cancelled, err);
+					  "not sent: the number opted out (STOP at the carrier)", &cancelled,
+					  err);
 }
 
 /* Stores what Twilio says of one message, with the opt-out it may imply, in one transaction. */
@@ -40,8 +42,8 @@ static int apply_status(struct store *s, const struct sms_message *m, const stru
 	if (store_begin(s, err) != 0)
 		return -1;
 	/* Written even when unchanged: updated_at orders the next refresh (least recent first). */
-	int rc = store_msg_update_status(s, m->twilio_sid, status,
-					 tm->error_code, tm->error_message, now, err);
+	int rc =
+	    store_msg_update_status(s, m->twilio_sid, status, tm->error_code, tm->error_message, now, err);
 	if (rc == 0 && tm->error_code == STATUS_OPTED_OUT && m->error_code != STATUS_OPTED_OUT &&
 	    strcmp(m->message_type, "optout_confirm") != 0)
 		rc = carrier_optout(s, m, now, err);
@@ -49,8 +51,8 @@ static int apply_status(struct store *s, const struct sms_message *m, const stru
 		char target[32], detail[160];
 		snprintf(target, sizeof(target), "%lld", (long long)m->id);
 		snprintf(detail, sizeof(detail), "status=%s code=%d", status, tm->error_code);
-		rc = store_audit_append(s, 0, "system", m->tenant_id, "sms.failed", m->patient_id, target, detail,
-					err);
+		rc = store_audit_append(s, 0, "system", m->tenant_id, "sms.failed", m->patient_id, target,
+					detail, err);
 	}
 	if (rc != 0) {
 		store_rollback(s);
@@ -79,7 +81,8 @@ int status_refresh(struct store *s, struct twilio_client *c, const struct tenant
 			count += changed;
 		} else if (r != TW_ERR_REJECTED) {
 			/* Twilio unreachable or refusing us: the rest would fail the same way. */
-			rc = seterr(err, "refreshing delivery status: %s", e.message ? e.message : twilio_result_str(r));
+			rc = seterr(err, "refreshing delivery status: %s",
+				    e.message ? e.message : twilio_result_str(r));
 		}
 		/* A rejected fetch (e.g. 404 for a message deleted at Twilio) skips that message only. */
 		twilio_message_free(&tm);

@@ -8,9 +8,9 @@
 #include "src/poll.h"
 #include "src/util.h"
 
-#define SYNC_STATUS_LIMIT 200   /* status fetches per tenant per pass */
-#define SYNC_STALE_SECONDS 120  /* a claim this old belongs to a sender that stopped */
-#define SYNC_DRAIN_CHUNK 50     /* messages between lease renewals */
+#define SYNC_STATUS_LIMIT 200  /* status fetches per tenant per pass */
+#define SYNC_STALE_SECONDS 120 /* a claim this old belongs to a sender that stopped */
+#define SYNC_DRAIN_CHUNK 50    /* messages between lease renewals */
 
 struct sync_engine {
 	struct store *s;
@@ -85,7 +85,8 @@ static void report_fail(struct sync_report *r, const char *tenant, const char *w
 static bool tenant_configured(const struct tenant *t)
 {
 	return t->account_sid && *t->account_sid &&
-	       ((t->from_number && *t->from_number) || (t->messaging_service_sid && *t->messaging_service_sid));
+	       ((t->from_number && *t->from_number) ||
+		(t->messaging_service_sid && *t->messaging_service_sid));
 }
 
 /* Polls one tenant and refreshes its statuses; records the outcome in sync_state. */
@@ -130,7 +131,8 @@ static void pass_outbox(struct sync_engine *e, struct sync_report *r)
 	}
 	for (;;) {
 		struct outbox_stats before = r->outbox;
-		if (outbox_drain(e->s, client_cache_get, e->cache, e->owner, SYNC_DRAIN_CHUNK, &r->outbox, &why) != 0) {
+		if (outbox_drain(e->s, client_cache_get, e->cache, e->owner, SYNC_DRAIN_CHUNK, &r->outbox,
+				 &why) != 0) {
 			report_fail(r, "outbox", why);
 			xfree(&why);
 			break;

@@ -4,10 +4,10 @@
 #include "store/internal.h"
 
 /* Every SELECT of a message lists these columns in this order (see read_message). */
-#define MSG_COLS                                                                                   \
-	"id, tenant_id, thread_id, patient_id, twilio_sid, direction, from_number, to_number, body, " \
-	"media_urls, segments, encoding, status, error_code, error_message, message_type, "         \
-	"appointment_id, reminder_id, sent_by, attempts, next_attempt_at, claimed_at, claim_owner, "  \
+#define MSG_COLS                                                                                             \
+	"id, tenant_id, thread_id, patient_id, twilio_sid, direction, from_number, to_number, body, "        \
+	"media_urls, segments, encoding, status, error_code, error_message, message_type, "                  \
+	"appointment_id, reminder_id, sent_by, attempts, next_attempt_at, claimed_at, claim_owner, "         \
 	"created_at, sent_at, delivered_at, updated_at"
 
 /* The WHERE term of the partial index messages_open (001), written out so that queries on
@@ -45,7 +45,7 @@ void sms_message_list_free(struct sms_message **list, size_t n)
 bool sms_status_is_final(const char *status)
 {
 	static const char *const final[] = {"delivered", "undelivered", "failed", "received",
-					    "canceled",  "read",        NULL};
+					    "canceled",	 "read",	NULL};
 	if (status == NULL)
 		return false;
 	for (size_t i = 0; final[i] != NULL; i++) {
@@ -115,7 +115,8 @@ static int collect(struct store *s, sqlite3_stmt *st, struct sms_message **out, 
 }
 
 /* Reads one row (or SD_NOTFOUND) from a prepared, bound statement. */
-static int fetch_one(struct store *s, sqlite3_stmt *st, struct sms_message *out, char **err, const char *doing)
+static int fetch_one(struct store *s, sqlite3_stmt *st, struct sms_message *out, char **err,
+		     const char *doing)
 {
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -144,13 +145,14 @@ static int run(struct store *s, sqlite3_stmt *st, char **err, const char *doing)
 static int thread_touch(struct store *s, int64_t thread_id, int64_t msg_id, int64_t at, int unread_inc,
 			char **err)
 {
-	sqlite3_stmt *st = store_stmt(s,
-				      "UPDATE sms_threads SET "
-				      " last_message_id = CASE WHEN ?3 >= last_message_at THEN ?2 ELSE last_message_id END,"
-				      " last_message_at = MAX(last_message_at, ?3),"
-				      " unread_count = unread_count + ?4 "
-				      "WHERE id = ?1",
-				      err);
+	sqlite3_stmt *st =
+	    store_stmt(s,
+		       "UPDATE sms_threads SET "
+		       " last_message_id = CASE WHEN ?3 >= last_message_at THEN ?2 ELSE last_message_id END,"
+		       " last_message_at = MAX(last_message_at, ?3),"
+		       " unread_count = unread_count + ?4 "
+		       "WHERE id = ?1",
+		       err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, thread_id);
@@ -190,14 +192,15 @@ static int insert_row(struct store *s, const struct sms_message *m, int64_t thre
 		      char **err)
 {
 	sqlite3_stmt *st = store_stmt(
-		s,
-		"INSERT INTO sms_messages (tenant_id, thread_id, patient_id, twilio_sid, direction, from_number,"
-		" to_number, body, media_urls, segments, encoding, status, error_code, error_message, message_type,"
-		" appointment_id, reminder_id, sent_by, attempts, next_attempt_at, created_at, sent_at,"
-		" delivered_at, updated_at) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, 0, ?19,"
-		" ?20, ?21, ?22, ?20) ON CONFLICT (twilio_sid) DO NOTHING",
-		err);
+	    s,
+	    "INSERT INTO sms_messages (tenant_id, thread_id, patient_id, twilio_sid, direction, from_number,"
+	    " to_number, body, media_urls, segments, encoding, status, error_code, error_message, "
+	    "message_type,"
+	    " appointment_id, reminder_id, sent_by, attempts, next_attempt_at, created_at, sent_at,"
+	    " delivered_at, updated_at) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, 0, ?19,"
+	    " ?20, ?21, ?22, ?20) ON CONFLICT (twilio_sid) DO NOTHING",
+	    err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, m->tenant_id);
@@ -233,8 +236,9 @@ static int insert_row(struct store *s, const struct sms_message *m, int64_t thre
 
 /* The common insert: thread for the other party, the row, the thread's upkeep, in one
  * transaction. other is the patient-side number. */
-static int insert_message(struct store *s, const struct sms_message *m, const char *other, const char *direction,
-			  const char *status, int unread_inc, int64_t *id_out, bool *inserted, char **err)
+static int insert_message(struct store *s, const struct sms_message *m, const char *other,
+			  const char *direction, const char *status, int unread_inc, int64_t *id_out,
+			  bool *inserted, char **err)
 {
 	int64_t thread_id = 0, patient_id = m->patient_id, id = 0;
 	int64_t at = m->created_at != 0 ? m->created_at : clock_now();
@@ -305,13 +309,14 @@ int store_msg_get_by_sid(struct store *s, const char *sid, struct sms_message *o
 	return fetch_one(s, st, out, err, "reading a message by SID");
 }
 
-int store_msg_list_thread(struct store *s, int64_t thread_id, size_t limit, struct sms_message **out, size_t *n,
-			  char **err)
+int store_msg_list_thread(struct store *s, int64_t thread_id, size_t limit, struct sms_message **out,
+			  size_t *n, char **err)
 {
-	sqlite3_stmt *st = store_stmt(s,
-				      "SELECT * FROM (SELECT " MSG_COLS " FROM sms_messages WHERE thread_id = ?1"
-				      " ORDER BY created_at DESC, id DESC LIMIT ?2) ORDER BY created_at, id",
-				      err);
+	sqlite3_stmt *st =
+	    store_stmt(s,
+		       "SELECT * FROM (SELECT " MSG_COLS " FROM sms_messages WHERE thread_id = ?1"
+		       " ORDER BY created_at DESC, id DESC LIMIT ?2) ORDER BY created_at, id",
+		       err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, thread_id);
@@ -319,13 +324,14 @@ int store_msg_list_thread(struct store *s, int64_t thread_id, size_t limit, stru
 	return collect(s, st, out, n, err, "listing a thread's messages");
 }
 
-int store_msg_list(struct store *s, int64_t tenant_id, int64_t patient_id, size_t limit, struct sms_message **out,
-		   size_t *n, char **err)
+int store_msg_list(struct store *s, int64_t tenant_id, int64_t patient_id, size_t limit,
+		   struct sms_message **out, size_t *n, char **err)
 {
 	sqlite3_stmt *st;
 	if (patient_id != 0)
 		st = store_stmt(s,
-				"SELECT " MSG_COLS " FROM sms_messages WHERE patient_id = ?2 AND tenant_id = ?1"
+				"SELECT " MSG_COLS
+				" FROM sms_messages WHERE patient_id = ?2 AND tenant_id = ?1"
 				" ORDER BY created_at DESC, id DESC LIMIT ?3",
 				err);
 	else
@@ -342,8 +348,8 @@ int store_msg_list(struct store *s, int64_t tenant_id, int64_t patient_id, size_
 	return collect(s, st, out, n, err, "listing messages");
 }
 
-int store_msg_claim_next(struct store *s, int64_t tenant_id, const char *owner, int64_t now, struct sms_message *out,
-			 char **err)
+int store_msg_claim_next(struct store *s, int64_t tenant_id, const char *owner, int64_t now,
+			 struct sms_message *out, char **err)
 {
 	/* One statement: the subquery picks and the outer WHERE re-checks status under the write
 	 * lock, so two senders (threads or processes) never both get a row. A row with a SID is
@@ -352,23 +358,25 @@ int store_msg_claim_next(struct store *s, int64_t tenant_id, const char *owner, 
 	 * no sort, and rows just sent leave that range, so a long drain stays linear. */
 	sqlite3_stmt *st;
 	if (tenant_id == 0)
-		st = store_stmt(s,
-				"UPDATE sms_messages SET status = 'sending', claimed_at = ?2, claim_owner = ?3,"
-				" attempts = attempts + 1, updated_at = ?2 "
-				"WHERE id = (SELECT id FROM sms_messages WHERE twilio_sid IS NULL"
-				" AND status = 'queued' AND next_attempt_at <= ?2"
-				" ORDER BY id LIMIT 1) AND status = 'queued' AND twilio_sid IS NULL "
-				"RETURNING " MSG_COLS,
-				err);
+		st = store_stmt(
+		    s,
+		    "UPDATE sms_messages SET status = 'sending', claimed_at = ?2, claim_owner = ?3,"
+		    " attempts = attempts + 1, updated_at = ?2 "
+		    "WHERE id = (SELECT id FROM sms_messages WHERE twilio_sid IS NULL"
+		    " AND status = 'queued' AND next_attempt_at <= ?2"
+		    " ORDER BY id LIMIT 1) AND status = 'queued' AND twilio_sid IS NULL "
+		    "RETURNING " MSG_COLS,
+		    err);
 	else
-		st = store_stmt(s,
-				"UPDATE sms_messages SET status = 'sending', claimed_at = ?2, claim_owner = ?3,"
-				" attempts = attempts + 1, updated_at = ?2 "
-				"WHERE id = (SELECT id FROM sms_messages WHERE twilio_sid IS NULL"
-				" AND status = 'queued' AND next_attempt_at <= ?2 AND tenant_id = ?1"
-				" ORDER BY id LIMIT 1) AND status = 'queued' AND twilio_sid IS NULL "
-				"RETURNING " MSG_COLS,
-				err);
+		st = store_stmt(
+		    s,
+		    "UPDATE sms_messages SET status = 'sending', claimed_at = ?2, claim_owner = ?3,"
+		    " attempts = attempts + 1, updated_at = ?2 "
+		    "WHERE id = (SELECT id FROM sms_messages WHERE twilio_sid IS NULL"
+		    " AND status = 'queued' AND next_attempt_at <= ?2 AND tenant_id = ?1"
+		    " ORDER BY id LIMIT 1) AND status = 'queued' AND twilio_sid IS NULL "
+		    "RETURNING " MSG_COLS,
+		    err);
 	if (st == NULL)
 		return -1;
 	if (tenant_id != 0)
@@ -392,12 +400,13 @@ int store_msg_claim_next(struct store *s, int64_t tenant_id, const char *owner, 
 int store_msg_record_sent(struct store *s, int64_t id, const char *sid, const char *status, int segments,
 			  int64_t at, char **err)
 {
-	sqlite3_stmt *st = store_stmt(s,
-				      "UPDATE sms_messages SET twilio_sid = ?2, status = ?3,"
-				      " segments = CASE WHEN ?4 > 0 THEN ?4 ELSE segments END, sent_at = ?5,"
-				      " claimed_at = NULL, claim_owner = NULL, error_code = NULL, error_message = NULL,"
-				      " updated_at = ?5 WHERE id = ?1",
-				      err);
+	sqlite3_stmt *st =
+	    store_stmt(s,
+		       "UPDATE sms_messages SET twilio_sid = ?2, status = ?3,"
+		       " segments = CASE WHEN ?4 > 0 THEN ?4 ELSE segments END, sent_at = ?5,"
+		       " claimed_at = NULL, claim_owner = NULL, error_code = NULL, error_message = NULL,"
+		       " updated_at = ?5 WHERE id = ?1",
+		       err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
@@ -413,12 +422,13 @@ int store_msg_record_sent(struct store *s, int64_t id, const char *sid, const ch
 int store_msg_record_failure(struct store *s, int64_t id, int code, const char *message, bool final,
 			     int64_t next_attempt_at, char **err)
 {
-	sqlite3_stmt *st = store_stmt(s,
-				      "UPDATE sms_messages SET status = CASE WHEN ?4 THEN 'failed' ELSE 'queued' END,"
-				      " error_code = ?2, error_message = ?3,"
-				      " next_attempt_at = CASE WHEN ?4 THEN next_attempt_at ELSE ?5 END,"
-				      " claimed_at = NULL, claim_owner = NULL, updated_at = ?6 WHERE id = ?1",
-				      err);
+	sqlite3_stmt *st =
+	    store_stmt(s,
+		       "UPDATE sms_messages SET status = CASE WHEN ?4 THEN 'failed' ELSE 'queued' END,"
+		       " error_code = ?2, error_message = ?3,"
+		       " next_attempt_at = CASE WHEN ?4 THEN next_attempt_at ELSE ?5 END,"
+		       " claimed_at = NULL, claim_owner = NULL, updated_at = ?6 WHERE id = ?1",
+		       err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
@@ -436,11 +446,12 @@ int store_msg_record_failure(struct store *s, int64_t id, int code, const char *
 int store_msg_list_stale_claims(struct store *s, int64_t older_than, struct sms_message **out, size_t *n,
 				char **err)
 {
-	sqlite3_stmt *st = store_stmt(s,
-				      "SELECT " MSG_COLS " FROM sms_messages WHERE tenant_id IN (SELECT id FROM tenants)"
-				      " AND " OPEN_STATUS " AND status = 'sending' AND claimed_at < ?1"
-				      " ORDER BY claimed_at, id",
-				      err);
+	sqlite3_stmt *st =
+	    store_stmt(s,
+		       "SELECT " MSG_COLS " FROM sms_messages WHERE tenant_id IN (SELECT id FROM tenants)"
+		       " AND " OPEN_STATUS " AND status = 'sending' AND claimed_at < ?1"
+		       " ORDER BY claimed_at, id",
+		       err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, older_than);
@@ -452,11 +463,12 @@ int store_msg_list_open(struct store *s, int64_t tenant_id, size_t limit, struct
 {
 	/* Least recently refreshed first, so messages that stay "sent" for ever (carriers that
 	 * never report delivery) cannot starve newer ones of refreshes. */
-	sqlite3_stmt *st = store_stmt(s,
-				      "SELECT " MSG_COLS " FROM sms_messages WHERE tenant_id = ?1"
-				      " AND " OPEN_STATUS " AND direction = 'outbound' AND twilio_sid IS NOT NULL"
-				      " ORDER BY updated_at, id LIMIT ?2",
-				      err);
+	sqlite3_stmt *st =
+	    store_stmt(s,
+		       "SELECT " MSG_COLS " FROM sms_messages WHERE tenant_id = ?1"
+		       " AND " OPEN_STATUS " AND direction = 'outbound' AND twilio_sid IS NOT NULL"
+		       " ORDER BY updated_at, id LIMIT ?2",
+		       err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, tenant_id);
@@ -469,14 +481,15 @@ int store_msg_update_status(struct store *s, const char *sid, const char *status
 {
 	if (sid == NULL || status == NULL || *status == '\0')
 		return seterr(err, "a status update needs a SID and a status");
-	sqlite3_stmt *st = store_stmt(s,
-				      "UPDATE sms_messages SET status = ?2,"
-				      " error_code = CASE WHEN ?3 != 0 THEN ?3 ELSE error_code END,"
-				      " error_message = CASE WHEN ?3 != 0 THEN ?4 ELSE error_message END,"
-				      " delivered_at = CASE WHEN ?2 = 'delivered' THEN COALESCE(delivered_at, ?5)"
-				      "  ELSE delivered_at END,"
-				      " updated_at = ?5 WHERE twilio_sid = ?1",
-				      err);
+	sqlite3_stmt *st =
+	    store_stmt(s,
+		       "UPDATE sms_messages SET status = ?2,"
+		       " error_code = CASE WHEN ?3 != 0 THEN ?3 ELSE error_code END,"
+		       " error_message = CASE WHEN ?3 != 0 THEN ?4 ELSE error_message END,"
+		       " delivered_at = CASE WHEN ?2 = 'delivered' THEN COALESCE(delivered_at, ?5)"
+		       "  ELSE delivered_at END,"
+		       " updated_at = ?5 WHERE twilio_sid = ?1",
+		       err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, sid, -1, SQLITE_TRANSIENT);
@@ -487,18 +500,19 @@ int store_msg_update_status(struct store *s, const char *sid, const char *status
 	return run(s, st, err, "updating a message's status");
 }
 
-int store_msg_cancel_queued_to(struct store *s, int64_t tenant_id, const char *phone, int code, const char *reason,
-			       int *count, char **err)
+int store_msg_cancel_queued_to(struct store *s, int64_t tenant_id, const char *phone, int code,
+			       const char *reason, int *count, char **err)
 {
 	/* Opt-out confirmations and HELP replies are the texts still allowed to an opted-out
 	 * number, so they stay queued. */
-	sqlite3_stmt *st = store_stmt(s,
-				      "UPDATE sms_messages SET status = 'failed', error_code = ?3, error_message = ?4,"
-				      " updated_at = ?5 WHERE tenant_id = ?1 AND " OPEN_STATUS " AND status = 'queued'"
-				      " AND +twilio_sid IS NULL"
-				      " AND direction = 'outbound' AND to_number = ?2"
-				      " AND message_type NOT IN ('optout_confirm', 'help')",
-				      err);
+	sqlite3_stmt *st =
+	    store_stmt(s,
+		       "UPDATE sms_messages SET status = 'failed', error_code = ?3, error_message = ?4,"
+		       " updated_at = ?5 WHERE tenant_id = ?1 AND " OPEN_STATUS " AND status = 'queued'"
+		       " AND +twilio_sid IS NULL"
+		       " AND direction = 'outbound' AND to_number = ?2"
+		       " AND message_type NOT IN ('optout_confirm', 'help')",
+		       err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, tenant_id);

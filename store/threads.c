@@ -7,14 +7,14 @@
 /* Every thread SELECT: the thread, its patient, and its last message by last_message_id (a
  * primary-key lookup), so painting the inbox never scans sms_messages. The correlated
  * subqueries run only for the rows returned. */
-#define THREAD_SELECT                                                                              \
-	"SELECT t.id, t.tenant_id, t.phone, t.patient_id, p.first_name || ' ' || p.last_name,"      \
-	" (SELECT COUNT(*) FROM patients pc WHERE pc.tenant_id = t.tenant_id AND pc.mobile = t.phone)," \
-	" t.unread_count, t.needs_action, t.action_reason, t.last_message_at,"                       \
-	" m.body, m.direction, m.status,"                                                            \
-	" (SELECT o.status FROM sms_messages o WHERE o.thread_id = t.id AND o.direction = 'outbound'"  \
-	"  ORDER BY o.created_at DESC, o.id DESC LIMIT 1) "                                                             \
-	"FROM sms_threads t LEFT JOIN patients p ON p.id = t.patient_id"                               \
+#define THREAD_SELECT                                                                                        \
+	"SELECT t.id, t.tenant_id, t.phone, t.patient_id, p.first_name || ' ' || p.last_name,"               \
+	" (SELECT COUNT(*) FROM patients pc WHERE pc.tenant_id = t.tenant_id AND pc.mobile = t.phone),"      \
+	" t.unread_count, t.needs_action, t.action_reason, t.last_message_at,"                               \
+	" m.body, m.direction, m.status,"                                                                    \
+	" (SELECT o.status FROM sms_messages o WHERE o.thread_id = t.id AND o.direction = 'outbound'"        \
+	"  ORDER BY o.created_at DESC, o.id DESC LIMIT 1) "                                                  \
+	"FROM sms_threads t LEFT JOIN patients p ON p.id = t.patient_id"                                     \
 	" LEFT JOIN sms_messages m ON m.id = t.last_message_id "
 
 void sms_thread_free(struct sms_thread *t)
@@ -95,17 +95,17 @@ int store_thread_list(struct store *s, int64_t tenant_id, unsigned filter, const
 	/* Walks threads_by_activity newest first and stops at the page's end; the name test is a
 	 * lookup of the patients sharing the thread's number (patients_by_mobile). */
 	sqlite3_stmt *st = store_stmt(
-		s,
-		THREAD_SELECT "WHERE t.tenant_id = ?1"
-			      " AND (?2 & 1 = 0 OR t.unread_count > 0) AND (?2 & 2 = 0 OR t.needs_action != 0)"
-			      " AND (?3 IS NULL"
-			      "  OR (?4 != '' AND instr(t.phone, ?4) > 0)"
-			      "  OR instr(lower(p.first_name || ' ' || p.last_name), lower(?3)) > 0"
-			      "  OR EXISTS (SELECT 1 FROM patients q WHERE q.tenant_id = t.tenant_id"
-			      "   AND q.mobile = t.phone"
-			      "   AND instr(lower(q.first_name || ' ' || q.last_name), lower(?3)) > 0))"
-			      " ORDER BY t.last_message_at DESC, t.id LIMIT ?6 OFFSET ?5",
-		err);
+	    s,
+	    THREAD_SELECT "WHERE t.tenant_id = ?1"
+			  " AND (?2 & 1 = 0 OR t.unread_count > 0) AND (?2 & 2 = 0 OR t.needs_action != 0)"
+			  " AND (?3 IS NULL"
+			  "  OR (?4 != '' AND instr(t.phone, ?4) > 0)"
+			  "  OR instr(lower(p.first_name || ' ' || p.last_name), lower(?3)) > 0"
+			  "  OR EXISTS (SELECT 1 FROM patients q WHERE q.tenant_id = t.tenant_id"
+			  "   AND q.mobile = t.phone"
+			  "   AND instr(lower(q.first_name || ' ' || q.last_name), lower(?3)) > 0))"
+			  " ORDER BY t.last_message_at DESC, t.id LIMIT ?6 OFFSET ?5",
+	    err);
 	if (st == NULL)
 		return -1;
 	char *q = query_trim(query);
@@ -157,11 +157,11 @@ int store_thread_get(struct store *s, int64_t id, struct sms_thread *out, char *
 }
 
 /* The one patient of the tenant with this mobile, or 0 when none or several (a family phone). */
-static int single_patient(struct store *s, int64_t tenant_id, const char *phone, int64_t *patient_id, char **err)
+static int single_patient(struct store *s, int64_t tenant_id, const char *phone, int64_t *patient_id,
+			  char **err)
 {
-	sqlite3_stmt *st = store_stmt(s,
-				      "SELECT MIN(id), COUNT(*) FROM patients WHERE tenant_id = ?1 AND mobile = ?2",
-				      err);
+	sqlite3_stmt *st =
+	    store_stmt(s, "SELECT MIN(id), COUNT(*) FROM patients WHERE tenant_id = ?1 AND mobile = ?2", err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, tenant_id);
@@ -175,11 +175,11 @@ static int single_patient(struct store *s, int64_t tenant_id, const char *phone,
 }
 
 /* Looks the thread up: *id 0 when there is none; *patient_id 0 when it has no patient. */
-static int thread_find(struct store *s, int64_t tenant_id, const char *phone, int64_t *id, int64_t *patient_id,
-		       char **err)
+static int thread_find(struct store *s, int64_t tenant_id, const char *phone, int64_t *id,
+		       int64_t *patient_id, char **err)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT id, patient_id FROM sms_threads WHERE tenant_id = ?1 AND phone = ?2",
-				      err);
+	sqlite3_stmt *st =
+	    store_stmt(s, "SELECT id, patient_id FROM sms_threads WHERE tenant_id = ?1 AND phone = ?2", err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, tenant_id);
@@ -211,10 +211,11 @@ int store_thread_for_phone(struct store *s, int64_t tenant_id, const char *phone
 		*id_out = id;
 		return single != 0 ? store_thread_set_patient(s, id, single, err) : 0;
 	}
-	sqlite3_stmt *st = store_stmt(s,
-				      "INSERT INTO sms_threads (tenant_id, phone, patient_id) VALUES (?1, ?2, ?3)"
-				      " ON CONFLICT (tenant_id, phone) DO NOTHING",
-				      err);
+	sqlite3_stmt *st =
+	    store_stmt(s,
+		       "INSERT INTO sms_threads (tenant_id, phone, patient_id) VALUES (?1, ?2, ?3)"
+		       " ON CONFLICT (tenant_id, phone) DO NOTHING",
+		       err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, tenant_id);
@@ -255,8 +256,8 @@ int store_thread_mark_read(struct store *s, int64_t id, char **err)
 
 int store_thread_set_action(struct store *s, int64_t id, bool needs_action, const char *reason, char **err)
 {
-	sqlite3_stmt *st = store_stmt(s, "UPDATE sms_threads SET needs_action = ?2, action_reason = ?3 WHERE id = ?1",
-				      err);
+	sqlite3_stmt *st =
+	    store_stmt(s, "UPDATE sms_threads SET needs_action = ?2, action_reason = ?3 WHERE id = ?1", err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);

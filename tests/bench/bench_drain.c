@@ -22,8 +22,10 @@ static void die(const char *what, char *err)
 
 static struct twilio_client *new_client(struct sim *sim)
 {
-	struct twilio_config cfg = {.api_base = sim_base_url(sim), .account_sid = sim_account_sid(sim),
-				    .username = sim_account_sid(sim), .password = sim_auth_token(sim)};
+	struct twilio_config cfg = {.api_base = sim_base_url(sim),
+				    .account_sid = sim_account_sid(sim),
+				    .username = sim_account_sid(sim),
+				    .password = sim_auth_token(sim)};
 	struct twilio_client *c = NULL;
 	char *err = NULL;
 	if (twilio_client_new(&cfg, &c, &err) != 0)
@@ -50,7 +52,8 @@ static int64_t raw_posts(struct sim *sim, int n)
 	int64_t start = clock_mono_ms();
 	for (int i = 0; i < n; i++) {
 		recipient(i, to);
-		struct twilio_send_req req = {.to = to, .from = CLINIC, .body = "Reminder: your visit is tomorrow at 3 PM."};
+		struct twilio_send_req req = {
+		    .to = to, .from = CLINIC, .body = "Reminder: your visit is tomorrow at 3 PM."};
 		struct twilio_message m;
 		struct twilio_error e;
 		memset(&m, 0, sizeof(m));
@@ -92,8 +95,11 @@ int main(int argc, char **argv)
 	int64_t start = clock_mono_ms();
 	for (int i = 0; i < n; i++) {
 		recipient(i, to);
-		struct outbox_request req = {.tenant_id = tenant, .to = to, .body = "Reminder: your visit is tomorrow at 3 PM.",
-					     .message_type = "reminder", .actor = "bench"};
+		struct outbox_request req = {.tenant_id = tenant,
+					     .to = to,
+					     .body = "Reminder: your visit is tomorrow at 3 PM.",
+					     .message_type = "reminder",
+					     .actor = "bench"};
 		if (outbox_queue(s, &req, NULL, &err) != 0)
 			die("queue", err);
 	}
@@ -108,7 +114,8 @@ int main(int argc, char **argv)
 	int64_t drain_ms = clock_mono_ms() - start;
 	size_t posted = sim_outbound_count(sim) - before;
 	if (st.sent != n || posted != (size_t)n)
-		fprintf(stderr, "bench_drain: expected %d sends, got %d (simulator saw %zu)\n", n, st.sent, posted);
+		fprintf(stderr, "bench_drain: expected %d sends, got %d (simulator saw %zu)\n", n, st.sent,
+			posted);
 
 	double raw_rate = raw_ms > 0 ? n * 1000.0 / (double)raw_ms : 0;
 	double drain_rate = drain_ms > 0 ? n * 1000.0 / (double)drain_ms : 0;
@@ -118,7 +125,8 @@ int main(int argc, char **argv)
 	printf("drain:       %d in %lld ms = %.0f messages/s (claim, POST, record, audit)\n", st.sent,
 	       (long long)drain_ms, drain_rate);
 	printf("drain overhead over raw POSTs: %.2f ms per message (%.0f%%)\n",
-	       (double)(drain_ms - raw_ms) / n, raw_ms > 0 ? 100.0 * (double)(drain_ms - raw_ms) / (double)raw_ms : 0);
+	       (double)(drain_ms - raw_ms) / n,
+	       raw_ms > 0 ? 100.0 * (double)(drain_ms - raw_ms) / (double)raw_ms : 0);
 
 	twilio_client_free(&c);
 	store_close(&s);

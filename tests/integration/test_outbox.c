@@ -19,8 +19,8 @@
 #define CLINIC_NUMBER "+13125550100"
 #define JANE "+13125557001"
 #define BOB "+13125557002"
-#define MAGIC_INVALID "+15005550001"   /* 21211 */
-#define MAGIC_STOPPED "+15005550004"   /* 21610 on send */
+#define MAGIC_INVALID "+15005550001"	/* 21211 */
+#define MAGIC_STOPPED "+15005550004"	/* 21610 on send */
 #define MAGIC_STOP_LATER "+15005550010" /* 21610 in the delivery status */
 
 struct fx {
@@ -49,23 +49,28 @@ static int setup(void **state)
 	assert_int_equal(vault_open_keyfile(key, &f->v, &err), 0);
 	free(key);
 
-	assert_int_equal(store_tenant_add(f->s, "Main Street Clinic", "America/Chicago", "+13125550199", &f->tenant,
-					  &err), 0);
+	assert_int_equal(
+	    store_tenant_add(f->s, "Main Street Clinic", "America/Chicago", "+13125550199", &f->tenant, &err),
+	    0);
 	assert_int_equal(store_tenant_set(f->s, f->tenant, "account_sid", sim_account_sid(f->sim), &err), 0);
 	assert_int_equal(store_tenant_set(f->s, f->tenant, "from_number", CLINIC_NUMBER, &err), 0);
 	assert_int_equal(store_tenant_set(f->s, f->tenant, "api_base", sim_base_url(f->sim), &err), 0);
 	unsigned char *nonce = NULL, *ct = NULL;
 	size_t nl = 0, cl = 0;
-	assert_int_equal(vault_encrypt(f->v, f->tenant, "auth_token", sim_auth_token(f->sim), &nonce, &nl, &ct, &cl,
-				       &err), 0);
+	assert_int_equal(
+	    vault_encrypt(f->v, f->tenant, "auth_token", sim_auth_token(f->sim), &nonce, &nl, &ct, &cl, &err),
+	    0);
 	assert_int_equal(store_cred_put(f->s, f->tenant, "auth_token", nonce, nl, ct, cl, &err), 0);
 	free(nonce);
 	free(ct);
 	f->cache = client_cache_new(f->s, f->v);
 
-	struct twilio_config cfg = {.api_base = sim_base_url(f->sim), .account_sid = sim_account_sid(f->sim),
-				    .username = sim_account_sid(f->sim), .password = sim_auth_token(f->sim),
-				    .max_retries = -1, .timeout_ms = 400};
+	struct twilio_config cfg = {.api_base = sim_base_url(f->sim),
+				    .account_sid = sim_account_sid(f->sim),
+				    .username = sim_account_sid(f->sim),
+				    .password = sim_auth_token(f->sim),
+				    .max_retries = -1,
+				    .timeout_ms = 400};
 	assert_int_equal(twilio_client_new(&cfg, &f->quick, &err), 0);
 
 	struct patient p = {.tenant_id = f->tenant, .first_name = "Jane", .last_name = "Doe", .mobile = JANE};
@@ -97,7 +102,9 @@ static struct twilio_client *quick_client(void *ctx, int64_t tenant_id, char **e
 
 static int64_t add_patient(struct fx *f, const char *first, const char *mobile)
 {
-	struct patient p = {.tenant_id = f->tenant, .first_name = (char *)first, .last_name = "Roe",
+	struct patient p = {.tenant_id = f->tenant,
+			    .first_name = (char *)first,
+			    .last_name = "Roe",
 			    .mobile = (char *)mobile};
 	int64_t id = 0;
 	char *err = NULL;
@@ -109,8 +116,13 @@ static int64_t add_patient(struct fx *f, const char *first, const char *mobile)
 static int try_queue(struct fx *f, int64_t patient, const char *to, const char *body, const char *type,
 		     int64_t *id, char **err)
 {
-	struct outbox_request req = {.tenant_id = f->tenant, .patient_id = patient, .to = to, .body = body,
-				     .message_type = type, .sent_by = 0, .actor = "frontdesk"};
+	struct outbox_request req = {.tenant_id = f->tenant,
+				     .patient_id = patient,
+				     .to = to,
+				     .body = body,
+				     .message_type = type,
+				     .sent_by = 0,
+				     .actor = "frontdesk"};
 	return outbox_queue(f->s, &req, id, err);
 }
 
@@ -150,8 +162,8 @@ static void assert_status(struct fx *f, int64_t id, const char *status, int code
 {
 	struct sms_message m = get_msg(f, id);
 	if (strcmp(m.status, status) != 0 || m.error_code != code)
-		fail_msg("message %lld: %s/%d, wanted %s/%d (%s)", (long long)id, m.status, m.error_code, status, code,
-			 m.error_message ? m.error_message : "");
+		fail_msg("message %lld: %s/%d, wanted %s/%d (%s)", (long long)id, m.status, m.error_code,
+			 status, code, m.error_message ? m.error_message : "");
 	sms_message_free(&m);
 }
 
@@ -173,7 +185,8 @@ static size_t audit_count(struct fx *f, const char *action, const char *target)
 	char *err = NULL;
 	assert_int_equal(store_audit_list(f->s, 0, f->tenant, action, 0, &list, &n, &err), 0);
 	for (size_t i = 0; i < n; i++) {
-		if (strcmp(list[i].action, action) == 0 && (target == NULL || strcmp(list[i].target, target) == 0))
+		if (strcmp(list[i].action, action) == 0 &&
+		    (target == NULL || strcmp(list[i].target, target) == 0))
 			hits++;
 	}
 	audit_entry_list_free(&list, n);
@@ -269,10 +282,13 @@ static void outbox_queue__refuses__when_rules_broken(void **state)
 {
 	struct fx *f = *state;
 	char *err = NULL;
-	assert_int_equal(store_prefs_set_opted_in(f->s, f->jane, false, NOW - 86400 * 2, "sms", "STOP", &err), 0);
-	assert_refused(f, f->jane, NULL, "Reminder", "reminder", "Jane Doe has opted out of texts (STOP by sms on 2026-11-16)");
+	assert_int_equal(store_prefs_set_opted_in(f->s, f->jane, false, NOW - 86400 * 2, "sms", "STOP", &err),
+			 0);
+	assert_refused(f, f->jane, NULL, "Reminder", "reminder",
+		       "Jane Doe has opted out of texts (STOP by sms on 2026-11-16)");
 	assert_refused(f, 0, JANE, "Hello", "conversation", "has opted out of texts");
-	assert_int_equal(store_optout_number(f->s, f->tenant, BOB, NOW, "staff", "asked at the desk", &err), 0);
+	assert_int_equal(store_optout_number(f->s, f->tenant, BOB, NOW, "staff", "asked at the desk", &err),
+			 0);
 	assert_refused(f, 0, BOB, "Hello", "conversation", "opted out");
 
 	char *long_body = xmalloc(1601 * 2 + 1);
@@ -309,9 +325,11 @@ static void outbox_queue__refuses__when_rules_broken(void **state)
 	assert_refused(f, ok_patient, NULL, "Hi", "marketing blast", "unknown message type");
 
 	/* Tabs and line breaks are fine; so is an opt-out confirmation to an opted-out number. */
-	assert_int_equal(try_queue(f, ok_patient, NULL, "Line one\n\tLine two", "conversation", &id, &err), 0);
+	assert_int_equal(try_queue(f, ok_patient, NULL, "Line one\n\tLine two", "conversation", &id, &err),
+			 0);
 	assert_int_equal(try_queue(f, f->jane, NULL, "You are unsubscribed. Reply START to resubscribe.",
-				   "optout_confirm", &id, &err), 0);
+				   "optout_confirm", &id, &err),
+			 0);
 
 	struct sms_message *list = NULL;
 	size_t n = 0;
@@ -622,7 +640,10 @@ static void outbox_drain__keeps_queued__when_tenant_has_no_token(void **state)
 	assert_int_equal(store_tenant_set(f->s, other, "account_sid", sim_account_sid(f->sim), &err), 0);
 	assert_int_equal(store_tenant_set(f->s, other, "from_number", "+13125550111", &err), 0);
 	assert_int_equal(store_tenant_set(f->s, other, "api_base", sim_base_url(f->sim), &err), 0);
-	struct outbox_request req = {.tenant_id = other, .to = BOB, .body = "Hi", .message_type = "conversation",
+	struct outbox_request req = {.tenant_id = other,
+				     .to = BOB,
+				     .body = "Hi",
+				     .message_type = "conversation",
 				     .actor = "frontdesk"};
 	int64_t stuck = 0;
 	assert_int_equal(outbox_queue(f->s, &req, &stuck, &err), 0);
@@ -636,25 +657,75 @@ static void outbox_drain__keeps_queued__when_tenant_has_no_token(void **state)
 	sms_message_free(&m);
 }
 
+static void outbox__sends_media__when_list_valid(void **state)
+{
+	struct fx *f = *state;
+	struct outbox_request req = {
+	    .tenant_id = f->tenant,
+	    .patient_id = f->jane,
+	    .body = "Your map",
+	    .media_urls_json = "[\"https://example.com/map.png\", \"https:\\/\\/example.com/b.jpg\"]",
+	    .message_type = "conversation",
+	    .actor = "frontdesk"};
+	int64_t id = 0;
+	char *err = NULL;
+	assert_int_equal(outbox_queue(f->s, &req, &id, &err), 0);
+	assert_int_equal(drain_cached(f).sent, 1);
+	size_t n = sim_request_count(f->sim);
+	bool seen = false;
+	for (size_t i = 0; i < n; i++) {
+		char *method = NULL, *path = NULL, *body = NULL;
+		assert_int_equal(sim_request_get(f->sim, i, &method, &path, &body), 0);
+		if (strcmp(method, "POST") == 0 && strstr(body, "Body=Your") != NULL) {
+			assert_non_null(strstr(body, "MediaUrl=https%3A%2F%2Fexample.com%2Fmap.png"));
+			assert_non_null(strstr(body, "MediaUrl=https%3A%2F%2Fexample.com%2Fb.jpg"));
+			seen = true;
+		}
+		free(method);
+		free(path);
+		free(body);
+	}
+	assert_true(seen);
+
+	const char *bad[] = {
+	    "{}",
+	    "[",
+	    "[\"https://a.example/x\"",
+	    "[\"ftp://a.example/x\"]",
+	    "[1]",
+	    "[\"https://a.example/x\"] trailing",
+	    "[\"https://a\\u0000b\"]",
+	    "[\"https://1\",\"https://2\",\"https://3\",\"https://4\",\"https://5\",\"https://6\","
+	    "\"https://7\",\"https://8\",\"https://9\",\"https://10\",\"https://11\"]"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		req.media_urls_json = bad[i];
+		if (outbox_queue(f->s, &req, &id, &err) != OUTBOX_REFUSED)
+			fail_msg("media list %s was not refused", bad[i]);
+		assert_non_null(strstr(err, "media list"));
+	}
+	free(err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-		T(outbox__sends_once_and_tracks_delivery__when_drained),
-		T(outbox_queue__refuses__when_rules_broken),
-		T(outbox_drain__fails_with_code__when_twilio_rejects_number),
-		T(outbox_drain__opts_number_out__when_21610_on_send),
-		T(outbox_drain__records_once__when_optout_confirm_meets_21610),
-		T(status_refresh__opts_number_out__when_status_has_21610),
-		T(outbox_drain__backs_off__when_429),
-		T(outbox_drain__backs_off__when_503),
-		T(outbox_drain__gives_up__when_eight_attempts_fail),
-		T(outbox_drain__leaves_claim__when_500),
-		T(outbox_drain__never_resends__when_answer_unreadable),
-		T(outbox_drain__never_resends__when_answer_times_out),
-		T(outbox_reconcile__records_sent__when_crash_after_post),
-		T(outbox_reconcile__requeues_once__when_crash_before_post),
-		T(outbox_drain__keeps_queued__when_tenant_has_no_token),
+	    T(outbox__sends_once_and_tracks_delivery__when_drained),
+	    T(outbox_queue__refuses__when_rules_broken),
+	    T(outbox__sends_media__when_list_valid),
+	    T(outbox_drain__fails_with_code__when_twilio_rejects_number),
+	    T(outbox_drain__opts_number_out__when_21610_on_send),
+	    T(outbox_drain__records_once__when_optout_confirm_meets_21610),
+	    T(status_refresh__opts_number_out__when_status_has_21610),
+	    T(outbox_drain__backs_off__when_429),
+	    T(outbox_drain__backs_off__when_503),
+	    T(outbox_drain__gives_up__when_eight_attempts_fail),
+	    T(outbox_drain__leaves_claim__when_500),
+	    T(outbox_drain__never_resends__when_answer_unreadable),
+	    T(outbox_drain__never_resends__when_answer_times_out),
+	    T(outbox_reconcile__records_sent__when_crash_after_post),
+	    T(outbox_reconcile__requeues_once__when_crash_before_post),
+	    T(outbox_drain__keeps_queued__when_tenant_has_no_token),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -39,7 +39,8 @@ static int64_t add_tenant(struct fx *f, const char *name, const char *number, co
 	if (token != NULL) {
 		unsigned char *nonce = NULL, *ct = NULL;
 		size_t nl = 0, cl = 0;
-		assert_int_equal(vault_encrypt(f->v, id, "auth_token", token, &nonce, &nl, &ct, &cl, &err), 0);
+		assert_int_equal(vault_encrypt(f->v, id, "auth_token", token, &nonce, &nl, &ct, &cl, &err),
+				 0);
 		assert_int_equal(store_cred_put(f->s, id, "auth_token", nonce, nl, ct, cl, &err), 0);
 		free(nonce);
 		free(ct);
@@ -83,8 +84,12 @@ static int teardown(void **state)
 
 static int64_t queue(struct fx *f, int64_t tenant, int64_t patient, const char *to, const char *body)
 {
-	struct outbox_request req = {.tenant_id = tenant, .patient_id = patient, .to = to, .body = body,
-				     .message_type = "conversation", .actor = "frontdesk"};
+	struct outbox_request req = {.tenant_id = tenant,
+				     .patient_id = patient,
+				     .to = to,
+				     .body = body,
+				     .message_type = "conversation",
+				     .actor = "frontdesk"};
 	int64_t id = 0;
 	char *err = NULL;
 	if (outbox_queue(f->s, &req, &id, &err) != 0)
@@ -167,8 +172,8 @@ static void sync_engine_pass__does_nothing__when_another_process_holds_lease(voi
 	struct fx *f = *state;
 	bool got = false;
 	char *err = NULL;
-	assert_int_equal(store_lease_acquire(f->s, SYNC_LEASE_NAME, "console@desk:7", NOW, SYNC_LEASE_TTL, &got, &err),
-			 0);
+	assert_int_equal(
+	    store_lease_acquire(f->s, SYNC_LEASE_NAME, "console@desk:7", NOW, SYNC_LEASE_TTL, &got, &err), 0);
 	assert_true(got);
 	int64_t id = queue(f, f->north, f->jane, NULL, "Waiting for the lease");
 	struct sync_engine *e = engine(f, OWNER);
@@ -279,11 +284,11 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-		T(sync_engine_pass__polls_sends_and_refreshes__when_holding_lease),
-		T(sync_engine_pass__does_nothing__when_another_process_holds_lease),
-		T(sync_engine_pass__serves_other_tenants__when_one_fails),
-		T(sync_engine_pass__settles_crashed_claim__when_stale),
-		T(sync_engine_new__refuses__when_owner_missing),
+	    T(sync_engine_pass__polls_sends_and_refreshes__when_holding_lease),
+	    T(sync_engine_pass__does_nothing__when_another_process_holds_lease),
+	    T(sync_engine_pass__serves_other_tenants__when_one_fails),
+	    T(sync_engine_pass__settles_crashed_claim__when_stale),
+	    T(sync_engine_new__refuses__when_owner_missing),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,9 +22,12 @@ static int64_t add_tenant(struct store *s, const char *name)
 	return id;
 }
 
-static int64_t add_patient(struct store *s, int64_t tenant, const char *first, const char *last, const char *mobile)
+static int64_t add_patient(struct store *s, int64_t tenant, const char *first, const char *last,
+			   const char *mobile)
 {
-	struct patient p = {.tenant_id = tenant, .first_name = (char *)first, .last_name = (char *)last,
+	struct patient p = {.tenant_id = tenant,
+			    .first_name = (char *)first,
+			    .last_name = (char *)last,
 			    .mobile = (char *)mobile};
 	int64_t id = 0;
 	char *err = NULL;
@@ -35,9 +38,15 @@ static int64_t add_patient(struct store *s, int64_t tenant, const char *first, c
 /* Queues an outbound message to `to` with the given body and type; returns its id. */
 static int64_t queue(struct store *s, int64_t tenant, const char *to, const char *body, const char *type)
 {
-	struct sms_message m = {.tenant_id = tenant, .from_number = CLINIC, .to_number = (char *)to,
-				.body = (char *)body, .message_type = (char *)type, .segments = 1,
-				.encoding = "GSM-7", .created_at = clock_now(), .next_attempt_at = clock_now()};
+	struct sms_message m = {.tenant_id = tenant,
+				.from_number = CLINIC,
+				.to_number = (char *)to,
+				.body = (char *)body,
+				.message_type = (char *)type,
+				.segments = 1,
+				.encoding = "GSM-7",
+				.created_at = clock_now(),
+				.next_attempt_at = clock_now()};
 	int64_t id = 0;
 	char *err = NULL;
 	assert_int_equal(store_msg_queue(s, &m, &id, &err), 0);
@@ -48,8 +57,12 @@ static int64_t queue(struct store *s, int64_t tenant, const char *to, const char
 static int inbound(struct store *s, int64_t tenant, const char *sid, const char *from, const char *body,
 		   int64_t at, bool *inserted)
 {
-	struct sms_message m = {.tenant_id = tenant, .twilio_sid = (char *)sid, .from_number = (char *)from,
-				.to_number = CLINIC, .body = (char *)body, .created_at = at};
+	struct sms_message m = {.tenant_id = tenant,
+				.twilio_sid = (char *)sid,
+				.from_number = (char *)from,
+				.to_number = CLINIC,
+				.body = (char *)body,
+				.created_at = at};
 	int64_t id = 0;
 	char *err = NULL;
 	int rc = store_msg_insert_inbound(s, &m, &id, inserted, &err);
@@ -79,7 +92,8 @@ static void store_msg_insert_inbound__stores_once__when_same_sid_twice(void **st
 	bool ins = false;
 	assert_int_equal(inbound(s, t, "SM00000000000000000000000000000001", JANE, "C", NOW, &ins), 0);
 	assert_true(ins);
-	assert_int_equal(inbound(s, t, "SM00000000000000000000000000000001", JANE, "C again", NOW + 5, &ins), 0);
+	assert_int_equal(inbound(s, t, "SM00000000000000000000000000000001", JANE, "C again", NOW + 5, &ins),
+			 0);
 	assert_false(ins);
 
 	struct sms_message *list = NULL;
@@ -277,7 +291,8 @@ static void store_msg_record_failure__keeps_code__when_final(void **state)
 	struct sms_message m;
 	assert_int_equal(store_msg_claim_next(s, 0, "x", NOW, &m, &err), 0);
 	sms_message_free(&m);
-	assert_int_equal(store_msg_record_failure(s, id, 21211, "The 'To' number is not valid.", true, 0, &err), 0);
+	assert_int_equal(
+	    store_msg_record_failure(s, id, 21211, "The 'To' number is not valid.", true, 0, &err), 0);
 	assert_int_equal(store_msg_get(s, id, &m, &err), 0);
 	assert_string_equal(m.status, "failed");
 	assert_int_equal(m.error_code, 21211);
@@ -331,7 +346,8 @@ static void store_msg_update_status__sets_delivered_at__when_delivered(void **st
 	sms_message_list_free(&list, n);
 
 	assert_int_equal(store_msg_update_status(s, "SMa", "delivered", 0, NULL, NOW + 7, &err), 0);
-	assert_int_equal(store_msg_update_status(s, "SMb", "undelivered", 30003, "Unreachable handset", NOW + 8, &err), 0);
+	assert_int_equal(
+	    store_msg_update_status(s, "SMb", "undelivered", 30003, "Unreachable handset", NOW + 8, &err), 0);
 	assert_int_equal(store_msg_get(s, a, &m, &err), 0);
 	assert_string_equal(m.status, "delivered");
 	assert_int_equal(m.delivered_at, NOW + 7);
@@ -421,8 +437,13 @@ static void store_msg_insert_outbound_seen__ignores__when_sid_stored(void **stat
 {
 	struct store *s = *state;
 	int64_t t = add_tenant(s, "Main");
-	struct sms_message m = {.tenant_id = t, .twilio_sid = "SMseen", .from_number = CLINIC, .to_number = JANE,
-				.body = "sent from the Twilio console", .status = "delivered", .created_at = NOW};
+	struct sms_message m = {.tenant_id = t,
+				.twilio_sid = "SMseen",
+				.from_number = CLINIC,
+				.to_number = JANE,
+				.body = "sent from the Twilio console",
+				.status = "delivered",
+				.created_at = NOW};
 	bool ins = false;
 	char *err = NULL;
 	assert_int_equal(store_msg_insert_outbound_seen(s, &m, &ins, &err), 0);
@@ -455,21 +476,21 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-		T(store_msg_insert_inbound__stores_once__when_same_sid_twice),
-		T(store_msg_insert_inbound__refuses__when_sid_missing),
-		T(store_msg_queue__links_thread_and_patient__when_single_owner),
-		T(store_msg_claim_next__gives_row_to_one__when_two_connections_claim),
-		T(store_msg_claim_next__claims_each_row_once__when_processes_race),
-		T(store_msg_claim_next__waits__when_not_due_or_other_tenant),
-		T(store_msg_record_sent__sets_sid_and_clears_claim__when_accepted),
-		T(store_msg_record_failure__keeps_code__when_final),
-		T(store_msg_list_stale_claims__lists_old_sending__when_sender_crashed),
-		T(store_msg_update_status__sets_delivered_at__when_delivered),
-		T(store_msg_cancel_queued_to__fails_queued_except_confirmations__when_opted_out),
-		T(store_msg_count_recent_to__counts_types__when_listed),
-		T(store_msg_list_thread__returns_newest_oldest_first__when_limited),
-		T(store_msg_insert_outbound_seen__ignores__when_sid_stored),
-		cmocka_unit_test(sms_status_is_final__knows_twilio_statuses__when_asked),
+	    T(store_msg_insert_inbound__stores_once__when_same_sid_twice),
+	    T(store_msg_insert_inbound__refuses__when_sid_missing),
+	    T(store_msg_queue__links_thread_and_patient__when_single_owner),
+	    T(store_msg_claim_next__gives_row_to_one__when_two_connections_claim),
+	    T(store_msg_claim_next__claims_each_row_once__when_processes_race),
+	    T(store_msg_claim_next__waits__when_not_due_or_other_tenant),
+	    T(store_msg_record_sent__sets_sid_and_clears_claim__when_accepted),
+	    T(store_msg_record_failure__keeps_code__when_final),
+	    T(store_msg_list_stale_claims__lists_old_sending__when_sender_crashed),
+	    T(store_msg_update_status__sets_delivered_at__when_delivered),
+	    T(store_msg_cancel_queued_to__fails_queued_except_confirmations__when_opted_out),
+	    T(store_msg_count_recent_to__counts_types__when_listed),
+	    T(store_msg_list_thread__returns_newest_oldest_first__when_limited),
+	    T(store_msg_insert_outbound_seen__ignores__when_sid_stored),
+	    cmocka_unit_test(sms_status_is_final__knows_twilio_statuses__when_asked),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,9 +20,12 @@ static int64_t add_tenant(struct store *s, const char *name)
 	return id;
 }
 
-static int64_t add_patient(struct store *s, int64_t tenant, const char *first, const char *last, const char *mobile)
+static int64_t add_patient(struct store *s, int64_t tenant, const char *first, const char *last,
+			   const char *mobile)
 {
-	struct patient p = {.tenant_id = tenant, .first_name = (char *)first, .last_name = (char *)last,
+	struct patient p = {.tenant_id = tenant,
+			    .first_name = (char *)first,
+			    .last_name = (char *)last,
 			    .mobile = (char *)mobile};
 	int64_t id = 0;
 	char *err = NULL;
@@ -33,8 +36,12 @@ static int64_t add_patient(struct store *s, int64_t tenant, const char *first, c
 static int64_t inbound(struct store *s, int64_t tenant, const char *sid, const char *from, const char *body,
 		       int64_t at)
 {
-	struct sms_message m = {.tenant_id = tenant, .twilio_sid = (char *)sid, .from_number = (char *)from,
-				.to_number = CLINIC, .body = (char *)body, .created_at = at};
+	struct sms_message m = {.tenant_id = tenant,
+				.twilio_sid = (char *)sid,
+				.from_number = (char *)from,
+				.to_number = CLINIC,
+				.body = (char *)body,
+				.created_at = at};
 	int64_t id = 0;
 	bool ins = false;
 	char *err = NULL;
@@ -45,8 +52,12 @@ static int64_t inbound(struct store *s, int64_t tenant, const char *sid, const c
 
 static int64_t outbound(struct store *s, int64_t tenant, const char *to, const char *body, int64_t at)
 {
-	struct sms_message m = {.tenant_id = tenant, .from_number = CLINIC, .to_number = (char *)to,
-				.body = (char *)body, .message_type = "conversation", .created_at = at};
+	struct sms_message m = {.tenant_id = tenant,
+				.from_number = CLINIC,
+				.to_number = (char *)to,
+				.body = (char *)body,
+				.message_type = "conversation",
+				.created_at = at};
 	int64_t id = 0;
 	char *err = NULL;
 	assert_int_equal(store_msg_queue(s, &m, &id, &err), 0);
@@ -275,23 +286,28 @@ static void store_thread_list__stays_fast__when_million_messages(void **state)
 	assert_int_equal(sqlite3_open(store_path(s), &db), SQLITE_OK);
 	sqlite3_busy_timeout(db, 10000);
 	char *sql = xasprintf(
-		"BEGIN;"
-		"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 20000)"
-		" INSERT INTO patients (tenant_id, first_name, last_name, mobile, created_at)"
-		" SELECT %lld, 'First' || x, 'Last' || x, printf('+1555%%07d', x - (x %% 10 = 0)), 0 FROM c;"
-		"INSERT INTO sms_threads (tenant_id, phone, patient_id, unread_count, needs_action)"
-		" SELECT %lld, mobile, CASE WHEN COUNT(*) = 1 THEN MIN(id) END, MIN(id) %% 7 = 0, MIN(id) %% 13 = 0"
-		" FROM patients WHERE tenant_id = %lld GROUP BY mobile;"
-		"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000)"
-		" INSERT INTO sms_messages (tenant_id, thread_id, direction, from_number, to_number, body, status,"
-		"  twilio_sid, created_at, updated_at)"
-		" SELECT %lld, 1 + x %% 18000, CASE WHEN x %% 3 = 0 THEN 'inbound' ELSE 'outbound' END, '+1', '+2',"
-		"  'message number ' || x, CASE WHEN x %% 3 = 0 THEN 'received' ELSE 'delivered' END,"
-		"  'SMbulk' || x, %d + x, %d + x FROM c;"
-		"UPDATE sms_threads SET last_message_id = (SELECT MAX(id) FROM sms_messages m WHERE m.thread_id = sms_threads.id);"
-		"UPDATE sms_threads SET last_message_at = (SELECT created_at FROM sms_messages m WHERE m.id = last_message_id);"
-		"COMMIT;",
-		(long long)t, (long long)t, (long long)t, (long long)t, NOW, NOW);
+	    "BEGIN;"
+	    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 20000)"
+	    " INSERT INTO patients (tenant_id, first_name, last_name, mobile, created_at)"
+	    " SELECT %lld, 'First' || x, 'Last' || x, printf('+1555%%07d', x - (x %% 10 = 0)), 0 FROM c;"
+	    "INSERT INTO sms_threads (tenant_id, phone, patient_id, unread_count, needs_action)"
+	    " SELECT %lld, mobile, CASE WHEN COUNT(*) = 1 THEN MIN(id) END, MIN(id) %% 7 = 0, MIN(id) %% 13 "
+	    "= 0"
+	    " FROM patients WHERE tenant_id = %lld GROUP BY mobile;"
+	    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000)"
+	    " INSERT INTO sms_messages (tenant_id, thread_id, direction, from_number, to_number, body, "
+	    "status,"
+	    "  twilio_sid, created_at, updated_at)"
+	    " SELECT %lld, 1 + x %% 18000, CASE WHEN x %% 3 = 0 THEN 'inbound' ELSE 'outbound' END, '+1', "
+	    "'+2',"
+	    "  'message number ' || x, CASE WHEN x %% 3 = 0 THEN 'received' ELSE 'delivered' END,"
+	    "  'SMbulk' || x, %d + x, %d + x FROM c;"
+	    "UPDATE sms_threads SET last_message_id = (SELECT MAX(id) FROM sms_messages m WHERE m.thread_id "
+	    "= sms_threads.id);"
+	    "UPDATE sms_threads SET last_message_at = (SELECT created_at FROM sms_messages m WHERE m.id = "
+	    "last_message_id);"
+	    "COMMIT;",
+	    (long long)t, (long long)t, (long long)t, (long long)t, NOW, NOW);
 	char *msg = NULL;
 	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
 	if (rc != SQLITE_OK)
@@ -300,8 +316,9 @@ static void store_thread_list__stays_fast__when_million_messages(void **state)
 
 	/* What a scan of the messages costs here, to compare against. */
 	int64_t start = clock_mono_ms();
-	assert_int_equal(sqlite3_exec(db, "SELECT COUNT(*) FROM sms_messages WHERE body LIKE '%zz%'", NULL, NULL, NULL),
-			 SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db, "SELECT COUNT(*) FROM sms_messages WHERE body LIKE '%zz%'", NULL, NULL, NULL),
+	    SQLITE_OK);
 	double scan_ms = ms_since(start);
 	sqlite3_close(db);
 
@@ -310,8 +327,8 @@ static void store_thread_list__stays_fast__when_million_messages(void **state)
 		const char *query;
 		size_t min_rows;
 	} cases[] = {
-		{0, NULL, 50}, {THREAD_FILTER_UNREAD, NULL, 50}, {THREAD_FILTER_ACTION, NULL, 50},
-		{0, "last1234", 1}, {0, "(555) 001-2345", 1}, {0, "no such name", 0},
+	    {0, NULL, 50},	{THREAD_FILTER_UNREAD, NULL, 50}, {THREAD_FILTER_ACTION, NULL, 50},
+	    {0, "last1234", 1}, {0, "(555) 001-2345", 1},	  {0, "no such name", 0},
 	};
 	double worst = 0;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -319,7 +336,8 @@ static void store_thread_list__stays_fast__when_million_messages(void **state)
 		size_t n = 0;
 		char *err = NULL;
 		start = clock_mono_ms();
-		assert_int_equal(store_thread_list(s, t, cases[i].filter, cases[i].query, 0, 50, &list, &n, &err), 0);
+		assert_int_equal(
+		    store_thread_list(s, t, cases[i].filter, cases[i].query, 0, 50, &list, &n, &err), 0);
 		double took = ms_since(start);
 		worst = took > worst ? took : worst;
 		assert_true(n >= cases[i].min_rows);
@@ -333,8 +351,9 @@ static void store_thread_list__stays_fast__when_million_messages(void **state)
 	assert_int_equal(store_unread_total(s, t, &total, &err), 0);
 	double unread_ms = ms_since(start);
 	assert_true(total > 2000);
-	print_message("inbox on 1,000,000 messages: worst list %.0f ms, unread total %.0f ms, one scan %.0f ms\n",
-		      worst, unread_ms, scan_ms);
+	print_message(
+	    "inbox on 1,000,000 messages: worst list %.0f ms, unread total %.0f ms, one scan %.0f ms\n",
+	    worst, unread_ms, scan_ms);
 	assert_true(worst < 250);
 	assert_true(worst < scan_ms || worst < 20);
 }
@@ -343,14 +362,14 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-		T(store_thread__counts_unread__when_inbound_arrives),
-		T(store_thread__keeps_last_message__when_older_one_arrives_late),
-		T(store_thread_for_phone__links_no_patient__when_family_shares_phone),
-		T(store_thread_for_phone__links_patient__when_added_after_first_message),
-		T(store_thread_for_phone__separates__when_other_tenant),
-		T(store_thread_list__filters_and_searches__when_asked),
-		T(store_thread_list__pages__when_offset_given),
-		T(store_thread_list__stays_fast__when_million_messages),
+	    T(store_thread__counts_unread__when_inbound_arrives),
+	    T(store_thread__keeps_last_message__when_older_one_arrives_late),
+	    T(store_thread_for_phone__links_no_patient__when_family_shares_phone),
+	    T(store_thread_for_phone__links_patient__when_added_after_first_message),
+	    T(store_thread_for_phone__separates__when_other_tenant),
+	    T(store_thread_list__filters_and_searches__when_asked),
+	    T(store_thread_list__pages__when_offset_given),
+	    T(store_thread_list__stays_fast__when_million_messages),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
