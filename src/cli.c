@@ -28,7 +28,9 @@
 	X(send)              \
 	X(messages)          \
 	X(poll)              \
-	X(sim)
+	X(sim)               \
+	X(user)              \
+	X(audit)
 
 #define CLI_DECLARE(n) extern const struct cli_command cli_cmd_##n;
 CLI_COMMANDS(CLI_DECLARE)
