@@ -290,14 +290,14 @@ static int help_init(struct ui *ui, struct screen *sc, void *arg)
 	return 0;
 }
 
-/* Draws one table; returns the next row. Keys sharing an action and description are one line. */
+/* Draws one table; returns the next row. Keys sharing an action (or label) and description are one line. */
 static int help_table(const struct ui *ui, WINDOW *w, int y, int rows, int skip, int cols,
 		      const struct keybinding *keys, int *line)
 {
 	for (const struct keybinding *b = keys; b && b->label; b++) {
 		bool dup = false;
 		for (const struct keybinding *p = keys; p < b; p++)
-			if (strcmp(p->label, b->label) == 0 && strcmp(p->desc, b->desc) == 0)
+			if (strcmp(p->desc, b->desc) == 0 && (p->action == b->action || strcmp(p->label, b->label) == 0))
 				dup = true;
 		if (dup)
 			continue;
