@@ -8,7 +8,7 @@
 #include "ui/text.h"
 
 enum { IA_DOWN = 1, IA_UP, IA_PGDN, IA_PGUP, IA_HOME, IA_OPEN, IA_SEARCH, IA_UNREAD, IA_ACTION, IA_COMPOSE, IA_REPLY,
-       IA_CLEAR, IA_QUIT, IA_SYNC };
+       IA_CLEAR, IA_QUIT, IA_SYNC, IA_REMINDERS };
 
 static const struct keybinding inbox_keys[] = {
 	{'j', false, IA_DOWN, "j/Down", "next thread", true},
@@ -28,6 +28,7 @@ static const struct keybinding inbox_keys[] = {
 	{'r', false, IA_REPLY, "r", "reply", true},
 	{'c', false, IA_COMPOSE, "c", "compose", true},
 	{'s', false, IA_SYNC, "s", "sync now", false},
+	{'R', false, IA_REMINDERS, "R", "reminders", true},
 	{27, false, IA_CLEAR, "Esc", "clear search and filters", false},
 	{'q', false, IA_QUIT, "q", "quit", true},
 	{0},
@@ -268,6 +269,7 @@ static int inbox_key(struct ui *ui, struct screen *sc, const struct key_event *e
 	case IA_ACTION: in->filter ^= THREAD_FILTER_ACTION; in->sel = 0; load(ui, in); return UI_REDRAW;
 	case IA_CLEAR: xfree(&in->query); in->filter = 0; in->sel = 0; load(ui, in); return UI_REDRAW;
 	case IA_SYNC: ui_flash(ui, "syncing..."); return UI_SYNC_NOW;
+	case IA_REMINDERS: ui_push(ui, &ui_reminders_screen, NULL); return UI_REDRAW;
 	case IA_QUIT: return UI_QUIT;
 	}
 	return UI_HANDLED;

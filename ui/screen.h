@@ -137,5 +137,6 @@ extern const struct screen_ops ui_patient_screen;  /* arg: int64_t * patient id 
 extern const struct screen_ops ui_help_screen;     /* arg: struct screen * whose keys to show */
 extern const struct screen_ops ui_message_screen;  /* via ui_message() */
 extern const struct screen_ops ui_prompt_screen;   /* via ui_prompt() */
+extern const struct screen_ops ui_reminders_screen; /* ui/reminders.c; arg unused */
 
 #endif

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The reminders screen: opened from the inbox with R, its five lists, and "send reminder now"
+# for the selected upcoming appointment (queued, or refused with the reason in a box).
+source "$(dirname "$0")/lib.sh" "$1"
+
+# Noon at the demo clinic (Chicago), so quiet hours do not decide the outcome.
+noon=$(TZ=America/Chicago date -d 'today 12:00' +%s)
+start_demo "SMSDESK_FAKE_NOW=$noon"
+wait_inbox
+keys R
+wait_for "Reminders"
+wait_for "1 Upcoming"
+wait_for "NEXT REMINDER"
+wait_for_re 'due [A-Za-z0-9: ]+' 10 >/dev/null
+for tab in "Sent" "Waiting" "Skipped" "Responses"; do
+	keys Tab
+	wait_for_re "\\[?[0-9] $tab" 5 >/dev/null
+done
+keys 1
+wait_for "NEXT REMINDER"
+pass "the five lists open"
+
+queued=""
+for try in 1 2 3 4 5 6; do
+	keys s
+	got=$(wait_for_re '(Reminder queued for appointment [0-9]+|Reminder not sent)' 10)
+	if [[ $got == Reminder\ queued* ]]; then
+		queued=${got##* }
+		break
+	fi
+	keys Enter
+	wait_gone "Reminder not sent"
+	keys j
+done
+[ -n "$queued" ] || fail "no upcoming appointment could be reminded"
+pass "send reminder now queued appointment $queued"
+keys 2
+wait_for "STATUS"
+wait_for_re "manual +(queued|sent)" 10 >/dev/null
+# Pressing it again the same day is refused, with the reason.
+keys 1
+wait_for "NEXT REMINDER"
+keys 2
+wait_for_re "manual +(queued|sent)" 10 >/dev/null
+keys s
+wait_for "Reminder not sent"
+wait_for "already sent today"
+keys Enter
+wait_gone "Reminder not sent"
+pass "a second manual reminder the same day is refused"
+keys q
+wait_for "Inbox"
+quit_console
