@@ -13,33 +13,7 @@
 #include "src/tz.h"
 #include "src/util.h"
 
-#define EVENTS_MAX (REMINDER_MAX_SLOTS + 4)
-#define DAY 86400
-
-/* What to do with one reminder. */
-enum verdict { V_QUEUE, V_WAIT, V_SKIP };
-
-struct decision {
-	enum verdict v;
-	char *reason;     /* skip / wait: words for the screen and the log */
-	int64_t until;    /* wait: the next allowed time */
-	char *body;       /* queue: the rendered text */
-};
-
-/* One tenant's settings, parsed once per pass. */
-struct tenant_ctx {
-	const struct tenant *t;
-	int slots[REMINDER_MAX_SLOTS];
-	size_t nslots;
-	const char *actor;
-};
-
-/* Events of one appointment, emitted after its transaction commits. */
-struct event_buf {
-	struct reminder_event ev[EVENTS_MAX];
-	char *reasons[EVENTS_MAX];
-	size_t n;
-};
+#include "src/reminders_internal.h"
 
 /* ---- slots ------------------------------------------------------------------------------ */
 
@@ -148,7 +122,7 @@ void reminders_report_clear(struct reminders_report *r)
 static void ev_add(struct event_buf *b, const char *what, int64_t tenant_id, int64_t appt_id, int64_t reminder_id,
 		   int64_t msg_id, int slot, int64_t due_at, const char *reason)
 {
-	if (b->n == EVENTS_MAX)
+	if (b->n == REM_EVENTS_MAX)
 		return;
 	b->reasons[b->n] = reason ? xstrdup(reason) : NULL;
 	b->ev[b->n] = (struct reminder_event){
@@ -165,7 +139,7 @@ static void ev_add(struct event_buf *b, const char *what, int64_t tenant_id, int
 }
 
 /* Emits (when commit is true) and frees the buffered events; counts them in the report. */
-static void ev_flush(struct event_buf *b, struct reminders_report *r, bool commit)
+void rem_ev_flush(struct event_buf *b, struct reminders_report *r, bool commit)
 {
 	for (size_t i = 0; i < b->n; i++) {
 		if (commit) {
@@ -187,7 +161,7 @@ static void ev_flush(struct event_buf *b, struct reminders_report *r, bool commi
 /* ---- the decision ------------------------------------------------------------------------ */
 
 /* The zone quiet hours are read in: the patient's, else the clinic's. */
-static const char *zone_for(const struct reminder_candidate *c, const struct tenant *t)
+const char *rem_zone_for(const struct reminder_candidate *c, const struct tenant *t)
 {
 	if (c->timezone != NULL && *c->timezone != '\0' && tz_valid(c->timezone))
 		return c->timezone;
@@ -195,7 +169,7 @@ static const char *zone_for(const struct reminder_candidate *c, const struct ten
 }
 
 /* Renders the tenant's template for this appointment, in the clinic's zone. */
-static int render_body(const struct tenant *t, const struct reminder_candidate *c, char **body, char **err)
+int rem_render_body(const struct tenant *t, const struct reminder_candidate *c, char **body, char **err)
 {
 	struct template_vars v = {
 		.patient_name = c->first_name,
@@ -210,7 +184,7 @@ static int render_body(const struct tenant *t, const struct reminder_candidate *
 }
 
 /* A reason that stops any reminder for this appointment whatever the time, or NULL. */
-static const char *blocking_reason(const struct reminder_candidate *c)
+const char *rem_blocking_reason(const struct reminder_candidate *c)
 {
 	if (strcmp(c->appt_status, "cancelled") == 0)
 		return "appointment cancelled";
@@ -226,7 +200,7 @@ static const char *blocking_reason(const struct reminder_candidate *c)
 }
 
 /* The exemption's limits for a patient without consent on file; *reason NULL when within. */
-static int exemption_check(struct store *s, const struct reminder_candidate *c, const char *body, int64_t now,
+int rem_exemption_check(struct store *s, const struct reminder_candidate *c, const char *body, int64_t now,
 			   char **reason, char **err)
 {
 	*reason = NULL;
@@ -239,8 +213,8 @@ static int exemption_check(struct store *s, const struct reminder_candidate *c, 
 		return 0;
 	}
 	int day = 0, week = 0;
-	if (store_reminder_count_recent(s, c->patient_id, now - DAY, &day, err) != 0 ||
-	    store_reminder_count_recent(s, c->patient_id, now - 7 * DAY, &week, err) != 0)
+	if (store_reminder_count_recent(s, c->patient_id, now - REM_DAY, &day, err) != 0 ||
+	    store_reminder_count_recent(s, c->patient_id, now - 7 * REM_DAY, &week, err) != 0)
 		return -1;
 	if (day >= 1)
 		*reason = xstrdup("exemption: 1 reminder per day without consent on file");
@@ -250,7 +224,7 @@ static int exemption_check(struct store *s, const struct reminder_candidate *c, 
 }
 
 /* "quiet hours in America/Los_Angeles until 08:00" for a wait until `until`. */
-static char *wait_reason(const char *zone, int64_t until)
+char *rem_wait_reason(const char *zone, int64_t until)
 {
 	struct tm lt;
 	if (tz_local(zone, until, &lt) != 0)
@@ -264,7 +238,7 @@ static int decide(struct store *s, const struct tenant_ctx *tc, const struct rem
 {
 	memset(d, 0, sizeof(*d));
 	d->v = V_SKIP;
-	const char *block = blocking_reason(c);
+	const char *block = rem_blocking_reason(c);
 	if (block != NULL) {
 		d->reason = xstrdup(block);
 		return 0;
@@ -277,25 +251,25 @@ static int decide(struct store *s, const struct tenant_ctx *tc, const struct rem
 		d->reason = xstrdup("missed: scheduler was down when it was due");
 		return 0;
 	}
-	const char *zone = zone_for(c, tc->t);
+	const char *zone = rem_zone_for(c, tc->t);
 	if (!quiet_allowed(now, zone, tc->t->quiet_start, tc->t->quiet_end)) {
 		int64_t next = quiet_next_allowed(now, zone, tc->t->quiet_start, tc->t->quiet_end);
 		if (next > now && next < c->starts_at) {
 			d->v = V_WAIT;
 			d->until = next;
-			d->reason = wait_reason(zone, next);
+			d->reason = rem_wait_reason(zone, next);
 		} else {
 			d->reason = xstrdup("quiet hours until the appointment");
 		}
 		return 0;
 	}
 	char *terr = NULL;
-	if (render_body(tc->t, c, &d->body, &terr) != 0) {
+	if (rem_render_body(tc->t, c, &d->body, &terr) != 0) {
 		d->reason = xasprintf("template: %s", terr ? terr : "cannot be rendered");
 		free(terr);
 		return 0;
 	}
-	if (exemption_check(s, c, d->body, now, &d->reason, err) != 0)
+	if (rem_exemption_check(s, c, d->body, now, &d->reason, err) != 0)
 		return -1;
 	if (d->reason == NULL)
 		d->v = V_QUEUE;
@@ -303,7 +277,7 @@ static int decide(struct store *s, const struct tenant_ctx *tc, const struct rem
 }
 
 /* Frees a decision's strings. */
-static void decision_free(struct decision *d)
+void rem_decision_free(struct decision *d)
 {
 	free(d->reason);
 	free(d->body);
@@ -344,7 +318,7 @@ static int apply_not_sent(struct store *s, const struct tenant_ctx *tc, const st
 }
 
 /* Queues the message and marks the row queued. OUTBOX_REFUSED passes the outbox's refusal up. */
-static int apply_queue(struct store *s, const struct tenant_ctx *tc, const struct reminder_candidate *c,
+int rem_apply_queue(struct store *s, const struct tenant_ctx *tc, const struct reminder_candidate *c,
 		       int64_t row_id, int slot, const struct decision *d, struct event_buf *eb, int64_t *msg_out,
 		       char **err)
 {
@@ -378,7 +352,7 @@ static bool is_open(const struct appt_reminder *r)
 	return strcmp(r->status, "pending") == 0 || strcmp(r->status, "waiting_quiet") == 0;
 }
 
-static const struct appt_reminder *row_for(const struct appt_reminder *rows, size_t n, int slot)
+const struct appt_reminder *rem_row_for(const struct appt_reminder *rows, size_t n, int slot)
 {
 	for (size_t i = 0; i < n; i++)
 		if (rows[i].slot_minutes == slot)
@@ -412,7 +386,7 @@ static int supersede(struct store *s, const struct tenant_ctx *tc, const struct 
 	}
 	if (rc == 0 && id > 0)
 		rc = apply_not_sent(s, tc, c, id, slot, &d, eb, err);
-	decision_free(&d);
+	rem_decision_free(&d);
 	return rc;
 }
 
@@ -421,7 +395,7 @@ static bool needs_work(const struct tenant_ctx *tc, const struct reminder_candid
 		       const struct appt_reminder *rows, size_t n, int64_t now)
 {
 	for (size_t i = 0; i < k; i++) {
-		const struct appt_reminder *row = row_for(rows, n, tc->slots[i]);
+		const struct appt_reminder *row = rem_row_for(rows, n, tc->slots[i]);
 		if (row == NULL || (is_open(row) && (i + 1 < k || row->due_at <= now)))
 			return true;
 	}
@@ -472,13 +446,13 @@ static int appointment_tx(struct store *s, const struct tenant_ctx *tc, const st
 		return -1;
 	int rc = 0;
 	for (size_t i = 0; i + 1 < k && rc == 0; i++) {
-		const struct appt_reminder *row = row_for(rows, n, tc->slots[i]);
+		const struct appt_reminder *row = rem_row_for(rows, n, tc->slots[i]);
 		if (row == NULL || is_open(row))
 			rc = supersede(s, tc, c, row, tc->slots[i], active, now, &eb, err);
 	}
 	int64_t id = 0, due_at = 0;
 	if (rc == 0)
-		rc = take_active(s, c, row_for(rows, n, active), active, now, &id, &due_at, r, err);
+		rc = take_active(s, c, rem_row_for(rows, n, active), active, now, &id, &due_at, r, err);
 	if (rc == 0 && id > 0) {
 		if (forced != NULL) {
 			d.v = V_SKIP;
@@ -487,19 +461,19 @@ static int appointment_tx(struct store *s, const struct tenant_ctx *tc, const st
 			rc = decide(s, tc, c, active, due_at, now, &d, err);
 		}
 		if (rc == 0)
-			rc = d.v == V_QUEUE ? apply_queue(s, tc, c, id, active, &d, &eb, NULL, err)
+			rc = d.v == V_QUEUE ? rem_apply_queue(s, tc, c, id, active, &d, &eb, NULL, err)
 					    : apply_not_sent(s, tc, c, id, active, &d, &eb, err);
 	}
-	decision_free(&d);
+	rem_decision_free(&d);
 	if (rc == 0 && store_commit(s, err) == 0) {
-		ev_flush(&eb, r, true);
+		rem_ev_flush(&eb, r, true);
 		return 0;
 	}
 	if (rc == 0)
 		rc = -1; /* the commit failed (and rolled back) */
 	else
 		store_rollback(s);
-	ev_flush(&eb, r, false);
+	rem_ev_flush(&eb, r, false);
 	return rc;
 }
 
@@ -533,7 +507,7 @@ static int process_appointment(struct store *s, const struct tenant_ctx *tc, con
 /* ---- the pass ------------------------------------------------------------------------------ */
 
 /* True when the tenant could send at all (Twilio account and a sender). */
-static bool tenant_can_send(const struct tenant *t)
+bool rem_tenant_can_send(const struct tenant *t)
 {
 	return t->account_sid != NULL && *t->account_sid != '\0' &&
 	       ((t->from_number != NULL && *t->from_number != '\0') ||
@@ -590,201 +564,10 @@ int reminders_pass(struct store *s, int64_t now, struct reminders_report *r, cha
 	if (store_tenant_list(s, &tenants, &nt, err) != 0)
 		return -1;
 	for (size_t i = 0; i < nt; i++) {
-		if (tenant_can_send(&tenants[i]))
+		if (rem_tenant_can_send(&tenants[i]))
 			tenant_pass(s, &tenants[i], now, r, err);
 	}
 	tenant_list_free(&tenants, nt);
 	return 0;
 }
 
-/* ---- send now ------------------------------------------------------------------------------ */
-
-/* Days since 1970-01-01 in the zone: the manual slot's key (one manual reminder a day). */
-static int64_t local_day(const char *tz, int64_t t)
-{
-	int64_t local = t + tz_offset(tz, t);
-	return local >= 0 ? local / DAY : -((-local + DAY - 1) / DAY);
-}
-
-/* Why "send now" must refuse before anything is written, or NULL. */
-static char *send_now_refusal(const struct tenant *t, const struct reminder_candidate *c, int64_t now)
-{
-	if (c->starts_at <= now)
-		return xstrdup("the appointment has already started; no reminder was sent");
-	const char *block = blocking_reason(c);
-	if (block != NULL)
-		return xasprintf("%s; no reminder was sent", block);
-	if (!tenant_can_send(t))
-		return xstrdup("this location has no Twilio account or sending number yet");
-	const char *zone = zone_for(c, t);
-	if (!quiet_allowed(now, zone, t->quiet_start, t->quiet_end)) {
-		char *w = wait_reason(zone, quiet_next_allowed(now, zone, t->quiet_start, t->quiet_end));
-		char *msg = xasprintf("%s; no reminder was sent", w);
-		free(w);
-		return msg;
-	}
-	return NULL;
-}
-
-/* Inserts the manual row and queues the message, in the caller's transaction. */
-static int send_now_tx(struct store *s, const struct tenant_ctx *tc, const struct reminder_candidate *c,
-		       int64_t now, int64_t *msg_id, char **err)
-{
-	struct decision d = {.v = V_QUEUE};
-	struct event_buf eb = {0};
-	int slot = (int)-local_day(tc->t->timezone, now);
-	int64_t id = 0;
-	bool inserted = false;
-	int rc = render_body(tc->t, c, &d.body, err);
-	if (rc != 0) {
-		rc = OUTBOX_REFUSED;
-		goto out;
-	}
-	rc = store_reminder_insert(s, c->tenant_id, c->appointment_id, slot, now, "pending", NULL, now, &id, &inserted,
-				   err);
-	if (rc == 0 && !inserted) {
-		rc = OUTBOX_REFUSED;
-		seterr(err, "a reminder for this appointment was already sent today (reminder %lld)", (long long)id);
-		goto out;
-	}
-	if (rc == 0)
-		rc = exemption_check(s, c, d.body, now, &d.reason, err);
-	if (rc == 0 && d.reason != NULL) {
-		rc = OUTBOX_REFUSED;
-		seterr(err, "%s; no reminder was sent", d.reason);
-	}
-	if (rc == 0)
-		rc = apply_queue(s, tc, c, id, slot, &d, &eb, msg_id, err);
-out:
-	ev_flush(&eb, &(struct reminders_report){0}, false);
-	decision_free(&d);
-	return rc;
-}
-
-/* "Send reminder now" for one appointment. */
-int reminders_send_now(struct store *s, int64_t appointment_id, const char *actor, int64_t *message_id,
-		       char **err)
-{
-	struct reminder_candidate c;
-	struct tenant t;
-	memset(&t, 0, sizeof(t));
-	int64_t now = clock_now(), msg = 0;
-	int rc = store_reminder_candidate_get(s, appointment_id, &c, err);
-	if (rc == SD_NOTFOUND) {
-		seterr(err, "no appointment with id %lld", (long long)appointment_id);
-		return SD_NOTFOUND;
-	}
-	if (rc != 0)
-		return -1;
-	rc = store_tenant_get(s, c.tenant_id, &t, err);
-	if (rc != 0)
-		goto out;
-	char *why = send_now_refusal(&t, &c, now);
-	if (why != NULL) {
-		xfree(err);
-		*err = why;
-		rc = OUTBOX_REFUSED;
-		goto out;
-	}
-	struct tenant_ctx tc = {.t = &t, .actor = actor ? actor : "system"};
-	if (store_begin(s, err) != 0) {
-		rc = -1;
-		goto out;
-	}
-	rc = send_now_tx(s, &tc, &c, now, &msg, err);
-	if (rc == 0) {
-		rc = store_commit(s, err);
-	} else {
-		store_rollback(s);
-	}
-	if (rc == 0 && message_id != NULL)
-		*message_id = msg;
-out:
-	tenant_free(&t);
-	reminder_candidate_free(&c);
-	return rc;
-}
-
-/* ---- upcoming ------------------------------------------------------------------------------ */
-
-/* Frees the upcoming list and nulls the pointer. */
-void reminder_upcoming_list_free(struct reminder_upcoming **list, size_t n)
-{
-	if (list == NULL || *list == NULL)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		free((*list)[i].patient_name);
-		free((*list)[i].note);
-	}
-	free(*list);
-	*list = NULL;
-}
-
-/* The first slot of an appointment still to be decided (no row yet): its slot and due time. */
-static bool next_slot(const struct tenant_ctx *tc, const struct reminder_candidate *c,
-		      const struct appt_reminder *rows, size_t n, int64_t now, int *slot, int64_t *due)
-{
-	size_t k = 0;
-	while (k < tc->nslots && c->starts_at - (int64_t)tc->slots[k] * 60 <= now)
-		k++;
-	/* The due ones collapse into the nearest (older ones are superseded); then the rest. */
-	size_t from = k > 0 ? k - 1 : 0;
-	for (size_t i = from; i < tc->nslots; i++) {
-		if (row_for(rows, n, tc->slots[i]) == NULL) {
-			*slot = tc->slots[i];
-			*due = c->starts_at - (int64_t)tc->slots[i] * 60;
-			return true;
-		}
-	}
-	return false;
-}
-
-/* Upcoming reminders of a tenant within the horizon. */
-int reminders_upcoming(struct store *s, int64_t tenant_id, int64_t now, int64_t horizon,
-		       struct reminder_upcoming **out, size_t *n, char **err)
-{
-	*out = NULL;
-	*n = 0;
-	struct tenant t;
-	if (store_tenant_get(s, tenant_id, &t, err) != 0)
-		return -1;
-	struct tenant_ctx tc = {.t = &t};
-	struct reminder_candidate *cands = NULL;
-	size_t nc = 0, cap = 0;
-	int rc = reminders_parse_slots(t.reminder_slots, tc.slots, &tc.nslots, err);
-	if (rc == 0)
-		rc = store_reminder_candidates(s, tenant_id, now, now + horizon, &cands, &nc, err);
-	for (size_t i = 0; rc == 0 && i < nc; i++) {
-		const struct reminder_candidate *c = &cands[i];
-		struct appt_reminder *rows = NULL;
-		size_t nr = 0;
-		int slot = 0;
-		int64_t due = 0;
-		rc = store_reminder_rows(s, c->appointment_id, &rows, &nr, err);
-		if (rc == 0 && next_slot(&tc, c, rows, nr, now, &slot, &due)) {
-			if (*n == cap) {
-				cap = cap ? cap * 2 : 32;
-				*out = xrealloc(*out, cap * sizeof(**out));
-			}
-			const char *block = blocking_reason(c);
-			(*out)[(*n)++] = (struct reminder_upcoming){
-				.appointment_id = c->appointment_id,
-				.patient_id = c->patient_id,
-				.patient_name = xasprintf("%s %s", c->first_name, c->last_name),
-				.starts_at = c->starts_at,
-				.slot_minutes = slot,
-				.due_at = due,
-				.note = block ? xstrdup(block) : NULL,
-			};
-		}
-		appt_reminder_list_free(&rows, nr);
-	}
-	reminder_candidate_list_free(&cands, nc);
-	tenant_free(&t);
-	if (rc != 0) {
-		reminder_upcoming_list_free(out, *n);
-		*n = 0;
-		return -1;
-	}
-	return 0;
-}
