@@ -1,6 +1,7 @@
-/* Appointment reminders: the scheduler's decisions (see the rules in reminders.h) and
- * "send reminder now". Every row change, its outbox message and its audit entry commit
- * together; the unique key on (appointment, slot) is what makes "never twice" hold. */
+/* Appointment reminders: the scheduler's pass and its decisions (the rules are in
+ * reminders.h; "send reminder now" is in reminders_manual.c). Every row change, its outbox
+ * message and its audit entry commit together; the unique key on (appointment, slot) is
+ * what makes "never twice" hold. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +13,6 @@
 #include "src/template.h"
 #include "src/tz.h"
 #include "src/util.h"
-
 #include "src/reminders_internal.h"
 
 /* ---- slots ------------------------------------------------------------------------------ */
