@@ -1,7 +1,7 @@
 /* Appointment reminders: which are due, which wait for quiet hours, which are skipped and
  * why, and queueing exactly one message per appointment and slot. Owner: src/reminders.c
  *
- * Rules (the README and the man page repeat them):
+ * Rules:
  * - A slot is absolute elapsed time before the appointment: "24h" is 86,400 s before
  *   starts_at, so across a daylight-saving change the reminder's wall-clock time shifts by
  *   the hour (a 9:00 appointment on the day after the change is reminded at 10:00 or 8:00).
