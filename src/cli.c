@@ -23,10 +23,12 @@
 	X(test_connection)   \
 	X(patient)           \
 	X(appointment)       \
+	X(import)            \
 	X(remind)            \
 	X(reminders)         \
 	X(send)              \
 	X(messages)          \
+	X(stats)             \
 	X(poll)              \
 	X(sim)               \
 	X(user)              \

@@ -1,0 +1,800 @@
+/* Importing patients and appointments: columns by name, one check per value with a reason a
+ * person can act on, writes in batches of rows (one transaction per batch, a savepoint per
+ * row so a refused row leaves nothing), one audit entry per import. The CSV reader is in
+ * src/import_csv.c; JSON is read here.
+ * cJSON is allowed in this file for import only (besides src/twilio.c and src/sim/): the
+ * tree is turned into plain values row by row and nothing of it leaves this file. */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <cjson/cJSON.h>
+#include "src/import.h"
+#include "src/phone.h"
+#include "src/tz.h"
+#include "src/util.h"
+#include "store/import.h"
+
+#define NAME_MAX_BYTES 200
+#define UNKNOWN_MAX 32 /* unknown JSON keys remembered, so each is noted once */
+
+enum col {
+	COL_FIRST, COL_LAST, COL_MOBILE, COL_PHONE, COL_TZ, COL_EXT, COL_OPTOUT, COL_CONSENT_DATE,
+	COL_CONSENT_METHOD, COL_PROVIDER, COL_LOCATION, COL_START, COL_DURATION, COL_STATUS, COL_N
+};
+
+#define KP (1u << IMPORT_PATIENTS)
+#define KA (1u << IMPORT_APPOINTMENTS)
+
+/* Column names (compared case-insensitively, ' ' and '-' read as '_') and who uses them. */
+static const struct {
+	const char *name;
+	enum col col;
+	unsigned kinds;
+} columns[] = {
+	{"first_name", COL_FIRST, KP}, {"last_name", COL_LAST, KP}, {"mobile", COL_MOBILE, KP},
+	{"phone", COL_PHONE, KP}, {"timezone", COL_TZ, KP}, {"external_id", COL_EXT, KP | KA},
+	{"patient_external_id", COL_EXT, KA}, {"sms_opt_out", COL_OPTOUT, KP},
+	{"consent_date", COL_CONSENT_DATE, KP}, {"consent_method", COL_CONSENT_METHOD, KP},
+	{"provider", COL_PROVIDER, KA}, {"location", COL_LOCATION, KA}, {"start", COL_START, KA},
+	{"duration_min", COL_DURATION, KA}, {"status", COL_STATUS, KA},
+};
+
+/* One row as text: v[c] NULL when the column is absent, "" when empty. */
+struct row {
+	char *v[COL_N];
+};
+
+/* The state of one import. */
+struct run {
+	struct store *s;
+	const struct import_opts *o;
+	struct import_result *r;
+	size_t batch, in_batch;
+	bool in_tx;
+	int64_t now;
+	char *unknown[UNKNOWN_MAX];
+	size_t n_unknown;
+};
+
+/* ---- values ---- */
+
+/* Decodes one UTF-8 sequence at p (n bytes left): its length, or 0 when invalid. */
+static size_t utf8_decode(const unsigned char *p, size_t n, unsigned *cp)
+{
+	size_t len = p[0] >= 0xF0 ? 4 : p[0] >= 0xE0 ? 3 : 2;
+	if (p[0] < 0xC2 || p[0] > 0xF4 || len > n)
+		return 0;
+	unsigned v = p[0] & (len == 2 ? 0x1F : len == 3 ? 0x0F : 0x07);
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+		v = (v << 6) | (p[i] & 0x3F);
+	}
+	if ((len == 3 && v < 0x800) || (len == 4 && (v < 0x10000 || v > 0x10FFFF)) || (v >= 0xD800 && v <= 0xDFFF))
+		return 0;
+	*cp = v;
+	return len;
+}
+
+/* True for code points a terminal obeys or that reorder text: C0, DEL, C1, line and
+ * paragraph separators, bidirectional embeddings, overrides and isolates. */
+static bool cp_is_control(unsigned cp)
+{
+	return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029 ||
+	       (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+int import_check_text(const char *s, char **err)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
+	for (size_t i = 0; i < n;) {
+		unsigned cp = p[i];
+		size_t len = 1;
+		if (p[i] >= 0x80) {
+			len = utf8_decode(p + i, n - i, &cp);
+			if (len == 0)
+				return seterr(err, "is not valid UTF-8 (byte 0x%02X at position %zu): save the file as UTF-8",
+					      p[i], i + 1);
+		}
+		if (cp_is_control(cp))
+			return seterr(err, "contains a %s (U+%04X)",
+				      (cp >= 0x202A && cp <= 0x2069) ? "bidirectional override" : "control character", cp);
+		i += len;
+	}
+	return 0;
+}
+
+/* Copies a hostile value for a report line: controls and bad UTF-8 as '?', at most ~40 bytes. */
+static void quote_value(const char *v, char *out, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)v;
+	size_t n = strlen(v), o = 0;
+	for (size_t i = 0; i < n && o + 5 < len;) {
+		unsigned cp = p[i];
+		size_t l = p[i] >= 0x80 ? utf8_decode(p + i, n - i, &cp) : 1;
+		if (l == 0 || cp_is_control(cp) || o + l + 5 >= len || o >= 40) {
+			if (o >= 40 || o + l + 5 >= len) {
+				memcpy(out + o, "...", 3);
+				o += 3;
+				break;
+			}
+			out[o++] = '?';
+			i += l ? l : 1;
+			continue;
+		}
+		memcpy(out + o, p + i, l);
+		o += l;
+		i += l;
+	}
+	out[o] = '\0';
+}
+
+/* Strips ASCII blanks around s in place. */
+static char *trim(char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	size_t n = strlen(s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		s[--n] = '\0';
+	return s;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
+static int64_t days_from_civil(int y, int m, int d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* Reads exactly n digits at *p into *out. */
+static bool digits(const char **p, int n, int *out)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)(*p)[i]))
+			return false;
+		v = v * 10 + ((*p)[i] - '0');
+	}
+	*p += n;
+	*out = v;
+	return true;
+}
+
+/* Parses "YYYY-MM-DD" at *p; checks the day exists. */
+static bool parse_date(const char **p, int *y, int *mo, int *d)
+{
+	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	if (!digits(p, 4, y) || *(*p)++ != '-' || !digits(p, 2, mo) || *(*p)++ != '-' || !digits(p, 2, d))
+		return false;
+	if (*y < 1900 || *y > 2200 || *mo < 1 || *mo > 12 || *d < 1)
+		return false;
+	bool leap = (*y % 4 == 0 && *y % 100 != 0) || *y % 400 == 0;
+	return *d <= mdays[*mo - 1] + (*mo == 2 && leap);
+}
+
+/* Parses a UTC offset "Z", "+HH:MM", "+HHMM", "+HH" (or nothing: *has false). */
+static bool parse_offset(const char *p, bool *has, int *secs)
+{
+	*has = *p != '\0';
+	*secs = 0;
+	if (*p == '\0')
+		return true;
+	if ((*p == 'Z' || *p == 'z') && p[1] == '\0')
+		return true;
+	int sign = *p == '+' ? 1 : *p == '-' ? -1 : 0, h = 0, m = 0;
+	if (sign == 0)
+		return false;
+	p++;
+	if (!digits(&p, 2, &h))
+		return false;
+	if (*p == ':')
+		p++;
+	if (*p != '\0' && !digits(&p, 2, &m))
+		return false;
+	if (*p != '\0' || h > 14 || m > 59)
+		return false;
+	*secs = sign * (h * 3600 + m * 60);
+	return true;
+}
+
+/* Parses a date-time (or, with date_ok, a bare date meaning local midnight). */
+static int parse_when(const char *s, const char *tz, bool date_ok, int64_t *out, char **err)
+{
+	const char *p = s;
+	int y, mo, d, h = 0, mi = 0, sec = 0, off = 0;
+	bool has_off = false;
+	if (!parse_date(&p, &y, &mo, &d))
+		return seterr(err, "is not a real date written as YYYY-MM-DD");
+	if (*p == '\0' && !date_ok)
+		return seterr(err, "has no time of day (write 2026-12-01T14:30)");
+	if (*p == 'T' || *p == 't' || *p == ' ') {
+		p++;
+		if (!digits(&p, 2, &h) || *p++ != ':' || !digits(&p, 2, &mi))
+			return seterr(err, "has no time written as HH:MM after the date");
+		if (*p == ':' && (p++, !digits(&p, 2, &sec)))
+			return seterr(err, "has seconds that are not two digits");
+		if (*p == '.' || *p == ',')
+			for (p++; isdigit((unsigned char)*p); p++)
+				;
+		if (h > 23 || mi > 59 || sec > 60)
+			return seterr(err, "has a time of day that does not exist");
+	} else if (*p != '\0') {
+		return seterr(err, "is not a date-time like 2026-12-01T14:30");
+	}
+	if (!parse_offset(p, &has_off, &off))
+		return seterr(err, "has an offset that is not Z, +HH:MM or -HH:MM");
+	if (sec == 60)
+		sec = 59; /* a leap second: the same minute is what matters */
+	if (has_off) {
+		*out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
+		return 0;
+	}
+	struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi, .tm_sec = sec};
+	int64_t t = tz_mktime(tz, &tm);
+	struct tm back;
+	if (t == TZ_ERROR || tz_local(tz, t, &back) != 0)
+		return seterr(err, "cannot be placed: the clinic's time zone '%s' is unknown", tz);
+	/* tz_mktime moves a time in a spring-forward gap: such a time was never on a clock. */
+	if (back.tm_hour != h || back.tm_min != mi)
+		return seterr(err, "does not exist in %s (the clocks jump forward then)", tz);
+	*out = t;
+	return 0;
+}
+
+int import_parse_time(const char *s, const char *tz, int64_t *out, char **err)
+{
+	return parse_when(s, tz, false, out, err);
+}
+
+/* "yes"/"no" and friends: 1, 0, or -1 when not a yes or no ("" is no). */
+static int parse_yes_no(const char *v)
+{
+	static const char *const yes[] = {"yes", "y", "true", "1", "x"}, *const no[] = {"no", "n", "false", "0", ""};
+	for (size_t i = 0; i < 5; i++) {
+		if (strcasecmp(v, yes[i]) == 0)
+			return 1;
+		if (strcasecmp(v, no[i]) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+/* ---- rows ---- */
+
+/* Reports a refused row and counts it. */
+static void reject(struct run *x, size_t rowno, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void reject(struct run *x, size_t rowno, const char *fmt, ...)
+{
+	x->r->rejected++;
+	if (x->o->report == NULL)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = NULL;
+	if (vasprintf(&msg, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	char *line = xasprintf("row %zu: %s", rowno, msg);
+	x->o->report(x->o->report_ctx, rowno, line);
+	free(line);
+	free(msg);
+}
+
+/* Checks a text value: required (non-empty), short, clean. NULL when fine, else the reason. */
+static char *check_field(const char *name, const char *v, bool required, size_t max)
+{
+	char *why = NULL, q[64];
+	if (v == NULL || *v == '\0')
+		return required ? xasprintf("%s is empty", name) : NULL;
+	quote_value(v, q, sizeof(q));
+	if (import_check_text(v, &why) != 0) {
+		char *msg = xasprintf("%s '%s' %s", name, q, why);
+		free(why);
+		return msg;
+	}
+	if (strlen(v) > max)
+		return xasprintf("%s '%s' is longer than %zu bytes", name, q, max);
+	return NULL;
+}
+
+/* Checks the consent columns: a date needs a method and a number, and cannot be ahead. */
+static char *check_consent(struct run *x, struct row *w, struct import_patient_row *p)
+{
+	const char *date = w->v[COL_CONSENT_DATE], *method = w->v[COL_CONSENT_METHOD];
+	char *why = NULL, q[64];
+	if (date == NULL || *date == '\0') {
+		if (method != NULL && *method != '\0')
+			return xasprintf("consent_method needs a consent_date");
+		return NULL;
+	}
+	quote_value(date, q, sizeof(q));
+	if (parse_when(date, x->o->clinic_tz, true, &p->consent_at, &why) != 0) {
+		char *msg = xasprintf("consent_date '%s' %s", q, why);
+		free(why);
+		return msg;
+	}
+	if (p->consent_at <= 0)
+		return xasprintf("consent_date '%s' is before 1970", q);
+	/* A day of slack: a date is midnight in the clinic's zone, which may be ahead of UTC. */
+	if (p->consent_at > x->now + 86400)
+		return xasprintf("consent_date '%s' is in the future", q);
+	if (method == NULL || *method == '\0')
+		return xasprintf("consent_date needs a consent_method (paper form, verbal at desk, ...)");
+	if (*p->mobile == '\0')
+		return xasprintf("consent needs a mobile number (consent is given for a number)");
+	p->consent_method = method;
+	return NULL;
+}
+
+/* Checks the patient columns of a row into *p (pointing into the row). NULL or the reason. */
+static char *check_patient(struct run *x, struct row *w, struct import_patient_row *p, char *e164)
+{
+	char *why = NULL, q[64];
+	if ((why = check_field("first_name", w->v[COL_FIRST], true, NAME_MAX_BYTES)) ||
+	    (why = check_field("last_name", w->v[COL_LAST], true, NAME_MAX_BYTES)) ||
+	    (why = check_field("external_id", w->v[COL_EXT], false, NAME_MAX_BYTES)) ||
+	    (why = check_field("timezone", w->v[COL_TZ], false, 64)) ||
+	    (why = check_field("consent_method", w->v[COL_CONSENT_METHOD], false, 100)))
+		return why;
+	memset(p, 0, sizeof(*p));
+	p->first_name = w->v[COL_FIRST];
+	p->last_name = w->v[COL_LAST];
+	p->external_id = w->v[COL_EXT];
+	const char *mcol = w->v[COL_MOBILE] && *w->v[COL_MOBILE] ? "mobile" : "phone";
+	const char *m = w->v[COL_MOBILE] && *w->v[COL_MOBILE] ? w->v[COL_MOBILE] : w->v[COL_PHONE];
+	if (m == NULL && w->v[COL_MOBILE] == NULL)
+		return xasprintf("has no mobile");
+	p->mobile = "";
+	if (m != NULL && *m != '\0') {
+		quote_value(m, q, sizeof(q));
+		char *perr = NULL;
+		if (phone_to_e164(m, e164, &perr) != 0) {
+			why = xasprintf("%s '%s': %s", mcol, q, perr);
+			free(perr);
+			return why;
+		}
+		p->mobile = e164;
+	}
+	const char *tzv = w->v[COL_TZ];
+	if (tzv != NULL && *tzv != '\0' && !tz_valid(tzv)) {
+		quote_value(tzv, q, sizeof(q));
+		return xasprintf("timezone '%s' is not a time zone (an IANA name such as America/Chicago)", q);
+	}
+	p->timezone = tzv;
+	if (w->v[COL_OPTOUT] != NULL) {
+		int yn = parse_yes_no(w->v[COL_OPTOUT]);
+		quote_value(w->v[COL_OPTOUT], q, sizeof(q));
+		if (yn < 0)
+			return xasprintf("sms_opt_out '%s' is neither yes nor no", q);
+		p->opt_out = yn == 1;
+	}
+	return check_consent(x, w, p);
+}
+
+/* The appointment statuses the schema knows, with the spellings exports use. */
+static const char *appt_status(const char *v)
+{
+	static const struct {
+		const char *in, *out;
+	} map[] = {
+		{"scheduled", "scheduled"}, {"booked", "scheduled"}, {"confirmed", "confirmed"},
+		{"reschedule_requested", "reschedule_requested"}, {"cancelled", "cancelled"},
+		{"canceled", "cancelled"}, {"completed", "completed"}, {"no_show", "no_show"},
+		{"no-show", "no_show"}, {"noshow", "no_show"},
+	};
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcasecmp(v, map[i].in) == 0)
+			return map[i].out;
+	return NULL;
+}
+
+/* Checks the appointment columns of a row into *a. NULL or the reason. */
+static char *check_appt(struct run *x, struct row *w, struct import_appt_row *a)
+{
+	char *why = NULL, q[64];
+	if ((why = check_field("external_id", w->v[COL_EXT], true, NAME_MAX_BYTES)) ||
+	    (why = check_field("provider", w->v[COL_PROVIDER], true, NAME_MAX_BYTES)) ||
+	    (why = check_field("location", w->v[COL_LOCATION], false, NAME_MAX_BYTES)) ||
+	    (why = check_field("start", w->v[COL_START], true, 64)) ||
+	    (why = check_field("status", w->v[COL_STATUS], false, 64)) ||
+	    (why = check_field("duration_min", w->v[COL_DURATION], false, 16)))
+		return why;
+	memset(a, 0, sizeof(*a));
+	a->patient_external_id = w->v[COL_EXT];
+	a->provider = w->v[COL_PROVIDER];
+	a->location = w->v[COL_LOCATION];
+	quote_value(w->v[COL_START], q, sizeof(q));
+	if (parse_when(w->v[COL_START], x->o->clinic_tz, false, &a->starts_at, &why) != 0) {
+		char *msg = xasprintf("start '%s' %s", q, why);
+		free(why);
+		return msg;
+	}
+	if (a->starts_at <= 0)
+		return xasprintf("start '%s' is before 1970", q);
+	a->duration_min = 30;
+	const char *d = w->v[COL_DURATION];
+	if (d != NULL && *d != '\0') {
+		char *end = NULL;
+		long v = strtol(d, &end, 10);
+		quote_value(d, q, sizeof(q));
+		if (!isdigit((unsigned char)*d) || *end != '\0' || v < 1 || v > 1440)
+			return xasprintf("duration_min '%s' is not a number of minutes from 1 to 1440", q);
+		a->duration_min = (int)v;
+	}
+	const char *st = w->v[COL_STATUS];
+	if (st != NULL && *st != '\0') {
+		a->status = appt_status(st);
+		quote_value(st, q, sizeof(q));
+		if (a->status == NULL)
+			return xasprintf("status '%s' is not one of scheduled, confirmed, reschedule_requested, "
+					 "cancelled, completed, no_show", q);
+	}
+	return NULL;
+}
+
+/* ---- writing ---- */
+
+/* Commits the open batch. */
+static int flush(struct run *x, char **err)
+{
+	if (!x->in_tx)
+		return 0;
+	x->in_tx = false;
+	x->in_batch = 0;
+	return store_commit(x->s, err);
+}
+
+/* Checks and writes one row under its own savepoint. -1 only when the database failed. */
+static int take_row(struct run *x, size_t rowno, struct row *w, char **err)
+{
+	struct import_patient_row p;
+	struct import_appt_row a;
+	char e164[PHONE_E164_MAX];
+	x->r->rows++;
+	char *why = x->o->kind == IMPORT_PATIENTS ? check_patient(x, w, &p, e164) : check_appt(x, w, &a);
+	if (why != NULL) {
+		reject(x, rowno, "%s", why);
+		free(why);
+		return 0;
+	}
+	if (!x->in_tx) {
+		if (store_begin(x->s, err) != 0)
+			return -1;
+		x->in_tx = true;
+	}
+	if (store_import_row_begin(x->s, err) != 0)
+		return -1;
+	bool updated = false;
+	char *werr = NULL;
+	int rc = x->o->kind == IMPORT_PATIENTS ? store_import_patient(x->s, x->o->tenant_id, &p, x->now, &updated, NULL, &werr)
+					       : store_import_appt(x->s, x->o->tenant_id, &a, x->now, &updated, &werr);
+	if (rc == SD_NOTFOUND) {
+		char q[64];
+		quote_value(a.patient_external_id, q, sizeof(q));
+		store_import_row_undo(x->s);
+		reject(x, rowno, "external_id '%s': %s", q, werr);
+		free(werr);
+		return 0;
+	}
+	if (rc != 0) {
+		store_import_row_undo(x->s);
+		seterr(err, "row %zu: %s", rowno, werr);
+		free(werr);
+		return -1;
+	}
+	if (store_import_row_end(x->s, err) != 0)
+		return -1;
+	if (updated)
+		x->r->updated++;
+	else
+		x->r->added++;
+	/* A dry run is one transaction rolled back at the end, so counts match a real run. */
+	if (!x->o->dry_run && ++x->in_batch >= x->batch)
+		return flush(x, err);
+	return 0;
+}
+
+/* Notes a column nobody imports (once per name). */
+static void note_unknown(struct run *x, const char *name)
+{
+	for (size_t i = 0; i < x->n_unknown; i++)
+		if (strcasecmp(x->unknown[i], name) == 0)
+			return;
+	if (x->n_unknown < UNKNOWN_MAX)
+		x->unknown[x->n_unknown++] = xstrdup(name);
+	if (x->o->report != NULL) {
+		char q[64];
+		quote_value(name, q, sizeof(q));
+		char *msg = xasprintf("column '%s' is not one smsdesk imports: ignored", q);
+		x->o->report(x->o->report_ctx, 0, msg);
+		free(msg);
+	}
+}
+
+/* The column a header name means for this kind of import, or -1. */
+static int column_of(enum import_kind kind, const char *name)
+{
+	char norm[48];
+	size_t n = 0;
+	for (const char *p = name; *p && n + 1 < sizeof(norm); p++)
+		norm[n++] = (*p == ' ' || *p == '-') ? '_' : (char)tolower((unsigned char)*p);
+	norm[n] = '\0';
+	if (strlen(name) >= sizeof(norm))
+		return -1;
+	for (size_t i = 0; i < sizeof(columns) / sizeof(columns[0]); i++)
+		if ((columns[i].kinds & (1u << kind)) && strcmp(norm, columns[i].name) == 0)
+			return (int)columns[i].col;
+	return -1;
+}
+
+/* The columns a file of this kind must have: NULL when all are there, else the missing one. */
+static const char *missing_column(enum import_kind kind, const bool *have)
+{
+	if (kind == IMPORT_PATIENTS) {
+		if (!have[COL_FIRST])
+			return "first_name";
+		if (!have[COL_LAST])
+			return "last_name";
+		if (!have[COL_MOBILE] && !have[COL_PHONE])
+			return "mobile (or phone)";
+		return NULL;
+	}
+	if (!have[COL_EXT])
+		return "external_id";
+	if (!have[COL_PROVIDER])
+		return "provider";
+	return have[COL_START] ? NULL : "start";
+}
+
+/* ---- CSV ---- */
+
+/* Reads the header row into map (field index -> column or -1). */
+static int csv_header(struct run *x, struct import_csv *c, int *map, size_t *ncols, char **err)
+{
+	char **f = NULL, *rerr = NULL;
+	size_t n = 0, line = 0;
+	int rc = import_csv_next(c, &f, &n, &line, &rerr);
+	if (rc == 0)
+		return seterr(err, import_csv_failed(c) ? "the file could not be read"
+						       : "the file is empty: its first row must name the columns");
+	if (rc < 0) {
+		seterr(err, "the header row (line %zu) %s", line, rerr);
+		free(rerr);
+		return -1;
+	}
+	bool have[COL_N] = {false};
+	size_t known = 0;
+	for (size_t i = 0; i < n; i++) {
+		char *name = trim(f[i]);
+		int col = *name ? column_of(x->o->kind, name) : -1;
+		map[i] = col;
+		if (col < 0 && *name)
+			note_unknown(x, name);
+		if (col < 0)
+			continue;
+		if (have[col]) {
+			char q[64];
+			quote_value(name, q, sizeof(q));
+			return seterr(err, "the header row names the column '%s' twice", q);
+		}
+		have[col] = true;
+		known++;
+	}
+	*ncols = n;
+	const char *miss = missing_column(x->o->kind, have);
+	if (known == 0)
+		return seterr(err, "the first row is not a header: it must name the columns, such as %s",
+			      x->o->kind == IMPORT_PATIENTS ? "external_id,first_name,last_name,mobile"
+							    : "external_id,provider,location,start,duration_min,status");
+	if (miss != NULL)
+		return seterr(err, "the header row has no %s column", miss);
+	return 0;
+}
+
+/* Imports a CSV stream. */
+static int run_csv(struct run *x, FILE *in, char **err)
+{
+	struct import_csv *c = import_csv_open(in);
+	int map[IMPORT_FIELDS_MAX];
+	size_t ncols = 0;
+	int rc = csv_header(x, c, map, &ncols, err);
+	while (rc == 0) {
+		char **f = NULL, *rerr = NULL;
+		size_t n = 0, line = 0;
+		int got = import_csv_next(c, &f, &n, &line, &rerr);
+		if (got == 0)
+			break;
+		if (got < 0 || n != ncols) {
+			x->r->rows++;
+			if (got < 0)
+				reject(x, line, "the record %s", rerr);
+			else
+				reject(x, line, "has %zu fields but the header has %zu (a quote left open or a stray comma?)",
+				       n, ncols);
+			free(rerr);
+			continue;
+		}
+		struct row w = {{NULL}};
+		for (size_t i = 0; i < n; i++)
+			if (map[i] >= 0)
+				w.v[map[i]] = trim(f[i]);
+		rc = take_row(x, line, &w, err);
+	}
+	if (rc == 0 && import_csv_failed(c))
+		rc = seterr(err, "reading the file failed part way through");
+	import_csv_close(&c);
+	return rc;
+}
+
+/* ---- JSON ---- */
+
+/* Reads the whole stream (at most IMPORT_JSON_MAX bytes). */
+static int read_all(FILE *in, char **buf, size_t *len, char **err)
+{
+	size_t cap = 64 * 1024, n = 0;
+	char *b = xmalloc(cap);
+	for (;;) {
+		if (n == cap) {
+			if (cap >= IMPORT_JSON_MAX) {
+				free(b);
+				return seterr(err, "the JSON file is larger than %d MB: export CSV instead, which is read as a stream",
+					      IMPORT_JSON_MAX / (1024 * 1024));
+			}
+			cap *= 2;
+			b = xrealloc(b, cap);
+		}
+		size_t got = fread(b + n, 1, cap - n, in);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(in)) {
+		free(b);
+		return seterr(err, "the file could not be read");
+	}
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+/* Names a JSON value's type for a report. */
+static const char *json_type(const cJSON *v)
+{
+	return cJSON_IsObject(v) ? "an object" : cJSON_IsArray(v) ? "a list" : cJSON_IsBool(v) ? "true/false" : "a number";
+}
+
+/* Turns one array element into a row and takes it. */
+static int json_row(struct run *x, size_t rowno, cJSON *obj, char **err)
+{
+	struct row w = {{NULL}};
+	char nums[COL_N][32];
+	const char *bad = NULL;
+	if (!cJSON_IsObject(obj))
+		bad = "is not an object ({\"first_name\": ..., ...})";
+	for (cJSON *it = cJSON_IsObject(obj) ? obj->child : NULL; it != NULL && bad == NULL; it = it->next) {
+		int col = column_of(x->o->kind, it->string ? it->string : "");
+		if (col < 0) {
+			note_unknown(x, it->string ? it->string : "");
+			continue;
+		}
+		if (w.v[col] != NULL) {
+			bad = "names the same key twice";
+		} else if (cJSON_IsString(it)) {
+			w.v[col] = trim(it->valuestring);
+		} else if (cJSON_IsNull(it)) {
+			w.v[col] = "";
+		} else if (cJSON_IsBool(it) && col == COL_OPTOUT) {
+			w.v[col] = strcpy(nums[col], cJSON_IsTrue(it) ? "yes" : "no");
+		} else if (cJSON_IsNumber(it) && it->valuedouble == (double)(long long)it->valuedouble &&
+			   it->valuedouble > -1e15 && it->valuedouble < 1e15) {
+			snprintf(nums[col], sizeof(nums[col]), "%lld", (long long)it->valuedouble);
+			w.v[col] = nums[col];
+		} else {
+			char q[64];
+			quote_value(it->string, q, sizeof(q));
+			x->r->rows++;
+			reject(x, rowno, "%s must be text, not %s", q, json_type(it));
+			return 0;
+		}
+	}
+	if (bad != NULL) {
+		x->r->rows++;
+		reject(x, rowno, "%s", bad);
+		return 0;
+	}
+	return take_row(x, rowno, &w, err);
+}
+
+/* Imports a JSON array of objects. */
+static int run_json(struct run *x, FILE *in, char **err)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	if (read_all(in, &buf, &len, err) != 0)
+		return -1;
+	size_t skip = len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+	const char *end = NULL;
+	cJSON *root = cJSON_ParseWithLengthOpts(buf + skip, len - skip, &end, false);
+	int rc = 0;
+	if (root == NULL)
+		rc = seterr(err, "the file is not valid JSON (near byte %zu)", end ? (size_t)(end - buf) + 1 : skip + 1);
+	else if (!cJSON_IsArray(root))
+		rc = seterr(err, "the JSON must be an array of objects ([{...}, {...}]), not %s",
+			    cJSON_IsObject(root) ? "an object" : "a single value");
+	size_t i = 0;
+	for (cJSON *it = root && rc == 0 ? root->child : NULL; it != NULL && rc == 0; it = it->next)
+		rc = json_row(x, ++i, it, err);
+	cJSON_Delete(root);
+	free(buf);
+	return rc;
+}
+
+/* ---- the import ---- */
+
+/* JSON when the first non-blank byte is '[' or '{' (the byte is put back). */
+static enum import_format sniff(FILE *in)
+{
+	int ch;
+	do
+		ch = fgetc(in);
+	while (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n');
+	if (ch == EOF)
+		return IMPORT_CSV;
+	ungetc(ch, in);
+	return ch == '[' || ch == '{' ? IMPORT_JSON : IMPORT_CSV;
+}
+
+/* Appends the one audit entry of the import. */
+static void audit(struct run *x, const char *outcome)
+{
+	char *detail = xasprintf("%zu rows: %zu added/updated, %zu rejected (%zu added, %zu updated)%s", x->r->rows,
+				 x->r->added + x->r->updated, x->r->rejected, x->r->added, x->r->updated, outcome);
+	store_audit_append(x->s, 0, x->o->actor ? x->o->actor : "system", x->o->tenant_id,
+			   x->o->kind == IMPORT_PATIENTS ? "import.patients" : "import.appointments", 0, x->o->source,
+			   detail, NULL);
+	free(detail);
+}
+
+int import_run(struct store *s, FILE *in, const struct import_opts *o, struct import_result *r, char **err)
+{
+	memset(r, 0, sizeof(*r));
+	if (o->clinic_tz == NULL || !tz_valid(o->clinic_tz))
+		return seterr(err, "the clinic's time zone is not set or unknown");
+	struct run x = {.s = s, .o = o, .r = r, .batch = o->batch_rows ? o->batch_rows : IMPORT_BATCH_ROWS,
+			.now = clock_now()};
+	enum import_format fmt = o->format == IMPORT_AUTO ? sniff(in) : o->format;
+	int rc = 0;
+	if (o->dry_run) {
+		rc = store_begin(s, err);
+		x.in_tx = rc == 0;
+	}
+	if (rc == 0)
+		rc = fmt == IMPORT_JSON ? run_json(&x, in, err) : run_csv(&x, in, err);
+	if (o->dry_run || rc != 0) {
+		if (x.in_tx)
+			store_rollback(s);
+	} else {
+		rc = flush(&x, err);
+	}
+	size_t lost = x.in_batch;
+	if (!o->dry_run && rc != 0 && r->added + r->updated > 0) {
+		/* The rows of the batch rolled back are not in; earlier batches are. */
+		char *outcome = xasprintf("; stopped by an error, the last %zu rows undone", lost);
+		audit(&x, outcome);
+		free(outcome);
+	} else if (!o->dry_run && rc == 0) {
+		audit(&x, "");
+	}
+	for (size_t i = 0; i < x.n_unknown; i++)
+		free(x.unknown[i]);
+	return rc;
+}
