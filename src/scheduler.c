@@ -269,12 +269,23 @@ static void wait_next(struct sched *sc)
 	}
 }
 
-/* Parses the scheduler's own options. */
+#define SCHEDULER_USAGE                                                                                    \
+	"usage: smsdesk [--db PATH] [--key-file PATH] --scheduler [--once] [--interval SECONDS] [--drain-chunk N]\n" \
+	"Holds the sync lease and every --interval seconds (default 60) polls inbound messages,\n"          \
+	"refreshes delivery statuses, drains the outbox and sends due reminders. Logs one line per\n"       \
+	"event to stderr. SIGTERM or SIGINT finishes the current step and exits 0. --once does one\n"       \
+	"pass and exits (cron, systemd timer). --drain-chunk sends at most N messages between checks\n"    \
+	"for a signal (default 200).\n"
+
+/* Parses the scheduler's own options; 1 when --help was asked for. */
 static int parse_args(struct sched *sc, int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		if (strcmp(a, "--once") == 0) {
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			fputs(SCHEDULER_USAGE, stdout);
+			return 1;
+		} else if (strcmp(a, "--once") == 0) {
 			sc->once = true;
 		} else if ((strcmp(a, "--interval") == 0 || strcmp(a, "--drain-chunk") == 0) && i + 1 < argc) {
 			char *end = NULL;
@@ -288,9 +299,7 @@ static int parse_args(struct sched *sc, int argc, char **argv)
 			else
 				sc->drain_chunk = (int)v;
 		} else {
-			fprintf(stderr, "smsdesk: unknown scheduler option %s\n"
-					"usage: smsdesk --scheduler [--once] [--interval SECONDS] [--drain-chunk N]\n",
-				a);
+			fprintf(stderr, "smsdesk: unknown scheduler option %s\n%s", a, SCHEDULER_USAGE);
 			return -1;
 		}
 	}
@@ -335,8 +344,9 @@ static void close_all(struct sched *sc)
 int scheduler_main(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct sched sc = {.drain_chunk = DEFAULT_DRAIN_CHUNK};
-	if (parse_args(&sc, argc, argv) != 0)
-		return EXIT_USAGE;
+	int parsed = parse_args(&sc, argc, argv);
+	if (parsed != 0)
+		return parsed > 0 ? EXIT_OK : EXIT_USAGE;
 	char host[256] = "localhost";
 	if (gethostname(host, sizeof(host) - 1) != 0)
 		strcpy(host, "localhost");
