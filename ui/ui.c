@@ -17,6 +17,7 @@
 #include "ui/text.h"
 #include "ui/ui.h"
 #include "ui/worker.h"
+#include "ui/auth_ui.h"
 
 #define MIN_COLS 80
 #define MIN_ROWS 24
@@ -263,6 +264,7 @@ static int global_key(struct ui *ui, struct screen *sc, wint_t k, bool fn)
 /* Routes one key to the top screen and applies what it asks for. */
 static void dispatch(struct ui *ui, wint_t k, bool fn)
 {
+	ui_auth_activity(ui); /* the idle lock counts from the last key */
 	if (fn && k == KEY_RESIZE) {
 		relayout();
 		ui_dirty(ui);
@@ -506,7 +508,7 @@ static void loop(struct ui *ui)
 	while (!ui->quit && !stop_signal) {
 		paint(ui);
 		struct pollfd fds[2] = {{.fd = 0, .events = POLLIN}, {.fd = L.wake[0], .events = POLLIN}};
-		int n = poll(fds, 2, timers_timeout());
+		int n = poll(fds, 2, ui_auth_timeout_ms(timers_timeout()));
 		if (n < 0 && errno != EINTR)
 			break;
 		if (n > 0 && (fds[1].revents & POLLIN))
@@ -515,6 +517,7 @@ static void loop(struct ui *ui)
 			break; /* the terminal went away */
 		drain_keys(ui); /* also after EINTR: SIGWINCH gives KEY_RESIZE */
 		timers_fire(ui);
+		ui_auth_tick(ui); /* idle lock, connection test */
 	}
 }
 
@@ -633,12 +636,13 @@ int ui_run(const struct ui_options *opts)
 	stop_signal = 0;
 	int saved = stderr_away();
 	curses_start(&ui);
-	if (ui_push(&ui, &ui_inbox_screen, NULL) == 0) {
+	if (ui_auth_begin(&ui, opts) == 0) { /* sign-in, then the inbox */
 		ui_worker_kick(ui.worker);
 		L.next_poll_ms = clock_mono_ms() + (int64_t)ui.poll_seconds * 1000;
 		loop(&ui);
 		rc = 0;
 	}
+	ui_auth_end(&ui);
 	while (ui.top != NULL)
 		sweep(&ui, ui.top);
 	if (L.main)
