@@ -79,7 +79,7 @@ static int do_import(struct cli_ctx *ctx, enum import_kind kind, const char *pat
 		goto out;
 	const char *base = strrchr(safe_path, '/');
 	struct import_opts o = {.kind = kind, .format = fmt, .dry_run = dry_run, .tenant_id = t.id,
-				.clinic_tz = t.timezone, .actor = "cli", .source = base ? base + 1 : safe_path,
+				.clinic_tz = t.timezone, .actor = "cli", .source = in == stdin ? "standard input" : base ? base + 1 : safe_path,
 				.report = print_problem};
 	struct import_result r;
 	char *err = NULL;

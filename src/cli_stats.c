@@ -59,14 +59,14 @@ static const char *pct(int64_t part, int64_t whole, char *buf, size_t len)
 
 /* Prints the figures. */
 static void print_stats(const struct sms_stats *st, const char *where, const char *from, const char *to,
-			int64_t price)
+			const char *tz, int64_t price)
 {
 	char a[32], b[32], cost[32], per[32], unit[32];
 	int64_t final = st->delivered + st->failed;
 	int64_t answered = st->confirmed + st->reschedule + st->cancelled;
 	segments_format_cost(st->cost_micros, cost, sizeof(cost));
 	segments_format_cost(st->patients_texted ? st->cost_micros / st->patients_texted : 0, per, sizeof(per));
-	printf("SMS statistics: %s, %s to %s\n\n", where, from, to);
+	printf("SMS statistics: %s, %s to %s (%s)\n\n", where, from, to, tz);
 	printf("Messages\n");
 	printf("  sent              %8lld  (reminders %lld, conversation %lld, automatic replies %lld, campaigns %lld)\n",
 	       (long long)st->sent, (long long)st->sent_reminder, (long long)st->sent_conversation,
@@ -174,7 +174,7 @@ static int run_stats(struct cli_ctx *ctx, int argc, char **argv)
 		cli_safe_text(t.name, true, where, sizeof(where));
 	else
 		snprintf(where, sizeof(where), "all locations");
-	print_stats(&st, where, from, to, t.id ? t.segment_price_micros : 0);
+	print_stats(&st, where, from, to, tz, t.id ? t.segment_price_micros : 0);
 out:
 	tenant_free(&t);
 	store_close(&s);
