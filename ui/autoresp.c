@@ -1,16 +1,19 @@
-/* The keyword auto-response editor (admins): list, edit reply text with a segments preview,
- * add custom keywords, turn rows on or off. The law's keywords keep their word and action. */
+/* The keyword auto-response editor (admins): list, edit reply text with a segments preview
+ * that follows the typing, add custom keywords, turn rows on or off, remove custom ones. The
+ * system keywords (STOP family, START, HELP, C, R, X ...) keep their word and action; the
+ * store refuses renaming them, removing them, or turning the law's ones off. Every change is
+ * written to the audit log in the same transaction as the change itself. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include "src/auth.h"
 #include "src/keywords.h"
 #include "src/phone.h"
 #include "src/segments.h"
 #include "src/util.h"
 #include "ui/screen.h"
 #include "ui/text.h"
-
-extern const struct screen_ops ui_autoresp_screen;
 
 enum { AR_DOWN = 1, AR_UP, AR_EDIT, AR_ADD, AR_TOGGLE, AR_DELETE, AR_BACK };
 
@@ -19,7 +22,9 @@ static const struct keybinding autoresp_keys[] = {
 	{KEY_DOWN, true, AR_DOWN, "Down", "next keyword", false},
 	{'k', false, AR_UP, "k/Up", "previous keyword", true},
 	{KEY_UP, true, AR_UP, "Up", "previous keyword", false},
-	{'\n', false, AR_EDIT, "Enter/e", "edit the reply text", true},
+	{'\r', false, AR_EDIT, "Enter/e", "edit the reply text", true},
+	{'\n', false, AR_EDIT, "Enter/e", "edit the reply text", false},
+	{KEY_ENTER, true, AR_EDIT, "Enter/e", "edit the reply text", false},
 	{'e', false, AR_EDIT, "e", "edit the reply text", false},
 	{'a', false, AR_ADD, "a", "add a custom keyword", true},
 	{' ', false, AR_TOGGLE, "Space/t", "turn on / off", true},
@@ -30,25 +35,35 @@ static const struct keybinding autoresp_keys[] = {
 	{0},
 };
 
+/* What the prompt open above this screen is for (it decides what the live preview shows). */
+enum ar_prompt { P_NONE, P_EDIT, P_NEW_KEYWORD, P_NEW_TEXT, P_DELETE };
+
 struct arview {
 	int64_t tenant_id;
 	struct auto_response *rows;
 	size_t n;
 	size_t sel;
 	size_t top;
-	char *new_keyword; /* between the two "add" prompts */
+	enum ar_prompt prompt;
+	int64_t target_id;  /* the row an edit or removal is for: by id, as a reload may reorder */
+	char *target_kw;    /* its keyword, or the new keyword between the two "add" prompts */
 	char *error;
 };
 
-/* Reads the tenant's rows. */
+static const char REPLY_QUESTION[] = "Reply text ({clinicName} and {clinicPhone} are filled in):";
+
+/* Reads the tenant's rows; an empty list gets the defaults (idempotent) first. */
 static void load(struct ui *ui, struct arview *v)
 {
 	char *err = NULL;
 	auto_response_list_free(&v->rows, v->n);
 	v->n = 0;
 	xfree(&v->error);
-	if (store_autoresp_list(ui->store, v->tenant_id, &v->rows, &v->n, &err) != 0)
-		v->error = err ? err : xstrdup("cannot read the keyword replies");
+	if (store_autoresp_list(ui->store, v->tenant_id, &v->rows, &v->n, &err) == 0 && v->n == 0 &&
+	    store_autoresp_seed_defaults(ui->store, v->tenant_id, &err) == 0)
+		store_autoresp_list(ui->store, v->tenant_id, &v->rows, &v->n, &err);
+	if (err != NULL)
+		v->error = err;
 	if (v->sel >= v->n)
 		v->sel = v->n ? v->n - 1 : 0;
 }
@@ -57,8 +72,9 @@ static void load(struct ui *ui, struct arview *v)
 static int autoresp_init(struct ui *ui, struct screen *sc, void *arg)
 {
 	(void)arg;
-	if (ui->session.role == NULL || strcmp(ui->session.role, "admin") != 0) {
-		ui_message(ui, "Admins only", "Only an admin can change the keyword replies.");
+	if (!auth_role_can(ui->session.role, AUTH_KEYWORDS)) {
+		const char *why = auth_refusal_text(ui->session.role, AUTH_KEYWORDS);
+		ui_message(ui, "Admins only", why ? why : "Only an admin can change keyword replies.");
 		return -1;
 	}
 	struct arview *v = xcalloc(1, sizeof *v);
@@ -68,29 +84,35 @@ static int autoresp_init(struct ui *ui, struct screen *sc, void *arg)
 	return 0;
 }
 
-/* The reply as the patient will read it, with this clinic's name and phone. */
+/* The reply as the patient will read it, with this clinic's name and phone (as inbound does). */
 static char *render(const struct ui *ui, const char *text)
 {
 	char phone[64] = "";
 	struct tenant t = {0};
-	if (store_tenant_get(ui->store, ui->session.tenant_id, &t, NULL) == 0 && t.phone != NULL)
-		phone_display(t.phone, phone, sizeof phone);
+	if (store_tenant_get(ui->store, ui->session.tenant_id, &t, NULL) == 0 && t.phone != NULL) {
+		if (phone_is_e164(t.phone))
+			phone_display(t.phone, phone, sizeof phone);
+		else
+			snprintf(phone, sizeof phone, "%s", t.phone);
+	}
 	char *out = keywords_render(text, ui->session.tenant_name, phone);
 	tenant_free(&t);
 	return out;
 }
 
-/* Draws the selected row's preview: the rendered text, wrapped, and its segments. */
-static void draw_preview(struct ui *ui, struct arview *v, WINDOW *w, int y, int rows, int cols)
+/* Draws a preview of text for keyword: its segments, cost and the rendered text, wrapped. */
+static void draw_preview(struct ui *ui, WINDOW *w, int y, int rows, int cols, const char *keyword, const char *raw,
+			 bool live)
 {
-	const struct auto_response *a = &v->rows[v->sel];
-	char *text = render(ui, a->reply_text);
+	char *text = render(ui, raw);
 	struct segment_info si;
+	char cost[32] = "";
 	segments_count(text, strlen(text), &si);
-	char *head = xasprintf("Preview of %s %s %d segment%s, %s, %zu characters%s", a->keyword,
-			       ui_sym("\xE2\x80\x94", "-"), si.segments, si.segments == 1 ? "" : "s",
-			       segments_encoding_name(si.encoding), si.chars,
-			       si.segments > 1 ? " (more than one: costs more)" : "");
+	segments_format_cost(segments_cost_micros(&si, false, ui->session.segment_price_micros, 0), cost, sizeof cost);
+	char *head = xasprintf("Preview of %s%s %s %d segment%s, %s, %zu characters, %s a reply%s", keyword,
+			       live ? " as typed" : "", ui_sym("\xE2\x80\x94", "-"), si.segments,
+			       si.segments == 1 ? "" : "s", segments_encoding_name(si.encoding), si.chars, cost,
+			       si.segments > 1 ? " (more than one segment: costs more)" : "");
 	text_put(w, y, 0, head, cols, ui_attr(ui, si.segments > 1 ? ST_WARN : ST_DIM), false);
 	free(head);
 	struct text_buf b = {0};
@@ -104,7 +126,16 @@ static void draw_preview(struct ui *ui, struct arview *v, WINDOW *w, int y, int 
 	free(text);
 }
 
-/* Draws the list and the preview. */
+/* The text the open prompt above sc holds when it is a reply being typed, else NULL. */
+static char *typed_reply(const struct ui *ui, const struct screen *sc, const struct arview *v)
+{
+	if ((v->prompt != P_EDIT && v->prompt != P_NEW_TEXT) || ui->top == sc || ui->top == NULL ||
+	    ui->top->below != sc)
+		return NULL;
+	return ui_prompt_current(ui->top);
+}
+
+/* Draws the list and the preview (of the prompt's text while a reply is being typed). */
 static void autoresp_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, int cols)
 {
 	struct arview *v = sc->priv;
@@ -128,90 +159,203 @@ static void autoresp_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows,
 		text_put(w, 2 + i, 0, line, cols, ui_attr(ui, st), sel);
 		free(line);
 	}
-	if (v->n > 0)
-		draw_preview(ui, v, w, 3 + list_rows, rows, cols);
+	char *typed = typed_reply(ui, sc, v);
+	if (typed != NULL)
+		draw_preview(ui, w, 3 + list_rows, rows, cols, v->target_kw ? v->target_kw : "?", typed, true);
+	else if (v->n > 0)
+		draw_preview(ui, w, 3 + list_rows, rows, cols, v->rows[v->sel].keyword, v->rows[v->sel].reply_text, false);
+	free(typed);
 }
 
-/* Writes a changed row and audits it; store refusals are shown in words. */
-static void save(struct ui *ui, struct arview *v, const struct auto_response *a, const char *action)
+/* The row with this id in the loaded list, or NULL. */
+static const struct auto_response *row_by_id(const struct arview *v, int64_t id)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (v->rows[i].id == id)
+			return &v->rows[i];
+	return NULL;
+}
+
+/* Forgets what the open prompt was for. */
+static void prompt_over(struct arview *v)
+{
+	v->prompt = P_NONE;
+	v->target_id = 0;
+	xfree(&v->target_kw);
+}
+
+/* Audits a change inside the caller's transaction, as the signed-in user. */
+static int audit_in_tx(struct ui *ui, const char *action, const char *keyword, const char *detail, char **err)
+{
+	char *target = xasprintf("keyword %s", keyword);
+	int rc = store_audit_append(ui->store, ui->session.user_id, ui->session.username ? ui->session.username : "console",
+				    ui->session.tenant_id, action, 0, target, detail, err);
+	free(target);
+	return rc;
+}
+
+/* Writes a row and its audit entry in one transaction; refusals are shown in words. */
+static void save(struct ui *ui, const struct auto_response *a, const char *action, const char *detail)
 {
 	char *err = NULL;
-	int64_t id = 0;
-	if (store_autoresp_upsert(ui->store, a, &id, &err) != 0) {
-		ui_message(ui, "Not saved", err ? err : "store error");
-		free(err);
-		return;
+	if (store_begin(ui->store, &err) != 0)
+		goto fail;
+	if (store_autoresp_upsert(ui->store, a, NULL, &err) != 0 || audit_in_tx(ui, action, a->keyword, detail, &err) != 0) {
+		store_rollback(ui->store);
+		goto fail;
 	}
-	char target[64];
-	snprintf(target, sizeof target, "keyword %s", a->keyword);
-	ui_audit(ui, action, 0, target, a->enabled ? "enabled" : "disabled");
-	ui_flash(ui, "Saved %s.", a->keyword);
+	if (store_commit(ui->store, &err) != 0)
+		goto fail;
+	ui_flash(ui, "Saved %s (recorded in the audit log).", a->keyword);
 	ui_reload(ui);
-	(void)v;
+	return;
+fail:
+	ui_message(ui, "Not saved", err ? err : "store error");
+	free(err);
 }
 
-/* The edit prompt's answer: the new reply text of the selected row. */
+/* The edit prompt's answer: the new reply text of the row it was opened for. */
 static void edit_done(struct ui *ui, void *arg, const char *text)
 {
 	struct arview *v = arg;
-	if (text == NULL || v->sel >= v->n) {
+	const struct auto_response *row = row_by_id(v, v->target_id);
+	if (text == NULL || row == NULL) {
+		ui_flash(ui, text == NULL ? "Nothing changed." : "That keyword is gone; nothing changed.");
+	} else if (strcmp(text, row->reply_text) == 0) {
 		ui_flash(ui, "Nothing changed.");
-		return;
+	} else {
+		struct auto_response a = *row;
+		a.reply_text = (char *)text;
+		char *detail = xasprintf("reply: %s", text);
+		save(ui, &a, "autoresp.edit", detail);
+		free(detail);
 	}
-	struct auto_response a = v->rows[v->sel];
-	a.reply_text = (char *)text;
-	save(ui, v, &a, "autoresp.edit");
+	prompt_over(v);
 }
 
 /* The second "add" prompt: the reply text of the new keyword. */
 static void add_text_done(struct ui *ui, void *arg, const char *text)
 {
 	struct arview *v = arg;
-	if (text == NULL || v->new_keyword == NULL) {
+	if (text == NULL || v->target_kw == NULL) {
 		ui_flash(ui, "Nothing added.");
-		xfree(&v->new_keyword);
-		return;
+	} else {
+		struct auto_response a = {.tenant_id = v->tenant_id, .keyword = v->target_kw, .action = "reply",
+					  .reply_text = (char *)text, .enabled = true};
+		char *detail = xasprintf("added, on; reply: %s", text);
+		save(ui, &a, "autoresp.add", detail);
+		free(detail);
 	}
-	struct auto_response a = {.tenant_id = v->tenant_id, .keyword = v->new_keyword, .action = "reply",
-				  .reply_text = (char *)text, .enabled = true};
-	save(ui, v, &a, "autoresp.add");
-	xfree(&v->new_keyword);
+	prompt_over(v);
+}
+
+/* Why kw (normalised) cannot be a new custom keyword (malloc'd words), or NULL when it can. */
+static char *keyword_refusal(struct ui *ui, const struct arview *v, const char *kw)
+{
+	size_t len = strlen(kw);
+	if (len == 0 || len > KEYWORD_MAX)
+		return xasprintf("A keyword is 1 to %d letters (A-Z), digits or spaces.", KEYWORD_MAX);
+	for (const char *p = kw; *p; p++)
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == ' '))
+			return xasprintf("A keyword is 1 to %d letters (A-Z), digits or spaces.", KEYWORD_MAX);
+	if (keywords_is_law_word(kw, NULL))
+		return xasprintf("%s opts out, opts in or asks for help by law: it cannot be a custom keyword. "
+				 "Edit the text of the STOP, START or HELP row instead.", kw);
+	struct auto_response found = {0};
+	char *err = NULL;
+	int f = store_autoresp_find(ui->store, v->tenant_id, kw, &found, &err);
+	char *why = NULL;
+	if (f < 0)
+		why = err ? err : xstrdup("cannot read the keyword replies");
+	else if (f == 0)
+		why = xasprintf("%s already exists%s: select it and press e to edit its reply.", kw,
+				found.is_system ? " as a system keyword" : "");
+	else
+		free(err);
+	auto_response_free(&found);
+	return why;
 }
 
 /* The first "add" prompt: the keyword, normalised the way inbound texts are. */
 static void add_keyword_done(struct ui *ui, void *arg, const char *text)
 {
 	struct arview *v = arg;
+	prompt_over(v);
 	if (text == NULL || text[0] == '\0') {
 		ui_flash(ui, "Nothing added.");
 		return;
 	}
 	char *kw = keywords_normalize(text);
-	if (keywords_is_law_word(kw, NULL)) {
-		ui_message(ui, "Reserved keyword", "That word opts out, opts in or asks for help by law; edit its system row.");
+	char *why = keyword_refusal(ui, v, kw);
+	if (why != NULL) {
+		ui_message(ui, "Not added", why);
+		free(why);
 		free(kw);
 		return;
 	}
-	free(v->new_keyword);
-	v->new_keyword = kw;
-	ui_prompt(ui, "Reply text ({clinicName} and {clinicPhone} are filled in):", NULL, add_text_done, v);
+	v->prompt = P_NEW_TEXT;
+	v->target_kw = kw;
+	ui_prompt(ui, REPLY_QUESTION, NULL, add_text_done, v);
 }
 
-/* Removes the selected custom row. */
+/* The removal prompt's answer: removes the custom row on "yes", audited with the change. */
+static void delete_done(struct ui *ui, void *arg, const char *text)
+{
+	struct arview *v = arg;
+	const struct auto_response *row = row_by_id(v, v->target_id);
+	char *err = NULL;
+	if (text == NULL || row == NULL || strcasecmp(text, "yes") != 0) {
+		ui_flash(ui, "Nothing removed.");
+		goto out;
+	}
+	if (store_begin(ui->store, &err) != 0)
+		goto fail;
+	if (store_autoresp_delete(ui->store, row->id, &err) != 0 ||
+	    audit_in_tx(ui, "autoresp.delete", row->keyword, "removed", &err) != 0) {
+		store_rollback(ui->store);
+		goto fail;
+	}
+	if (store_commit(ui->store, &err) != 0)
+		goto fail;
+	ui_flash(ui, "Removed %s (recorded in the audit log).", row->keyword);
+	ui_reload(ui);
+	goto out;
+fail:
+	ui_message(ui, "Not removed", err ? err : "store error");
+	free(err);
+out:
+	prompt_over(v);
+}
+
+/* Starts a removal: system rows are refused in words, custom ones asked about first. */
 static void delete_selected(struct ui *ui, struct arview *v)
 {
-	char *err = NULL;
 	const struct auto_response *a = &v->rows[v->sel];
-	char target[64];
-	snprintf(target, sizeof target, "keyword %s", a->keyword);
-	if (store_autoresp_delete(ui->store, a->id, &err) != 0) {
-		ui_message(ui, "Not removed", err ? err : "store error");
-		free(err);
+	if (a->is_system) {
+		char *why = xasprintf("%s is a system keyword: its reply text can be edited, but it cannot be removed "
+				      "or renamed.%s", a->keyword,
+				      strcmp(a->action, "opt_out") == 0 || strcmp(a->action, "opt_in") == 0 ||
+						      strcmp(a->action, "help") == 0
+					      ? " The law requires it."
+					      : " Turn it off with Space if the clinic does not use it.");
+		ui_message(ui, "Not removed", why);
+		free(why);
 		return;
 	}
-	ui_audit(ui, "autoresp.delete", 0, target, NULL);
-	ui_flash(ui, "Removed.");
-	ui_reload(ui);
+	prompt_over(v);
+	v->prompt = P_DELETE;
+	v->target_id = a->id;
+	char *q = xasprintf("Remove the keyword %s? Type yes and press Enter:", a->keyword);
+	ui_prompt(ui, q, NULL, delete_done, v);
+	free(q);
+}
+
+/* Turns the selected row on or off (the store refuses turning the law's keywords off). */
+static void toggle_selected(struct ui *ui, struct arview *v)
+{
+	struct auto_response a = v->rows[v->sel];
+	a.enabled = !a.enabled;
+	save(ui, &a, "autoresp.toggle", a.enabled ? "turned on" : "turned off");
 }
 
 /* Moves, or starts a change. */
@@ -232,19 +376,22 @@ static int autoresp_key(struct ui *ui, struct screen *sc, const struct key_event
 			v->sel--;
 		break;
 	case AR_EDIT:
-		if (v->n > 0)
-			ui_prompt(ui, "Reply text ({clinicName} and {clinicPhone} are filled in):", v->rows[v->sel].reply_text,
-				  edit_done, v);
+		if (v->n > 0) {
+			prompt_over(v);
+			v->prompt = P_EDIT;
+			v->target_id = v->rows[v->sel].id;
+			v->target_kw = xstrdup(v->rows[v->sel].keyword);
+			ui_prompt(ui, REPLY_QUESTION, v->rows[v->sel].reply_text, edit_done, v);
+		}
 		break;
 	case AR_ADD:
+		prompt_over(v);
+		v->prompt = P_NEW_KEYWORD;
 		ui_prompt(ui, "New keyword (letters, digits, spaces):", NULL, add_keyword_done, v);
 		break;
 	case AR_TOGGLE:
-		if (v->n > 0) {
-			struct auto_response a = v->rows[v->sel];
-			a.enabled = !a.enabled;
-			save(ui, v, &a, "autoresp.toggle");
-		}
+		if (v->n > 0)
+			toggle_selected(ui, v);
 		break;
 	case AR_DELETE:
 		if (v->n > 0)
@@ -269,7 +416,7 @@ static void autoresp_free(struct screen *sc)
 	if (v == NULL)
 		return;
 	auto_response_list_free(&v->rows, v->n);
-	free(v->new_keyword);
+	free(v->target_kw);
 	free(v->error);
 	free(v);
 }

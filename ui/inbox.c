@@ -9,7 +9,7 @@
 #include "ui/auth_ui.h"
 
 enum { IA_DOWN = 1, IA_UP, IA_PGDN, IA_PGUP, IA_HOME, IA_OPEN, IA_SEARCH, IA_UNREAD, IA_ACTION, IA_COMPOSE, IA_REPLY,
-       IA_CLEAR, IA_QUIT, IA_SYNC, IA_REMINDERS, IA_LOCATION, IA_SETTINGS, IA_AUDIT };
+       IA_CLEAR, IA_QUIT, IA_SYNC, IA_REMINDERS, IA_KEYWORDS, IA_LOCATION, IA_SETTINGS, IA_AUDIT };
 
 static const struct keybinding inbox_keys[] = {
 	{'j', false, IA_DOWN, "j/Down", "next thread", true},
@@ -30,6 +30,7 @@ static const struct keybinding inbox_keys[] = {
 	{'c', false, IA_COMPOSE, "c", "compose", true},
 	{'s', false, IA_SYNC, "s", "sync now", false},
 	{'R', false, IA_REMINDERS, "R", "reminders", true},
+	{'K', false, IA_KEYWORDS, "K", "keyword replies (admins)", false},
 	{'L', false, IA_LOCATION, "L", "switch location", true},
 	{'S', false, IA_SETTINGS, "S", "settings (admins)", false},
 	{'A', false, IA_AUDIT, "A", "audit log (admins)", false},
@@ -274,6 +275,7 @@ static int inbox_key(struct ui *ui, struct screen *sc, const struct key_event *e
 	case IA_CLEAR: xfree(&in->query); in->filter = 0; in->sel = 0; load(ui, in); return UI_REDRAW;
 	case IA_SYNC: ui_flash(ui, "syncing..."); return UI_SYNC_NOW;
 	case IA_REMINDERS: ui_push(ui, &ui_reminders_screen, NULL); return UI_REDRAW;
+	case IA_KEYWORDS: ui_push(ui, &ui_autoresp_screen, NULL); return UI_REDRAW;
 	case IA_LOCATION: ui_locations_open(ui); return UI_REDRAW;
 	case IA_SETTINGS: ui_settings_open(ui); return UI_REDRAW;
 	case IA_AUDIT: ui_audit_open(ui); return UI_REDRAW;

@@ -115,7 +115,7 @@ void ui_message(struct ui *ui, const char *title, const char *text)
 
 /* ---- one-line prompt ---- */
 
-#define PROMPT_MAX 300
+#define PROMPT_MAX 1600 /* code points: a keyword reply may be this long */
 
 struct prompt {
 	char *question;
@@ -254,6 +254,14 @@ void ui_prompt(struct ui *ui, const char *question, const char *initial, ui_prom
 		free(cp);
 	}
 	ui_push(ui, &ui_prompt_screen, p);
+}
+
+/* The line typed so far, when sc is a prompt (the screen below draws a live preview). */
+char *ui_prompt_current(const struct screen *sc)
+{
+	if (sc == NULL || sc->ops != &ui_prompt_screen || sc->priv == NULL)
+		return NULL;
+	return prompt_text(sc->priv);
 }
 
 /* ---- help, from the key table of the screen below ---- */

@@ -104,6 +104,9 @@ void ui_message(struct ui *ui, const char *title, const char *text);
 /* A one-line prompt; done gets the text, or NULL when cancelled (then frees nothing). */
 typedef void (*ui_prompt_fn)(struct ui *ui, void *arg, const char *text);
 void ui_prompt(struct ui *ui, const char *question, const char *initial, ui_prompt_fn done, void *arg);
+/* The line typed so far in the prompt screen sc (malloc'd UTF-8), or NULL when sc is no prompt:
+ * lets the screen below show a live preview. */
+char *ui_prompt_current(const struct screen *sc);
 /* Sets the note on the hint line (a copy is kept). */
 void ui_flash(struct ui *ui, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Every open screen reloads from the store (and the unread total); marks all dirty. */
@@ -138,5 +141,6 @@ extern const struct screen_ops ui_help_screen;     /* arg: struct screen * whose
 extern const struct screen_ops ui_message_screen;  /* via ui_message() */
 extern const struct screen_ops ui_prompt_screen;   /* via ui_prompt() */
 extern const struct screen_ops ui_reminders_screen; /* ui/reminders.c; arg unused */
+extern const struct screen_ops ui_autoresp_screen; /* ui/autoresp.c; arg unused; admins only */
 
 #endif
