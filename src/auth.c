@@ -186,7 +186,7 @@ static enum auth_result check(struct store *s, const char *username, const char 
 		audit(s, u->id, u->username, fail_action, now_locked ? "wrong password; account locked" : "wrong password");
 		if (now_locked) {
 			format_until(s, u->id, until, now, when, sizeof(when));
-			seterr(err, "Wrong password. This account is now locked until %s after %d failed sign-ins.", when,
+			seterr(err, "Account locked until %s after %d failed sign-ins.", when,
 			       max_fail);
 			return AUTH_LOCKED;
 		}

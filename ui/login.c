@@ -246,7 +246,7 @@ static int login_init(struct ui *ui, struct screen *sc, void *arg)
 static void login_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, int cols)
 {
 	struct login *l = sc->priv;
-	int bw = 60, bh = 11, y0, x0;
+	int bw = 72, bh = 11, y0, x0;
 	ui_auth_box(ui, w, rows, cols, bh, bw, &y0, &x0);
 	char title[64];
 	snprintf(title, sizeof(title), "smsdesk %s sign in", ui_sym("\xE2\x80\x94", "-"));
