@@ -24,8 +24,9 @@ static const char usage_import[] =
 	"A patient whose external_id is already known is updated, not added twice; an appointment\n"
 	"of the same patient at the same start is updated. sms_opt_out=yes opts the patient out\n"
 	"(via import); 'no' never opts anyone back in. Every refused row is reported as\n"
-	"'row N: reason' (N is the line where the row begins; the header is row 1) and the other\n"
-	"rows are imported. Rows are written in batches of 500, each row whole or not at all.\n"
+	"'row N: reason' (in CSV, N is the line where the row begins, the header being row 1;\n"
+	"in JSON, N counts the objects from 1) and the other rows are imported. Rows are written\n"
+	"in batches of 500, each row whole or not at all.\n"
 	"--dry-run checks and counts everything and writes nothing.\n"
 	"Exit: 0 all rows imported, 3 some rows refused (the others imported), 1 nothing could\n"
 	"be imported (unreadable file, no header, a required column missing) or database error.\n";

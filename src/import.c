@@ -53,6 +53,7 @@ struct run {
 	const struct import_opts *o;
 	struct import_result *r;
 	size_t batch, in_batch;
+	size_t lines_skipped; /* blank lines the format sniffer took before the CSV reader started */
 	bool in_tx;
 	int64_t now;
 	char *unknown[UNKNOWN_MAX];
@@ -613,6 +614,7 @@ static int run_csv(struct run *x, FILE *in, char **err)
 		int got = import_csv_next(c, &f, &n, &line, &rerr);
 		if (got == 0)
 			break;
+		line += x->lines_skipped;
 		if (got < 0 || n != ncols) {
 			x->r->rows++;
 			if (got < 0)
@@ -740,13 +742,16 @@ static int run_json(struct run *x, FILE *in, char **err)
 
 /* ---- the import ---- */
 
-/* JSON when the first non-blank byte is '[' or '{' (the byte is put back). */
-static enum import_format sniff(FILE *in)
+/* JSON when the first non-blank byte is '[' or '{' (that byte is put back); counts the line
+ * ends it passed so CSV row numbers stay those of the file. */
+static enum import_format sniff(FILE *in, size_t *lines)
 {
 	int ch;
-	do
+	*lines = 0;
+	do {
 		ch = fgetc(in);
-	while (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n');
+		*lines += ch == '\n';
+	} while (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n');
 	if (ch == EOF)
 		return IMPORT_CSV;
 	ungetc(ch, in);
@@ -771,7 +776,7 @@ int import_run(struct store *s, FILE *in, const struct import_opts *o, struct im
 		return seterr(err, "the clinic's time zone is not set or unknown");
 	struct run x = {.s = s, .o = o, .r = r, .batch = o->batch_rows ? o->batch_rows : IMPORT_BATCH_ROWS,
 			.now = clock_now()};
-	enum import_format fmt = o->format == IMPORT_AUTO ? sniff(in) : o->format;
+	enum import_format fmt = o->format == IMPORT_AUTO ? sniff(in, &x.lines_skipped) : o->format;
 	int rc = 0;
 	if (o->dry_run) {
 		rc = store_begin(s, err);

@@ -544,6 +544,17 @@ static void import_run__new_patient_starts_opted_out__when_number_blocked(void *
 	patient_free(&ann);
 }
 
+static void import_run__reports_file_lines__when_sniffed_csv_starts_blank(void **state)
+{
+	struct fixture *f = *state;
+	struct import_result r;
+	assert_int_equal(RUN(f, IMPORT_PATIENTS, IMPORT_AUTO, false,
+			     "\r\n\nfirst_name,last_name,mobile\nAnn,Lee,3125550101\nBob,Ray,x\n", &r),
+			 0);
+	assert_int_equal(r.added, 1);
+	assert_true(reported(&f->rep, "row 5: mobile 'x'"));
+}
+
 /* ---- JSON ---- */
 
 static void import_run__reads_json__and_rejects_wrong_types(void **state)
@@ -690,6 +701,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(import_run__goes_on__when_a_record_is_too_long, setup, teardown),
 		cmocka_unit_test_setup_teardown(import_run__records_optout_and_consent__when_columns_given, setup, teardown),
 		cmocka_unit_test_setup_teardown(import_run__new_patient_starts_opted_out__when_number_blocked, setup, teardown),
+		cmocka_unit_test_setup_teardown(import_run__reports_file_lines__when_sniffed_csv_starts_blank, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(import_run__reads_json__and_rejects_wrong_types, setup, teardown),
 		cmocka_unit_test_setup_teardown(import_run__refuses_json__when_not_an_array_or_broken, setup, teardown),
 		cmocka_unit_test_setup_teardown(import_run__imports_appointments__and_upserts_by_patient_and_start, setup,
