@@ -62,78 +62,6 @@ struct run {
 
 /* ---- values ---- */
 
-/* Decodes one UTF-8 sequence at p (n bytes left): its length, or 0 when invalid. */
-static size_t utf8_decode(const unsigned char *p, size_t n, unsigned *cp)
-{
-	size_t len = p[0] >= 0xF0 ? 4 : p[0] >= 0xE0 ? 3 : 2;
-	if (p[0] < 0xC2 || p[0] > 0xF4 || len > n)
-		return 0;
-	unsigned v = p[0] & (len == 2 ? 0x1F : len == 3 ? 0x0F : 0x07);
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-		v = (v << 6) | (p[i] & 0x3F);
-	}
-	if ((len == 3 && v < 0x800) || (len == 4 && (v < 0x10000 || v > 0x10FFFF)) || (v >= 0xD800 && v <= 0xDFFF))
-		return 0;
-	*cp = v;
-	return len;
-}
-
-/* True for code points a terminal obeys or that reorder text: C0, DEL, C1, line and
- * paragraph separators, bidirectional embeddings, overrides and isolates. */
-static bool cp_is_control(unsigned cp)
-{
-	return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029 ||
-	       (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
-}
-
-int import_check_text(const char *s, char **err)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s);
-	for (size_t i = 0; i < n;) {
-		unsigned cp = p[i];
-		size_t len = 1;
-		if (p[i] >= 0x80) {
-			len = utf8_decode(p + i, n - i, &cp);
-			if (len == 0)
-				return seterr(err, "is not valid UTF-8 (byte 0x%02X at position %zu): save the file as UTF-8",
-					      p[i], i + 1);
-		}
-		if (cp_is_control(cp))
-			return seterr(err, "contains a %s (U+%04X)",
-				      (cp >= 0x202A && cp <= 0x2069) ? "bidirectional override" : "control character", cp);
-		i += len;
-	}
-	return 0;
-}
-
-/* Copies a hostile value for a report line: controls and bad UTF-8 as '?', at most ~40 bytes. */
-static void quote_value(const char *v, char *out, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)v;
-	size_t n = strlen(v), o = 0;
-	for (size_t i = 0; i < n && o + 5 < len;) {
-		unsigned cp = p[i];
-		size_t l = p[i] >= 0x80 ? utf8_decode(p + i, n - i, &cp) : 1;
-		if (l == 0 || cp_is_control(cp) || o + l + 5 >= len || o >= 40) {
-			if (o >= 40 || o + l + 5 >= len) {
-				memcpy(out + o, "...", 3);
-				o += 3;
-				break;
-			}
-			out[o++] = '?';
-			i += l ? l : 1;
-			continue;
-		}
-		memcpy(out + o, p + i, l);
-		o += l;
-		i += l;
-	}
-	out[o] = '\0';
-}
-
 /* Strips ASCII blanks around s in place. */
 static char *trim(char *s)
 {
@@ -143,117 +71,6 @@ static char *trim(char *s)
 	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
 		s[--n] = '\0';
 	return s;
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
-static int64_t days_from_civil(int y, int m, int d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-/* Reads exactly n digits at *p into *out. */
-static bool digits(const char **p, int n, int *out)
-{
-	int v = 0;
-	for (int i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)(*p)[i]))
-			return false;
-		v = v * 10 + ((*p)[i] - '0');
-	}
-	*p += n;
-	*out = v;
-	return true;
-}
-
-/* Parses "YYYY-MM-DD" at *p; checks the day exists. */
-static bool parse_date(const char **p, int *y, int *mo, int *d)
-{
-	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	if (!digits(p, 4, y) || *(*p)++ != '-' || !digits(p, 2, mo) || *(*p)++ != '-' || !digits(p, 2, d))
-		return false;
-	if (*y < 1900 || *y > 2200 || *mo < 1 || *mo > 12 || *d < 1)
-		return false;
-	bool leap = (*y % 4 == 0 && *y % 100 != 0) || *y % 400 == 0;
-	return *d <= mdays[*mo - 1] + (*mo == 2 && leap);
-}
-
-/* Parses a UTC offset "Z", "+HH:MM", "+HHMM", "+HH" (or nothing: *has false). */
-static bool parse_offset(const char *p, bool *has, int *secs)
-{
-	*has = *p != '\0';
-	*secs = 0;
-	if (*p == '\0')
-		return true;
-	if ((*p == 'Z' || *p == 'z') && p[1] == '\0')
-		return true;
-	int sign = *p == '+' ? 1 : *p == '-' ? -1 : 0, h = 0, m = 0;
-	if (sign == 0)
-		return false;
-	p++;
-	if (!digits(&p, 2, &h))
-		return false;
-	if (*p == ':')
-		p++;
-	if (*p != '\0' && !digits(&p, 2, &m))
-		return false;
-	if (*p != '\0' || h > 14 || m > 59)
-		return false;
-	*secs = sign * (h * 3600 + m * 60);
-	return true;
-}
-
-/* Parses a date-time (or, with date_ok, a bare date meaning local midnight). */
-static int parse_when(const char *s, const char *tz, bool date_ok, int64_t *out, char **err)
-{
-	const char *p = s;
-	int y, mo, d, h = 0, mi = 0, sec = 0, off = 0;
-	bool has_off = false;
-	if (!parse_date(&p, &y, &mo, &d))
-		return seterr(err, "is not a real date written as YYYY-MM-DD");
-	if (*p == '\0' && !date_ok)
-		return seterr(err, "has no time of day (write 2026-12-01T14:30)");
-	if (*p == 'T' || *p == 't' || *p == ' ') {
-		p++;
-		if (!digits(&p, 2, &h) || *p++ != ':' || !digits(&p, 2, &mi))
-			return seterr(err, "has no time written as HH:MM after the date");
-		if (*p == ':' && (p++, !digits(&p, 2, &sec)))
-			return seterr(err, "has seconds that are not two digits");
-		if (*p == '.' || *p == ',')
-			for (p++; isdigit((unsigned char)*p); p++)
-				;
-		if (h > 23 || mi > 59 || sec > 60)
-			return seterr(err, "has a time of day that does not exist");
-	} else if (*p != '\0') {
-		return seterr(err, "is not a date-time like 2026-12-01T14:30");
-	}
-	if (!parse_offset(p, &has_off, &off))
-		return seterr(err, "has an offset that is not Z, +HH:MM or -HH:MM");
-	if (sec == 60)
-		sec = 59; /* a leap second: the same minute is what matters */
-	if (has_off) {
-		*out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
-		return 0;
-	}
-	struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi, .tm_sec = sec};
-	int64_t t = tz_mktime(tz, &tm);
-	struct tm back;
-	if (t == TZ_ERROR || tz_local(tz, t, &back) != 0)
-		return seterr(err, "cannot be placed: the clinic's time zone '%s' is unknown", tz);
-	/* tz_mktime moves a time in a spring-forward gap: such a time was never on a clock. */
-	if (back.tm_hour != h || back.tm_min != mi)
-		return seterr(err, "does not exist in %s (the clocks jump forward then)", tz);
-	*out = t;
-	return 0;
-}
-
-int import_parse_time(const char *s, const char *tz, int64_t *out, char **err)
-{
-	return parse_when(s, tz, false, out, err);
 }
 
 /* "yes"/"no" and friends: 1, 0, or -1 when not a yes or no ("" is no). */
@@ -296,7 +113,7 @@ static char *check_field(const char *name, const char *v, bool required, size_t 
 	char *why = NULL, q[64];
 	if (v == NULL || *v == '\0')
 		return required ? xasprintf("%s is empty", name) : NULL;
-	quote_value(v, q, sizeof(q));
+	import_quote_value(v, q, sizeof(q));
 	if (import_check_text(v, &why) != 0) {
 		char *msg = xasprintf("%s '%s' %s", name, q, why);
 		free(why);
@@ -317,8 +134,8 @@ static char *check_consent(struct run *x, struct row *w, struct import_patient_r
 			return xasprintf("consent_method needs a consent_date");
 		return NULL;
 	}
-	quote_value(date, q, sizeof(q));
-	if (parse_when(date, x->o->clinic_tz, true, &p->consent_at, &why) != 0) {
+	import_quote_value(date, q, sizeof(q));
+	if (import_parse_time(date, x->o->clinic_tz, true, &p->consent_at, &why) != 0) {
 		char *msg = xasprintf("consent_date '%s' %s", q, why);
 		free(why);
 		return msg;
@@ -356,7 +173,7 @@ static char *check_patient(struct run *x, struct row *w, struct import_patient_r
 		return xasprintf("has no mobile");
 	p->mobile = "";
 	if (m != NULL && *m != '\0') {
-		quote_value(m, q, sizeof(q));
+		import_quote_value(m, q, sizeof(q));
 		char *perr = NULL;
 		if (phone_to_e164(m, e164, &perr) != 0) {
 			why = xasprintf("%s '%s': %s", mcol, q, perr);
@@ -367,13 +184,13 @@ static char *check_patient(struct run *x, struct row *w, struct import_patient_r
 	}
 	const char *tzv = w->v[COL_TZ];
 	if (tzv != NULL && *tzv != '\0' && !tz_valid(tzv)) {
-		quote_value(tzv, q, sizeof(q));
+		import_quote_value(tzv, q, sizeof(q));
 		return xasprintf("timezone '%s' is not a time zone (an IANA name such as America/Chicago)", q);
 	}
 	p->timezone = tzv;
 	if (w->v[COL_OPTOUT] != NULL) {
 		int yn = parse_yes_no(w->v[COL_OPTOUT]);
-		quote_value(w->v[COL_OPTOUT], q, sizeof(q));
+		import_quote_value(w->v[COL_OPTOUT], q, sizeof(q));
 		if (yn < 0)
 			return xasprintf("sms_opt_out '%s' is neither yes nor no", q);
 		p->opt_out = yn == 1;
@@ -413,8 +230,8 @@ static char *check_appt(struct run *x, struct row *w, struct import_appt_row *a)
 	a->patient_external_id = w->v[COL_EXT];
 	a->provider = w->v[COL_PROVIDER];
 	a->location = w->v[COL_LOCATION];
-	quote_value(w->v[COL_START], q, sizeof(q));
-	if (parse_when(w->v[COL_START], x->o->clinic_tz, false, &a->starts_at, &why) != 0) {
+	import_quote_value(w->v[COL_START], q, sizeof(q));
+	if (import_parse_time(w->v[COL_START], x->o->clinic_tz, false, &a->starts_at, &why) != 0) {
 		char *msg = xasprintf("start '%s' %s", q, why);
 		free(why);
 		return msg;
@@ -426,7 +243,7 @@ static char *check_appt(struct run *x, struct row *w, struct import_appt_row *a)
 	if (d != NULL && *d != '\0') {
 		char *end = NULL;
 		long v = strtol(d, &end, 10);
-		quote_value(d, q, sizeof(q));
+		import_quote_value(d, q, sizeof(q));
 		if (!isdigit((unsigned char)*d) || *end != '\0' || v < 1 || v > 1440)
 			return xasprintf("duration_min '%s' is not a number of minutes from 1 to 1440", q);
 		a->duration_min = (int)v;
@@ -434,7 +251,7 @@ static char *check_appt(struct run *x, struct row *w, struct import_appt_row *a)
 	const char *st = w->v[COL_STATUS];
 	if (st != NULL && *st != '\0') {
 		a->status = appt_status(st);
-		quote_value(st, q, sizeof(q));
+		import_quote_value(st, q, sizeof(q));
 		if (a->status == NULL)
 			return xasprintf("status '%s' is not one of scheduled, confirmed, reschedule_requested, "
 					 "cancelled, completed, no_show", q);
@@ -480,7 +297,7 @@ static int take_row(struct run *x, size_t rowno, struct row *w, char **err)
 					       : store_import_appt(x->s, x->o->tenant_id, &a, x->now, &updated, &werr);
 	if (rc == SD_NOTFOUND) {
 		char q[64];
-		quote_value(a.patient_external_id, q, sizeof(q));
+		import_quote_value(a.patient_external_id, q, sizeof(q));
 		store_import_row_undo(x->s);
 		reject(x, rowno, "external_id '%s': %s", q, werr);
 		free(werr);
@@ -514,7 +331,7 @@ static void note_unknown(struct run *x, const char *name)
 		x->unknown[x->n_unknown++] = xstrdup(name);
 	if (x->o->report != NULL) {
 		char q[64];
-		quote_value(name, q, sizeof(q));
+		import_quote_value(name, q, sizeof(q));
 		char *msg = xasprintf("column '%s' is not one smsdesk imports: ignored", q);
 		x->o->report(x->o->report_ctx, 0, msg);
 		free(msg);
@@ -584,7 +401,7 @@ static int csv_header(struct run *x, struct import_csv *c, int *map, size_t *nco
 			continue;
 		if (have[col]) {
 			char q[64];
-			quote_value(name, q, sizeof(q));
+			import_quote_value(name, q, sizeof(q));
 			return seterr(err, "the header row names the column '%s' twice", q);
 		}
 		have[col] = true;
@@ -702,7 +519,7 @@ static int json_row(struct run *x, size_t rowno, cJSON *obj, char **err)
 			w.v[col] = nums[col];
 		} else {
 			char q[64];
-			quote_value(it->string, q, sizeof(q));
+			import_quote_value(it->string, q, sizeof(q));
 			x->r->rows++;
 			reject(x, rowno, "%s must be text, not %s", q, json_type(it));
 			return 0;

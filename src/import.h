@@ -1,7 +1,8 @@
 /* Importing patients and appointments from the practice-management system's exports (CSV or
  * JSON). Every input is hostile: each row is checked on its own and a bad row is reported
  * and skipped, never half-written, and never stops the good rows. Owner: src/import.c
- * (row checks, writes, JSON) and src/import_csv.c (the streaming CSV reader). */
+ * (row checks, writes, JSON), src/import_csv.c (the streaming CSV reader) and
+ * src/import_values.c (text, date and time checks). */
 #ifndef SMSDESK_IMPORT_H
 #define SMSDESK_IMPORT_H
 #include <stdbool.h>
@@ -72,8 +73,11 @@ bool import_csv_failed(const struct import_csv *c);
  * overrides; else -1 with the reason in *err ("contains a control character (U+001B)"). */
 int import_check_text(const char *s, char **err);
 /* ISO 8601 "2026-12-01T14:30" (seconds optional, ' ' for 'T' allowed) in zone tz, or with
- * "Z" / "+01:00" / "-0500". Refuses dates that do not exist and local times skipped by a
- * daylight-saving change. -1 with *err. */
-int import_parse_time(const char *s, const char *tz, int64_t *out, char **err);
+ * "Z" / "+01:00" / "-0500"; with date_ok also a bare "2026-12-01" (midnight in tz). Refuses
+ * dates that do not exist and local times skipped by a daylight-saving change. -1 with *err
+ * (words that follow the value: "is not a real date ..."). */
+int import_parse_time(const char *s, const char *tz, bool date_ok, int64_t *out, char **err);
+/* Copies a hostile value for a report line: controls and bad UTF-8 as '?', cut at ~40 bytes. */
+void import_quote_value(const char *v, char *out, size_t len);
 
 #endif

@@ -12,8 +12,8 @@ struct import_csv {
 	unsigned char buf[64 * 1024];
 	size_t pos, len;
 	bool eof, failed;
-	size_t line;     /* the line the reader is on, from 1 */
-	char *rec;       /* the record's bytes, fields separated by NUL */
+	size_t line; /* the line the reader is on, from 1 */
+	char *rec;   /* the record's bytes, fields separated by NUL */
 	size_t rec_len;
 	size_t nfields;
 	size_t offs[IMPORT_FIELDS_MAX];
@@ -155,7 +155,9 @@ static void read_record(struct import_csv *c, int first)
 			st = QUOTED;
 		} else if (st == CLOSED) {
 			/* "ab"c is not CSV: a sign the file is not what it claims to be. */
-			refuse(c, "has text after a closing quote (a quote inside a field must be doubled: \"\")");
+			refuse(
+			    c,
+			    "has text after a closing quote (a quote inside a field must be doubled: \"\")");
 		} else {
 			st = PLAIN;
 			put(c, ch);

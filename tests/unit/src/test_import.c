@@ -284,18 +284,18 @@ static void import_parse_time__reads_zone_and_offsets__when_valid(void **state)
 	(void)state;
 	int64_t t = 0;
 	/* 2026-12-01 14:30 in Chicago is CST (UTC-6): 20:30 UTC. */
-	assert_int_equal(import_parse_time("2026-12-01T14:30", "America/Chicago", &t, NULL), 0);
+	assert_int_equal(import_parse_time("2026-12-01T14:30", "America/Chicago", false, &t, NULL), 0);
 	assert_int_equal(t, 1796157000);
-	assert_int_equal(import_parse_time("2026-12-01 14:30:00", "America/Chicago", &t, NULL), 0);
+	assert_int_equal(import_parse_time("2026-12-01 14:30:00", "America/Chicago", false, &t, NULL), 0);
 	assert_int_equal(t, 1796157000);
-	assert_int_equal(import_parse_time("2026-12-01T20:30Z", "America/Chicago", &t, NULL), 0);
+	assert_int_equal(import_parse_time("2026-12-01T20:30Z", "America/Chicago", false, &t, NULL), 0);
 	assert_int_equal(t, 1796157000);
-	assert_int_equal(import_parse_time("2026-12-01T21:30:00.250+01:00", "UTC", &t, NULL), 0);
+	assert_int_equal(import_parse_time("2026-12-01T21:30:00.250+01:00", "UTC", false, &t, NULL), 0);
 	assert_int_equal(t, 1796157000);
-	assert_int_equal(import_parse_time("2026-12-01T15:30-0500", "UTC", &t, NULL), 0);
+	assert_int_equal(import_parse_time("2026-12-01T15:30-0500", "UTC", false, &t, NULL), 0);
 	assert_int_equal(t, 1796157000);
 	/* July is CDT (UTC-5). */
-	assert_int_equal(import_parse_time("2026-07-01T09:00", "America/Chicago", &t, NULL), 0);
+	assert_int_equal(import_parse_time("2026-07-01T09:00", "America/Chicago", false, &t, NULL), 0);
 	assert_int_equal(t, 1782914400);
 }
 
@@ -310,13 +310,13 @@ static void import_parse_time__refuses__when_not_a_real_time(void **state)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int64_t t;
 		char *err = NULL;
-		if (import_parse_time(bad[i], "America/Chicago", &t, &err) == 0)
+		if (import_parse_time(bad[i], "America/Chicago", false, &t, &err) == 0)
 			fail_msg("accepted '%s'", bad[i]);
 		free(err);
 	}
 	char *err = NULL;
 	int64_t t;
-	assert_int_equal(import_parse_time("2026-03-08T02:30", "America/Chicago", &t, &err), -1);
+	assert_int_equal(import_parse_time("2026-03-08T02:30", "America/Chicago", false, &t, &err), -1);
 	assert_non_null(strstr(err, "does not exist"));
 	free(err);
 }
