@@ -47,15 +47,31 @@ struct arview {
 	enum ar_prompt prompt;
 	int64_t target_id;  /* the row an edit or removal is for: by id, as a reload may reorder */
 	char *target_kw;    /* its keyword, or the new keyword between the two "add" prompts */
+	char phone[64];     /* the clinic's phone as {clinicPhone} renders it (read in load) */
 	char *error;
 };
 
 static const char REPLY_QUESTION[] = "Reply text ({clinicName} and {clinicPhone} are filled in):";
 
-/* Reads the tenant's rows; an empty list gets the defaults (idempotent) first. */
+/* The clinic's phone as inbound replies render it: formatted when E.164, else as stored. */
+static void load_phone(struct ui *ui, struct arview *v)
+{
+	struct tenant t = {0};
+	v->phone[0] = '\0';
+	if (store_tenant_get(ui->store, v->tenant_id, &t, NULL) == 0 && t.phone != NULL) {
+		if (phone_is_e164(t.phone))
+			phone_display(t.phone, v->phone, sizeof v->phone);
+		else
+			snprintf(v->phone, sizeof v->phone, "%s", t.phone);
+	}
+	tenant_free(&t);
+}
+
+/* Reads the tenant's rows (an empty list gets the defaults, idempotent, first) and phone. */
 static void load(struct ui *ui, struct arview *v)
 {
 	char *err = NULL;
+	load_phone(ui, v);
 	auto_response_list_free(&v->rows, v->n);
 	v->n = 0;
 	xfree(&v->error);
@@ -84,27 +100,17 @@ static int autoresp_init(struct ui *ui, struct screen *sc, void *arg)
 	return 0;
 }
 
-/* The reply as the patient will read it, with this clinic's name and phone (as inbound does). */
-static char *render(const struct ui *ui, const char *text)
+/* The reply as the patient will read it, with this clinic's name and phone. */
+static char *render(const struct ui *ui, const struct arview *v, const char *text)
 {
-	char phone[64] = "";
-	struct tenant t = {0};
-	if (store_tenant_get(ui->store, ui->session.tenant_id, &t, NULL) == 0 && t.phone != NULL) {
-		if (phone_is_e164(t.phone))
-			phone_display(t.phone, phone, sizeof phone);
-		else
-			snprintf(phone, sizeof phone, "%s", t.phone);
-	}
-	char *out = keywords_render(text, ui->session.tenant_name, phone);
-	tenant_free(&t);
-	return out;
+	return keywords_render(text, ui->session.tenant_name, v->phone);
 }
 
 /* Draws a preview of text for keyword: its segments, cost and the rendered text, wrapped. */
-static void draw_preview(struct ui *ui, WINDOW *w, int y, int rows, int cols, const char *keyword, const char *raw,
-			 bool live)
+static void draw_preview(struct ui *ui, const struct arview *v, WINDOW *w, int y, int rows, int cols,
+			 const char *keyword, const char *raw, bool live)
 {
-	char *text = render(ui, raw);
+	char *text = render(ui, v, raw);
 	struct segment_info si;
 	char cost[32] = "";
 	segments_count(text, strlen(text), &si);
@@ -112,7 +118,7 @@ static void draw_preview(struct ui *ui, WINDOW *w, int y, int rows, int cols, co
 	char *head = xasprintf("Preview of %s%s %s %d segment%s, %s, %zu characters, %s a reply%s", keyword,
 			       live ? " as typed" : "", ui_sym("\xE2\x80\x94", "-"), si.segments,
 			       si.segments == 1 ? "" : "s", segments_encoding_name(si.encoding), si.chars, cost,
-			       si.segments > 1 ? " (more than one segment: costs more)" : "");
+			       si.segments > 1 ? " (costs more)" : "");
 	text_put(w, y, 0, head, cols, ui_attr(ui, si.segments > 1 ? ST_WARN : ST_DIM), false);
 	free(head);
 	struct text_buf b = {0};
@@ -161,9 +167,9 @@ static void autoresp_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows,
 	}
 	char *typed = typed_reply(ui, sc, v);
 	if (typed != NULL)
-		draw_preview(ui, w, 3 + list_rows, rows, cols, v->target_kw ? v->target_kw : "?", typed, true);
+		draw_preview(ui, v, w, 3 + list_rows, rows, cols, v->target_kw ? v->target_kw : "?", typed, true);
 	else if (v->n > 0)
-		draw_preview(ui, w, 3 + list_rows, rows, cols, v->rows[v->sel].keyword, v->rows[v->sel].reply_text, false);
+		draw_preview(ui, v, w, 3 + list_rows, rows, cols, v->rows[v->sel].keyword, v->rows[v->sel].reply_text, false);
 	free(typed);
 }
 
@@ -334,8 +340,7 @@ static void delete_selected(struct ui *ui, struct arview *v)
 	if (a->is_system) {
 		char *why = xasprintf("%s is a system keyword: its reply text can be edited, but it cannot be removed "
 				      "or renamed.%s", a->keyword,
-				      strcmp(a->action, "opt_out") == 0 || strcmp(a->action, "opt_in") == 0 ||
-						      strcmp(a->action, "help") == 0
+				      keywords_is_law_word(a->keyword, NULL)
 					      ? " The law requires it."
 					      : " Turn it off with Space if the clinic does not use it.");
 		ui_message(ui, "Not removed", why);

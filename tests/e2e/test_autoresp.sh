@@ -132,6 +132,41 @@ wait_for "Saved HOURS"
 wait_for_re "^HOURS +reply +on +custom We are open" 5 >/dev/null
 pass "law words and existing keywords refused; HOURS added"
 
+# Hostile keyword text is refused before a reply is asked for.
+keys a
+wait_for "New keyword"
+type_text 'hé!<b>'
+keys Enter
+wait_for "A keyword is 1 to 32 letters"
+keys Enter
+wait_gone "Not added"
+capture | grep -qF "<B>" && fail "a keyword with markup was listed"
+
+# Removing a custom keyword asks first; anything but "yes" keeps it.
+keys a
+wait_for "New keyword"
+type_text "parking"
+keys Enter
+wait_for "Reply text"
+type_text "Free parking behind the clinic."
+keys Enter
+wait_for "Saved PARKING"
+select_kw PARKING j
+keys d
+wait_for "Remove the keyword PARKING?"
+type_text "no"
+keys Enter
+wait_for "Nothing removed."
+capture | grep -qE "^PARKING +reply +on +custom " || fail "PARKING went without a yes"
+keys d
+wait_for "Remove the keyword PARKING?"
+type_text "yes"
+keys Enter
+wait_for "Removed PARKING"
+capture | grep -qE "^PARKING " && fail "PARKING is still listed after its removal"
+capture | grep -qE "^HOURS +reply +on +custom " || fail "removing PARKING touched HOURS"
+pass "hostile keyword refused; custom keyword removed only after a yes"
+
 # Off: an inbound "hours" is a plain message (no reply is queued with it); on again: replies.
 select_kw HOURS j
 keys Space
@@ -164,7 +199,7 @@ pass "an inbound \"HELP\" gets the edited text"
 # Every change is in the audit log, as the demo admin.
 audit=$("$SMSDESK" --db "$DB" audit list --action autoresp 2>&1) || fail "audit list failed: $audit"
 for want in "autoresp.edit.*keyword HELP" "autoresp.add.*keyword HOURS" "autoresp.toggle.*keyword HOURS.*turned off" \
-	"autoresp.toggle.*keyword HOURS.*turned on"; do
+	"autoresp.toggle.*keyword HOURS.*turned on" "autoresp.delete.*keyword PARKING"; do
 	grep -qE "$want" <<<"$audit" || fail "no audit entry /$want/ in: $audit"
 done
 [ "$(grep -c 'keyword STOP' <<<"$audit")" -eq 0 ] || fail "a refused STOP change was audited as done: $audit"
