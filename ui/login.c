@@ -234,11 +234,17 @@ struct login {
 /* Opens the sign-in form. */
 static int login_init(struct ui *ui, struct screen *sc, void *arg)
 {
-	(void)ui, (void)arg;
+	(void)arg;
 	struct login *l = xcalloc(1, sizeof(*l));
 	ui_field_init(&l->user, USERNAME_MAX, false);
 	ui_field_init(&l->pass, AUTH_PASSWORD_MAX, true);
 	sc->priv = l;
+	struct user *users = NULL;
+	size_t n = 0;
+	/* A new install has nobody to sign in as: say how to make the first admin. */
+	if (store_user_list(ui->store, &users, &n, NULL) == 0 && n == 0)
+		l->message = xstrdup("No accounts yet: run 'smsdesk user add NAME --role admin' first.");
+	user_list_free(&users, n);
 	return 0;
 }
 
