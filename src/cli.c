@@ -9,7 +9,6 @@
 #include <unistd.h>
 #include <sodium.h>
 #include "src/cli_internal.h"
-#include "src/demo_mode.h"
 #include "src/scheduler.h"
 #include "src/tz.h"
 #include "src/util.h"
@@ -395,8 +394,6 @@ static int dispatch(struct cli_ctx *ctx, int argc, char **argv)
 	const char *name = argv[0];
 	if (strcmp(name, "--scheduler") == 0)
 		return scheduler_main(ctx, argc, argv);
-	if (strcmp(name, "--demo") == 0)
-		return demo_mode_main(argc, argv);
 	if (strcmp(name, "help") == 0) {
 		if (argc > 1) {
 			for (size_t i = 0; i < N_COMMANDS; i++)

@@ -1,11 +1,12 @@
 /* smsdesk entry point: the console when no command is given, otherwise the CLI (src/cli.c),
- * which also starts the --scheduler and --demo modes. */
+ * which also starts the --scheduler mode; --demo (a console mode) is started here. */
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "src/cli_internal.h"
 #include "src/util.h"
+#include "ui/demo_mode.h"
 #include "ui/ui.h"
 
 /* The --tenant given for the console as an id (0: let the console choose). */
@@ -38,6 +39,11 @@ int main(int argc, char **argv)
 	if (rc >= 0) {
 		cli_ctx_clear(&ctx);
 		return rc;
+	}
+	if (idx < argc && strcmp(argv[idx], "--demo") == 0) {
+		/* The demo is a console mode: it lives in ui/, which the CLI (core) must not call. */
+		cli_ctx_clear(&ctx);
+		return demo_mode_main(argc - idx, argv + idx);
 	}
 	if (idx < argc) {
 		cli_ctx_clear(&ctx);

@@ -42,5 +42,8 @@ const char *store_path(struct store *s);
 #include "store/audit.h"
 #include "store/credentials.h"
 #include "store/sync.h"
+#include "store/import.h"
+#include "store/stats.h"
+#include "store/bulk.h"
 
 #endif

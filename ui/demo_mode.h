@@ -1,6 +1,5 @@
 /* `smsdesk --demo`: a throw-away database with demo data, the loopback simulator, then the
- * console. Declared by the CLI (src/cli.c dispatches to it); the demo work replaces the stub
- * in src/demo_mode.c. */
+ * console. A console mode, so it lives in ui/; src/main.c starts it. */
 #ifndef SMSDESK_DEMO_MODE_H
 #define SMSDESK_DEMO_MODE_H
 

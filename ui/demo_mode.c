@@ -1,7 +1,6 @@
 /* `smsdesk --demo`: a throw-away database and key file in a temp dir, a demo clinic wired to
  * the loopback simulator (with simulated patients who answer), demo data, then the console
  * signed in as "demo". Everything is removed on exit. */
-#define _XOPEN_SOURCE 700
 #include <ftw.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -10,7 +9,7 @@
 #include <unistd.h>
 #include "src/cli.h"
 #include "src/demo.h"
-#include "src/demo_mode.h"
+#include "ui/demo_mode.h"
 #include "src/sim/sim.h"
 #include "src/util.h"
 #include "src/vault.h"
