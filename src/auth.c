@@ -180,9 +180,10 @@ static enum auth_result check(struct store *s, const char *username, const char 
 	if (pwlen == 0 || pwlen > AUTH_PASSWORD_MAX ||
 	    crypto_pwhash_str_verify(u->pw_hash, password, pwlen) != 0) {
 		int64_t until = now + (int64_t)minutes * 60;
-		if (store_user_login_failed(s, u->id, max_fail, until, err) != 0)
+		if (store_user_login_failed(s, u->id, max_fail, until, now, err) != 0)
 			return AUTH_ERROR;
-		bool now_locked = u->failed_logins + 1 >= max_fail;
+		bool lock_expired = u->locked_until > 0 && u->locked_until <= now;
+		bool now_locked = (lock_expired ? 0 : u->failed_logins) + 1 >= max_fail;
 		audit(s, u->id, u->username, fail_action, now_locked ? "wrong password; account locked" : "wrong password");
 		if (now_locked) {
 			format_until(s, u->id, until, now, when, sizeof(when));

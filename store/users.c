@@ -217,18 +217,27 @@ int store_user_set_role(struct store *s, int64_t id, const char *role, char **er
 	return update_user(s, st, id, "changing a role", err);
 }
 
-int store_user_login_failed(struct store *s, int64_t id, int max_failures, int64_t lock_until, char **err)
+int store_user_login_failed(struct store *s, int64_t id, int max_failures, int64_t lock_until, int64_t now,
+			    char **err)
 {
-	/* One statement, so concurrent failures from two consoles both count. */
+	/* One statement, so concurrent failures from two consoles both count. A lock that has
+	 * expired starts the count afresh (SET expressions all see the old row). */
 	sqlite3_stmt *st = store_stmt(s,
-		"UPDATE users SET failed_logins = failed_logins + 1,"
-		" locked_until = CASE WHEN ?2 > 0 AND failed_logins + 1 >= ?2 THEN ?3 ELSE locked_until END"
+		"UPDATE users SET"
+		" failed_logins = CASE WHEN locked_until > 0 AND locked_until <= ?4 THEN 1"
+		"                 ELSE failed_logins + 1 END,"
+		" locked_until = CASE"
+		"   WHEN ?2 > 0 AND (CASE WHEN locked_until > 0 AND locked_until <= ?4 THEN 1"
+		"                    ELSE failed_logins + 1 END) >= ?2 THEN ?3"
+		"   WHEN locked_until > 0 AND locked_until <= ?4 THEN 0"
+		"   ELSE locked_until END"
 		" WHERE id = ?1", err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int(st, 2, max_failures);
 	sqlite3_bind_int64(st, 3, lock_until);
+	sqlite3_bind_int64(st, 4, now);
 	return update_user(s, st, id, "recording a failed sign-in", err);
 }
 

@@ -26,8 +26,10 @@ int store_user_list(struct store *s, struct user **out, size_t *n, char **err);
 int store_user_set_password(struct store *s, int64_t id, const char *pw_hash, char **err);
 int store_user_set_disabled(struct store *s, int64_t id, bool disabled, char **err);
 int store_user_set_role(struct store *s, int64_t id, const char *role, char **err);
-/* Records a failed sign-in: failed_logins + 1, and locked_until when it reaches max_failures. */
-int store_user_login_failed(struct store *s, int64_t id, int max_failures, int64_t lock_until, char **err);
+/* Records a failed sign-in at `now`: failed_logins + 1 (or 1 when an earlier lock has expired),
+ * and locked_until when it reaches max_failures. */
+int store_user_login_failed(struct store *s, int64_t id, int max_failures, int64_t lock_until, int64_t now,
+			    char **err);
 int store_user_login_ok(struct store *s, int64_t id, int64_t at, char **err);
 /* Locations. */
 int store_user_add_tenant(struct store *s, int64_t user_id, int64_t tenant_id, char **err);

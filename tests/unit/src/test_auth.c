@@ -172,6 +172,37 @@ static void auth_sign_in__locks__when_five_failures(void **state)
 	clock_set_fake(0);
 }
 
+static void auth_sign_in__counts_afresh__when_lock_expired(void **state)
+{
+	(void)state;
+	int64_t bob;
+	struct store *s = setup(NULL, NULL, &bob);
+	struct auth_session ses;
+	char *err = NULL;
+	for (int i = 0; i < 5; i++) {
+		auth_sign_in(s, "bob", "not the password", T0 + i, &ses, &err);
+		xfree(&err);
+	}
+	/* 15 minutes later one more typo is one failure, not an instant new lock */
+	int64_t later = T0 + 4 + 15 * 60;
+	assert_int_equal(auth_sign_in(s, "bob", "not the password", later, &ses, &err), AUTH_WRONG);
+	xfree(&err);
+	struct user u;
+	assert_int_equal(store_user_get(s, bob, &u, &err), 0);
+	assert_int_equal(u.failed_logins, 1);
+	assert_int_equal(u.locked_until, 0);
+	user_free(&u);
+	/* and four more lock it again */
+	for (int i = 1; i < 4; i++) {
+		assert_int_equal(auth_sign_in(s, "bob", "not the password", later + i, &ses, &err), AUTH_WRONG);
+		xfree(&err);
+	}
+	assert_int_equal(auth_sign_in(s, "bob", "not the password", later + 4, &ses, &err), AUTH_LOCKED);
+	xfree(&err);
+	store_close(&s);
+	clock_set_fake(0);
+}
+
 static void auth_sign_in__follows_policy__when_settings_changed(void **state)
 {
 	(void)state;
@@ -293,6 +324,7 @@ int main(void)
 		cmocka_unit_test(auth_sign_in__fills_session__when_password_right),
 		cmocka_unit_test(auth_sign_in__same_words__when_user_unknown_or_password_wrong),
 		cmocka_unit_test(auth_sign_in__locks__when_five_failures),
+		cmocka_unit_test(auth_sign_in__counts_afresh__when_lock_expired),
 		cmocka_unit_test(auth_sign_in__follows_policy__when_settings_changed),
 		cmocka_unit_test(auth_sign_in__refuses__when_disabled_or_no_location),
 		cmocka_unit_test(auth_unlock__audits_and_counts__when_idle_locked),

@@ -74,13 +74,13 @@ static void store_user_login_failed__locks__when_max_reached(void **state)
 	int64_t id;
 	assert_int_equal(store_user_add(s, "bob", "", hash_of("pw"), "staff", &id, &err), 0);
 	for (int i = 0; i < 4; i++)
-		assert_int_equal(store_user_login_failed(s, id, 5, 9999, &err), 0);
+		assert_int_equal(store_user_login_failed(s, id, 5, 9999, 1, &err), 0);
 	struct user u;
 	assert_int_equal(store_user_get(s, id, &u, &err), 0);
 	assert_int_equal(u.failed_logins, 4);
 	assert_int_equal(u.locked_until, 0);
 	user_free(&u);
-	assert_int_equal(store_user_login_failed(s, id, 5, 9999, &err), 0);
+	assert_int_equal(store_user_login_failed(s, id, 5, 9999, 1, &err), 0);
 	assert_int_equal(store_user_get(s, id, &u, &err), 0);
 	assert_int_equal(u.failed_logins, 5);
 	assert_int_equal(u.locked_until, 9999);
@@ -91,7 +91,7 @@ static void store_user_login_failed__locks__when_max_reached(void **state)
 	assert_int_equal(u.locked_until, 0);
 	assert_int_equal(u.last_login_at, 12345);
 	user_free(&u);
-	assert_int_equal(store_user_login_failed(s, id + 7, 5, 1, &err), SD_NOTFOUND);
+	assert_int_equal(store_user_login_failed(s, id + 7, 5, 1, 1, &err), SD_NOTFOUND);
 	xfree(&err);
 	store_close(&s);
 }
@@ -102,7 +102,7 @@ static void store_user_setters__change_fields__when_valid(void **state)
 	char *err = NULL;
 	int64_t id;
 	assert_int_equal(store_user_add(s, "bob", "", hash_of("old"), "staff", &id, &err), 0);
-	assert_int_equal(store_user_login_failed(s, id, 1, 5000, &err), 0);
+	assert_int_equal(store_user_login_failed(s, id, 1, 5000, 1, &err), 0);
 	assert_int_equal(store_user_set_password(s, id, hash_of("new"), &err), 0);
 	assert_int_equal(store_user_set_role(s, id, "admin", &err), 0);
 	assert_int_equal(store_user_set_disabled(s, id, true, &err), 0);
