@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
+#include "src/segments.h"
 #include "src/sim/sim_internal.h"
 #include "src/util.h"
 
@@ -185,52 +186,12 @@ size_t sim_utf8_chars(const char *s)
 	return chars;
 }
 
-/* Septets cp takes in GSM-7 (1 basic, 2 extension), or 0 if it has none. */
-static int gsm7_units(uint32_t cp)
-{
-	static const char basic_hi[] = "£¥èéùìòÇØøÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ¤¡ÄÖÑÜ§¿äöñüà";
-	if (cp == '\n' || cp == '\r')
-		return 1;
-	if (cp < 0x80) {
-		if (cp < 0x20 || cp == '`' || cp == 0x7F)
-			return cp == '\f' ? 2 : 0;
-		return strchr("^{}\\[]~|", (int)cp) ? 2 : 1;
-	}
-	if (cp == 0x20AC) /* euro sign, in the extension table */
-		return 2;
-	const unsigned char *u = (const unsigned char *)basic_hi;
-	size_t len = strlen(basic_hi);
-	for (size_t i = 0; i < len;) {
-		uint32_t c;
-		size_t n = utf8_decode(u + i, len - i, &c);
-		if (c == cp)
-			return 1;
-		i += n;
-	}
-	return 0;
-}
-
-/* Segments Twilio would bill for s: GSM-7 160/153, else UCS-2 70/67; at least 1. */
+/* Segments Twilio would bill for s (src/segments.c does the GSM-7 / UCS-2 packing); at least 1. */
 int sim_num_segments(const char *s)
 {
-	size_t len = strlen(s), septets = 0, units = 0;
-	bool gsm = true;
-	const unsigned char *u = (const unsigned char *)s;
-	for (size_t i = 0; i < len;) {
-		uint32_t cp = 0xFFFD;
-		size_t n = utf8_decode(u + i, len - i, &cp);
-		i += n ? n : 1;
-		int g = gsm7_units(cp);
-		if (g == 0)
-			gsm = false;
-		septets += (size_t)g;
-		units += cp > 0xFFFF ? 2 : 1;
-	}
-	size_t total = gsm ? septets : units;
-	size_t single = gsm ? 160 : 70, multi = gsm ? 153 : 67;
-	if (total <= single)
-		return 1;
-	return (int)((total + multi - 1) / multi);
+	struct segment_info info;
+	segments_count(s, strlen(s), &info);
+	return info.segments > 0 ? info.segments : 1;
 }
 
 /* Formats Unix seconds as RFC 2822 in UTC ("Thu, 26 Nov 2026 14:05:00 +0000"), locale-free. */
