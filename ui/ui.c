@@ -352,8 +352,11 @@ static void bench_marker(struct ui *ui)
 {
 	const char *path = getenv("SMSDESK_BENCH_PAINT_FILE");
 
+	/* The first paint of the inbox, after the sign-in screen when there is one. */
+	if (ui->top == NULL || ui->top->ops != &ui_inbox_screen)
+		return;
 	L.painted_once = true;
-	if (path == NULL || ui->top == NULL || ui->top->ops != &ui_inbox_screen)
+	if (path == NULL)
 		return;
 	FILE *f = fopen(path, "w");
 	if (f == NULL)
