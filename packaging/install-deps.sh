@@ -9,8 +9,8 @@ packages=(
   libncurses-dev libcurl4-openssl-dev libsqlite3-dev libcjson-dev libsodium-dev
   libmicrohttpd-dev libcmocka-dev
   ca-certificates tzdata
-  # for the tests: tmux drives the console, curl and sqlite3 poke the simulator and the database
-  tmux curl sqlite3 faketime procps
+  # for the tests: tmux drives the console; curl and sqlite3 poke the simulator and the database; ps
+  tmux curl sqlite3 procps
 )
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
