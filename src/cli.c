@@ -42,12 +42,28 @@ static const struct cli_command *const commands[] = {CLI_COMMANDS(CLI_REF)};
 static char *default_db;
 static char *default_key;
 
+static void safe_copy(const char *in, bool first_line, bool keep_newlines, char *out, size_t len);
+
+/* Writes "smsdesk CMD: " and the formatted message to stderr, control characters as '?': the
+ * message often quotes outside text (a Twilio error, a database row, an argument). */
+static void vwarn(const char *cmd, const char *fmt, va_list ap)
+{
+	char *msg = NULL, *safe;
+	if (vasprintf(&msg, fmt, ap) < 0)
+		abort();
+	size_t cap = strlen(msg) + 1; /* never longer: each bad byte becomes one '?' */
+	safe = xmalloc(cap);
+	safe_copy(msg, false, true, safe, cap);
+	fprintf(stderr, "smsdesk%s%s: %s", cmd ? " " : "", cmd ? cmd : "", safe);
+	free(safe);
+	free(msg);
+}
+
 int cli_fail(int code, const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "smsdesk%s%s: ", cmd ? " " : "", cmd ? cmd : "");
-	vfprintf(stderr, fmt, ap);
+	vwarn(cmd, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
 	return code;
@@ -57,8 +73,7 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "smsdesk%s%s: ", cmd ? " " : "", cmd ? cmd : "");
-	vfprintf(stderr, fmt, ap);
+	vwarn(cmd, fmt, ap);
 	fprintf(stderr, "\ntry 'smsdesk %s%s--help'\n", cmd ? cmd : "", cmd ? " " : "");
 	va_end(ap);
 	return EXIT_USAGE;
@@ -247,10 +262,16 @@ static size_t utf8_ok(const unsigned char *p)
 	if ((p[0] == 0xE0 && p[1] < 0xA0) || (p[0] == 0xF0 && p[1] < 0x90) || (p[0] == 0xF4 && p[1] > 0x8F) ||
 	    (p[0] == 0xED && p[1] > 0x9F))
 		return 0;
+	/* Bidi overrides and isolates (U+202A..U+202E, U+2066..U+2069) reorder what follows on
+	 * the line: a name could make a listing lie about its other columns. */
+	if (p[0] == 0xE2 && ((p[1] == 0x80 && p[2] >= 0xAA && p[2] <= 0xAE) ||
+			     (p[1] == 0x81 && p[2] >= 0xA6 && p[2] <= 0xA9)))
+		return 0;
 	return n;
 }
 
-void cli_safe_text(const char *in, bool first_line, char *out, size_t len)
+/* cli_safe_text, optionally keeping '\n' (for messages of several lines). */
+static void safe_copy(const char *in, bool first_line, bool keep_newlines, char *out, size_t len)
 {
 	size_t o = 0;
 	if (len == 0)
@@ -260,7 +281,8 @@ void cli_safe_text(const char *in, bool first_line, char *out, size_t len)
 		if (first_line && (*p == '\n' || *p == '\r'))
 			break;
 		if (*p < 0x80) {
-			out[o++] = (*p < 0x20 || *p == 0x7f) ? '?' : (char)*p;
+			bool ctl = (*p < 0x20 && !(keep_newlines && *p == '\n')) || *p == 0x7f;
+			out[o++] = ctl ? '?' : (char)*p;
 			p++;
 			continue;
 		}
@@ -277,6 +299,20 @@ void cli_safe_text(const char *in, bool first_line, char *out, size_t len)
 		p += n;
 	}
 	out[o] = '\0';
+}
+
+void cli_safe_text(const char *in, bool first_line, char *out, size_t len)
+{
+	safe_copy(in, first_line, false, out, len);
+}
+
+const char *cli_show(const char *in)
+{
+	static char ring[16][512];
+	static unsigned next;
+	char *out = ring[next++ % 16];
+	safe_copy(in, true, false, out, sizeof(ring[0]));
+	return out;
 }
 
 void cli_format_local(int64_t t, const char *tz, char *out, size_t len)

@@ -35,10 +35,11 @@ static const char usage_import[] =
 static void print_problem(void *ctx, size_t row, const char *message)
 {
 	(void)ctx;
-	if (row == 0)
-		printf("note: %s\n", message);
-	else
-		printf("%s\n", message);
+	size_t len = strlen(message) + 1;
+	char *safe = xmalloc(len);
+	cli_safe_text(message, false, safe, len); /* it may quote the file's bytes */
+	printf("%s%s\n", row == 0 ? "note: " : "", safe);
+	free(safe);
 }
 
 /* The format from --format, else from the file's extension, else sniffed. */

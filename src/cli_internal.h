@@ -38,9 +38,12 @@ int cli_open_vault(struct cli_ctx *ctx, const char *cmd, struct vault **out);
 /* The location named by --tenant (id or name), or the only one; EXIT_NOTFOUND / EXIT_USAGE. */
 int cli_resolve_tenant(struct cli_ctx *ctx, const char *cmd, struct store *s, struct tenant *out);
 
-/* Copies untrusted text for the terminal: control characters (C0, DEL, C1) and bad UTF-8
+/* Copies untrusted text for the terminal: control characters (C0, DEL, C1), bidi overrides and bad UTF-8
  * become '?'; stops at the first newline when first_line. Always NUL-terminates. */
 void cli_safe_text(const char *in, bool first_line, char *out, size_t len);
+/* The same for one printf argument: first line only, at most 511 bytes, in one of 16 static
+ * buffers used in turn (so up to 16 may appear in one call). NULL reads as "". */
+const char *cli_show(const char *in);
 /* "2026-11-26 14:05" in zone tz (UTC when the zone is unknown). */
 void cli_format_local(int64_t t, const char *tz, char *out, size_t len);
 

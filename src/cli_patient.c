@@ -103,7 +103,7 @@ static int patient_list(struct cli_ctx *ctx, const char *query, const char *limi
 			if (list[i].mobile)
 				phone_display(list[i].mobile, shown, sizeof(shown));
 			printf("%-6lld %-30s %-18s %-20s %s\n", (long long)list[i].id, safe, shown,
-			       list[i].timezone ? list[i].timezone : "(clinic's)", ext);
+			       cli_show(list[i].timezone ? list[i].timezone : "(clinic's)"), ext);
 		}
 		if (n == 0)
 			printf("(no patients%s)\n", query && *query ? " match" : " yet");
@@ -208,8 +208,8 @@ static int appointment_add(struct cli_ctx *ctx, const struct appt_args *a)
 	store_audit_append(s, 0, CLI_ACTOR, t.id, "appointment.add", pid, NULL, NULL, NULL);
 	char when[40];
 	cli_format_local(at, t.timezone, when, sizeof(when));
-	printf("added appointment %lld for patient %lld on %s (%s)%s\n", (long long)id, pid, when, t.timezone,
-	       at < clock_now() ? " - note: this time has passed" : "");
+	printf("added appointment %lld for patient %lld on %s (%s)%s\n", (long long)id, pid, when,
+	       cli_show(t.timezone), at < clock_now() ? " - note: this time has passed" : "");
 out:
 	free(err);
 	patient_free(&p);
@@ -244,7 +244,7 @@ static int appointment_list(struct cli_ctx *ctx, const struct appt_args *a)
 			cli_safe_text(list[i].provider, true, prov, sizeof(prov));
 			cli_safe_text(list[i].location, true, loc, sizeof(loc));
 			printf("%-6lld %-16s %-8lld %-22s %-20s %s\n", (long long)list[i].id, when,
-			       (long long)list[i].patient_id, list[i].status, prov, loc);
+			       (long long)list[i].patient_id, cli_show(list[i].status), prov, loc);
 		}
 		if (n == 0)
 			printf("(no appointments)\n");

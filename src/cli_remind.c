@@ -65,7 +65,8 @@ static int remind_send(struct cli_ctx *ctx, struct store *s, int64_t id)
 	struct sms_message m;
 	if (rc == EXIT_OK && store_msg_get(s, id, &m, &err) == 0) {
 		if (m.twilio_sid != NULL && strcmp(m.status, "failed") != 0)
-			printf("sent: message %lld, SID %s, status %s\n", (long long)id, m.twilio_sid, m.status);
+			printf("sent: message %lld, SID %s, status %s\n", (long long)id,
+			       cli_show(m.twilio_sid), cli_show(m.status));
 		else
 			rc = cli_fail(EXIT_TWILIO, "remind", "message %lld is %s (Twilio error %d); the scheduler retries "
 				      "what can be retried", (long long)id, m.status, m.error_code);
@@ -171,7 +172,8 @@ static int list_rows(struct store *s, const struct tenant *t, enum reminder_view
 		const char *extra = v->r.response ? v->r.response : v->r.skip_reason ? v->r.skip_reason : "";
 		cli_safe_text(extra, true, why, sizeof(why));
 		printf("%-6lld %-6lld %-16s %-22.22s %-15s %-7s %-13s %-16s %s\n", (long long)v->r.id,
-		       (long long)v->r.appointment_id, start, name, mobile, slot, v->r.status, when, why);
+		       (long long)v->r.appointment_id, start, name, mobile, slot, cli_show(v->r.status), when,
+		       why);
 	}
 	if (n == 0)
 		printf("(no reminders)\n");
@@ -197,8 +199,8 @@ static int list_upcoming(struct store *s, const struct tenant *t, int64_t days, 
 		cli_format_local(u[i].due_at, t->timezone, due, sizeof(due));
 		cli_safe_text(u[i].patient_name, true, name, sizeof(name));
 		reminders_format_slot(u[i].slot_minutes, slot, sizeof(slot));
-		printf("%-6lld %-16s %-22.22s %-7s %-16s %s\n", (long long)u[i].appointment_id, start, name, slot, due,
-		       u[i].note ? u[i].note : "");
+		printf("%-6lld %-16s %-22.22s %-7s %-16s %s\n", (long long)u[i].appointment_id, start, name,
+		       slot, due, cli_show(u[i].note));
 	}
 	if (n == 0)
 		printf("(no upcoming reminders)\n");

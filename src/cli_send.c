@@ -107,7 +107,8 @@ static int send_now(struct cli_ctx *ctx, struct store *s, int64_t id, const char
 		rc = cli_fail(EXIT_TWILIO, "send", "message %lld is still %s: %s; it will be retried by the next poll "
 			      "or the scheduler", (long long)id, m.status, why);
 	} else if (rc == EXIT_OK) {
-		printf("sent: message %lld, SID %s, status %s\n", (long long)id, m.twilio_sid, m.status);
+		printf("sent: message %lld, SID %s, status %s\n", (long long)id, cli_show(m.twilio_sid),
+		       cli_show(m.status));
 	}
 	sms_message_free(&m);
 	return rc;

@@ -100,7 +100,7 @@ static int tenant_add(struct cli_ctx *ctx, const char *name, const char *tz, con
 		free(err);
 	} else {
 		store_audit_append(s, 0, CLI_ACTOR, id, "tenant.add", 0, name, NULL, NULL);
-		printf("added location %lld: %s (%s)\n", (long long)id, name, tz);
+		printf("added location %lld: %s (%s)\n", (long long)id, cli_show(name), cli_show(tz));
 	}
 	store_close(&s);
 	return rc;
@@ -126,8 +126,9 @@ static int tenant_list(struct cli_ctx *ctx)
 	for (size_t i = 0; i < n; i++) {
 		char name[100];
 		cli_safe_text(list[i].name, true, name, sizeof(name));
-		printf("%-4lld %-24s %-22s %-16s %s\n", (long long)list[i].id, name, list[i].timezone,
-		       list[i].phone[0] ? list[i].phone : "-", list[i].account_sid ? "account set" : "not set");
+		printf("%-4lld %-24s %-22s %-16s %s\n", (long long)list[i].id, name,
+		       cli_show(list[i].timezone), list[i].phone[0] ? cli_show(list[i].phone) : "-",
+		       list[i].account_sid ? "account set" : "not set");
 	}
 	if (n == 0)
 		printf("(no locations yet: smsdesk tenant add NAME --timezone Area/City --phone NUMBER)\n");
@@ -458,22 +459,23 @@ static int settings_show(struct cli_ctx *ctx)
 	cli_safe_text(t.reminder_template, false, tmpl, sizeof(tmpl));
 	store_setting_get(s, t.id, "ca_bundle", &ca, NULL);
 	printf("location:              %lld %s\n", (long long)t.id, name);
-	printf("timezone:              %s\n", t.timezone);
-	printf("phone:                 %s\n", t.phone[0] ? t.phone : "-");
-	printf("account_sid:           %s\n", t.account_sid ? t.account_sid : "not set");
-	printf("api_key_sid:           %s\n", t.api_key_sid ? t.api_key_sid : "not set");
+	printf("timezone:              %s\n", cli_show(t.timezone));
+	printf("phone:                 %s\n", t.phone[0] ? cli_show(t.phone) : "-");
+	printf("account_sid:           %s\n", t.account_sid ? cli_show(t.account_sid) : "not set");
+	printf("api_key_sid:           %s\n", t.api_key_sid ? cli_show(t.api_key_sid) : "not set");
 	printf("auth_token:            %s\n", secret_state(s, t.id, "auth_token"));
 	printf("api_key_secret:        %s\n", secret_state(s, t.id, "api_key_secret"));
-	printf("from_number:           %s\n", t.from_number ? t.from_number : "not set");
-	printf("messaging_service_sid: %s\n", t.messaging_service_sid ? t.messaging_service_sid : "not set");
-	printf("api_base:              %s\n", t.api_base);
-	printf("ca_bundle:             %s\n", ca ? ca : "system default");
-	printf("reminder_slots:        %s\n", t.reminder_slots);
+	printf("from_number:           %s\n", t.from_number ? cli_show(t.from_number) : "not set");
+	printf("messaging_service_sid: %s\n",
+	       t.messaging_service_sid ? cli_show(t.messaging_service_sid) : "not set");
+	printf("api_base:              %s\n", cli_show(t.api_base));
+	printf("ca_bundle:             %s\n", ca ? cli_show(ca) : "system default");
+	printf("reminder_slots:        %s\n", cli_show(t.reminder_slots));
 	printf("quiet hours:           %02d:%02d-%02d:%02d\n", t.quiet_start / 60, t.quiet_start % 60,
 	       t.quiet_end / 60, t.quiet_end % 60);
 	printf("poll_seconds:          %d\n", t.poll_seconds);
 	printf("idle_lock_seconds:     %d\n", t.idle_lock_seconds);
-	printf("optout_replies_by:     %s\n", t.optout_replies_by);
+	printf("optout_replies_by:     %s\n", cli_show(t.optout_replies_by));
 	printf("reminder_template:     %s\n", tmpl);
 	free(ca);
 	tenant_free(&t);
@@ -551,9 +553,10 @@ static int run_test_connection(struct cli_ctx *ctx, int argc, char **argv)
 		char name[120];
 		if (twilio_fetch_account(c, &acct, &e) == TW_OK) {
 			cli_safe_text(acct.friendly_name, true, name, sizeof(name));
-			printf("Twilio answered for %s: account \"%s\" (%s), status %s, type %s\n", t.name, name,
-			       acct.sid ? acct.sid : "?", acct.status ? acct.status : "unknown",
-			       acct.type ? acct.type : "unknown");
+			printf("Twilio answered for %s: account \"%s\" (%s), status %s, type %s\n",
+			       cli_show(t.name), name, acct.sid ? cli_show(acct.sid) : "?",
+			       acct.status ? cli_show(acct.status) : "unknown",
+			       acct.type ? cli_show(acct.type) : "unknown");
 			if (acct.status && strcmp(acct.status, "active") != 0)
 				printf("warning: the account is not active: messages will not be sent\n");
 		} else {

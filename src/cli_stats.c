@@ -66,7 +66,7 @@ static void print_stats(const struct sms_stats *st, const char *where, const cha
 	int64_t answered = st->confirmed + st->reschedule + st->cancelled;
 	segments_format_cost(st->cost_micros, cost, sizeof(cost));
 	segments_format_cost(st->patients_texted ? st->cost_micros / st->patients_texted : 0, per, sizeof(per));
-	printf("SMS statistics: %s, %s to %s (%s)\n\n", where, from, to, tz);
+	printf("SMS statistics: %s, %s to %s (%s)\n\n", where, from, to, cli_show(tz));
 	printf("Messages\n");
 	printf("  sent              %8lld  (reminders %lld, conversation %lld, automatic replies %lld, campaigns %lld)\n",
 	       (long long)st->sent, (long long)st->sent_reminder, (long long)st->sent_conversation,

@@ -184,8 +184,10 @@ static int user_add(struct store *s, const char *name, const char *display, cons
 	if (rc != 0 || store_commit(s, &err) != 0)
 		goto rollback;
 	sodium_memzero(hash, sizeof(hash));
-	printf("added %s %s (id %lld)%s\n", role, name, (long long)uid,
-	       nt == 0 && strcmp(role, "staff") == 0 ? ": give a location with 'smsdesk user tenants NAME --add T'" : "");
+	printf("added %s %s (id %lld)%s\n", role, cli_show(name), (long long)uid,
+	       nt == 0 && strcmp(role, "staff") == 0
+		   ? ": give a location with 'smsdesk user tenants NAME --add T'"
+		   : "");
 	return EXIT_OK;
 rollback:
 	store_rollback(s);
@@ -210,7 +212,7 @@ static int user_passwd(struct store *s, const char *name, bool pw_stdin)
 	if (rc == EXIT_OK)
 		rc = audit_user(s, "user.passwd", u.username, u.locked_until > clock_now() ? "lockout lifted" : NULL);
 	if (rc == EXIT_OK)
-		printf("password changed for %s\n", u.username);
+		printf("password changed for %s\n", cli_show(u.username));
 	sodium_memzero(hash, sizeof(hash));
 	free(err);
 	user_free(&u);
@@ -230,7 +232,8 @@ static int user_set_disabled(struct store *s, const char *name, bool disabled)
 	else
 		rc = audit_user(s, disabled ? "user.disable" : "user.enable", u.username, NULL);
 	if (rc == EXIT_OK)
-		printf("%s %s\n", u.username, disabled ? "disabled: it can no longer sign in" : "enabled");
+		printf("%s %s\n", cli_show(u.username),
+		       disabled ? "disabled: it can no longer sign in" : "enabled");
 	free(err);
 	user_free(&u);
 	return rc;
@@ -249,7 +252,7 @@ static int user_role(struct store *s, const char *name, const char *role)
 	else
 		rc = audit_user(s, "user.role", u.username, role);
 	if (rc == EXIT_OK)
-		printf("%s is now %s\n", u.username, role);
+		printf("%s is now %s\n", cli_show(u.username), role);
 	free(err);
 	user_free(&u);
 	return rc;
@@ -302,7 +305,7 @@ static int user_tenants(struct store *s, const char *name, const char **adds, in
 	}
 	if (rc == EXIT_OK) {
 		char *names = tenant_names(s, &u);
-		printf("%s: %s\n", u.username, names);
+		printf("%s: %s\n", cli_show(u.username), names);
 		free(names);
 	}
 	free(err);
@@ -333,8 +336,8 @@ static int user_list(struct store *s)
 			cli_format_local(u->last_login_at, "UTC", last, sizeof(last));
 		const char *state = u->disabled ? "disabled" : u->locked_until > now ? "locked" : "active";
 		char *locs = tenant_names(s, u);
-		printf("%-4lld %-20s %-22s %-6s %-9s %-18s %s\n", (long long)u->id, u->username, name, u->role, state, last,
-		       locs);
+		printf("%-4lld %-20s %-22s %-6s %-9s %-18s %s\n", (long long)u->id, cli_show(u->username),
+		       name, cli_show(u->role), state, last, locs);
 		free(locs);
 	}
 	if (n == 0)
