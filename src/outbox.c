@@ -499,11 +499,47 @@ static int record_result(struct store *s, const struct sms_message *m, enum twil
 	return store_commit(s, err);
 }
 
+/* Fails a claimed message, unsent, when its recipient opted out after it was queued. A STOP
+ * only cancels what is "queued": one that came while this row sat claimed ("sending", then
+ * requeued by a retry or by outbox_reconcile) is caught here, just before the POST.
+ * Returns 1 when refused, 0 when it may go, -1 on a store error. */
+static int refuse_if_opted_out(struct store *s, const struct sms_message *m, const char *actor,
+			       struct outbox_stats *st, char **err)
+{
+	if (m->message_type == NULL || type_allowed_when_opted_out(m->message_type))
+		return 0;
+	struct outbox_request rq = {.tenant_id = m->tenant_id, .patient_id = m->patient_id};
+	char *why = NULL;
+	int rc = check_opt_out(s, &rq, m->to_number, "the recipient", &why);
+	if (rc != 0 && rc != OUTBOX_REFUSED && err != NULL) {
+		*err = why; /* the store's reason */
+		return -1;
+	}
+	free(why);
+	if (rc != OUTBOX_REFUSED)
+		return rc == 0 ? 0 : -1;
+	static const char words[] = "not sent: the recipient opted out after it was queued";
+	if (store_begin(s, err) != 0)
+		return -1;
+	if (store_msg_record_failure(s, m->id, 0, words, true, 0, err) < 0 ||
+	    audit_msg(s, m, actor, "sms.failed", words, err) != 0) {
+		store_rollback(s);
+		return -1;
+	}
+	if (store_commit(s, err) != 0)
+		return -1;
+	st->failed++;
+	return 1;
+}
+
 /* POSTs one claimed message and records the outcome. */
 static int send_one(struct store *s, struct twilio_client *c, const struct tenant *t,
 		    const struct sms_message *m, const char *actor, struct outbox_stats *st,
 		    enum after_send *next, char **err)
 {
+	int refused = refuse_if_opted_out(s, m, actor, st, err);
+	if (refused != 0)
+		return refused < 0 ? -1 : 0;
 	char *urls[OUTBOX_MAX_MEDIA];
 	int n_media = media_parse(m->media_urls, urls);
 	if (n_media < 0)
