@@ -513,8 +513,9 @@ static int json_row(struct run *x, size_t rowno, cJSON *obj, char **err)
 			w.v[col] = "";
 		} else if (cJSON_IsBool(it) && col == COL_OPTOUT) {
 			w.v[col] = strcpy(nums[col], cJSON_IsTrue(it) ? "yes" : "no");
-		} else if (cJSON_IsNumber(it) && it->valuedouble == (double)(long long)it->valuedouble &&
-			   it->valuedouble > -1e15 && it->valuedouble < 1e15) {
+		} else if (cJSON_IsNumber(it) && it->valuedouble > -1e15 && it->valuedouble < 1e15 &&
+			   it->valuedouble == (double)(long long)it->valuedouble) {
+			/* The range first: casting 1e300, inf or NaN to an integer is undefined. */
 			snprintf(nums[col], sizeof(nums[col]), "%lld", (long long)it->valuedouble);
 			w.v[col] = nums[col];
 		} else {

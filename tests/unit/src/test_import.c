@@ -626,6 +626,29 @@ static void import_run__refuses_json__when_not_an_array_or_broken(void **state)
 	free(deep);
 }
 
+/* Numbers too large for an integer (or infinite) are refused in words; casting them first
+ * was undefined behaviour (clang's -fsanitize=float-cast-overflow stops on it). */
+static void import_run__refuses_json_number__when_beyond_integers(void **state)
+{
+	struct fixture *f = *state;
+	struct import_result r;
+	assert_int_equal(RUN(f, IMPORT_PATIENTS, IMPORT_JSON, false,
+			     "[{\"external_id\": 1e300, \"first_name\": \"Ann\", \"last_name\": \"Lee\", \"mobile\": \"3125550101\"},"
+			     " {\"external_id\": -1e999, \"first_name\": \"Bo\", \"last_name\": \"Ray\", \"mobile\": \"3125550102\"},"
+			     " {\"external_id\": 9223372036854775808, \"first_name\": \"Cy\", \"last_name\": \"Od\", \"mobile\": \"3125550103\"},"
+			     " {\"external_id\": 104, \"first_name\": \"Di\", \"last_name\": \"Ux\", \"mobile\": \"3125550104\"}]",
+			     &r),
+			 0);
+	assert_int_equal(r.rows, 4);
+	assert_int_equal(r.added, 1);
+	assert_true(reported(&f->rep, "row 1: external_id must be text, not a number"));
+	assert_true(reported(&f->rep, "row 2: external_id must be text, not a number"));
+	assert_true(reported(&f->rep, "row 3: external_id must be text, not a number"));
+	struct patient p = find_ext(f, "104");
+	assert_string_equal(p.first_name, "Di");
+	patient_free(&p);
+}
+
 /* ---- appointments ---- */
 
 static void import_run__imports_appointments__and_upserts_by_patient_and_start(void **state)
@@ -705,6 +728,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(import_run__reads_json__and_rejects_wrong_types, setup, teardown),
 		cmocka_unit_test_setup_teardown(import_run__refuses_json__when_not_an_array_or_broken, setup, teardown),
+		cmocka_unit_test_setup_teardown(import_run__refuses_json_number__when_beyond_integers, setup, teardown),
 		cmocka_unit_test_setup_teardown(import_run__imports_appointments__and_upserts_by_patient_and_start, setup,
 						teardown),
 	};
