@@ -29,9 +29,16 @@ void appointment_list_free(struct appointment **list, size_t n)
 	*list = NULL;
 }
 
-/* Fills a from a row selected with APPT_COLS. */
-static void appt_from_row(sqlite3_stmt *st, struct appointment *a)
+/* appointment_free for store_collect. */
+static void appt_free_elem(void *elem)
 {
+	appointment_free(elem);
+}
+
+/* Fills an appointment from a row selected with APPT_COLS. */
+static void appt_from_row(sqlite3_stmt *st, void *elem)
+{
+	struct appointment *a = elem;
 	a->id = sqlite3_column_int64(st, 0);
 	a->tenant_id = sqlite3_column_int64(st, 1);
 	a->patient_id = sqlite3_column_int64(st, 2);
@@ -111,16 +118,10 @@ int store_appt_get(struct store *s, int64_t id, struct appointment *out, char **
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
+	int rc = store_fetch_one(s, st, sizeof(*out), appt_from_row, out, "reading an appointment", err);
+	if (rc == SD_NOTFOUND)
 		seterr(err, "no appointment with id %lld", (long long)id);
-		return SD_NOTFOUND;
-	}
-	if (rc != SQLITE_ROW)
-		return store_fail(s, err, "reading an appointment");
-	appt_from_row(st, out);
-	sqlite3_reset(st);
-	return 0;
+	return rc;
 }
 
 int store_appt_set_status(struct store *s, int64_t id, const char *status, char **err)
@@ -156,21 +157,9 @@ int store_appt_list(struct store *s, int64_t tenant_id, int64_t patient_id, int6
 	sqlite3_bind_int64(st, 2, patient_id);
 	sqlite3_bind_int64(st, 3, from);
 	sqlite3_bind_int64(st, 4, to);
-	size_t cap = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 8;
-			*out = xrealloc(*out, cap * sizeof(**out));
-		}
-		memset(&(*out)[*n], 0, sizeof(**out));
-		appt_from_row(st, &(*out)[(*n)++]);
-	}
-	if (rc != SQLITE_DONE) {
-		appointment_list_free(out, *n);
-		*n = 0;
-		return store_fail(s, err, "listing appointments");
-	}
-	sqlite3_reset(st);
-	return 0;
+	void *rows;
+	int rc = store_collect(s, st, sizeof(**out), appt_from_row, appt_free_elem, &rows, n,
+			       "listing appointments", err);
+	*out = rows;
+	return rc;
 }

@@ -160,9 +160,16 @@ fail:
 	return -1;
 }
 
-/* Fills e from a row selected with AUDIT_COLS (NULL ids read as 0). */
-static void entry_from_row(sqlite3_stmt *st, struct audit_entry *e)
+/* audit_entry_free for store_collect. */
+static void entry_free_elem(void *elem)
 {
+	audit_entry_free(elem);
+}
+
+/* Fills an entry from a row selected with AUDIT_COLS (NULL ids read as 0). */
+static void entry_from_row(sqlite3_stmt *st, void *elem)
+{
+	struct audit_entry *e = elem;
 	e->id = sqlite3_column_int64(st, 0);
 	e->at = sqlite3_column_int64(st, 1);
 	e->user_id = sqlite3_column_int64(st, 2);
@@ -190,23 +197,11 @@ int store_audit_list(struct store *s, int64_t since, int64_t tenant_id, const ch
 	sqlite3_bind_int64(st, 2, tenant_id);
 	store_bind_text_or_null(st, 3, action_prefix && *action_prefix ? action_prefix : NULL);
 	sqlite3_bind_int64(st, 4, limit == 0 ? -1 : (sqlite3_int64)limit);
-	size_t cap = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			*out = xrealloc(*out, cap * sizeof(**out));
-		}
-		memset(&(*out)[*n], 0, sizeof(**out));
-		entry_from_row(st, &(*out)[(*n)++]);
-	}
-	if (rc != SQLITE_DONE) {
-		audit_entry_list_free(out, *n);
-		*n = 0;
-		return store_fail(s, err, "listing the audit log");
-	}
-	sqlite3_reset(st);
-	return 0;
+	void *rows;
+	int rc = store_collect(s, st, sizeof(**out), entry_from_row, entry_free_elem, &rows, n,
+			       "listing the audit log", err);
+	*out = rows;
+	return rc;
 }
 
 int store_audit_verify(struct store *s, int64_t *bad_id, char **err)

@@ -130,9 +130,16 @@ fail:
 
 #define AR_COLS "id, tenant_id, keyword, action, reply_text, is_system, enabled, updated_at"
 
-/* Copies the current row (AR_COLS order) into a. */
-static void read_row(sqlite3_stmt *st, struct auto_response *a)
+/* auto_response_free for store_collect. */
+static void read_row_free(void *elem)
 {
+	auto_response_free(elem);
+}
+
+/* Copies the current row (AR_COLS order) into an auto_response. */
+static void read_row(sqlite3_stmt *st, void *elem)
+{
+	struct auto_response *a = elem;
 	a->id = sqlite3_column_int64(st, 0);
 	a->tenant_id = sqlite3_column_int64(st, 1);
 	a->keyword = store_col_text_or(st, 2, "");
@@ -156,23 +163,10 @@ int store_autoresp_list(struct store *s, int64_t tenant_id, struct auto_response
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, tenant_id);
-	size_t cap = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 24;
-			*out = xrealloc(*out, cap * sizeof(**out));
-		}
-		memset(&(*out)[*n], 0, sizeof(**out));
-		read_row(st, &(*out)[*n]);
-		(*n)++;
-	}
-	if (rc != SQLITE_DONE) {
-		auto_response_list_free(out, *n);
-		*n = 0;
-		return store_fail(s, err, "listing keyword replies");
-	}
-	return 0;
+	void *rows;
+	int rc = store_collect(s, st, sizeof(**out), read_row, read_row_free, &rows, n, "listing keyword replies", err);
+	*out = rows;
+	return rc;
 }
 
 int store_autoresp_find(struct store *s, int64_t tenant_id, const char *keyword, struct auto_response *out,
@@ -185,14 +179,7 @@ int store_autoresp_find(struct store *s, int64_t tenant_id, const char *keyword,
 		return -1;
 	sqlite3_bind_int64(st, 1, tenant_id);
 	sqlite3_bind_text(st, 2, keyword, -1, SQLITE_TRANSIENT);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE)
-		return SD_NOTFOUND;
-	if (rc != SQLITE_ROW)
-		return store_fail(s, err, "finding a keyword reply");
-	read_row(st, out);
-	sqlite3_reset(st);
-	return 0;
+	return store_fetch_one(s, st, sizeof(*out), read_row, out, "finding a keyword reply", err);
 }
 
 /* Loads the row with this id; SD_NOTFOUND when none. */
@@ -203,14 +190,7 @@ static int find_by_id(struct store *s, int64_t id, struct auto_response *out, ch
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE)
-		return SD_NOTFOUND;
-	if (rc != SQLITE_ROW)
-		return store_fail(s, err, "reading a keyword reply");
-	read_row(st, out);
-	sqlite3_reset(st);
-	return 0;
+	return store_fetch_one(s, st, sizeof(*out), read_row, out, "reading a keyword reply", err);
 }
 
 /* Checks what the caller may write; existing is the row being changed (NULL when new). */

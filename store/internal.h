@@ -21,4 +21,20 @@ char *store_col_text_or(sqlite3_stmt *st, int col, const char *fallback);
 /* Binds text or NULL. */
 int store_bind_text_or_null(sqlite3_stmt *st, int idx, const char *text);
 
+/* Fills one zeroed element of a module's struct from the statement's current row. */
+typedef void store_row_fn(sqlite3_stmt *st, void *elem);
+/* Frees what one element owns (not the element itself). */
+typedef void store_elem_free_fn(void *elem);
+
+/* Steps a bound statement to its end, collecting every row into a new array of elem_size
+ * elements filled by from_row. On error frees what was read (elem_free on each, when not
+ * NULL), sets *err saying what we were doing and returns -1 with *out NULL and *n 0. */
+int store_collect(struct store *s, sqlite3_stmt *st, size_t elem_size, store_row_fn *from_row,
+		  store_elem_free_fn *elem_free, void **out, size_t *n, const char *doing, char **err);
+
+/* Reads one row of a bound statement into out (zeroed first) with from_row; SD_NOTFOUND
+ * (with *err untouched) when there is no row, -1 with *err saying what we were doing. */
+int store_fetch_one(struct store *s, sqlite3_stmt *st, size_t elem_size, store_row_fn *from_row, void *out,
+		    const char *doing, char **err);
+
 #endif

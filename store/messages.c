@@ -55,9 +55,16 @@ bool sms_status_is_final(const char *status)
 	return false;
 }
 
-/* Fills out from a row whose columns are MSG_COLS. */
-static void read_message(sqlite3_stmt *st, struct sms_message *out)
+/* sms_message_free for store_collect. */
+static void message_free_elem(void *elem)
 {
+	sms_message_free(elem);
+}
+
+/* Fills a message from a row whose columns are MSG_COLS. */
+static void read_message(sqlite3_stmt *st, void *elem)
+{
+	struct sms_message *out = elem;
 	memset(out, 0, sizeof(*out));
 	out->id = sqlite3_column_int64(st, 0);
 	out->tenant_id = sqlite3_column_int64(st, 1);
@@ -92,42 +99,17 @@ static void read_message(sqlite3_stmt *st, struct sms_message *out)
 static int collect(struct store *s, sqlite3_stmt *st, struct sms_message **out, size_t *n, char **err,
 		   const char *doing)
 {
-	size_t cap = 0, len = 0;
-	struct sms_message *list = NULL;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (len == cap) {
-			cap = cap ? cap * 2 : 16;
-			list = xrealloc(list, cap * sizeof(*list));
-		}
-		read_message(st, &list[len++]);
-	}
-	if (rc != SQLITE_DONE) {
-		store_fail(s, err, doing);
-		sms_message_list_free(&list, len);
-		sqlite3_reset(st);
-		return -1;
-	}
-	sqlite3_reset(st);
-	*out = list;
-	*n = len;
-	return 0;
+	void *rows;
+	int rc = store_collect(s, st, sizeof(**out), read_message, message_free_elem, &rows, n, doing, err);
+	*out = rows;
+	return rc;
 }
 
 /* Reads one row (or SD_NOTFOUND) from a prepared, bound statement. */
 static int fetch_one(struct store *s, sqlite3_stmt *st, struct sms_message *out, char **err,
 		     const char *doing)
 {
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		read_message(st, out);
-		sqlite3_reset(st);
-		return 0;
-	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
-		return SD_NOTFOUND;
-	return store_fail(s, err, doing);
+	return store_fetch_one(s, st, sizeof(*out), read_message, out, doing, err);
 }
 
 /* Runs a bound statement that returns no rows. */

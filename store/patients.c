@@ -28,9 +28,16 @@ void patient_list_free(struct patient **list, size_t n)
 	*list = NULL;
 }
 
-/* Fills p from a row selected with PATIENT_COLS. */
-static void patient_from_row(sqlite3_stmt *st, struct patient *p)
+/* patient_free for store_collect. */
+static void patient_free_elem(void *elem)
 {
+	patient_free(elem);
+}
+
+/* Fills a patient from a row selected with PATIENT_COLS. */
+static void patient_from_row(sqlite3_stmt *st, void *elem)
+{
+	struct patient *p = elem;
 	p->id = sqlite3_column_int64(st, 0);
 	p->tenant_id = sqlite3_column_int64(st, 1);
 	p->first_name = store_col_text_or(st, 2, "");
@@ -68,28 +75,14 @@ static bool field_ok(const char *s, bool required)
 	return true;
 }
 
-/* Steps a bound statement collecting patient rows into a growing array. */
+/* Steps a bound statement collecting patient rows into a new array. */
 static int collect(struct store *s, sqlite3_stmt *st, struct patient **out, size_t *n, char **err)
 {
-	*out = NULL;
-	*n = 0;
-	size_t cap = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 8;
-			*out = xrealloc(*out, cap * sizeof(**out));
-		}
-		memset(&(*out)[*n], 0, sizeof(**out));
-		patient_from_row(st, &(*out)[(*n)++]);
-	}
-	if (rc != SQLITE_DONE) {
-		patient_list_free(out, *n);
-		*n = 0;
-		return store_fail(s, err, "listing patients");
-	}
-	sqlite3_reset(st);
-	return 0;
+	void *rows;
+	int rc = store_collect(s, st, sizeof(**out), patient_from_row, patient_free_elem, &rows, n,
+			       "listing patients", err);
+	*out = rows;
+	return rc;
 }
 
 int store_patient_add(struct store *s, const struct patient *p, int64_t *id_out, char **err)
@@ -156,16 +149,10 @@ int store_patient_get(struct store *s, int64_t id, struct patient *out, char **e
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
+	int rc = store_fetch_one(s, st, sizeof(*out), patient_from_row, out, "reading a patient", err);
+	if (rc == SD_NOTFOUND)
 		seterr(err, "no patient with id %lld", (long long)id);
-		return SD_NOTFOUND;
-	}
-	if (rc != SQLITE_ROW)
-		return store_fail(s, err, "reading a patient");
-	patient_from_row(st, out);
-	sqlite3_reset(st);
-	return 0;
+	return rc;
 }
 
 int store_patient_by_mobile(struct store *s, int64_t tenant_id, const char *phone, struct patient **out,

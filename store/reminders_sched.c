@@ -21,8 +21,9 @@
 	"r.message_id, r.sent_at, r.response, r.response_at, r.created_at "
 
 /* Fills a candidate from a row of CANDIDATE_COLS. */
-static void read_candidate(sqlite3_stmt *st, struct reminder_candidate *c)
+static void read_candidate(sqlite3_stmt *st, void *elem)
 {
+	struct reminder_candidate *c = elem;
 	c->appointment_id = sqlite3_column_int64(st, 0);
 	c->tenant_id = sqlite3_column_int64(st, 1);
 	c->patient_id = sqlite3_column_int64(st, 2);
@@ -55,6 +56,12 @@ void reminder_candidate_free(struct reminder_candidate *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/* reminder_candidate_free for store_collect. */
+static void candidate_free_elem(void *elem)
+{
+	reminder_candidate_free(elem);
+}
+
 /* Frees an array of candidates and nulls the pointer. */
 void reminder_candidate_list_free(struct reminder_candidate **list, size_t n)
 {
@@ -82,23 +89,11 @@ int store_reminder_candidates(struct store *s, int64_t tenant_id, int64_t from, 
 	sqlite3_bind_int64(st, 1, tenant_id);
 	sqlite3_bind_int64(st, 2, from);
 	sqlite3_bind_int64(st, 3, to);
-	size_t cap = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 64;
-			*out = xrealloc(*out, cap * sizeof(**out));
-		}
-		memset(&(*out)[*n], 0, sizeof(**out));
-		read_candidate(st, &(*out)[(*n)++]);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		reminder_candidate_list_free(out, *n);
-		*n = 0;
-		return store_fail(s, err, "finding appointments due a reminder");
-	}
-	return 0;
+	void *rows;
+	int rc = store_collect(s, st, sizeof(**out), read_candidate, candidate_free_elem, &rows, n,
+			       "finding appointments due a reminder", err);
+	*out = rows;
+	return rc;
 }
 
 /* One appointment as a candidate, whatever its time. */
@@ -110,15 +105,13 @@ int store_reminder_candidate_get(struct store *s, int64_t appointment_id, struct
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, appointment_id);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		read_candidate(st, out);
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
-		return SD_NOTFOUND;
-	if (rc != SQLITE_ROW)
-		return store_fail(s, err, "reading an appointment");
-	return 0;
+	return store_fetch_one(s, st, sizeof(*out), read_candidate, out, "reading an appointment", err);
+}
+
+/* appt_reminder_free for store_collect. */
+static void reminder_free_elem(void *elem)
+{
+	appt_reminder_free(elem);
 }
 
 /* Fills a reminder row from ROW_COLS starting at column col. */
@@ -138,6 +131,12 @@ static void read_row(sqlite3_stmt *st, int col, struct appt_reminder *r)
 	r->created_at = sqlite3_column_int64(st, col + 11);
 }
 
+/* read_row from column 0, for store_collect and store_fetch_one. */
+static void reminder_from_row(sqlite3_stmt *st, void *elem)
+{
+	read_row(st, 0, elem);
+}
+
 /* The reminder rows of one appointment, largest slot first. */
 int store_reminder_rows(struct store *s, int64_t appointment_id, struct appt_reminder **out, size_t *n,
 			char **err)
@@ -151,22 +150,11 @@ int store_reminder_rows(struct store *s, int64_t appointment_id, struct appt_rem
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, appointment_id);
-	size_t cap = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 4;
-			*out = xrealloc(*out, cap * sizeof(**out));
-		}
-		read_row(st, 0, &(*out)[(*n)++]);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		appt_reminder_list_free(out, *n);
-		*n = 0;
-		return store_fail(s, err, "reading reminder rows");
-	}
-	return 0;
+	void *rows;
+	int rc = store_collect(s, st, sizeof(**out), reminder_from_row, reminder_free_elem, &rows, n,
+			       "reading reminder rows", err);
+	*out = rows;
+	return rc;
 }
 
 /* Reads one reminder row by id. */
@@ -177,15 +165,7 @@ int store_reminder_get(struct store *s, int64_t id, struct appt_reminder *out, c
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		read_row(st, 0, out);
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
-		return SD_NOTFOUND;
-	if (rc != SQLITE_ROW)
-		return store_fail(s, err, "reading a reminder");
-	return 0;
+	return store_fetch_one(s, st, sizeof(*out), reminder_from_row, out, "reading a reminder", err);
 }
 
 /* Finds the id of the row for (appointment, slot), for the conflict case of the insert. */
@@ -377,21 +357,39 @@ int store_reminder_count_recent(struct store *s, int64_t patient_id, int64_t sin
 	return 0;
 }
 
+/* reminder_row's own fields freed, for reminder_row_list_free and store_collect. */
+static void screen_row_free(void *elem)
+{
+	struct reminder_row *v = elem;
+	appt_reminder_free(&v->r);
+	free(v->patient_name);
+	free(v->mobile);
+	free(v->provider);
+	free(v->appt_status);
+}
+
 /* Frees a list of screen rows and nulls the pointer. */
 void reminder_row_list_free(struct reminder_row **list, size_t n)
 {
 	if (list == NULL || *list == NULL)
 		return;
-	for (size_t i = 0; i < n; i++) {
-		struct reminder_row *v = &(*list)[i];
-		appt_reminder_free(&v->r);
-		free(v->patient_name);
-		free(v->mobile);
-		free(v->provider);
-		free(v->appt_status);
-	}
+	for (size_t i = 0; i < n; i++)
+		screen_row_free(&(*list)[i]);
 	free(*list);
 	*list = NULL;
+}
+
+/* Fills a screen row from ROW_COLS and the patient and appointment columns after them. */
+static void screen_row_from_row(sqlite3_stmt *st, void *elem)
+{
+	struct reminder_row *v = elem;
+	read_row(st, 0, &v->r);
+	v->patient_id = sqlite3_column_int64(st, 12);
+	v->patient_name = store_col_text_or(st, 13, "");
+	v->mobile = store_col_text(st, 14);
+	v->provider = store_col_text_or(st, 15, "");
+	v->starts_at = sqlite3_column_int64(st, 16);
+	v->appt_status = store_col_text_or(st, 17, "");
 }
 
 /* Rows for the reminders screen, filtered by view. */
@@ -419,30 +417,11 @@ int store_reminder_list(struct store *s, int64_t tenant_id, enum reminder_view v
 	sqlite3_bind_int64(st, 1, tenant_id);
 	sqlite3_bind_int(st, 2, (int)view);
 	sqlite3_bind_int64(st, 3, limit == 0 ? -1 : (int64_t)limit);
-	size_t cap = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 32;
-			*out = xrealloc(*out, cap * sizeof(**out));
-		}
-		struct reminder_row *v = &(*out)[(*n)++];
-		memset(v, 0, sizeof(*v));
-		read_row(st, 0, &v->r);
-		v->patient_id = sqlite3_column_int64(st, 12);
-		v->patient_name = store_col_text_or(st, 13, "");
-		v->mobile = store_col_text(st, 14);
-		v->provider = store_col_text_or(st, 15, "");
-		v->starts_at = sqlite3_column_int64(st, 16);
-		v->appt_status = store_col_text_or(st, 17, "");
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		reminder_row_list_free(out, *n);
-		*n = 0;
-		return store_fail(s, err, "listing reminders");
-	}
-	return 0;
+	void *rows;
+	int rc = store_collect(s, st, sizeof(**out), screen_row_from_row, screen_row_free, &rows, n,
+			       "listing reminders", err);
+	*out = rows;
+	return rc;
 }
 
 /* Row counts by status for a tenant (0 = all). */

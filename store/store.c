@@ -82,6 +82,54 @@ int store_bind_text_or_null(sqlite3_stmt *st, int idx, const char *text)
 	return sqlite3_bind_text(st, idx, text, -1, SQLITE_TRANSIENT);
 }
 
+int store_collect(struct store *s, sqlite3_stmt *st, size_t elem_size, store_row_fn *from_row,
+		  store_elem_free_fn *elem_free, void **out, size_t *n, const char *doing, char **err)
+{
+	char *list = NULL;
+	size_t cap = 0, len = 0;
+	int rc;
+	*out = NULL;
+	*n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (len == cap) {
+			cap = cap ? cap * 2 : 8;
+			list = xrealloc(list, cap * elem_size);
+		}
+		char *elem = list + len++ * elem_size;
+		memset(elem, 0, elem_size);
+		from_row(st, elem);
+	}
+	if (rc != SQLITE_DONE) {
+		/* The message first, while the connection still holds it. */
+		store_fail(s, err, doing);
+		sqlite3_reset(st);
+		for (size_t i = 0; elem_free != NULL && i < len; i++)
+			elem_free(list + i * elem_size);
+		free(list);
+		return -1;
+	}
+	sqlite3_reset(st);
+	*out = list;
+	*n = len;
+	return 0;
+}
+
+int store_fetch_one(struct store *s, sqlite3_stmt *st, size_t elem_size, store_row_fn *from_row, void *out,
+		    const char *doing, char **err)
+{
+	memset(out, 0, elem_size);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		from_row(st, out);
+		sqlite3_reset(st);
+		return 0;
+	}
+	if (rc != SQLITE_DONE)
+		store_fail(s, err, doing);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? SD_NOTFOUND : -1;
+}
+
 /* Migrations are assets named migrations/NNN_*.sql; NNN is the version they bring. */
 static int migration_version(const char *name)
 {

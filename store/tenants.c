@@ -92,9 +92,16 @@ void tenant_list_free(struct tenant **list, size_t n)
 	*list = NULL;
 }
 
-/* Fills t from a row selected with TENANT_COLS. */
-static void tenant_from_row(sqlite3_stmt *st, struct tenant *t)
+/* tenant_free for store_collect. */
+static void tenant_free_elem(void *elem)
 {
+	tenant_free(elem);
+}
+
+/* Fills a tenant from a row selected with TENANT_COLS. */
+static void tenant_from_row(sqlite3_stmt *st, void *elem)
+{
+	struct tenant *t = elem;
 	t->id = sqlite3_column_int64(st, 0);
 	t->name = store_col_text_or(st, 1, "");
 	t->phone = store_col_text_or(st, 2, "");
@@ -298,15 +305,7 @@ fail:
 /* Runs a one-row tenant query already bound; SD_NOTFOUND when no row. */
 static int tenant_fetch(struct store *s, sqlite3_stmt *st, struct tenant *out, char **err)
 {
-	memset(out, 0, sizeof(*out));
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE)
-		return SD_NOTFOUND;
-	if (rc != SQLITE_ROW)
-		return store_fail(s, err, "reading a location");
-	tenant_from_row(st, out);
-	sqlite3_reset(st);
-	return 0;
+	return store_fetch_one(s, st, sizeof(*out), tenant_from_row, out, "reading a location", err);
 }
 
 int store_tenant_get(struct store *s, int64_t id, struct tenant *out, char **err)
@@ -340,23 +339,11 @@ int store_tenant_list(struct store *s, struct tenant **out, size_t *n, char **er
 	sqlite3_stmt *st = store_stmt(s, "SELECT " TENANT_COLS " FROM tenants ORDER BY name, id", err);
 	if (st == NULL)
 		return -1;
-	size_t cap = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 4;
-			*out = xrealloc(*out, cap * sizeof(**out));
-		}
-		memset(&(*out)[*n], 0, sizeof(**out));
-		tenant_from_row(st, &(*out)[(*n)++]);
-	}
-	if (rc != SQLITE_DONE) {
-		tenant_list_free(out, *n);
-		*n = 0;
-		return store_fail(s, err, "listing locations");
-	}
-	sqlite3_reset(st);
-	return 0;
+	void *rows;
+	int rc = store_collect(s, st, sizeof(**out), tenant_from_row, tenant_free_elem, &rows, n,
+			       "listing locations", err);
+	*out = rows;
+	return rc;
 }
 
 int store_tenant_set(struct store *s, int64_t id, const char *column, const char *value, char **err)

@@ -41,10 +41,16 @@ void sms_thread_list_free(struct sms_thread **list, size_t n)
 	*list = NULL;
 }
 
-/* Fills out from a THREAD_SELECT row. */
-static void read_thread(sqlite3_stmt *st, struct sms_thread *out)
+/* sms_thread_free for store_collect. */
+static void thread_free_elem(void *elem)
 {
-	memset(out, 0, sizeof(*out));
+	sms_thread_free(elem);
+}
+
+/* Fills a thread from a THREAD_SELECT row. */
+static void read_thread(sqlite3_stmt *st, void *elem)
+{
+	struct sms_thread *out = elem;
 	out->id = sqlite3_column_int64(st, 0);
 	out->tenant_id = sqlite3_column_int64(st, 1);
 	out->phone = store_col_text_or(st, 2, "");
@@ -119,24 +125,10 @@ int store_thread_list(struct store *s, int64_t tenant_id, unsigned filter, const
 	sqlite3_bind_int64(st, 6, limit == 0 ? -1 : (int64_t)limit);
 	free(q);
 
-	size_t cap = 0, len = 0;
-	struct sms_thread *list = NULL;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (len == cap) {
-			cap = cap ? cap * 2 : 32;
-			list = xrealloc(list, cap * sizeof(*list));
-		}
-		read_thread(st, &list[len++]);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		sms_thread_list_free(&list, len);
-		return store_fail(s, err, "listing threads");
-	}
-	*out = list;
-	*n = len;
-	return 0;
+	void *rows;
+	int rc = store_collect(s, st, sizeof(**out), read_thread, thread_free_elem, &rows, n, "listing threads", err);
+	*out = rows;
+	return rc;
 }
 
 int store_thread_get(struct store *s, int64_t id, struct sms_thread *out, char **err)
@@ -145,15 +137,7 @@ int store_thread_get(struct store *s, int64_t id, struct sms_thread *out, char *
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		read_thread(st, out);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return 0;
-	if (rc == SQLITE_DONE)
-		return SD_NOTFOUND;
-	return store_fail(s, err, "reading a thread");
+	return store_fetch_one(s, st, sizeof(*out), read_thread, out, "reading a thread", err);
 }
 
 /* The one patient of the tenant with this mobile, or 0 when none or several (a family phone). */

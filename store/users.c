@@ -28,9 +28,16 @@ void user_list_free(struct user **list, size_t n)
 	*list = NULL;
 }
 
-/* Fills u from a row selected with USER_COLS. */
-static void user_from_row(sqlite3_stmt *st, struct user *u)
+/* user_free for store_collect. */
+static void user_free_elem(void *elem)
 {
+	user_free(elem);
+}
+
+/* Fills a user from a row selected with USER_COLS. */
+static void user_from_row(sqlite3_stmt *st, void *elem)
+{
+	struct user *u = elem;
 	u->id = sqlite3_column_int64(st, 0);
 	u->username = store_col_text_or(st, 1, "");
 	u->display_name = store_col_text_or(st, 2, "");
@@ -108,15 +115,7 @@ int store_user_add(struct store *s, const char *username, const char *display_na
 /* Runs a bound one-user query; SD_NOTFOUND when no row. */
 static int user_fetch(struct store *s, sqlite3_stmt *st, struct user *out, char **err)
 {
-	memset(out, 0, sizeof(*out));
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE)
-		return SD_NOTFOUND;
-	if (rc != SQLITE_ROW)
-		return store_fail(s, err, "reading a user");
-	user_from_row(st, out);
-	sqlite3_reset(st);
-	return 0;
+	return store_fetch_one(s, st, sizeof(*out), user_from_row, out, "reading a user", err);
 }
 
 int store_user_get(struct store *s, int64_t id, struct user *out, char **err)
@@ -150,23 +149,10 @@ int store_user_list(struct store *s, struct user **out, size_t *n, char **err)
 	sqlite3_stmt *st = store_stmt(s, "SELECT " USER_COLS " FROM users ORDER BY username", err);
 	if (st == NULL)
 		return -1;
-	size_t cap = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 8;
-			*out = xrealloc(*out, cap * sizeof(**out));
-		}
-		memset(&(*out)[*n], 0, sizeof(**out));
-		user_from_row(st, &(*out)[(*n)++]);
-	}
-	if (rc != SQLITE_DONE) {
-		user_list_free(out, *n);
-		*n = 0;
-		return store_fail(s, err, "listing users");
-	}
-	sqlite3_reset(st);
-	return 0;
+	void *rows;
+	int rc = store_collect(s, st, sizeof(**out), user_from_row, user_free_elem, &rows, n, "listing users", err);
+	*out = rows;
+	return rc;
 }
 
 /* Steps a bound UPDATE of one user; SD_NOTFOUND when there is no such user. */
@@ -269,6 +255,12 @@ int store_user_add_tenant(struct store *s, int64_t user_id, int64_t tenant_id, c
 	return 0;
 }
 
+/* Fills an int64_t from column 0. */
+static void id_from_row(sqlite3_stmt *st, void *elem)
+{
+	*(int64_t *)elem = sqlite3_column_int64(st, 0);
+}
+
 int store_user_tenants(struct store *s, int64_t user_id, int64_t **ids, size_t *n, char **err)
 {
 	*ids = NULL;
@@ -277,21 +269,8 @@ int store_user_tenants(struct store *s, int64_t user_id, int64_t **ids, size_t *
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, user_id);
-	size_t cap = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 4;
-			*ids = xrealloc(*ids, cap * sizeof(**ids));
-		}
-		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
-	}
-	if (rc != SQLITE_DONE) {
-		free(*ids);
-		*ids = NULL;
-		*n = 0;
-		return store_fail(s, err, "listing a user's locations");
-	}
-	sqlite3_reset(st);
-	return 0;
+	void *rows;
+	int rc = store_collect(s, st, sizeof(**ids), id_from_row, NULL, &rows, n, "listing a user's locations", err);
+	*ids = rows;
+	return rc;
 }
