@@ -28,8 +28,8 @@ static int audit(struct store *s, const struct thread_actor *who, const char *ac
 {
 	char target[40];
 	snprintf(target, sizeof target, "thread %lld", (long long)thread_id);
-	return store_audit_append(s, who->user_id, who->username ? who->username : "?", who->tenant_id, action,
-				  patient_id, target, detail, err);
+	return store_audit_append(s, who->user_id, who->username ? who->username : "?", who->tenant_id,
+				  action, patient_id, target, detail, err);
 }
 
 /* Checks the patient may be linked to t: exists, same location. */

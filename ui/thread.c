@@ -6,10 +6,12 @@
 #include "src/util.h"
 #include "ui/screen.h"
 #include "ui/text.h"
+#include "ui/thread_actions.h"
 
 #define THREAD_FIRST_LOAD 200
 
-enum { TA_DOWN = 1, TA_UP, TA_PGDN, TA_PGUP, TA_TOP, TA_BOTTOM, TA_REPLY, TA_PATIENT, TA_BACK, TA_OLDER };
+enum { TA_DOWN = 1, TA_UP, TA_PGDN, TA_PGUP, TA_TOP, TA_BOTTOM, TA_REPLY, TA_PATIENT, TA_BACK, TA_OLDER,
+       TA_CHOOSE, TA_OPTOUT, TA_DONE };
 
 static const struct keybinding thread_keys[] = {
 	{'j', false, TA_DOWN, "j/Down", "scroll down", false},
@@ -27,6 +29,9 @@ static const struct keybinding thread_keys[] = {
 	{'c', false, TA_REPLY, "c", "compose", false},
 	{'p', false, TA_PATIENT, "p", "patient & consent", true},
 	{'o', false, TA_OLDER, "o", "load older messages", false},
+	{'P', false, TA_CHOOSE, "P", "choose the patient (shared phone, unknown sender)", false},
+	{'O', false, TA_OPTOUT, "O", "opt this number out (flagged thread)", false},
+	{'D', false, TA_DONE, "D", "done: clear the thread's flag", false},
 	{27, false, TA_BACK, "Esc/q", "back", true},
 	{'q', false, TA_BACK, "q", "back", false},
 	{KEY_LEFT, true, TA_BACK, "Left", "back", false},
@@ -39,6 +44,7 @@ struct tview {
 	struct sms_message *msgs;
 	size_t n, limit;
 	bool opted_out;
+	char *people; /* names sharing the number (thread_actions.c), NULL when one or none */
 	int scroll; /* lines up from the newest */
 	int page, total_lines;
 	char *error;
@@ -55,12 +61,14 @@ static void load(struct ui *ui, struct tview *v)
 	v->msgs = NULL;
 	v->n = 0;
 	xfree(&v->error);
+	xfree(&v->people);
 	if (store_thread_get(ui->store, v->id, &v->t, &err) != 0 ||
 	    store_msg_list_thread(ui->store, v->id, v->limit, &v->msgs, &v->n, &err) != 0 ||
 	    store_number_opted_out(ui->store, ui->session.tenant_id, v->t.phone, &v->opted_out, &err) != 0) {
 		v->error = err ? err : xstrdup("thread not found");
 		return;
 	}
+	v->people = ui_thread_people(ui, &v->t);
 	if (v->t.unread_count > 0 && store_thread_mark_read(ui->store, v->id, &err) != 0) {
 		v->error = err;
 		return;
@@ -187,7 +195,7 @@ static void thread_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, i
 		return;
 	}
 	phone_display(v->t.phone, num, sizeof num);
-	char *head = xasprintf("%s  %s", v->t.patient_name ? v->t.patient_name : "Unknown sender", num);
+	char *head = xasprintf("%s  %s", ui_thread_who(&v->t), num);
 	int x = text_put(w, 0, 0, head, cols - 30, ui_attr(ui, ST_TITLE), false);
 	if (v->opted_out)
 		text_put(w, 0, x + 2, "OPTED OUT", 12, ui_attr(ui, ST_ERROR), false);
@@ -196,13 +204,14 @@ static void thread_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, i
 			 ui_attr(ui, ST_WARN), false);
 	if (v->n == v->limit)
 		text_put(w, 0, cols - 18, "o: older messages", 18, ui_attr(ui, ST_DIM), false);
-	ui_rule(ui, w, 1, cols);
+	int banner = ui_thread_banner(ui, w, 1, cols, &v->t, v->people, v->opted_out);
+	ui_rule(ui, w, 1 + banner, cols);
 	free(head);
 	if (v->n == 0) {
-		text_put(w, 3, 2, "No messages yet. Press r to write one.", cols - 4, ui_attr(ui, ST_DIM), false);
+		text_put(w, 3 + banner, 2, "No messages yet. Press r to write one.", cols - 4, ui_attr(ui, ST_DIM), false);
 		return;
 	}
-	draw_messages(ui, v, w, 2, rows - 2, cols);
+	draw_messages(ui, v, w, 2 + banner, rows - 2 - banner, cols);
 }
 
 /* Handles thread keys. */
@@ -222,10 +231,13 @@ static int thread_key(struct ui *ui, struct screen *sc, const struct key_event *
 	case TA_REPLY: ui_push(ui, &ui_compose_screen, &id); return UI_REDRAW;
 	case TA_PATIENT:
 		if (pid == 0)
-			ui_message(ui, "Patient", "This number is not linked to one patient (unknown sender or a shared family phone).");
+			ui_message(ui, "Patient", "This number is not linked to one patient (unknown sender or a shared family phone). Press P to choose the patient.");
 		else
 			ui_push(ui, &ui_patient_screen, &pid);
 		return UI_REDRAW;
+	case TA_CHOOSE: return ui_thread_choose(ui, &v->t);
+	case TA_OPTOUT: return ui_thread_optout(ui, &v->t, v->opted_out);
+	case TA_DONE: return ui_thread_done(ui, &v->t);
 	case TA_BACK: return UI_POP | UI_REDRAW;
 	}
 	return UI_HANDLED;
@@ -244,6 +256,7 @@ static void thread_free(struct screen *sc)
 	sms_thread_free(&v->t);
 	sms_message_list_free(&v->msgs, v->n);
 	free(v->error);
+	free(v->people);
 	free(v);
 }
 

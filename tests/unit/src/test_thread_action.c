@@ -22,7 +22,8 @@ struct fx {
 
 static int64_t add_patient(struct store *s, int64_t tenant, const char *first, const char *mobile)
 {
-	struct patient p = {.tenant_id = tenant, .first_name = (char *)first, .last_name = "Souza", .mobile = (char *)mobile};
+	struct patient p = {
+	    .tenant_id = tenant, .first_name = (char *)first, .last_name = "Souza", .mobile = (char *)mobile};
 	int64_t id = 0;
 	char *err = NULL;
 	assert_int_equal(store_patient_add(s, &p, &id, &err), 0);
@@ -98,8 +99,10 @@ static int setup(void **state)
 	struct fx *f = xcalloc(1, sizeof *f);
 	clock_set_fake(NOW);
 	f->s = tu_store_new(NULL);
-	assert_int_equal(store_tenant_add(f->s, "Main", "America/Chicago", "+15551110000", &f->tenant, &err), 0);
-	assert_int_equal(store_tenant_add(f->s, "North", "America/Chicago", "+15551110001", &f->other, &err), 0);
+	assert_int_equal(store_tenant_add(f->s, "Main", "America/Chicago", "+15551110000", &f->tenant, &err),
+			 0);
+	assert_int_equal(store_tenant_add(f->s, "North", "America/Chicago", "+15551110001", &f->other, &err),
+			 0);
 	f->jose = add_patient(f->s, f->tenant, "José", FAMILY);
 	f->maria = add_patient(f->s, f->tenant, "María", FAMILY);
 	f->other_patient = add_patient(f->s, f->other, "Leo", FAMILY);
