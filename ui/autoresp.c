@@ -18,9 +18,9 @@
 enum { AR_DOWN = 1, AR_UP, AR_EDIT, AR_ADD, AR_TOGGLE, AR_DELETE, AR_BACK };
 
 static const struct keybinding autoresp_keys[] = {
-	{'j', false, AR_DOWN, "j/Down", "next keyword", true},
+	{'j', false, AR_DOWN, "j/Down", "next keyword", false},
 	{KEY_DOWN, true, AR_DOWN, "Down", "next keyword", false},
-	{'k', false, AR_UP, "k/Up", "previous keyword", true},
+	{'k', false, AR_UP, "k/Up", "previous keyword", false},
 	{KEY_UP, true, AR_UP, "Up", "previous keyword", false},
 	{'\r', false, AR_EDIT, "Enter/e", "edit the reply text", true},
 	{'\n', false, AR_EDIT, "Enter/e", "edit the reply text", false},

@@ -18,7 +18,7 @@ enum { CA_LEFT = 1, CA_RIGHT, CA_UP, CA_DOWN, CA_HOME, CA_END, CA_BS, CA_DEL, CA
 static const struct keybinding compose_keys[] = {
 	{24, false, CA_REVIEW, "Ctrl-X/F2", "review and send", true},
 	{KEY_F(2), true, CA_REVIEW, "F2", "review and send", false},
-	{27, false, CA_CANCEL, "Esc", "discard", true},
+	{27, false, CA_CANCEL, "Esc", "discard (asks first)", true},
 	{'\r', false, CA_NEWLINE, "Enter", "new line", true},
 	{'\n', false, CA_NEWLINE, "Enter", "new line", false},
 	{KEY_ENTER, true, CA_NEWLINE, "Enter", "new line", false},
@@ -50,6 +50,7 @@ struct compose {
 	size_t n, cur;
 	int width; /* editor columns, from the last draw */
 	int64_t price, mms_price;
+	bool discard_asked; /* Esc was pressed once over a non-empty draft */
 };
 
 /* Encodes code points as UTF-8 (the body as typed: controls never get into the buffer). */
@@ -263,7 +264,9 @@ static void open_review(struct ui *ui, struct compose *c)
 static int compose_key(struct ui *ui, struct screen *sc, const struct key_event *ev)
 {
 	struct compose *c = sc->priv;
+	bool asked = c->discard_asked;
 
+	c->discard_asked = false; /* any other key keeps the draft */
 	switch (ev->action) {
 	case CA_LEFT: if (c->cur > 0) c->cur = text_prev_boundary(c->cp, c->n, c->cur); return UI_REDRAW;
 	case CA_RIGHT: if (c->cur < c->n) c->cur = text_next_boundary(c->cp, c->n, c->cur); return UI_REDRAW;
@@ -274,7 +277,13 @@ static int compose_key(struct ui *ui, struct screen *sc, const struct key_event 
 	case CA_BS: if (c->cur > 0) erase_range(c, text_prev_boundary(c->cp, c->n, c->cur), c->cur); return UI_REDRAW;
 	case CA_DEL: if (c->cur < c->n) erase_range(c, c->cur, text_next_boundary(c->cp, c->n, c->cur)); return UI_REDRAW;
 	case CA_NEWLINE: insert(c, '\n'); return UI_REDRAW;
-	case CA_CANCEL: return UI_POP | UI_REDRAW;
+	case CA_CANCEL:
+		if (c->n == 0 || asked)
+			return UI_POP | UI_REDRAW;
+		/* a stray Esc (or the first byte of a split arrow key) must not lose a written message */
+		c->discard_asked = true;
+		ui_flash(ui, "Press Esc again to discard this draft; any other key keeps writing.");
+		return UI_HANDLED;
 	case CA_REVIEW:
 		if (c->n == 0) {
 			ui_flash(ui, "Nothing to send yet.");
@@ -388,18 +397,39 @@ static void review_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, i
 	text_put(w, 0, 0, head, cols, ui_attr(ui, ST_TITLE), false);
 	free(head);
 	ui_rule(ui, w, 1, cols);
+	/* the warning is a question the reader must see whole: it gets the lines it needs (up to 3) */
+	struct text_buf qb = {0};
+	struct text_line *ql = NULL;
+	size_t nq = 0;
+	if (r->quiet) {
+		text_from_utf8(&qb, r->quiet, strlen(r->quiet), 0);
+		nq = text_wrap(&qb, cols - 4, &ql);
+		if (nq > 3)
+			nq = 3;
+	}
+	int foot = rows - 5 - (int)nq; /* the rule above the counter */
 	text_from_utf8(&b, r->d.body, strlen(r->d.body), TEXT_KEEP_NEWLINES);
 	size_t nl = text_wrap(&b, cols - 6, &lines);
-	for (size_t l = 0; l < nl && y < rows - 6; l++)
+	int room = foot - 1 - y;
+	size_t shown = nl <= (size_t)room ? nl : (size_t)(room > 1 ? room - 1 : 0);
+	for (size_t l = 0; l < shown; l++)
 		text_draw(w, y++, 4, &b, lines[l].from, lines[l].to, cols - 6, A_BOLD);
+	if (shown < nl) {
+		char *more = xasprintf("%s %zu more line%s (all of it is sent; Esc to see it in the editor)",
+				       ui_sym("\xE2\x80\xA6", "..."), nl - shown, nl - shown == 1 ? "" : "s");
+		text_put(w, y, 4, more, cols - 6, ui_attr(ui, ST_DIM), false);
+		free(more);
+	}
 	char *count = counter_text(r->d.body, ui->session.segment_price_micros, ui->session.mms_price_micros);
-	ui_rule(ui, w, rows - 5, cols);
-	text_put(w, rows - 4, 2, count, cols - 4, ui_attr(ui, ST_MARK), false);
-	if (r->quiet)
-		text_put(w, rows - 3, 2, r->quiet, cols - 4, ui_attr(ui, ST_WARN), false);
+	ui_rule(ui, w, foot, cols);
+	text_put(w, foot + 1, 2, count, cols - 4, ui_attr(ui, ST_MARK), false);
+	for (size_t l = 0; l < nq; l++)
+		text_draw(w, foot + 2 + (int)l, 2, &qb, ql[l].from, ql[l].to, cols - 4, ui_attr(ui, ST_WARN));
 	text_put(w, rows - 2, 2, "Enter sends it now.  Esc goes back to editing.", cols - 4, A_BOLD, false);
 	free(count);
 	free(lines);
+	free(ql);
+	text_buf_free(&qb);
 	text_buf_free(&b);
 }
 

@@ -12,7 +12,7 @@ enum { IA_DOWN = 1, IA_UP, IA_PGDN, IA_PGUP, IA_HOME, IA_OPEN, IA_SEARCH, IA_UNR
        IA_CLEAR, IA_QUIT, IA_SYNC, IA_REMINDERS, IA_KEYWORDS, IA_LOCATION, IA_SETTINGS, IA_AUDIT };
 
 static const struct keybinding inbox_keys[] = {
-	{'j', false, IA_DOWN, "j/Down", "next thread", true},
+	{'j', false, IA_DOWN, "j/Down", "next thread", false},
 	{KEY_DOWN, true, IA_DOWN, "Down", "next thread", false},
 	{'k', false, IA_UP, "k/Up", "previous thread", false},
 	{KEY_UP, true, IA_UP, "Up", "previous thread", false},
@@ -23,11 +23,11 @@ static const struct keybinding inbox_keys[] = {
 	{'\r', false, IA_OPEN, "Enter", "open", true},
 	{'\n', false, IA_OPEN, "Enter", "open", false},
 	{KEY_ENTER, true, IA_OPEN, "Enter", "open", false},
+	{'r', false, IA_REPLY, "r", "reply", true},
+	{'c', false, IA_COMPOSE, "c", "compose", true},
 	{'/', false, IA_SEARCH, "/", "search", true},
 	{'u', false, IA_UNREAD, "u", "unread only", true},
 	{'a', false, IA_ACTION, "a", "needs action", true},
-	{'r', false, IA_REPLY, "r", "reply", true},
-	{'c', false, IA_COMPOSE, "c", "compose", true},
 	{'s', false, IA_SYNC, "s", "sync now", false},
 	{'R', false, IA_REMINDERS, "R", "reminders", true},
 	{'K', false, IA_KEYWORDS, "K", "keyword replies (admins)", false},
@@ -125,10 +125,11 @@ static void draw_row(struct ui *ui, WINDOW *w, int y, int cols, const struct sms
 	}
 	text_put(w, y, 2, label, name_w - 1, name_attr, false);
 	text_put(w, y, 2 + name_w, count, 6, selected ? base : (ui_attr(ui, ST_UNREAD)), false);
-	char *preview = xasprintf("%s%s", t->last_direction && strcmp(t->last_direction, "outbound") == 0 ? "You: " : "",
-				  t->last_body ? t->last_body : "");
-	text_put(w, y, 2 + name_w + 6, preview, prev_w - 1, base, false);
-	const char *st = t->last_outbound_status ? t->last_outbound_status : "";
+	/* the delivery state belongs to our last message: next to a patient's words it misleads */
+	bool ours = t->last_direction && strcmp(t->last_direction, "outbound") == 0;
+	const char *st = ours && t->last_outbound_status ? t->last_outbound_status : "";
+	char *preview = xasprintf("%s%s", ours ? "You: " : "", t->last_body ? t->last_body : "");
+	text_put(w, y, 2 + name_w + 6, preview, prev_w - 1 + (st[0] ? 0 : state_w), base, false);
 	enum ui_style sst = strcmp(st, "failed") == 0 || strcmp(st, "undelivered") == 0 ? ST_ERROR
 			    : strcmp(st, "delivered") == 0				      ? ST_OK
 											      : ST_DIM;

@@ -145,10 +145,20 @@ static void prompt_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, i
 {
 	struct prompt *p = sc->priv;
 	struct text_buf b = {0};
+	struct text_line *ql;
 	int bw = cols > 80 ? 72 : cols - 6, y0, x0;
 
-	box_at(ui, w, rows, cols, 5, bw, &y0, &x0);
-	text_put(w, y0 + 1, x0 + 2, p->question, bw - 4, ui_attr(ui, ST_TITLE), false);
+	/* the question wraps (up to 3 lines): its end often says what to type */
+	text_from_utf8(&b, p->question, strlen(p->question), 0);
+	size_t nq = text_wrap(&b, bw - 4, &ql);
+	if (nq > 3)
+		nq = 3;
+	box_at(ui, w, rows, cols, 4 + (int)nq, bw, &y0, &x0);
+	for (size_t l = 0; l < nq; l++)
+		text_draw(w, y0 + 1 + (int)l, x0 + 2, &b, ql[l].from, ql[l].to, bw - 4, ui_attr(ui, ST_TITLE));
+	free(ql);
+	text_buf_free(&b);
+	y0 += (int)nq - 1; /* the typed line sits under the question */
 	text_from_cps(&b, p->cp, p->cur, 0);
 	int before = b.width;
 	text_buf_free(&b);

@@ -53,11 +53,11 @@ static int patient_init(struct ui *ui, struct screen *sc, void *arg)
 	return 0;
 }
 
-/* Draws one "label: value" row. */
-static void row(const struct ui *ui, WINDOW *w, int y, int cols, const char *label, const char *value, enum ui_style st)
+/* Draws one "label: value" row, the value wrapped on up to two lines; returns the next row. */
+static int row(const struct ui *ui, WINDOW *w, int y, int cols, const char *label, const char *value, enum ui_style st)
 {
 	text_put(w, y, 2, label, 14, ui_attr(ui, ST_DIM), false);
-	text_put(w, y, 18, value, cols - 20, ui_attr(ui, st), false);
+	return y + text_put_wrap(w, y, 18, value, cols - 20, 2, ui_attr(ui, st));
 }
 
 /* Draws the preferences and the consent record. */
@@ -75,8 +75,8 @@ static void patient_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, 
 	free(head);
 	ui_rule(ui, w, 1, cols);
 	phone_display(v->p.mobile ? v->p.mobile : "", num, sizeof num);
-	row(ui, w, 3, cols, "Mobile", v->p.mobile ? num : "none on file", ST_NORMAL);
-	row(ui, w, 4, cols, "Time zone", v->p.timezone ? v->p.timezone : "the clinic's", ST_NORMAL);
+	int y = row(ui, w, 3, cols, "Mobile", v->p.mobile ? num : "none on file", ST_NORMAL);
+	y = row(ui, w, y, cols, "Time zone", v->p.timezone ? v->p.timezone : "the clinic's", ST_NORMAL);
 	char *opt;
 	if (v->pr.opted_in) {
 		opt = xstrdup("opted in");
@@ -85,10 +85,10 @@ static void patient_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, 
 		opt = xasprintf("OPTED OUT %s, via %s%s%s", when, v->pr.opted_out_via ? v->pr.opted_out_via : "?",
 				v->pr.opted_out_reason ? ": " : "", v->pr.opted_out_reason ? v->pr.opted_out_reason : "");
 	}
-	row(ui, w, 6, cols, "Text messages", opt, v->pr.opted_in ? ST_OK : ST_ERROR);
+	y = row(ui, w, y + 1, cols, "Text messages", opt, v->pr.opted_in ? ST_OK : ST_ERROR);
 	free(opt);
-	row(ui, w, 7, cols, "Reminders", v->pr.reminders ? "on" : "off", ST_NORMAL);
-	row(ui, w, 8, cols, "Marketing", v->pr.marketing ? "on" : "off", ST_NORMAL);
+	y = row(ui, w, y, cols, "Reminders", v->pr.reminders ? "on" : "off", ST_NORMAL);
+	y = row(ui, w, y, cols, "Marketing", v->pr.marketing ? "on" : "off", ST_NORMAL);
 	char *consent;
 	if (v->pr.consent_at) {
 		char cnum[64];
@@ -99,9 +99,9 @@ static void patient_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, 
 	} else {
 		consent = xstrdup("none on file (reminders limited by the healthcare exemption)");
 	}
-	row(ui, w, 10, cols, "Consent", consent, v->pr.consent_at ? ST_NORMAL : ST_WARN);
+	y = row(ui, w, y + 1, cols, "Consent", consent, v->pr.consent_at ? ST_NORMAL : ST_WARN);
 	free(consent);
-	text_put(w, 12, 2, "Every change asks for a reason and is written to the audit log.", cols - 4, ui_attr(ui, ST_DIM),
+	text_put(w, y + 1, 2, "Every change asks for a reason and is written to the audit log.", cols - 4, ui_attr(ui, ST_DIM),
 		 false);
 }
 

@@ -31,7 +31,7 @@ static const struct keybinding reminders_keys[] = {
 	{'3', false, RM_TAB3, "3", "waiting for quiet hours to end", false},
 	{'4', false, RM_TAB4, "4", "skipped and failed, with the reason", false},
 	{'5', false, RM_TAB5, "5", "patient responses", false},
-	{'s', false, RM_SEND, "s", "send reminder now (selected appointment)", true},
+	{'s', false, RM_SEND, "s", "send reminder now", true},
 	{'g', false, RM_REFRESH, "g", "refresh", false},
 	{27, false, RM_BACK, "Esc/q", "back", true},
 	{'q', false, RM_BACK, "q", "back", false},
@@ -107,17 +107,48 @@ static void draw_tabs(struct ui *ui, struct rmview *v, WINDOW *w, int cols)
 	}
 }
 
-/* One row of the current tab as a line of text (malloc'd). */
-static char *row_line(struct ui *ui, const struct rmview *v, size_t i)
+/* One column of a list: its heading and width (0: the rest of the line). */
+struct rm_col {
+	const char *head;
+	int width;
+};
+
+enum { COL_APPT, COL_PATIENT, COL_MOBILE, COL_SLOT, COL_STATUS, COL_WHEN, COL_EXTRA, COL_COUNT };
+
+/* The columns of the current tab for cols columns: the mobile only where there is room, so the
+ * reason (the part people read) keeps some width at 80 columns. */
+static void columns(const struct rmview *v, int cols, struct rm_col out[COL_COUNT])
+{
+	bool up = v->tab == TAB_UPCOMING;
+	struct rm_col c[COL_COUNT] = {
+		{"APPOINTMENT", 13},
+		{"PATIENT", up ? 23 : 20},
+		{"MOBILE", !up && cols >= 100 ? 15 : -1},
+		{"SLOT", 7},
+		{"STATUS", up ? -1 : 10},
+		{up ? "NEXT REMINDER" : "WHEN", up ? 19 : 13},
+		{up ? "NOTE" : v->tab == TAB_RESPONSES ? "RESPONSE" : "REASON", 0},
+	};
+	memcpy(out, c, sizeof c);
+}
+
+/* The cells of one row (malloc'd strings, NULL for a column not shown). */
+static void row_cells(struct ui *ui, const struct rmview *v, size_t i, char *cell[COL_COUNT])
 {
 	char when[40], start[40], slot[16], mobile[32] = "-";
+
+	memset(cell, 0, COL_COUNT * sizeof *cell);
 	if (v->tab == TAB_UPCOMING) {
 		const struct reminder_upcoming *u = &v->up[i];
 		ui_time(ui, u->starts_at, start, sizeof start);
 		ui_time(ui, u->due_at, when, sizeof when);
 		reminders_format_slot(u->slot_minutes, slot, sizeof slot);
-		return xasprintf("%-16.16s %-22.22s %-6s due %-14s %s", start, u->patient_name, slot, when,
-				 u->note ? u->note : "");
+		cell[COL_APPT] = xstrdup(start);
+		cell[COL_PATIENT] = xstrdup(u->patient_name ? u->patient_name : "");
+		cell[COL_SLOT] = xstrdup(slot);
+		cell[COL_WHEN] = xasprintf("due %s", when);
+		cell[COL_EXTRA] = xstrdup(u->note ? u->note : "");
+		return;
 	}
 	const struct reminder_row *r = &v->rows[i];
 	ui_time(ui, r->starts_at, start, sizeof start);
@@ -126,17 +157,54 @@ static char *row_line(struct ui *ui, const struct rmview *v, size_t i)
 	reminders_format_slot(r->r.slot_minutes, slot, sizeof slot);
 	if (r->mobile != NULL)
 		phone_mask(r->mobile, mobile, sizeof mobile);
-	const char *extra = v->tab == TAB_RESPONSES ? r->r.response
-			    : r->r.skip_reason        ? r->r.skip_reason
-						      : "";
-	return xasprintf("%-16.16s %-22.22s %-14s %-6s %-13s %-14s %s", start, r->patient_name, mobile, slot,
-			 r->r.status, when, extra ? extra : "");
+	const char *extra = v->tab == TAB_RESPONSES ? r->r.response : r->r.skip_reason;
+	cell[COL_APPT] = xstrdup(start);
+	cell[COL_PATIENT] = xstrdup(r->patient_name ? r->patient_name : "");
+	cell[COL_MOBILE] = xstrdup(mobile);
+	cell[COL_SLOT] = xstrdup(slot);
+	cell[COL_STATUS] = xstrdup(r->r.status ? r->r.status : "");
+	cell[COL_WHEN] = xstrdup(when);
+	cell[COL_EXTRA] = xstrdup(extra ? extra : "");
+}
+
+/* Draws cells (or headings when cell is NULL) in their columns, by display width so names
+ * in any script line up. */
+static void draw_cells(WINDOW *w, int y, int cols, const struct rm_col col[COL_COUNT], char *const *cell,
+		       attr_t attr)
+{
+	int x = 0;
+	for (int k = 0; k < COL_COUNT && x < cols; k++) {
+		if (col[k].width < 0)
+			continue;
+		int cw = col[k].width == 0 || x + col[k].width > cols ? cols - x : col[k].width;
+		const char *s = cell ? cell[k] : col[k].head;
+		text_put(w, y, x, s ? s : "", cw - (k == COL_EXTRA ? 0 : 1), attr, true);
+		if (k != COL_EXTRA)
+			mvwaddch(w, y, x + cw - 1, ' ');
+		x += cw;
+	}
+	wattrset(w, A_NORMAL);
+}
+
+/* The selected row's note, reason or response in full (it is cut in its column). */
+static void draw_detail(struct ui *ui, const struct rmview *v, WINDOW *w, int y, int cols)
+{
+	const char *extra = v->tab == TAB_UPCOMING ? v->up[v->sel].note
+			    : v->tab == TAB_RESPONSES  ? v->rows[v->sel].r.response
+						       : v->rows[v->sel].r.skip_reason;
+	const char *name = v->tab == TAB_UPCOMING ? v->up[v->sel].patient_name : v->rows[v->sel].patient_name;
+	if (extra == NULL || extra[0] == '\0')
+		return;
+	char *s = xasprintf("%s: %s", name ? name : "", extra);
+	text_put_wrap(w, y, 1, s, cols - 2, 2, ui_attr(ui, ST_WARN));
+	free(s);
 }
 
 /* Draws the tabs, the column heads and the rows. */
 static void reminders_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, int cols)
 {
 	struct rmview *v = sc->priv;
+	struct rm_col col[COL_COUNT];
 	text_put(w, 0, 0, "Reminders", cols, ui_attr(ui, ST_TITLE), false);
 	ui_rule(ui, w, 1, cols);
 	draw_tabs(ui, v, w, cols);
@@ -144,33 +212,35 @@ static void reminders_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows
 		text_put(w, 4, 0, v->error, cols, ui_attr(ui, ST_ERROR), false);
 		return;
 	}
-	const char *head = v->tab == TAB_UPCOMING
-				   ? "APPOINTMENT      PATIENT                SLOT   NEXT REMINDER      NOTE"
-				   : "APPOINTMENT      PATIENT                MOBILE         SLOT   STATUS        WHEN           "
-				     "REASON / RESPONSE";
-	text_put(w, 3, 0, head, cols, ui_attr(ui, ST_DIM), false);
+	columns(v, cols, col);
+	draw_cells(w, 3, cols, col, NULL, ui_attr(ui, ST_DIM));
 	if (v->n == 0) {
 		text_put(w, 4, 0, v->tab == TAB_UPCOMING ? "(no reminders due in the next 7 days)" : "(none)", cols,
 			 ui_attr(ui, ST_DIM), false);
 		return;
 	}
-	int list_rows = rows - 4 > 1 ? rows - 4 : 1;
+	int list_rows = rows - 7 > 1 ? rows - 7 : 1; /* two lines stay for the selected row's reason */
 	if (v->sel < v->top)
 		v->top = v->sel;
 	if (v->sel >= v->top + (size_t)list_rows)
 		v->top = v->sel - (size_t)list_rows + 1;
 	for (int i = 0; i < list_rows && v->top + (size_t)i < v->n; i++) {
 		size_t k = v->top + (size_t)i;
-		char *line = row_line(ui, v, k);
+		char *cell[COL_COUNT];
 		bool sel = k == v->sel;
 		enum ui_style st = sel ? ST_SELECTED : ST_NORMAL;
-		if (!sel && v->tab != TAB_UPCOMING && strcmp(v->rows[k].r.status, "failed") == 0)
+		if (!sel && v->tab != TAB_UPCOMING && v->rows[k].r.status && strcmp(v->rows[k].r.status, "failed") == 0)
 			st = ST_ERROR;
 		else if (!sel && v->tab == TAB_UPCOMING && v->up[k].note != NULL)
 			st = ST_WARN;
-		text_put(w, 4 + i, 0, line, cols, ui_attr(ui, st), sel);
-		free(line);
+		row_cells(ui, v, k, cell);
+		draw_cells(w, 4 + i, cols, col, cell, ui_attr(ui, st));
+		for (int c = 0; c < COL_COUNT; c++)
+			free(cell[c]);
 	}
+	if (v->n > v->top + (size_t)list_rows)
+		text_put(w, 4 + list_rows, cols - 8, ui_sym("more \xE2\x86\x93", "more v"), 8, ui_attr(ui, ST_DIM), false);
+	draw_detail(ui, v, w, rows - 2, cols);
 }
 
 /* The appointment of the selected row, 0 when none. */

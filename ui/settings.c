@@ -359,13 +359,13 @@ static void settings_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows,
 	}
 	int y = 3 + R_COUNT;
 	pthread_mutex_lock(&T.mu);
-	if (T.result && y < rows)
-		text_put(w, y, 2, T.result, cols - 4, T.running ? ui_attr(ui, ST_DIM) : ui_attr(ui, T.ok ? ST_OK : ST_ERROR),
-			 false);
+	if (T.result && y < rows) /* Twilio's answer in words: wrapped, its end is often the point */
+		y += text_put_wrap(w, y, 2, T.result, cols - 4, rows - y > 3 ? 3 : rows - y,
+				   T.running ? ui_attr(ui, ST_DIM) : ui_attr(ui, T.ok ? ST_OK : ST_ERROR)) - 1;
 	pthread_mutex_unlock(&T.mu);
 	if (y + 2 < rows)
-		text_put(w, y + 2, 2, "Secrets are encrypted with the key file and never shown. t tests the connection.",
-			 cols - 4, ui_attr(ui, ST_DIM), false);
+		text_put_wrap(w, y + 2, 2, "Secrets are encrypted with the key file and never shown. t tests the connection.",
+			      cols - 4, rows - y - 2, ui_attr(ui, ST_DIM));
 }
 
 /* Moves, edits, clears, tests. */

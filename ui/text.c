@@ -552,3 +552,29 @@ int text_put(WINDOW *w, int y, int x, const char *s, int cols, attr_t attr, bool
 	}
 	return used;
 }
+
+/* Draws untrusted UTF-8 wrapped to cols, on at most max_lines lines from y (the last one cut
+ * with "…" when more remains). Returns the lines drawn. */
+int text_put_wrap(WINDOW *w, int y, int x, const char *s, int cols, int max_lines, attr_t attr)
+{
+	struct text_buf b = {0};
+	struct text_line *lines;
+
+	if (cols <= 0 || max_lines <= 0 || s == NULL)
+		return 0;
+	text_from_utf8(&b, s, strlen(s), 0);
+	size_t n = text_wrap(&b, cols, &lines);
+	int drawn = 0;
+	for (size_t l = 0; l < n && drawn < max_lines; l++, drawn++) {
+		if (drawn == max_lines - 1 && l + 1 < n) { /* the rest does not fit: cut the last line */
+			char *rest = text_encode(&b, lines[l].from, b.n);
+			text_put(w, y + drawn, x, rest, cols, attr, false);
+			free(rest);
+		} else {
+			text_draw(w, y + drawn, x, &b, lines[l].from, lines[l].to, cols, attr);
+		}
+	}
+	free(lines);
+	text_buf_free(&b);
+	return drawn;
+}

@@ -87,5 +87,8 @@ int text_draw(WINDOW *w, int y, int x, const struct text_buf *b, size_t from, si
 /* Draws untrusted UTF-8 on one line, cut with "…" to cols; pads with spaces to cols when
  * pad. Returns the columns drawn (before padding). */
 int text_put(WINDOW *w, int y, int x, const char *s, int cols, attr_t attr, bool pad);
+/* Draws untrusted UTF-8 wrapped to cols on at most max_lines lines (the last cut with "…" when
+ * more remains); returns the lines drawn. */
+int text_put_wrap(WINDOW *w, int y, int x, const char *s, int cols, int max_lines, attr_t attr);
 
 #endif

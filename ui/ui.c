@@ -303,6 +303,16 @@ static void draw_stack(struct ui *ui, struct screen *sc, int rows, int cols)
 	sc->ops->draw(ui, sc, L.main, rows, cols);
 }
 
+/* Draws one "key words" pair of the hint line at x; returns the columns used with the gap. */
+static int hint_put(struct ui *ui, WINDOW *w, int x, const struct keybinding *b)
+{
+	int x0 = x;
+	x += text_put(w, 0, x, b->label, L.cols - x, ui_attr(ui, ST_MARK), false);
+	x += 1;
+	x += text_put(w, 0, x, b->desc, L.cols - x, A_NORMAL, false);
+	return x + 2 - x0;
+}
+
 /* The hint line: the top screen's hinted keys, or the flash note. */
 static void draw_hints(struct ui *ui)
 {
@@ -314,17 +324,23 @@ static void draw_hints(struct ui *ui)
 		text_put(w, 0, 0, ui->flash, L.cols, ui_attr(ui, ST_WARN), false);
 		return;
 	}
+	/* the way back (Esc, or q where Esc does something else) is always shown: its room is kept
+	 * before the others are laid out */
+	const struct keybinding *esc = NULL;
+	for (const struct keybinding *b = ui->top->ops->keys; b && b->label; b++)
+		if (b->hint && !b->fn && (b->key == 27 || (b->key == 'q' && esc == NULL)))
+			esc = b;
+	int budget = L.cols - 8 - (esc ? text_width(esc->label) + text_width(esc->desc) + 3 : 0);
 	for (const struct keybinding *b = ui->top->ops->keys; b && b->label; b++) {
-		if (!b->hint)
+		if (!b->hint || b == esc)
 			continue;
 		int need = text_width(b->label) + text_width(b->desc) + 3;
-		if (x + need > L.cols - 8)
-			break;
-		x += text_put(w, 0, x, b->label, L.cols - x, ui_attr(ui, ST_MARK), false);
-		x += 1;
-		x += text_put(w, 0, x, b->desc, L.cols - x, A_NORMAL, false);
-		x += 2;
+		if (x + need > budget)
+			continue; /* a shorter one further on may still fit */
+		x += hint_put(ui, w, x, b);
 	}
+	if (esc != NULL)
+		hint_put(ui, w, x, esc);
 	text_put(w, 0, L.cols - 7, "? help", 7, ui_attr(ui, ST_DIM), false);
 }
 
@@ -333,15 +349,27 @@ static void draw_status(struct ui *ui)
 {
 	WINDOW *w = L.status;
 	const char *dot = ui_sym(" \xC2\xB7 ", " | ");
-	char *left = xasprintf(" %s%s%s (%s)%sunread %d%s", ui->session.tenant_name ? ui->session.tenant_name : "?", dot,
-			       ui->session.username ? ui->session.username : "?",
-			       ui->session.role ? ui->session.role : "?", dot, ui->unread, dot);
+	const char *tenant = ui->session.tenant_name ? ui->session.tenant_name : "?";
 	attr_t bar = ui_attr(ui, ST_STATUS);
 
 	wbkgdset(w, ' ' | bar);
 	werase(w);
-	int x = text_put(w, 0, 0, left, L.cols, bar, false);
+	if (ui->session.username == NULL) { /* the sign-in screen: nobody to show counts to */
+		char *s = xasprintf(" %s%snot signed in", tenant, dot);
+		text_put(w, 0, 0, s, L.cols, bar, false);
+		free(s);
+		return;
+	}
+	char *left = xasprintf(" %s%s%s (%s)%sunread %d%s", tenant, dot, ui->session.username,
+			       ui->session.role ? ui->session.role : "?", dot, ui->unread, dot);
 	const char *sync = ui->sync_text ? ui->sync_text : "not synced yet";
+	if (ui->sync_error && text_width(left) + text_width(sync) > L.cols - 1) {
+		/* an error matters more than the clinic's name (it is in the title anyway) */
+		free(left);
+		left = xasprintf(" %s (%s)%sunread %d%s", ui->session.username, ui->session.role ? ui->session.role : "?",
+				 dot, ui->unread, dot);
+	}
+	int x = text_put(w, 0, 0, left, L.cols, bar, false);
 	attr_t sa = ui->sync_error ? (ui->colour ? (bar | A_BOLD) : (A_REVERSE | A_BOLD)) : bar;
 	text_put(w, 0, x, sync, L.cols - x - 1, sa, true);
 	free(left);
@@ -430,6 +458,20 @@ void ui_time(const struct ui *ui, int64_t t, char *out, size_t len)
 		strftime(out, len, "%b %d %Y", &tm);
 }
 
+/* Whether the open clinic has what sending needs (an account and a number or service). */
+static bool tenant_ready(struct ui *ui)
+{
+	struct tenant t = {0};
+	bool ok = true; /* a read error is not the clinic's setup: stay quiet */
+
+	if (store_tenant_get(ui->store, ui->session.tenant_id, &t, NULL) == 0) {
+		ok = t.account_sid && *t.account_sid &&
+		     ((t.from_number && *t.from_number) || (t.messaging_service_sid && *t.messaging_service_sid));
+		tenant_free(&t);
+	}
+	return ok;
+}
+
 /* Updates the status bar from the worker's latest pass. */
 static void take_worker(struct ui *ui)
 {
@@ -442,6 +484,10 @@ static void take_worker(struct ui *ui)
 	ui->sync_error = r.error != NULL;
 	if (r.error != NULL) {
 		ui->sync_text = xasprintf("sync: %s", r.error);
+	} else if (r.holding && !tenant_ready(ui)) {
+		/* the pass skipped this clinic: say so, or queued messages seem stuck for no reason */
+		ui->sync_text = xstrdup("Twilio is not set up: messages wait (S: settings)");
+		ui->sync_error = true;
 	} else if (r.holding) {
 		ui_time(ui, r.ok_at, when, sizeof when);
 		ui->sync_text = xasprintf("synced %s", when);

@@ -51,6 +51,8 @@ keys BSpace
 wait_for_re '^  ab$' 5 >/dev/null
 wait_for "2/1600" 5
 keys Escape
+wait_for "Press Esc again to discard this draft" 5
+keys Escape
 wait_gone "Message to"
 pass "backspace over a ZWJ emoji sequence"
 
