@@ -1,19 +1,18 @@
-/* Twilio REST client: one kept-alive libcurl handle per client, JSON parsed with cJSON into
- * plain structs at this edge, Twilio's errors mapped to enum twilio_result. */
+/* Twilio REST client: one kept-alive libcurl handle per client, requests with retries and
+ * backoff, Twilio's errors mapped to enum twilio_result. Answers are decoded from JSON by
+ * src/twilio_parse.c, the other half of the client's edge. */
 #include <ctype.h>
 #include <errno.h>
-#include <limits.h>
-#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
-#include <cjson/cJSON.h>
 #include <curl/curl.h>
 #include <sodium.h>
 #include "src/twilio.h"
+#include "src/twilio_internal.h"
 #include "src/util.h"
 #include "src/version.h"
 
@@ -86,289 +85,6 @@ static enum twilio_result fail(struct twilio_error *e, enum twilio_result kind, 
 	e->retryable = retryable;
 	e->message = msg_owned;
 	return kind;
-}
-
-/* ---------------------------------------------------------------- parsing */
-
-/* Copies a string field: absent or null -> NULL; another type is an error. */
-static int get_str(const cJSON *o, const char *name, char **out, char **err)
-{
-	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, name);
-	*out = NULL;
-	if (it == NULL || cJSON_IsNull(it))
-		return 0;
-	if (!cJSON_IsString(it) || it->valuestring == NULL)
-		return seterr(err, "field \"%s\" should be a string", name);
-	*out = xstrdup(it->valuestring);
-	return 0;
-}
-
-/* Reads an integer sent as a number or as a string of digits ("1"); null, absent or "" -> 0. */
-static int get_int(const cJSON *o, const char *name, int *out, char **err)
-{
-	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, name);
-	*out = 0;
-	if (it == NULL || cJSON_IsNull(it))
-		return 0;
-	if (cJSON_IsNumber(it)) {
-		double d = it->valuedouble;
-		if (!isfinite(d) || d < INT_MIN || d > INT_MAX || d != floor(d))
-			return seterr(err, "field \"%s\" is not an integer in range", name);
-		*out = (int)d;
-		return 0;
-	}
-	if (!cJSON_IsString(it) || it->valuestring == NULL)
-		return seterr(err, "field \"%s\" should be a number", name);
-	const char *s = it->valuestring;
-	if (*s == '\0')
-		return 0;
-	char *end = NULL;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < INT_MIN || v > INT_MAX || isspace((unsigned char)*s))
-		return seterr(err, "field \"%s\" should be a whole number, not \"%.40s\"", name, s);
-	*out = (int)v;
-	return 0;
-}
-
-/* Reads one of Twilio's RFC 2822 dates; null or absent -> 0, unparseable text -> 0. */
-static int get_date(const cJSON *o, const char *name, int64_t *out, char **err)
-{
-	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, name);
-	*out = 0;
-	if (it == NULL || cJSON_IsNull(it))
-		return 0;
-	if (!cJSON_IsString(it) || it->valuestring == NULL)
-		return seterr(err, "field \"%s\" should be a date string", name);
-	*out = twilio_parse_date(it->valuestring);
-	return 0;
-}
-
-/* price is a string ("-0.00750"); a bare number is tolerated and kept as its JSON text. */
-static int get_price(const cJSON *o, char **out, char **err)
-{
-	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, "price");
-	if (it != NULL && cJSON_IsNumber(it)) {
-		*out = cJSON_PrintUnformatted(it);
-		if (*out == NULL)
-			abort();
-		char *copy = xstrdup(*out);
-		cJSON_free(*out);
-		*out = copy;
-		return 0;
-	}
-	return get_str(o, "price", out, err);
-}
-
-void twilio_message_free(struct twilio_message *m)
-{
-	if (m == NULL)
-		return;
-	free(m->sid);
-	free(m->account_sid);
-	free(m->messaging_service_sid);
-	free(m->from);
-	free(m->to);
-	free(m->body);
-	free(m->status);
-	free(m->direction);
-	free(m->error_message);
-	free(m->price);
-	memset(m, 0, sizeof(*m));
-}
-
-/* Fills *m from one message object; on error *m is freed and zeroed. */
-static int message_from_json(const cJSON *o, struct twilio_message *m, char **err)
-{
-	memset(m, 0, sizeof(*m));
-	if (!cJSON_IsObject(o))
-		return seterr(err, "a message should be a JSON object");
-	const cJSON *sid = cJSON_GetObjectItemCaseSensitive(o, "sid");
-	if (!cJSON_IsString(sid) || sid->valuestring == NULL || sid->valuestring[0] == '\0')
-		return seterr(err, "the message has no \"sid\"");
-	if (get_str(o, "sid", &m->sid, err) || get_str(o, "account_sid", &m->account_sid, err) ||
-	    get_str(o, "messaging_service_sid", &m->messaging_service_sid, err) ||
-	    get_str(o, "from", &m->from, err) || get_str(o, "to", &m->to, err) ||
-	    get_str(o, "body", &m->body, err) || get_str(o, "status", &m->status, err) ||
-	    get_str(o, "direction", &m->direction, err) || get_int(o, "num_segments", &m->num_segments, err) ||
-	    get_int(o, "num_media", &m->num_media, err) || get_int(o, "error_code", &m->error_code, err) ||
-	    get_str(o, "error_message", &m->error_message, err) || get_price(o, &m->price, err) ||
-	    get_date(o, "date_created", &m->date_created, err) || get_date(o, "date_sent", &m->date_sent, err) ||
-	    get_date(o, "date_updated", &m->date_updated, err)) {
-		twilio_message_free(m);
-		return -1;
-	}
-	return 0;
-}
-
-/* Parses len bytes of JSON (need not be NUL-terminated) into a cJSON tree, or NULL with *err. */
-static cJSON *parse_json(const char *json, size_t len, char **err)
-{
-	if (json == NULL || len == 0) {
-		seterr(err, "the answer is empty");
-		return NULL;
-	}
-	/* cJSON reads a terminating NUL in places; give it one rather than trust len alone. */
-	char *copy = xmalloc(len + 1);
-	memcpy(copy, json, len);
-	copy[len] = '\0';
-	const char *end = NULL;
-	cJSON *root = cJSON_ParseWithLengthOpts(copy, len, &end, 0);
-	if (root == NULL) {
-		size_t at = end != NULL && end >= copy ? (size_t)(end - copy) : 0;
-		seterr(err, "the answer is not valid JSON (near byte %zu of %zu)", at, len);
-	}
-	free(copy);
-	return root;
-}
-
-int twilio_parse_message(const char *json, size_t len, struct twilio_message *out, char **err)
-{
-	memset(out, 0, sizeof(*out));
-	cJSON *root = parse_json(json, len, err);
-	if (root == NULL)
-		return -1;
-	int rc = message_from_json(root, out, err);
-	cJSON_Delete(root);
-	return rc;
-}
-
-void twilio_page_free(struct twilio_page *p)
-{
-	if (p == NULL)
-		return;
-	for (size_t i = 0; i < p->n; i++)
-		twilio_message_free(&p->items[i]);
-	free(p->items);
-	free(p->next_page_uri);
-	memset(p, 0, sizeof(*p));
-}
-
-/* Fills *out from a list envelope {messages: [...], page, page_size, next_page_uri}. */
-static int page_from_json(const cJSON *root, struct twilio_page *out, char **err)
-{
-	memset(out, 0, sizeof(*out));
-	if (!cJSON_IsObject(root))
-		return seterr(err, "a message list should be a JSON object");
-	const cJSON *msgs = cJSON_GetObjectItemCaseSensitive(root, "messages");
-	if (!cJSON_IsArray(msgs))
-		return seterr(err, "the message list has no \"messages\" array");
-	if (get_int(root, "page", &out->page, err) || get_int(root, "page_size", &out->page_size, err) ||
-	    get_str(root, "next_page_uri", &out->next_page_uri, err))
-		goto fail;
-	if (out->next_page_uri != NULL && out->next_page_uri[0] == '\0')
-		xfree(&out->next_page_uri);
-	out->items = xcalloc((size_t)cJSON_GetArraySize(msgs), sizeof(*out->items));
-	const cJSON *it;
-	cJSON_ArrayForEach(it, msgs)
-	{
-		char *why = NULL;
-		if (message_from_json(it, &out->items[out->n], &why) != 0) {
-			seterr(err, "message %zu of the list: %s", out->n + 1, why);
-			free(why);
-			goto fail;
-		}
-		out->n++;
-	}
-	return 0;
-fail:
-	twilio_page_free(out);
-	return -1;
-}
-
-int twilio_parse_page(const char *json, size_t len, struct twilio_page *out, char **err)
-{
-	memset(out, 0, sizeof(*out));
-	cJSON *root = parse_json(json, len, err);
-	if (root == NULL)
-		return -1;
-	int rc = page_from_json(root, out, err);
-	cJSON_Delete(root);
-	return rc;
-}
-
-void twilio_account_free(struct twilio_account *a)
-{
-	if (a == NULL)
-		return;
-	free(a->sid);
-	free(a->friendly_name);
-	free(a->status);
-	free(a->type);
-	memset(a, 0, sizeof(*a));
-}
-
-/* Fills *a from an account object. */
-static int account_from_json(const cJSON *o, struct twilio_account *a, char **err)
-{
-	memset(a, 0, sizeof(*a));
-	if (!cJSON_IsObject(o))
-		return seterr(err, "an account should be a JSON object");
-	const cJSON *sid = cJSON_GetObjectItemCaseSensitive(o, "sid");
-	if (!cJSON_IsString(sid) || sid->valuestring == NULL || sid->valuestring[0] == '\0')
-		return seterr(err, "the account has no \"sid\"");
-	if (get_str(o, "sid", &a->sid, err) || get_str(o, "friendly_name", &a->friendly_name, err) ||
-	    get_str(o, "status", &a->status, err) || get_str(o, "type", &a->type, err)) {
-		twilio_account_free(a);
-		return -1;
-	}
-	return 0;
-}
-
-/* Reads exactly n digits into *v. */
-static int digits(const char **p, int n, int *v)
-{
-	*v = 0;
-	for (int i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)(*p)[i]))
-			return -1;
-		*v = *v * 10 + ((*p)[i] - '0');
-	}
-	*p += n;
-	return 0;
-}
-
-int64_t twilio_parse_date(const char *s)
-{
-	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-	if (s == NULL)
-		return 0;
-	const char *p = s;
-	const char *comma = strchr(p, ',');
-	if (comma != NULL && comma - p <= 3)
-		p = comma + 1; /* the weekday adds nothing */
-	while (*p == ' ')
-		p++;
-	int day, year, hh, mm, ss, off = 0, mon = -1;
-	int dlen = isdigit((unsigned char)p[0]) && isdigit((unsigned char)p[1]) ? 2 : 1;
-	if (digits(&p, dlen, &day) || *p++ != ' ')
-		return 0;
-	for (int i = 0; i < 12; i++)
-		if (strncmp(p, months + 3 * i, 3) == 0)
-			mon = i;
-	if (mon < 0 || p[3] != ' ')
-		return 0;
-	p += 4;
-	if (digits(&p, 4, &year) || *p++ != ' ' || digits(&p, 2, &hh) || *p++ != ':' || digits(&p, 2, &mm) ||
-	    *p++ != ':' || digits(&p, 2, &ss))
-		return 0;
-	if (*p == ' ' && (p[1] == '+' || p[1] == '-')) {
-		int sign = p[1] == '-' ? -1 : 1, oh, om;
-		p += 2;
-		if (digits(&p, 2, &oh) || digits(&p, 2, &om) || oh > 23 || om > 59)
-			return 0;
-		off = sign * (oh * 3600 + om * 60);
-	} else if (strcmp(p, " GMT") == 0 || strcmp(p, " UT") == 0) {
-		p += strlen(p);
-	}
-	if (*p != '\0' || day < 1 || day > 31 || year < 1970 || hh > 23 || mm > 59 || ss > 60)
-		return 0;
-	struct tm tm = {.tm_year = year - 1900, .tm_mon = mon, .tm_mday = day, .tm_hour = hh, .tm_min = mm,
-			.tm_sec = ss};
-	time_t t = timegm(&tm);
-	if (t == (time_t)-1 || tm.tm_mday != day) /* timegm normalises 31 Feb: refuse it */
-		return 0;
-	return (int64_t)t - off;
 }
 
 /* ---------------------------------------------------------------- the client */
@@ -564,29 +280,6 @@ static long backoff_ms(const struct twilio_client *c, int attempt)
 	return d / 2 + (long)randombytes_uniform((uint32_t)(d / 2 + 1));
 }
 
-/* Reads Twilio's error JSON {code, message, ...} from the answer body into code and a message. */
-static char *error_body(const struct twilio_client *c, long status, int *code)
-{
-	*code = 0;
-	cJSON *root = c->len ? cJSON_ParseWithLength(c->buf, c->len) : NULL;
-	char *msg = NULL;
-	if (cJSON_IsObject(root)) {
-		const cJSON *jc = cJSON_GetObjectItemCaseSensitive(root, "code");
-		const cJSON *jm = cJSON_GetObjectItemCaseSensitive(root, "message");
-		if (cJSON_IsNumber(jc) && jc->valuedouble > 0 && jc->valuedouble < INT_MAX)
-			*code = (int)jc->valuedouble;
-		else if (cJSON_IsString(jc) && jc->valuestring != NULL)
-			*code = atoi(jc->valuestring);
-		if (cJSON_IsString(jm) && jm->valuestring != NULL && jm->valuestring[0] != '\0')
-			msg = xstrdup(jm->valuestring);
-	}
-	if (msg == NULL)
-		msg = root == NULL ? xasprintf("Twilio answered HTTP %ld with a body that is not JSON", status)
-				   : xasprintf("Twilio answered HTTP %ld without an error message", status);
-	cJSON_Delete(root);
-	return msg;
-}
-
 /* Maps an HTTP status to our result; *post_safe tells whether the POST certainly created nothing. */
 static enum twilio_result classify_http(const struct twilio_client *c, long status, struct twilio_error *e,
 					bool *post_safe)
@@ -594,18 +287,18 @@ static enum twilio_result classify_http(const struct twilio_client *c, long stat
 	int code = 0;
 	*post_safe = false;
 	if (status == 401 || status == 403) {
-		char *m = error_body(c, status, &code);
+		char *m = twilio_error_text(c->buf, c->len, status, &code);
 		char *msg = xasprintf("Twilio refused the credentials (HTTP %ld): %s", status, m);
 		free(m);
 		return fail(e, TW_ERR_AUTH, (int)status, code, false, msg);
 	}
 	if (status == 429 || status >= 500) {
 		*post_safe = status == 429 || status == 503; /* refused before any work */
-		char *m = error_body(c, status, &code);
+		char *m = twilio_error_text(c->buf, c->len, status, &code);
 		return fail(e, status == 429 ? TW_ERR_RATE : TW_ERR_SERVER, (int)status, code, true, m);
 	}
 	if (status >= 400) {
-		char *m = error_body(c, status, &code);
+		char *m = twilio_error_text(c->buf, c->len, status, &code);
 		return fail(e, TW_ERR_REJECTED, (int)status, code, false, m);
 	}
 	return fail(e, TW_ERR_PARSE, (int)status, 0, false,
@@ -645,12 +338,13 @@ static enum twilio_result classify_curl(const struct twilio_client *c, CURLcode 
 	return fail(e, TW_ERR_NETWORK, 0, 0, true, xasprintf("the connection to Twilio failed: %s", why));
 }
 
-/* Performs one request with retries. On TW_OK, *json is the parsed answer (cJSON_Delete it). A POST
- * is retried only when Twilio certainly created nothing (connect failure, 429, 503). */
-static enum twilio_result request(struct twilio_client *c, const char *url, const char *form, cJSON **json,
+/* Performs one request with retries. On TW_OK the answer's body is c->buf (c->len bytes) and
+ * *status its HTTP status. A POST is retried only when Twilio certainly created nothing
+ * (connect failure, 429, 503). */
+static enum twilio_result request(struct twilio_client *c, const char *url, const char *form, long *status_out,
 				  struct twilio_error *e)
 {
-	*json = NULL;
+	*status_out = 0;
 	for (int attempt = 0;; attempt++) {
 		c->len = 0;
 		c->too_big = false;
@@ -681,14 +375,8 @@ static enum twilio_result request(struct twilio_client *c, const char *url, cons
 			r = classify_http(c, status, e, &post_safe);
 		if (r == TW_OK) {
 			twilio_error_clear(e); /* an earlier attempt's failure is history now */
-			char *why = NULL;
-			*json = parse_json(c->buf, c->len, &why);
-			if (*json != NULL)
-				return TW_OK;
-			r = fail(e, TW_ERR_PARSE, (int)status, 0, false,
-				 xasprintf("Twilio's answer could not be read: %s", why));
-			free(why);
-			return r;
+			*status_out = status;
+			return TW_OK;
 		}
 		if (!e->retryable || attempt >= c->max_retries || (form != NULL && !post_safe))
 			return r;
@@ -696,17 +384,29 @@ static enum twilio_result request(struct twilio_client *c, const char *url, cons
 	}
 }
 
-/* Turns a message answer into *out, or TW_ERR_PARSE. */
-static enum twilio_result message_answer(cJSON *root, struct twilio_message *out, struct twilio_error *e)
+/* TW_OK, or TW_ERR_PARSE for an answer that did not decode: with the answer's HTTP status
+ * when it was not JSON at all, with 200 when it was JSON of the wrong shape. Frees why. */
+static enum twilio_result decoded(enum twilio_decode d, long status, char *why, struct twilio_error *e)
 {
-	char *why = NULL;
 	enum twilio_result r = TW_OK;
-	if (message_from_json(root, out, &why) != 0) {
-		r = fail(e, TW_ERR_PARSE, 200, 0, false, xasprintf("Twilio's answer could not be read: %s", why));
-		free(why);
-	}
-	cJSON_Delete(root);
+	if (d != TWD_OK)
+		r = fail(e, TW_ERR_PARSE, d == TWD_NOT_JSON ? (int)status : 200, 0, false,
+			 xasprintf("Twilio's answer could not be read: %s", why));
+	free(why);
 	return r;
+}
+
+/* Performs a request whose answer is one message, decoded into *out. */
+static enum twilio_result message_request(struct twilio_client *c, const char *url, const char *form,
+					  struct twilio_message *out, struct twilio_error *e)
+{
+	long status = 0;
+	enum twilio_result r = request(c, url, form, &status, e);
+	if (r != TW_OK)
+		return r;
+	char *why = NULL;
+	enum twilio_decode d = twilio_decode_message(c->buf, c->len, out, &why);
+	return decoded(d, status, why, e);
 }
 
 /* Appends key=value (both URL-encoded) to a form or query string. */
@@ -756,11 +456,10 @@ enum twilio_result twilio_send(struct twilio_client *c, const struct twilio_send
 		if (req->media_urls[i] != NULL)
 			form_add(c, &form, "MediaUrl", req->media_urls[i]);
 	char *url = xasprintf("%s/2010-04-01/Accounts/%s/Messages.json", c->base, c->account_sid);
-	cJSON *root = NULL;
-	enum twilio_result r = request(c, url, form, &root, e);
+	enum twilio_result r = message_request(c, url, form, out, e);
 	free(url);
 	free(form);
-	return r == TW_OK ? message_answer(root, out, e) : r;
+	return r;
 }
 
 enum twilio_result twilio_fetch(struct twilio_client *c, const char *sid, struct twilio_message *out,
@@ -771,27 +470,22 @@ enum twilio_result twilio_fetch(struct twilio_client *c, const char *sid, struct
 	if (c == NULL || !is_sid(sid, NULL))
 		return fail(e, TW_ERR_USAGE, 0, 0, false, xstrdup("not a Twilio message SID"));
 	char *url = xasprintf("%s/2010-04-01/Accounts/%s/Messages/%s.json", c->base, c->account_sid, sid);
-	cJSON *root = NULL;
-	enum twilio_result r = request(c, url, NULL, &root, e);
+	enum twilio_result r = message_request(c, url, NULL, out, e);
 	free(url);
-	return r == TW_OK ? message_answer(root, out, e) : r;
+	return r;
 }
 
 /* GETs a message list page at url into *out. */
 static enum twilio_result get_page(struct twilio_client *c, const char *url, struct twilio_page *out,
 				   struct twilio_error *e)
 {
-	cJSON *root = NULL;
-	enum twilio_result r = request(c, url, NULL, &root, e);
+	long status = 0;
+	enum twilio_result r = request(c, url, NULL, &status, e);
 	if (r != TW_OK)
 		return r;
 	char *why = NULL;
-	if (page_from_json(root, out, &why) != 0) {
-		r = fail(e, TW_ERR_PARSE, 200, 0, false, xasprintf("Twilio's answer could not be read: %s", why));
-		free(why);
-	}
-	cJSON_Delete(root);
-	return r;
+	enum twilio_decode d = twilio_decode_page(c->buf, c->len, out, &why);
+	return decoded(d, status, why, e);
 }
 
 enum twilio_result twilio_list(struct twilio_client *c, const struct twilio_list_query *q,
@@ -856,16 +550,12 @@ enum twilio_result twilio_fetch_account(struct twilio_client *c, struct twilio_a
 	if (c == NULL)
 		return fail(e, TW_ERR_USAGE, 0, 0, false, xstrdup("no client"));
 	char *url = xasprintf("%s/2010-04-01/Accounts/%s.json", c->base, c->account_sid);
-	cJSON *root = NULL;
-	enum twilio_result r = request(c, url, NULL, &root, e);
+	long status = 0;
+	enum twilio_result r = request(c, url, NULL, &status, e);
 	free(url);
 	if (r != TW_OK)
 		return r;
 	char *why = NULL;
-	if (account_from_json(root, out, &why) != 0) {
-		r = fail(e, TW_ERR_PARSE, 200, 0, false, xasprintf("Twilio's answer could not be read: %s", why));
-		free(why);
-	}
-	cJSON_Delete(root);
-	return r;
+	enum twilio_decode d = twilio_decode_account(c->buf, c->len, out, &why);
+	return decoded(d, status, why, e);
 }

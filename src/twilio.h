@@ -1,5 +1,6 @@
 /* Twilio REST client (libcurl): send, fetch, list with paging, account fetch.
- * Owner: src/twilio.c. cJSON stays inside the .c: callers see plain structs. */
+ * Owner: src/twilio.c (requests, retries) and src/twilio_parse.c (JSON), the client's edge:
+ * cJSON stays inside those two files, callers see plain structs. */
 #ifndef SMSDESK_TWILIO_H
 #define SMSDESK_TWILIO_H
 #include <stdbool.h>
