@@ -2,6 +2,7 @@
  * status_refresh against the real loopback simulator, with a real store file, a real vault
  * and a tenant whose encrypted token the real client cache decrypts. */
 #include "testutil.h"
+#include "simtenant.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,30 +40,9 @@ static int setup(void **state)
 	struct fx *f = xcalloc(1, sizeof(*f));
 	char *err = NULL;
 	clock_set_fake(NOW);
-	struct sim_config sc = {.step_ms = 1000};
-	if (sim_start(&sc, &f->sim, &err) != 0)
-		fail_msg("sim_start: %s", err);
-	f->s = tu_store_new(NULL);
-	f->dir = tu_tempdir();
-	char *key = xasprintf("%s/key", f->dir);
-	assert_int_equal(vault_create_keyfile(key, &err), 0);
-	assert_int_equal(vault_open_keyfile(key, &f->v, &err), 0);
-	free(key);
-
-	assert_int_equal(
-	    store_tenant_add(f->s, "Main Street Clinic", "America/Chicago", "+13125550199", &f->tenant, &err),
-	    0);
-	assert_int_equal(store_tenant_set(f->s, f->tenant, "account_sid", sim_account_sid(f->sim), &err), 0);
-	assert_int_equal(store_tenant_set(f->s, f->tenant, "from_number", CLINIC_NUMBER, &err), 0);
-	assert_int_equal(store_tenant_set(f->s, f->tenant, "api_base", sim_base_url(f->sim), &err), 0);
-	unsigned char *nonce = NULL, *ct = NULL;
-	size_t nl = 0, cl = 0;
-	assert_int_equal(
-	    vault_encrypt(f->v, f->tenant, "auth_token", sim_auth_token(f->sim), &nonce, &nl, &ct, &cl, &err),
-	    0);
-	assert_int_equal(store_cred_put(f->s, f->tenant, "auth_token", nonce, nl, ct, cl, &err), 0);
-	free(nonce);
-	free(ct);
+	st_sim_store_vault(1000, &f->sim, &f->s, &f->dir, &f->v);
+	f->tenant = st_sim_tenant_add(f->s, f->v, f->sim, "Main Street Clinic", "+13125550199", CLINIC_NUMBER,
+				      sim_auth_token(f->sim));
 	f->cache = client_cache_new(f->s, f->v);
 
 	struct twilio_config cfg = {.api_base = sim_base_url(f->sim),
@@ -84,11 +64,7 @@ static int teardown(void **state)
 	struct fx *f = *state;
 	twilio_client_free(&f->quick);
 	client_cache_free(&f->cache);
-	vault_close(&f->v);
-	store_close(&f->s);
-	sim_stop(&f->sim);
-	tu_rmdir(f->dir);
-	free(f->dir);
+	st_sim_store_vault_free(&f->sim, &f->s, &f->dir, &f->v);
 	free(f);
 	clock_set_fake(0);
 	return 0;

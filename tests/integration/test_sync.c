@@ -1,6 +1,7 @@
 /* The sync engine end to end: lease, inbound poll, status refresh, reconcile and drain for
  * every configured tenant, against the real simulator with real store files and the vault. */
 #include "testutil.h"
+#include "simtenant.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,22 +31,7 @@ struct fx {
 /* A tenant set up against the simulator; token NULL leaves its secret unset. */
 static int64_t add_tenant(struct fx *f, const char *name, const char *number, const char *token)
 {
-	int64_t id = 0;
-	char *err = NULL;
-	assert_int_equal(store_tenant_add(f->s, name, "America/Chicago", "+13125550199", &id, &err), 0);
-	assert_int_equal(store_tenant_set(f->s, id, "account_sid", sim_account_sid(f->sim), &err), 0);
-	assert_int_equal(store_tenant_set(f->s, id, "from_number", number, &err), 0);
-	assert_int_equal(store_tenant_set(f->s, id, "api_base", sim_base_url(f->sim), &err), 0);
-	if (token != NULL) {
-		unsigned char *nonce = NULL, *ct = NULL;
-		size_t nl = 0, cl = 0;
-		assert_int_equal(vault_encrypt(f->v, id, "auth_token", token, &nonce, &nl, &ct, &cl, &err),
-				 0);
-		assert_int_equal(store_cred_put(f->s, id, "auth_token", nonce, nl, ct, cl, &err), 0);
-		free(nonce);
-		free(ct);
-	}
-	return id;
+	return st_sim_tenant_add(f->s, f->v, f->sim, name, "+13125550199", number, token);
 }
 
 static int setup(void **state)
@@ -53,15 +39,7 @@ static int setup(void **state)
 	struct fx *f = xcalloc(1, sizeof(*f));
 	char *err = NULL;
 	clock_set_fake(NOW);
-	struct sim_config sc = {.step_ms = 1000};
-	if (sim_start(&sc, &f->sim, &err) != 0)
-		fail_msg("sim_start: %s", err);
-	f->s = tu_store_new(NULL);
-	f->dir = tu_tempdir();
-	char *key = xasprintf("%s/key", f->dir);
-	assert_int_equal(vault_create_keyfile(key, &err), 0);
-	assert_int_equal(vault_open_keyfile(key, &f->v, &err), 0);
-	free(key);
+	st_sim_store_vault(1000, &f->sim, &f->s, &f->dir, &f->v);
 	f->north = add_tenant(f, "North Clinic", NORTH_NUMBER, sim_auth_token(f->sim));
 	struct patient p = {.tenant_id = f->north, .first_name = "Jane", .last_name = "Doe", .mobile = JANE};
 	assert_int_equal(store_patient_add(f->s, &p, &f->jane, &err), 0);
@@ -72,11 +50,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	vault_close(&f->v);
-	store_close(&f->s);
-	sim_stop(&f->sim);
-	tu_rmdir(f->dir);
-	free(f->dir);
+	st_sim_store_vault_free(&f->sim, &f->s, &f->dir, &f->v);
 	free(f);
 	clock_set_fake(0);
 	return 0;
