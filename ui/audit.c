@@ -100,7 +100,7 @@ static void audit_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, in
 		text_put(w, 3, 0, av->error, cols, ui_attr(ui, ST_ERROR), false);
 		return;
 	}
-	av->page = rows - 3 > 1 ? rows - 3 : 1;
+	av->page = rows - 5 > 1 ? rows - 5 : 1; /* two lines stay for the selected entry in full */
 	if (av->sel < av->top)
 		av->top = av->sel;
 	if (av->sel >= av->top + (size_t)av->page)
@@ -121,8 +121,17 @@ static void audit_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, in
 		text_put(w, 3 + r, 0, line, cols, a, false);
 		wattrset(w, A_NORMAL);
 	}
-	if (av->n_shown == 0)
+	if (av->n_shown == 0) {
 		text_put(w, 4, 2, "No entries match.", cols - 4, ui_attr(ui, ST_DIM), false);
+		return;
+	}
+	const struct audit_entry *e = &av->list[av->shown[av->sel < av->n_shown ? av->sel : 0]];
+	if (e->target || e->detail) { /* cut in its row: the selected entry's words whole */
+		char *full = xasprintf("%s%s%s", e->target ? e->target : "", e->target && e->detail ? " / " : "",
+				       e->detail ? e->detail : "");
+		text_put_wrap(w, rows - 2, 1, full, cols - 2, 2, ui_attr(ui, ST_DIM));
+		free(full);
+	}
 }
 
 /* The action-prefix prompt. */

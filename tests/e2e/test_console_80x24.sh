@@ -4,7 +4,8 @@
 # own messages only; the hint line always shows the way back; reminders line up names in any
 # script and show the selected row's reason whole; prompts wrap their question; the patient
 # screen wraps long values; Esc over a draft asks once before losing it; the review shows the
-# quiet-hours question whole and says when a long text goes on below.
+# quiet-hours question whole and says when a long text goes on below; the audit list shows
+# the selected entry's detail whole.
 source "$(dirname "$0")/lib.sh" "$1"
 
 late=$(TZ=America/Chicago date -d 'today 22:30' +%s)
@@ -44,6 +45,16 @@ wait_for " Ahmed Al-Sayed: appointment cancelled" 5
 pass "reminders: names line up in any script; the selected row's note in full"
 keys q
 wait_for "showing all"
+
+# --- audit: the selected entry's target and detail whole under the list ---
+keys A
+wait_for "chain intact"
+for i in $(seq 1 10); do keys j; done
+wait_line 21 " demo sign-in" 5
+capture | sed -n 23p | grep -qF "Esc close" || fail "the audit hint line hides Esc close"
+keys Escape
+wait_for "showing all"
+pass "audit: the selected entry's detail in full"
 
 # --- patient screen: the hint line, a wrapped prompt question ---
 keys /
