@@ -134,15 +134,34 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
 /* Plain http is allowed only to loopback (the simulator): credentials never cross a network in clear. */
 static bool base_is_allowed(const char *base)
 {
-	if (strncmp(base, "https://", 8) == 0)
-		return base[8] != '\0';
-	static const char *const loop[] = {"http://127.0.0.1", "http://localhost", "http://[::1]"};
-	for (size_t i = 0; i < sizeof(loop) / sizeof(loop[0]); i++) {
-		size_t l = strlen(loop[i]);
-		if (strncmp(base, loop[i], l) == 0 && (base[l] == '\0' || base[l] == ':' || base[l] == '/'))
-			return true;
-	}
-	return false;
+	/* curl's own parser decides, so the host we check is the host curl will connect to
+	 * ("http://127.0.0.1:80@evil.example" is user info plus evil.example, and refused). */
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *user = NULL, *pass = NULL, *query = NULL, *frag = NULL;
+	bool ok = false;
+	if (u == NULL || curl_url_set(u, CURLUPART_URL, base, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
+		goto out;
+	/* Credentials come from the config only; a query or fragment would break the paths. */
+	if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PASSWORD, &pass, 0) == CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_FRAGMENT, &frag, 0) == CURLUE_OK || strchr(base, '@') != NULL)
+		goto out;
+	if (strcmp(scheme, "https") == 0)
+		ok = *host != '\0';
+	else if (strcmp(scheme, "http") == 0)
+		ok = strcmp(host, "127.0.0.1") == 0 || strcmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0;
+out:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(user);
+	curl_free(pass);
+	curl_free(query);
+	curl_free(frag);
+	curl_url_cleanup(u);
+	return ok;
 }
 
 /* True when s is n characters of letters and digits (safe inside a URL path). */
@@ -202,8 +221,8 @@ int twilio_client_new(const struct twilio_config *cfg, struct twilio_client **ou
 {
 	*out = NULL;
 	if (cfg == NULL || cfg->api_base == NULL || !base_is_allowed(cfg->api_base))
-		return seterr(err, "the Twilio API base must be an https:// URL (plain http only to loopback), not \"%s\"",
-			      cfg && cfg->api_base ? cfg->api_base : "");
+		return seterr(err, "the Twilio API base must be an https:// URL without user name, query or "
+			      "fragment (plain http only to loopback)");
 	if (!is_sid(cfg->account_sid, "AC"))
 		return seterr(err, "the Twilio account SID should be AC followed by 32 hex digits");
 	if (cfg->username == NULL || *cfg->username == '\0' || cfg->password == NULL || *cfg->password == '\0')

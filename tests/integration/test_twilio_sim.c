@@ -420,6 +420,12 @@ static void twilio_client__refuses__when_config_is_unsafe_or_wrong(void **state)
 		{.api_base = "http://api.twilio.com", .account_sid = acct, .username = acct, .password = "x"},
 		{.api_base = "http://127.0.0.1.evil.example", .account_sid = acct, .username = acct, .password = "x"},
 		{.api_base = "ftp://127.0.0.1", .account_sid = acct, .username = acct, .password = "x"},
+		/* user info: curl would connect to evil.example over plain http with our token */
+		{.api_base = "http://127.0.0.1:80@evil.example", .account_sid = acct, .username = acct, .password = "x"},
+		{.api_base = "http://localhost@evil.example", .account_sid = acct, .username = acct, .password = "x"},
+		{.api_base = "https://user:pw@api.twilio.com", .account_sid = acct, .username = acct, .password = "x"},
+		{.api_base = "https://api.twilio.com/?x=1", .account_sid = acct, .username = acct, .password = "x"},
+		{.api_base = "https://", .account_sid = acct, .username = acct, .password = "x"},
 		{.api_base = "https://api.twilio.com", .account_sid = "AC../../x", .username = acct, .password = "x"},
 		{.api_base = "https://api.twilio.com", .account_sid = acct, .username = acct, .password = ""},
 		{.api_base = "https://api.twilio.com", .account_sid = acct, .username = acct, .password = "x",
@@ -429,8 +435,19 @@ static void twilio_client__refuses__when_config_is_unsafe_or_wrong(void **state)
 		assert_int_equal(twilio_client_new(&cfgs[i], &c, &err), -1);
 		assert_null(c);
 		assert_non_null(err);
+		/* the refusal never echoes the base, which may hold credentials */
+		assert_null(strstr(err, "evil"));
+		assert_null(strstr(err, "pw@"));
 	}
 	free(err);
+	/* still accepted: https anywhere, http to loopback with a port and a path */
+	const char *good[] = {"https://api.twilio.com", "https://api.dublin.ie1.twilio.com/", "http://127.0.0.1:8080",
+			      "http://localhost:1/base", "http://[::1]:9"};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		struct twilio_config ok = {.api_base = good[i], .account_sid = acct, .username = acct, .password = "x"};
+		assert_int_equal(twilio_client_new(&ok, &c, &err), 0);
+		twilio_client_free(&c);
+	}
 }
 
 static void twilio_calls__give_usage__when_arguments_are_bad(void **state)
