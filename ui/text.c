@@ -342,8 +342,8 @@ size_t text_prev_boundary(const uint32_t *cp, size_t n, size_t i)
 		return 0;
 	while (start > 0 && cp[start - 1] != '\n')
 		start--;
-	if (start == i)
-		return i - 1; /* the newline before the line */
+	if (start == i) /* the newline before the line; "\r\n" is one step, as forwards */
+		return i >= 2 && cp[i - 2] == '\r' ? i - 2 : i - 1;
 	pos = start;
 	while (pos < i) {
 		prev = pos;

@@ -129,6 +129,13 @@ static void text_next_boundary__keeps_sequences_whole__when_editing(void **state
 	assert_int_equal(text_prev_boundary(cp, n, 1), 0);
 }
 
+static void text_prev_boundary__steps_over_crlf__as_next_does(void **state)
+{
+	uint32_t cp[] = {'a', '\r', '\n', 'b'};
+	assert_int_equal(text_next_boundary(cp, 4, 1), 3);
+	assert_int_equal(text_prev_boundary(cp, 4, 3), 1);
+}
+
 static void text_prev_boundary__steps_over_newline__at_line_start(void **state)
 {
 	uint32_t cp[] = {'a', '\n', 'b'};
@@ -237,6 +244,7 @@ int main(void)
 		cmocka_unit_test(text__keeps_newlines__only_when_asked),
 		cmocka_unit_test(text_width__counts_emoji_sequences__as_drawn),
 		cmocka_unit_test(text_next_boundary__keeps_sequences_whole__when_editing),
+		cmocka_unit_test(text_prev_boundary__steps_over_crlf__as_next_does),
 		cmocka_unit_test(text_prev_boundary__steps_over_newline__at_line_start),
 		cmocka_unit_test(text_fit__cuts_with_ellipsis__when_too_wide),
 		cmocka_unit_test(text_wrap__breaks_at_spaces__and_inside_long_words),
