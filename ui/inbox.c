@@ -128,9 +128,16 @@ static void draw_row(struct ui *ui, WINDOW *w, int y, int cols, const struct sms
 	/* the delivery state belongs to our last message: next to a patient's words it misleads */
 	bool ours = t->last_direction && strcmp(t->last_direction, "outbound") == 0;
 	const char *st = ours && t->last_outbound_status ? t->last_outbound_status : "";
+	bool flagged = !ours && t->needs_action && t->action_reason != NULL;
+	if (flagged) /* what staff must decide, where the delivery state would be */
+		st = strcmp(t->action_reason, "possible opt-out") == 0 ? "opt-out?"
+		     : strncmp(t->action_reason, "reschedule", 10) == 0 ? "call back"
+		     : strncmp(t->action_reason, "appointment cancelled", 21) == 0 ? "cancelled"
+									   : "action";
 	char *preview = xasprintf("%s%s", ours ? "You: " : "", t->last_body ? t->last_body : "");
 	text_put(w, y, 2 + name_w + 6, preview, prev_w - 1 + (st[0] ? 0 : state_w), base, false);
-	enum ui_style sst = strcmp(st, "failed") == 0 || strcmp(st, "undelivered") == 0 ? ST_ERROR
+	enum ui_style sst = flagged ? ST_WARN
+			    : strcmp(st, "failed") == 0 || strcmp(st, "undelivered") == 0 ? ST_ERROR
 			    : strcmp(st, "delivered") == 0				      ? ST_OK
 											      : ST_DIM;
 	text_put(w, y, cols - state_w - time_w, st, state_w - 1, selected ? base : ui_attr(ui, sst), false);
