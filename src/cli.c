@@ -2,10 +2,12 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 #include <sodium.h>
 #include "src/cli_internal.h"
@@ -468,4 +470,56 @@ int cli_main(int argc, char **argv)
 	}
 	cli_ctx_clear(&ctx);
 	return rc;
+}
+
+static struct termios saved_tty;
+static volatile sig_atomic_t tty_changed;
+
+/* Puts the terminal back if a hidden prompt is interrupted. */
+static void restore_tty(int sig)
+{
+	if (tty_changed)
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tty);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* Reads one line from stdin into buf with read(2) (no stdio copies of a secret); typing is
+ * hidden when stdin is a terminal, and the terminal is put back even on SIGINT/SIGTERM. */
+int cli_read_hidden_line(const char *prompt, char *buf, size_t len, bool *too_long)
+{
+	bool tty = isatty(STDIN_FILENO);
+	if (tty) {
+		fprintf(stderr, "%s", prompt);
+		fflush(stderr);
+		if (tcgetattr(STDIN_FILENO, &saved_tty) == 0) {
+			struct termios quiet = saved_tty;
+			quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+			signal(SIGINT, restore_tty);
+			signal(SIGTERM, restore_tty);
+			tty_changed = tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
+		}
+	}
+	size_t n = 0;
+	char c;
+	*too_long = false;
+	while (read(STDIN_FILENO, &c, 1) == 1 && c != '\n') {
+		if (n + 1 < len)
+			buf[n++] = c;
+		else
+			*too_long = true;
+	}
+	buf[n] = '\0';
+	c = 0;
+	if (n > 0 && buf[n - 1] == '\r')
+		buf[--n] = '\0';
+	if (tty) {
+		if (tty_changed)
+			tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tty);
+		tty_changed = 0;
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		fputc('\n', stderr);
+	}
+	return (int)n;
 }

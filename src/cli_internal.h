@@ -56,4 +56,8 @@ char *cli_owner_name(void);
 int cli_globals(int argc, char **argv, struct cli_ctx *ctx, int *cmd_index);
 void cli_ctx_clear(struct cli_ctx *ctx);
 
+/* Reads one line from stdin (hidden at a terminal) into buf; returns its length, sets
+ * *too_long when it did not fit. For secrets: no stdio buffering, so no stray copies. */
+int cli_read_hidden_line(const char *prompt, char *buf, size_t len, bool *too_long);
+
 #endif

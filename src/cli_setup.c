@@ -1,10 +1,8 @@
 /* Setting up: `init`, `tenant`, `settings` and `test-connection`. */
 #include <ctype.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
 #include <sodium.h>
 #include "src/cli_internal.h"
@@ -182,55 +180,13 @@ static const char usage_settings[] =
 	"'optout_replies_by smsdesk', 'timezone America/Denver', 'idle_lock_seconds 300'.\n"
 	"Secrets are encrypted with the key file and shown only as set / not set.\n";
 
-/* Restores the terminal if a no-echo prompt is interrupted. */
-static struct termios saved_tty;
-static volatile sig_atomic_t tty_changed;
-
-static void restore_tty_on_signal(int sig)
-{
-	if (tty_changed)
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tty);
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-/* Reads one line of secret from stdin into buf (no stdio buffering, so no stray copies);
- * hides typing when stdin is a terminal. */
+/* Reads one line of secret from stdin into buf; hides typing when stdin is a terminal. */
 static int read_secret(const char *what, char *buf, size_t len, char **err)
 {
-	bool tty = isatty(STDIN_FILENO);
-	if (tty) {
-		fprintf(stderr, "%s (typing is hidden): ", what);
-		fflush(stderr);
-		if (tcgetattr(STDIN_FILENO, &saved_tty) == 0) {
-			struct termios quiet = saved_tty;
-			quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
-			signal(SIGINT, restore_tty_on_signal);
-			signal(SIGTERM, restore_tty_on_signal);
-			tty_changed = tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
-		}
-	}
-	size_t n = 0;
+	char prompt[96];
 	bool too_long = false;
-	for (;;) {
-		char c;
-		ssize_t r = read(STDIN_FILENO, &c, 1);
-		if (r <= 0 || c == '\n')
-			break;
-		if (n + 1 < len)
-			buf[n++] = c;
-		else
-			too_long = true;
-	}
-	buf[n] = '\0';
-	if (tty) {
-		if (tty_changed)
-			tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tty);
-		tty_changed = 0;
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		fputc('\n', stderr);
-	}
+	snprintf(prompt, sizeof(prompt), "%s (typing is hidden): ", what);
+	size_t n = (size_t)cli_read_hidden_line(prompt, buf, len, &too_long);
 	while (n > 0 && (buf[n - 1] == '\r' || buf[n - 1] == ' ' || buf[n - 1] == '\t'))
 		buf[--n] = '\0';
 	if (too_long)

@@ -1,9 +1,7 @@
 /* `smsdesk user`: staff accounts. Passwords come from stdin or a hidden prompt, never argv. */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
 #include <sodium.h>
 #include "src/auth.h"
@@ -29,57 +27,6 @@ static const char usage_user[] =
 	"line from stdin with --password-stdin; they are never given on the command line.\n"
 	"A new password also lifts a lockout after failed sign-ins.\n";
 
-static struct termios saved_tty;
-static volatile sig_atomic_t tty_changed;
-
-/* Puts the terminal back if a hidden prompt is interrupted. */
-static void restore_tty(int sig)
-{
-	if (tty_changed)
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tty);
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-/* Reads one line from stdin into buf with read(2) (no stdio copies); hidden when a tty. */
-static int read_line(const char *prompt, char *buf, size_t len, bool *too_long)
-{
-	bool tty = isatty(STDIN_FILENO);
-	if (tty) {
-		fprintf(stderr, "%s", prompt);
-		fflush(stderr);
-		if (tcgetattr(STDIN_FILENO, &saved_tty) == 0) {
-			struct termios quiet = saved_tty;
-			quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
-			signal(SIGINT, restore_tty);
-			signal(SIGTERM, restore_tty);
-			tty_changed = tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
-		}
-	}
-	size_t n = 0;
-	char c;
-	*too_long = false;
-	while (read(STDIN_FILENO, &c, 1) == 1 && c != '\n') {
-		if (n + 1 < len)
-			buf[n++] = c;
-		else
-			*too_long = true;
-	}
-	buf[n] = '\0';
-	c = 0;
-	if (n > 0 && buf[n - 1] == '\r')
-		buf[--n] = '\0';
-	if (tty) {
-		if (tty_changed)
-			tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tty);
-		tty_changed = 0;
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		fputc('\n', stderr);
-	}
-	return (int)n;
-}
-
 /* Reads a new password and hashes it into hash; the plaintext lives in locked memory and is
  * wiped. Returns an exit code. */
 static int new_password(bool from_stdin, char hash[AUTH_HASH_MAX])
@@ -92,9 +39,9 @@ static int new_password(bool from_stdin, char hash[AUTH_HASH_MAX])
 	bool long1 = false, long2 = false;
 	if (pw == NULL || again == NULL)
 		abort();
-	read_line("New password (typing is hidden): ", pw, AUTH_PASSWORD_MAX + 2, &long1);
+	cli_read_hidden_line("New password (typing is hidden): ", pw, AUTH_PASSWORD_MAX + 2, &long1);
 	if (!from_stdin) {
-		read_line("The same password again: ", again, AUTH_PASSWORD_MAX + 2, &long2);
+		cli_read_hidden_line("The same password again: ", again, AUTH_PASSWORD_MAX + 2, &long2);
 		if (strcmp(pw, again) != 0) {
 			rc = cli_fail(EXIT_USAGE, "user", "the two passwords differ; nothing changed");
 			goto out;
