@@ -74,7 +74,7 @@ static int list_all(struct twilio_client *c, const struct tenant *t, int64_t cur
 	enum twilio_result r = twilio_list(c, &q, &page, &e);
 	for (;;) {
 		if (r != TW_OK) {
-			seterr(err, "listing messages for %s: %s", t->name,
+			seterr(err, "listing inbound messages: %s",
 			       e.message ? e.message : twilio_result_str(r));
 			goto out;
 		}
@@ -85,7 +85,7 @@ static int list_all(struct twilio_client *c, const struct tenant *t, int64_t cur
 			goto out;
 		}
 		if (stats->pages >= POLL_MAX_PAGES || (next != NULL && strcmp(next, page.next_page_uri) == 0)) {
-			seterr(err, "listing messages for %s: the pages do not end", t->name);
+			seterr(err, "listing inbound messages: the pages do not end");
 			goto out;
 		}
 		free(next);
