@@ -7,6 +7,7 @@
 #include "store/store.h"
 #include "store/internal.h"
 #include "src/util.h"
+#include <dirent.h>
 
 static void store_open__applies_all_migrations__when_new(void **state)
 {
@@ -47,6 +48,24 @@ static void store_open__is_idempotent__when_reopened(void **state)
 	assert_int_equal(store_schema_version(s), store_schema_latest());
 	store_close(&s);
 	free(path);
+}
+
+static void store_schema_latest__counts_every_migration_file__when_built(void **state)
+{
+	/* Every assets/migrations/NNN_*.sql in the source tree must be compiled in. */
+	char *dir = tu_source_path("assets/migrations");
+	DIR *d = opendir(dir);
+	assert_non_null(d);
+	int files = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		size_t n = strlen(e->d_name);
+		files += n > 4 && strcmp(e->d_name + n - 4, ".sql") == 0;
+	}
+	closedir(d);
+	free(dir);
+	assert_true(files >= 1);
+	assert_int_equal(store_schema_latest(), files);
 }
 
 static void store_rollback__undoes_all__when_nested(void **state)
@@ -149,6 +168,7 @@ int main(void)
 		cmocka_unit_test(store_open__applies_all_migrations__when_new),
 		cmocka_unit_test(store_open__refuses__when_database_is_newer),
 		cmocka_unit_test(store_open__is_idempotent__when_reopened),
+		cmocka_unit_test(store_schema_latest__counts_every_migration_file__when_built),
 		cmocka_unit_test(store_rollback__undoes_all__when_nested),
 		cmocka_unit_test(store_collect__returns_every_row__when_statement_runs),
 		cmocka_unit_test(store_collect__frees_rows_and_says_what__when_step_fails),
