@@ -74,7 +74,5 @@ bool ui_field_key(struct ui_field *f, const struct key_event *ev);
 bool ui_field_utf8(const struct ui_field *f, char *buf, size_t len);
 /* Draws the field at (y, x) in width columns and puts the screen's cursor in it. */
 void ui_field_draw(const struct ui_field *f, struct screen *sc, WINDOW *w, int y, int x, int width, attr_t attr);
-/* A framed, cleared box of h x w centred in the window; returns its top-left. */
-void ui_auth_box(const struct ui *ui, WINDOW *win, int rows, int cols, int h, int w, int *y0, int *x0);
 
 #endif

@@ -178,27 +178,3 @@ void ui_field_draw(const struct ui_field *f, struct screen *sc, WINDOW *w, int y
 	text_buf_free(&b);
 }
 
-void ui_auth_box(const struct ui *ui, WINDOW *win, int rows, int cols, int h, int w, int *y0, int *x0)
-{
-	*y0 = (rows - h) / 2;
-	*x0 = (cols - w) / 2;
-	for (int y = 0; y < h; y++)
-		mvwhline(win, *y0 + y, *x0, ' ', w);
-	wattrset(win, ui_attr(ui, ST_TITLE));
-	if (text_is_ascii()) {
-		mvwhline(win, *y0, *x0, '-', w);
-		mvwhline(win, *y0 + h - 1, *x0, '-', w);
-		mvwvline(win, *y0, *x0, '|', h);
-		mvwvline(win, *y0, *x0 + w - 1, '|', h);
-	} else {
-		mvwhline(win, *y0, *x0, ACS_HLINE, w);
-		mvwhline(win, *y0 + h - 1, *x0, ACS_HLINE, w);
-		mvwvline(win, *y0, *x0, ACS_VLINE, h);
-		mvwvline(win, *y0, *x0 + w - 1, ACS_VLINE, h);
-		mvwaddch(win, *y0, *x0, ACS_ULCORNER);
-		mvwaddch(win, *y0, *x0 + w - 1, ACS_URCORNER);
-		mvwaddch(win, *y0 + h - 1, *x0, ACS_LLCORNER);
-		mvwaddch(win, *y0 + h - 1, *x0 + w - 1, ACS_LRCORNER);
-	}
-	wattrset(win, A_NORMAL);
-}

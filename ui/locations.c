@@ -61,7 +61,7 @@ static void locations_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows
 	struct locations *lc = sc->priv;
 	int shown = (int)lc->n < rows - 8 ? (int)lc->n : rows - 8;
 	int bw = 60, bh = shown + 5, y0, x0;
-	ui_auth_box(ui, w, rows, cols, bh < 7 ? 7 : bh, bw, &y0, &x0);
+	ui_box(ui, w, rows, cols, bh < 7 ? 7 : bh, bw, &y0, &x0);
 	text_put(w, y0 + 1, x0 + 2, "Switch location", bw - 4, ui_attr(ui, ST_TITLE), false);
 	if (lc->error) {
 		text_put(w, y0 + 3, x0 + 2, lc->error, bw - 4, ui_attr(ui, ST_ERROR), false);

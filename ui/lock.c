@@ -42,7 +42,7 @@ static void lock_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, int
 	struct lock *k = sc->priv;
 	int bw = 64, bh = 11, y0, x0;
 	char line[160];
-	ui_auth_box(ui, w, rows, cols, bh, bw, &y0, &x0);
+	ui_box(ui, w, rows, cols, bh, bw, &y0, &x0);
 	text_put(w, y0 + 1, x0 + 3, "Console locked", bw - 6, ui_attr(ui, ST_TITLE), false);
 	snprintf(line, sizeof(line), "Signed in as %s. Type your password to go on.",
 		 ui->session.username ? ui->session.username : "?");

@@ -253,7 +253,7 @@ static void login_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, in
 {
 	struct login *l = sc->priv;
 	int bw = 72, bh = 11, y0, x0;
-	ui_auth_box(ui, w, rows, cols, bh, bw, &y0, &x0);
+	ui_box(ui, w, rows, cols, bh, bw, &y0, &x0);
 	char title[64];
 	snprintf(title, sizeof(title), "smsdesk %s sign in", ui_sym("\xE2\x80\x94", "-"));
 	text_put(w, y0 + 1, x0 + 3, title, bw - 6, ui_attr(ui, ST_TITLE), false);

@@ -10,7 +10,7 @@
 enum { MA_CLOSE = 1, MA_UP, MA_DOWN, MA_ENTER, MA_CANCEL };
 
 /* Draws a framed box of h x w in the middle of the main window; returns its top-left. */
-static void box_at(const struct ui *ui, WINDOW *win, int rows, int cols, int h, int w, int *y0, int *x0)
+void ui_box(const struct ui *ui, WINDOW *win, int rows, int cols, int h, int w, int *y0, int *x0)
 {
 	*y0 = (rows - h) / 2;
 	*x0 = (cols - w) / 2;
@@ -70,7 +70,7 @@ static void message_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, 
 	if (n > (size_t)rows - 8)
 		n = (size_t)rows - 8;
 	int y0, x0, h = (int)n + 5;
-	box_at(ui, w, rows, cols, h, bw, &y0, &x0);
+	ui_box(ui, w, rows, cols, h, bw, &y0, &x0);
 	text_put(w, y0 + 1, x0 + 2, m->title, bw - 4, ui_attr(ui, ST_TITLE), false);
 	for (size_t i = 0; i < n; i++)
 		text_draw(w, y0 + 2 + (int)i, x0 + 2, &b, lines[i].from, lines[i].to, bw - 4, A_NORMAL);
@@ -153,7 +153,7 @@ static void prompt_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, i
 	size_t nq = text_wrap(&b, bw - 4, &ql);
 	if (nq > 3)
 		nq = 3;
-	box_at(ui, w, rows, cols, 4 + (int)nq, bw, &y0, &x0);
+	ui_box(ui, w, rows, cols, 4 + (int)nq, bw, &y0, &x0);
 	for (size_t l = 0; l < nq; l++)
 		text_draw(w, y0 + 1 + (int)l, x0 + 2, &b, ql[l].from, ql[l].to, bw - 4, ui_attr(ui, ST_TITLE));
 	free(ql);

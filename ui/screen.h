@@ -101,6 +101,8 @@ int ui_push(struct ui *ui, const struct screen_ops *ops, void *arg);
 void ui_close(struct ui *ui, struct screen *sc);
 /* Shows a message box with untrusted-safe text (title, then the words). */
 void ui_message(struct ui *ui, const char *title, const char *text);
+/* Draws a framed, cleared box of h x w in the middle of win (rows x cols); its top-left in *y0, *x0. */
+void ui_box(const struct ui *ui, WINDOW *win, int rows, int cols, int h, int w, int *y0, int *x0);
 /* A one-line prompt; done gets the text, or NULL when cancelled (then frees nothing). */
 typedef void (*ui_prompt_fn)(struct ui *ui, void *arg, const char *text);
 void ui_prompt(struct ui *ui, const char *question, const char *initial, ui_prompt_fn done, void *arg);

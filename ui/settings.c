@@ -489,7 +489,7 @@ static void secret_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, i
 {
 	struct secret *x = sc->priv;
 	int bw = 70, y0, x0;
-	ui_auth_box(ui, w, rows, cols, 8, bw, &y0, &x0);
+	ui_box(ui, w, rows, cols, 8, bw, &y0, &x0);
 	text_put(w, y0 + 1, x0 + 2,
 		 strcmp(x->field, "auth_token") == 0 ? "New Twilio auth token (hidden):" : "New API key secret (hidden):",
 		 bw - 4, ui_attr(ui, ST_TITLE), false);
