@@ -12,6 +12,9 @@
 #include "ui/text.h"
 
 #define EDIT_MAX 4000 /* code points; the counter and the send path enforce 1,600 */
+#define CONTEXT_MSGS 2   /* inbound messages shown above the editor when replying */
+#define CONTEXT_LINES 3  /* at most this many lines of them */
+#define CONTEXT_SCAN 20  /* newest messages of the thread looked at to find them */
 
 enum { CA_LEFT = 1, CA_RIGHT, CA_UP, CA_DOWN, CA_HOME, CA_END, CA_BS, CA_DEL, CA_NEWLINE, CA_REVIEW, CA_CANCEL, CA_SEND };
 
@@ -51,6 +54,8 @@ struct compose {
 	int width; /* editor columns, from the last draw */
 	int64_t price, mms_price;
 	bool discard_asked; /* Esc was pressed once over a non-empty draft */
+	char *context[CONTEXT_MSGS]; /* "time  body" of the last inbound messages, oldest first (raw) */
+	size_t ncontext;
 };
 
 /* Encodes code points as UTF-8 (the body as typed: controls never get into the buffer). */
@@ -116,6 +121,36 @@ static char *optout_words(struct ui *ui, const struct draft *d)
 
 static void compose_free(struct screen *sc);
 
+/* Keeps the thread's last inbound messages (raw: drawn only through ui/text.c) so a reply
+ * is written with the patient's question in sight. */
+static void load_context(struct ui *ui, struct compose *c)
+{
+	struct sms_message *m = NULL;
+	size_t n = 0;
+	char when[40];
+
+	if (store_msg_list_thread(ui->store, c->d.thread_id, CONTEXT_SCAN, &m, &n, NULL) != 0)
+		return;
+	size_t first = n;
+	for (size_t k = 0; k < CONTEXT_MSGS; k++) {
+		while (first > 0 && strcmp(m[first - 1].direction, "inbound") != 0)
+			first--;
+		if (first == 0)
+			break;
+		first--;
+		ui_time(ui, m[first].created_at, when, sizeof when);
+		c->context[CONTEXT_MSGS - 1 - k] = xasprintf("%s  %s", when, m[first].body);
+		c->ncontext++;
+	}
+	/* oldest first: move what was found to the front */
+	if (c->ncontext < CONTEXT_MSGS) {
+		memmove(c->context, c->context + (CONTEXT_MSGS - c->ncontext), c->ncontext * sizeof *c->context);
+		for (size_t k = c->ncontext; k < CONTEXT_MSGS; k++)
+			c->context[k] = NULL;
+	}
+	sms_message_list_free(&m, n);
+}
+
 /* Opens the editor for a thread, refusing at once when the number has opted out. */
 static int compose_init(struct ui *ui, struct screen *sc, void *arg)
 {
@@ -142,6 +177,7 @@ static int compose_init(struct ui *ui, struct screen *sc, void *arg)
 	c->width = 70;
 	sc->priv = c;
 	sms_thread_free(&t);
+	load_context(ui, c);
 	if (out) {
 		char *words = optout_words(ui, &c->d);
 		ui_message(ui, "Not sent: opted out", words);
@@ -176,7 +212,30 @@ static size_t layout(const struct compose *c, int cols, struct text_buf *b, stru
 	return nl;
 }
 
-/* Draws the editor. */
+/* Draws the patient's last messages dimmed from row y, at most max_lines lines (the newest
+ * gets the lines it needs first); returns the lines used. */
+static int draw_context(struct ui *ui, const struct compose *c, WINDOW *w, int y, int cols, int max_lines)
+{
+	int want[CONTEXT_MSGS] = {0}, left = max_lines, used = 0;
+
+	for (size_t k = c->ncontext; k-- > 0 && left > 0;) {
+		struct text_buf b = {0};
+		struct text_line *lines;
+		text_from_utf8(&b, c->context[k], strlen(c->context[k]), 0);
+		int nl = (int)text_wrap(&b, cols, &lines);
+		want[k] = nl < left ? nl : left;
+		left -= want[k];
+		free(lines);
+		text_buf_free(&b);
+	}
+	for (size_t k = 0; k < c->ncontext; k++) {
+		if (want[k] > 0)
+			used += text_put_wrap(w, y + used, 2, c->context[k], cols, want[k], ui_attr(ui, ST_DIM));
+	}
+	return used;
+}
+
+/* Draws the editor, under the patient's last messages when replying. */
 static void compose_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, int cols)
 {
 	struct compose *c = sc->priv;
@@ -191,15 +250,22 @@ static void compose_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, 
 	free(head);
 	ui_rule(ui, w, 1, cols);
 	c->width = cols - 4;
+	int top = 2; /* the editor's first row */
+	if (c->ncontext > 0 && rows - 5 > CONTEXT_LINES + 3) {
+		/* the context never takes the editor below three lines */
+		int used = draw_context(ui, c, w, 2, c->width, CONTEXT_LINES);
+		ui_rule(ui, w, 2 + used, cols);
+		top = 3 + used;
+	}
 	size_t nl = layout(c, c->width, &b, &lines, &cy, &cx);
-	int room = rows - 5, first = cy >= room ? cy - room + 1 : 0;
+	int room = rows - 3 - top, first = cy >= room ? cy - room + 1 : 0;
 	for (int l = first; l < (int)nl && l - first < room; l++)
-		text_draw(w, 2 + l - first, 2, &b, lines[l].from, lines[l].to, c->width, A_NORMAL);
+		text_draw(w, top + l - first, 2, &b, lines[l].from, lines[l].to, c->width, A_NORMAL);
 	char *body = cps_to_utf8(c->cp, c->n);
 	char *count = counter_text(body, c->price, c->mms_price);
 	ui_rule(ui, w, rows - 2, cols);
 	text_put(w, rows - 1, 2, count, cols - 4, ui_attr(ui, ST_MARK), false);
-	sc->cursor_y = 2 + cy - first;
+	sc->cursor_y = top + cy - first;
 	sc->cursor_x = 2 + cx;
 	free(count);
 	free(body);
@@ -316,6 +382,8 @@ static void compose_free(struct screen *sc)
 	if (c == NULL)
 		return;
 	draft_free(&c->d);
+	for (size_t k = 0; k < c->ncontext; k++)
+		free(c->context[k]);
 	free(c->cp);
 	free(c);
 }
