@@ -47,6 +47,10 @@ const char *cli_show(const char *in);
 /* "2026-11-26 14:05" in zone tz (UTC when the zone is unknown). */
 void cli_format_local(int64_t t, const char *tz, char *out, size_t len);
 
+/* "YYYY-MM-DD" (midnight in zone tz; a date that does not exist is refused) or "Nd" (N days
+ * before now) to Unix time; 0, or -1 when malformed. */
+int cli_parse_day(const char *s, const char *tz, int64_t *out);
+
 /* The name this process uses for the sync lease and outbox claims ("cli@host:pid"), malloc'd. */
 char *cli_owner_name(void);
 

@@ -204,36 +204,93 @@ const struct cli_command cli_cmd_send = {"send", "send a text (or --dry-run for 
 /* ---- messages ---- */
 
 static const char usage_messages[] =
-	"usage: smsdesk [--tenant T] messages [--patient ID] [--limit N]\n"
+	"usage: smsdesk [--tenant T] messages [--patient ID] [--direction in|out] [--type TYPE]\n"
+	"                                     [--status STATUS] [--since DATE] [--limit N]\n"
 	"The newest messages (default 20), newest first: time in the clinic's zone, direction,\n"
-	"the other party's number (masked), status and the first line of the body.\n";
+	"the other party's number (masked), status and the first line of the body.\n"
+	"  --direction in|out   only received (in) or sent (out) messages\n"
+	"  --type TYPE          conversation, reminder, auto_reply, optout_confirm, optin_confirm,\n"
+	"                       help or campaign\n"
+	"  --status STATUS      queued, sending, accepted, scheduled, sent, delivered, undelivered,\n"
+	"                       failed, received, canceled or read\n"
+	"  --since DATE         from DATE on: YYYY-MM-DD (midnight in the clinic's zone) or Nd\n"
+	"                       (N days ago)\n";
+
+/* Returns the item of list equal to s, or NULL (so only known words reach the query). */
+static const char *one_of(const char *s, const char *const *list)
+{
+	for (size_t i = 0; list[i] != NULL; i++)
+		if (strcmp(s, list[i]) == 0)
+			return list[i];
+	return NULL;
+}
+
+struct messages_args {
+	const char *patient, *limit, *direction, *type, *status, *since;
+};
+
+/* Checks the filters of `messages` into f (since is read later, in the clinic's zone). */
+static int messages_filter(const struct messages_args *a, struct msg_filter *f, long long *limit)
+{
+	static const char *const types[] = {"conversation",  "reminder", "auto_reply", "optout_confirm",
+					    "optin_confirm", "help",	 "campaign",   NULL};
+	static const char *const statuses[] = {"queued",      "sending", "accepted", "scheduled", "sent", "delivered",
+					       "undelivered", "failed",	 "received", "canceled",  "read", NULL};
+	long long pid = 0;
+	if (a->patient && !cli_parse_int(a->patient, 1, INT64_MAX, &pid))
+		return cli_usage("messages", "--patient needs a patient id");
+	if (a->limit && !cli_parse_int(a->limit, 1, 100000, limit))
+		return cli_usage("messages", "--limit needs a number from 1 to 100000");
+	f->patient_id = pid;
+	if (a->direction) {
+		bool in = strcmp(a->direction, "in") == 0 || strcmp(a->direction, "inbound") == 0;
+		bool out = strcmp(a->direction, "out") == 0 || strcmp(a->direction, "outbound") == 0;
+		if (!in && !out)
+			return cli_usage("messages", "--direction is in or out, not \"%s\"", cli_show(a->direction));
+		f->direction = in ? "inbound" : "outbound";
+	}
+	f->message_type = a->type ? one_of(a->type, types) : NULL;
+	if (a->type && f->message_type == NULL)
+		return cli_usage("messages", "--type \"%s\" is not one of conversation, reminder, auto_reply, "
+					     "optout_confirm, optin_confirm, help, campaign", cli_show(a->type));
+	f->status = a->status ? one_of(a->status, statuses) : NULL;
+	if (a->status && f->status == NULL)
+		return cli_usage("messages", "--status \"%s\" is not a message status (see smsdesk messages --help)",
+				 cli_show(a->status));
+	return EXIT_OK;
+}
 
 /* `messages`. */
 static int run_messages(struct cli_ctx *ctx, int argc, char **argv)
 {
-	const char *patient = NULL, *limit_s = NULL;
-	struct cli_opt opts[] = {{"--patient", &patient, NULL}, {"--limit", &limit_s, NULL}, {NULL, NULL, NULL}};
+	struct messages_args a = {0};
+	struct cli_opt opts[] = {{"--patient", &a.patient, NULL}, {"--limit", &a.limit, NULL},
+				 {"--direction", &a.direction, NULL}, {"--type", &a.type, NULL},
+				 {"--status", &a.status, NULL}, {"--since", &a.since, NULL}, {NULL, NULL, NULL}};
 	char *pos[argc + 1];
 	int npos = 0;
-	long long pid = 0, limit = 20;
+	long long limit = 20;
+	struct msg_filter f = {0};
 	int rc = cli_parse(&cli_cmd_messages, argc, argv, opts, pos, &npos);
 	if (rc != 0)
 		return rc == 1 ? EXIT_OK : rc;
 	if (npos > 0)
 		return cli_usage("messages", "unexpected '%s'", pos[0]);
-	if (patient && !cli_parse_int(patient, 1, INT64_MAX, &pid))
-		return cli_usage("messages", "--patient needs a patient id");
-	if (limit_s && !cli_parse_int(limit_s, 1, 100000, &limit))
-		return cli_usage("messages", "--limit needs a number from 1 to 100000");
+	rc = messages_filter(&a, &f, &limit);
+	if (rc != EXIT_OK)
+		return rc;
 	struct store *s = NULL;
 	struct tenant t = {0};
 	rc = cli_open_store(ctx, "messages", false, &s);
 	if (rc == EXIT_OK)
 		rc = cli_resolve_tenant(ctx, "messages", s, &t);
+	if (rc == EXIT_OK && a.since && cli_parse_day(a.since, t.timezone, &f.since) != 0)
+		rc = cli_usage("messages", "--since needs a date YYYY-MM-DD or Nd (N days ago), not \"%s\"",
+			       cli_show(a.since));
 	struct sms_message *list = NULL;
 	size_t n = 0;
 	char *err = NULL;
-	if (rc == EXIT_OK && store_msg_list(s, t.id, pid, (size_t)limit, &list, &n, &err) != 0)
+	if (rc == EXIT_OK && store_msg_list_filtered(s, t.id, &f, (size_t)limit, &list, &n, &err) != 0)
 		rc = cli_fail(EXIT_FAIL, "messages", "%s", err);
 	if (rc == EXIT_OK) {
 		printf("%-6s %-16s %-4s %-16s %-12s %s\n", "ID", "TIME", "DIR", "NUMBER", "STATUS", "BODY");

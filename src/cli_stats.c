@@ -20,7 +20,7 @@ static const char usage_stats[] =
 	"Without --tenant and with several locations, the figures cover all of them.\n";
 
 /* "YYYY-MM-DD" (local midnight in tz) or "Nd" (N days before now) to Unix time. */
-static int parse_day(const char *s, const char *tz, int64_t *out)
+int cli_parse_day(const char *s, const char *tz, int64_t *out)
 {
 	long long n;
 	size_t len = strlen(s);
@@ -148,11 +148,11 @@ static int run_stats(struct cli_ctx *ctx, int argc, char **argv)
 		goto out;
 	const char *tz = t.id ? t.timezone : "UTC";
 	int64_t until = clock_now() + 1, since = until - 30 * 86400;
-	if (until_s && parse_day(until_s, tz, &until) != 0) {
+	if (until_s && cli_parse_day(until_s, tz, &until) != 0) {
 		rc = cli_usage("stats", "--until must be a date like 2026-11-01 or Nd (N days ago)");
 		goto out;
 	}
-	if (since_s && parse_day(since_s, tz, &since) != 0) {
+	if (since_s && cli_parse_day(since_s, tz, &since) != 0) {
 		rc = cli_usage("stats", "--since must be a date like 2026-11-01 or Nd (N days ago)");
 		goto out;
 	}

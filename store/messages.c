@@ -330,6 +330,44 @@ int store_msg_list(struct store *s, int64_t tenant_id, int64_t patient_id, size_
 	return collect(s, st, out, n, err, "listing messages");
 }
 
+int store_msg_list_filtered(struct store *s, int64_t tenant_id, const struct msg_filter *f, size_t limit,
+			    struct sms_message **out, size_t *n, char **err)
+{
+	static const struct msg_filter all = {0};
+	sqlite3_stmt *st;
+	if (f == NULL)
+		f = &all;
+	/* Two literals so each has its index: a patient's messages (messages_by_patient) or the
+	 * whole location's (messages_by_tenant_time, 002); both walk created_at from the newest
+	 * end (rowid is the index's last column, so "created_at DESC, id DESC" needs no sort)
+	 * and stop at the limit. An unset filter binds NULL and drops out of the WHERE. */
+	if (f->patient_id != 0)
+		st = store_stmt(s,
+				"SELECT " MSG_COLS " FROM sms_messages WHERE patient_id = ?2 AND created_at >= ?6"
+				" AND tenant_id = ?1 AND (?3 IS NULL OR direction = ?3)"
+				" AND (?4 IS NULL OR message_type = ?4) AND (?5 IS NULL OR status = ?5)"
+				" ORDER BY created_at DESC, id DESC LIMIT ?7",
+				err);
+	else
+		st = store_stmt(s,
+				"SELECT " MSG_COLS " FROM sms_messages WHERE tenant_id = ?1 AND created_at >= ?6"
+				" AND (?3 IS NULL OR direction = ?3)"
+				" AND (?4 IS NULL OR message_type = ?4) AND (?5 IS NULL OR status = ?5)"
+				" ORDER BY created_at DESC, id DESC LIMIT ?7",
+				err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	if (f->patient_id != 0)
+		sqlite3_bind_int64(st, 2, f->patient_id);
+	store_bind_text_or_null(st, 3, f->direction);
+	store_bind_text_or_null(st, 4, f->message_type);
+	store_bind_text_or_null(st, 5, f->status);
+	sqlite3_bind_int64(st, 6, f->since > 0 ? f->since : INT64_MIN);
+	sqlite3_bind_int64(st, 7, limit == 0 ? -1 : (int64_t)limit);
+	return collect(s, st, out, n, err, "listing messages");
+}
+
 int store_msg_claim_next(struct store *s, int64_t tenant_id, const char *owner, int64_t now,
 			 struct sms_message *out, char **err)
 {

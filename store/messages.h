@@ -64,6 +64,20 @@ int store_msg_list_thread(struct store *s, int64_t thread_id, size_t limit,
 int store_msg_list(struct store *s, int64_t tenant_id, int64_t patient_id, size_t limit,
 		   struct sms_message **out, size_t *n, char **err);
 
+/* What `smsdesk messages` may ask for; every field left 0 / NULL matches anything. */
+struct msg_filter {
+	int64_t patient_id;       /* 0 = any */
+	const char *direction;    /* "inbound" / "outbound" */
+	const char *message_type; /* conversation, reminder, auto_reply, ... */
+	const char *status;       /* queued, sent, delivered, received, failed, ... */
+	int64_t since;            /* created_at >= since (Unix seconds); 0 = any */
+};
+/* Messages of a tenant matching f (NULL = all), newest first (created_at, then id), at most
+ * limit (0 = all). Bound SQL walking messages_by_patient or messages_by_tenant_time from the
+ * newest end. */
+int store_msg_list_filtered(struct store *s, int64_t tenant_id, const struct msg_filter *f, size_t limit,
+			    struct sms_message **out, size_t *n, char **err);
+
 /* Outbox. Claims the oldest queued message of the tenant (tenant_id 0 = any) whose
  * next_attempt_at <= now: status -> "sending", claimed_at = now, claim_owner = owner,
  * attempts + 1, in one statement so two senders never claim the same row.

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <sqlite3.h>
 #include "store/store.h"
 #include "src/util.h"
 
@@ -472,6 +473,116 @@ static void sms_status_is_final__knows_twilio_statuses__when_asked(void **state)
 	assert_false(sms_status_is_final(NULL));
 }
 
+/* Sets a message's created_at directly (the store stamps queued rows with the clock). */
+static void set_created(const char *path, int64_t id, int64_t at)
+{
+	sqlite3 *db = NULL;
+	char sql[128];
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 10000);
+	snprintf(sql, sizeof sql, "UPDATE sms_messages SET created_at = %lld WHERE id = %lld", (long long)at,
+		 (long long)id);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* Lists with f and returns the count; the ids go to ids (newest first). */
+static size_t list_ids(struct store *s, int64_t t, const struct msg_filter *f, size_t limit, int64_t *ids)
+{
+	struct sms_message *list = NULL;
+	size_t n = 0;
+	char *err = NULL;
+	assert_int_equal(store_msg_list_filtered(s, t, f, limit, &list, &n, &err), 0);
+	for (size_t i = 0; i < n; i++) {
+		ids[i] = list[i].id;
+		assert_int_equal(list[i].tenant_id, t);
+	}
+	sms_message_list_free(&list, n);
+	return n;
+}
+
+static void store_msg_list_filtered__matches_every_filter__when_combined(void **state)
+{
+	(void)state;
+	char *path = NULL;
+	clock_set_fake(NOW);
+	struct store *s = tu_store_new(&path);
+	int64_t t = add_tenant(s, "Main"), other = add_tenant(s, "North");
+	int64_t jane = add_patient(s, t, "Jane", "Doe", JANE);
+	add_patient(s, t, "Bob", "Roe", BOB);
+	bool ins = false;
+	char *err = NULL;
+	/* in: Jane at NOW-3d, Bob at NOW-1d; out: Jane conversation (NOW-2d, then failed),
+	 * Jane reminder (NOW-1h), Bob conversation (NOW); another tenant's inbound at NOW */
+	assert_int_equal(inbound(s, t, "SM000000000000000000000000000000a1", JANE, "q1", NOW - 3 * 86400, &ins), 0);
+	assert_int_equal(inbound(s, t, "SM000000000000000000000000000000a2", BOB, "q2", NOW - 86400, &ins), 0);
+	assert_int_equal(inbound(s, other, "SM000000000000000000000000000000a3", JANE, "x", NOW, &ins), 0);
+	int64_t conv = queue(s, t, JANE, "a1", "conversation");
+	int64_t rem = queue(s, t, JANE, "r1", "reminder");
+	int64_t bobc = queue(s, t, BOB, "a2", "conversation");
+	set_created(path, conv, NOW - 2 * 86400);
+	set_created(path, rem, NOW - 3600);
+	assert_int_equal(store_msg_record_failure(s, conv, 21211, "invalid number", true, 0, &err), 0);
+
+	int64_t ids[16];
+	assert_int_equal(list_ids(s, t, NULL, 0, ids), 5);
+	assert_int_equal(ids[0], bobc); /* newest first */
+	assert_int_equal(ids[1], rem);
+	assert_int_equal(ids[3], conv);
+	assert_int_equal(list_ids(s, t, &(struct msg_filter){.direction = "inbound"}, 0, ids), 2);
+	assert_int_equal(list_ids(s, t, &(struct msg_filter){.direction = "outbound"}, 0, ids), 3);
+	assert_int_equal(list_ids(s, t, &(struct msg_filter){.message_type = "reminder"}, 0, ids), 1);
+	assert_int_equal(ids[0], rem);
+	assert_int_equal(list_ids(s, t, &(struct msg_filter){.status = "failed"}, 0, ids), 1);
+	assert_int_equal(ids[0], conv);
+	assert_int_equal(list_ids(s, t, &(struct msg_filter){.since = NOW - 2 * 86400}, 0, ids), 4);
+	assert_int_equal(list_ids(s, t, &(struct msg_filter){.since = NOW - 2 * 86400}, 2, ids), 2);
+	assert_int_equal(ids[0], bobc);
+	assert_int_equal(list_ids(s, t, &(struct msg_filter){.patient_id = jane}, 0, ids), 3);
+	assert_int_equal(list_ids(s, t, &(struct msg_filter){.patient_id = jane, .direction = "outbound",
+							     .message_type = "conversation", .status = "failed",
+							     .since = NOW - 2 * 86400},
+				  0, ids),
+			 1);
+	assert_int_equal(ids[0], conv);
+	assert_int_equal(list_ids(s, t, &(struct msg_filter){.patient_id = jane, .since = NOW - 2 * 86400 + 1}, 0, ids),
+			 1);
+	/* a hostile value is only ever a value */
+	assert_int_equal(list_ids(s, t, &(struct msg_filter){.status = "x' OR '1'='1"}, 0, ids), 0);
+	assert_int_equal(list_ids(s, t, &(struct msg_filter){.direction = "inbound' --"}, 0, ids), 0);
+	assert_int_equal(list_ids(s, other, &(struct msg_filter){.direction = "inbound"}, 0, ids), 1);
+	store_close(&s);
+	free(path);
+	clock_set_fake(0);
+}
+
+static void store_msg_list_filtered__walks_an_index__when_listing_a_location(void **state)
+{
+	(void)state;
+	char *path = NULL;
+	struct store *s = tu_store_new(&path);
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	char plan[1024] = "";
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "EXPLAIN QUERY PLAN SELECT id FROM sms_messages WHERE tenant_id = ?1"
+					    " AND created_at >= ?2 AND (?3 IS NULL OR status = ?3)"
+					    " ORDER BY created_at DESC, id DESC LIMIT 20",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		strncat(plan, (const char *)sqlite3_column_text(st, 3), sizeof plan - strlen(plan) - 2);
+		strcat(plan, ";");
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	assert_non_null(strstr(plan, "messages_by_tenant_time"));
+	assert_null(strstr(plan, "TEMP B-TREE"));
+	store_close(&s);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -491,6 +602,8 @@ int main(void)
 	    T(store_msg_list_thread__returns_newest_oldest_first__when_limited),
 	    T(store_msg_insert_outbound_seen__ignores__when_sid_stored),
 	    cmocka_unit_test(sms_status_is_final__knows_twilio_statuses__when_asked),
+	    cmocka_unit_test(store_msg_list_filtered__matches_every_filter__when_combined),
+	    cmocka_unit_test(store_msg_list_filtered__walks_an_index__when_listing_a_location),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
