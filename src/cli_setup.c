@@ -8,6 +8,7 @@
 #include "src/cli_internal.h"
 #include "src/connect.h"
 #include "src/phone.h"
+#include "src/reminders.h"
 #include "src/twilio.h"
 #include "src/tz.h"
 #include "src/util.h"
@@ -172,7 +173,8 @@ static const char usage_settings[] =
 	"  --auth-token-stdin           read the auth token from stdin (one line; a hidden\n"
 	"                               prompt when stdin is a terminal), never from the command line\n"
 	"  --api-key-secret-stdin       the same for the API key secret\n"
-	"  --slots 72h,24h,2h           when reminders go out before an appointment\n"
+	"  --slots 72h,24h,2h           when reminders go out before an appointment; off (or\n"
+	"                               none): no automatic reminders, the template is kept\n"
 	"  --quiet 08:00-21:00          the hours in which reminders may be sent\n"
 	"  --template TEXT              the reminder text ({patientName}, {clinicName},\n"
 	"                               {appointmentDate}, {appointmentTime})\n"
@@ -277,7 +279,7 @@ static int collect_changes(const struct settings_args *a, char **pos, int npos, 
 	if (a->api_base)
 		add_change(ch, n, "api_base", a->api_base);
 	if (a->slots)
-		add_change(ch, n, "reminder_slots", a->slots);
+		add_change(ch, n, "reminder_slots", reminders_slots_off(a->slots) ? REMINDER_SLOTS_OFF : a->slots);
 	if (a->template)
 		add_change(ch, n, "reminder_template", a->template);
 	if (a->quiet) {

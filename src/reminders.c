@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "src/reminders.h"
 #include "src/outbox.h"
 #include "src/quiet.h"
@@ -47,12 +48,27 @@ static void sort_desc(int *a, size_t n)
 		}
 }
 
-/* "72h,24h,2h" -> {4320, 1440, 120}. */
+/* True for "off" or "none", any case, with spaces around. */
+bool reminders_slots_off(const char *text)
+{
+	if (text == NULL)
+		return false;
+	while (*text == ' ' || *text == '\t')
+		text++;
+	size_t len = strlen(text);
+	while (len > 0 && (text[len - 1] == ' ' || text[len - 1] == '\t'))
+		len--;
+	return (len == 3 && strncasecmp(text, "off", 3) == 0) || (len == 4 && strncasecmp(text, "none", 4) == 0);
+}
+
+/* "72h,24h,2h" -> {4320, 1440, 120}; "off" -> none. */
 int reminders_parse_slots(const char *text, int minutes[REMINDER_MAX_SLOTS], size_t *n, char **err)
 {
 	*n = 0;
 	if (text == NULL)
-		return seterr(err, "no reminder slots given (e.g. 72h,24h,2h)");
+		return seterr(err, "no reminder slots given (e.g. 72h,24h,2h, or off)");
+	if (reminders_slots_off(text))
+		return 0;
 	const char *p = text;
 	for (;;) {
 		while (*p == ' ' || *p == '\t')
@@ -64,7 +80,7 @@ int reminders_parse_slots(const char *text, int minutes[REMINDER_MAX_SLOTS], siz
 		while (len > 0 && (start[len - 1] == ' ' || start[len - 1] == '\t'))
 			len--;
 		if (len == 0)
-			return seterr(err, *n == 0 && *p == '\0' ? "no reminder slots given (e.g. 72h,24h,2h)"
+			return seterr(err, *n == 0 && *p == '\0' ? "no reminder slots given (e.g. 72h,24h,2h, or off)"
 								 : "empty reminder slot in \"%.60s\"",
 				      text);
 		if (*n == REMINDER_MAX_SLOTS)
@@ -529,6 +545,14 @@ static int tenant_pass(struct store *s, const struct tenant *t, int64_t now, str
 	struct tenant_ctx tc = {.t = t, .actor = "scheduler"};
 	if (reminders_parse_slots(t->reminder_slots, tc.slots, &tc.nslots, err) != 0) {
 		tenant_failed(r, t, "reminder slots", err);
+		return 0;
+	}
+	if (tc.nslots == 0) {
+		/* switched off by an admin: nothing is decided here, the open rows stay as they are */
+		struct reminder_event ev = {.what = "reminders.off", .tenant_id = t->id, .reason = "reminders off"};
+		r->tenants_off++;
+		if (r->on_event != NULL)
+			r->on_event(r->event_ctx, &ev);
 		return 0;
 	}
 	struct reminder_candidate *cands = NULL;

@@ -34,8 +34,13 @@
 
 /* Parses "72h,24h,2h,30m,1d" (spaces allowed around commas) into minutes, largest first.
  * Rejects empty items, zero, units other than m/h/d, more than REMINDER_MAX_SLOTS, beyond
- * 60 days and duplicates ("24h,1d") with a message naming the bad item. */
+ * 60 days and duplicates ("24h,1d") with a message naming the bad item. "off" or "none"
+ * (reminders_slots_off) gives 0 with *n = 0: no automatic reminders. */
 int reminders_parse_slots(const char *text, int minutes[REMINDER_MAX_SLOTS], size_t *n, char **err);
+/* True for "off" / "none" (any case, spaces around allowed): the location sends no automatic
+ * reminders; its template stays and "send reminder now" still works. Stored as "off". */
+bool reminders_slots_off(const char *text);
+#define REMINDER_SLOTS_OFF "off"
 /* Formats minutes as the shortest of "3d", "24h", "90m" into buf. */
 void reminders_format_slot(int minutes, char *buf, size_t len);
 
@@ -69,6 +74,7 @@ struct reminders_report {
 	int synced;          /* rows moved to sent / failed from their message */
 	int expired;         /* open rows whose appointment started or was cancelled */
 	int tenants_failed;
+	int tenants_off;     /* skipped: automatic reminders are off there (one "reminders.off" event each) */
 	char *last_error;    /* malloc'd, NULL when every tenant went well */
 };
 /* Frees last_error and zeroes the counters (keeps on_event and event_ctx). */
@@ -86,7 +92,9 @@ int reminders_pass(struct store *s, int64_t now, struct reminders_report *r, cha
 int reminders_send_now(struct store *s, int64_t appointment_id, const char *actor, int64_t *message_id,
 		       char **err);
 
-/* The next reminder each upcoming appointment will get, for the screen's "upcoming" list. */
+/* The next reminder each upcoming appointment will get, for the screen's "upcoming" list.
+ * With reminders off: every upcoming appointment, slot 0, due_at 0, a note saying so (so
+ * "send reminder now" can still pick it). */
 struct reminder_upcoming {
 	int64_t appointment_id;
 	int64_t patient_id;

@@ -173,12 +173,16 @@ int reminders_upcoming(struct store *s, int64_t tenant_id, int64_t now, int64_t 
 		int slot = 0;
 		int64_t due = 0;
 		rc = store_reminder_rows(s, c->appointment_id, &rows, &nr, err);
-		if (rc == 0 && next_slot(&tc, c, rows, nr, now, &slot, &due)) {
+		/* with reminders off every appointment is listed (no slot, no due time) so that
+		 * staff can still pick it for "send reminder now" */
+		if (rc == 0 && (tc.nslots == 0 || next_slot(&tc, c, rows, nr, now, &slot, &due))) {
 			if (*n == cap) {
 				cap = cap ? cap * 2 : 32;
 				*out = xrealloc(*out, cap * sizeof(**out));
 			}
 			const char *block = rem_blocking_reason(c);
+			if (block == NULL && tc.nslots == 0)
+				block = "automatic reminders off";
 			(*out)[(*n)++] = (struct reminder_upcoming){
 				.appointment_id = c->appointment_id,
 				.patient_id = c->patient_id,

@@ -173,9 +173,12 @@ static bool is_tz_name(const char *s)
 	return true;
 }
 
-/* "72h,24h,2h": 1 to 8 comma-separated positive counts of minutes, hours or days, at most 60 days. */
+/* "72h,24h,2h": 1 to 8 comma-separated positive counts of minutes, hours or days, at most 60
+ * days; or "off" (no automatic reminders, src/reminders.h). */
 static bool is_slots(const char *s)
 {
+	if (strcmp(s, "off") == 0)
+		return true;
 	int count = 0;
 	const char *p = s;
 	while (*p) {

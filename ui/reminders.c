@@ -50,6 +50,7 @@ struct rmview {
 	size_t n;
 	size_t sel, top;
 	struct reminder_counts counts;
+	bool off; /* the location's automatic reminders are switched off */
 	char *error;
 };
 
@@ -73,6 +74,11 @@ static void load(struct ui *ui, struct rmview *v)
 					       &v->n, &err);
 	if (rc == 0)
 		rc = store_reminder_counts(ui->store, ui->session.tenant_id, &v->counts, &err);
+	struct tenant t = {0};
+	if (rc == 0 && store_tenant_get(ui->store, ui->session.tenant_id, &t, NULL) == 0) {
+		v->off = reminders_slots_off(t.reminder_slots);
+		tenant_free(&t);
+	}
 	if (rc != 0)
 		v->error = err ? err : xstrdup("cannot read the reminders");
 	if (v->sel >= v->n)
@@ -145,8 +151,9 @@ static void row_cells(struct ui *ui, const struct rmview *v, size_t i, char *cel
 		reminders_format_slot(u->slot_minutes, slot, sizeof slot);
 		cell[COL_APPT] = xstrdup(start);
 		cell[COL_PATIENT] = xstrdup(u->patient_name ? u->patient_name : "");
-		cell[COL_SLOT] = xstrdup(slot);
-		cell[COL_WHEN] = xasprintf("due %s", when);
+		/* reminders off: no slot and no due time, only "send reminder now" */
+		cell[COL_SLOT] = xstrdup(u->slot_minutes == 0 ? "-" : slot);
+		cell[COL_WHEN] = u->due_at > 0 ? xasprintf("due %s", when) : xstrdup("-");
 		cell[COL_EXTRA] = xstrdup(u->note ? u->note : "");
 		return;
 	}
@@ -205,7 +212,10 @@ static void reminders_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows
 {
 	struct rmview *v = sc->priv;
 	struct rm_col col[COL_COUNT];
-	text_put(w, 0, 0, "Reminders", cols, ui_attr(ui, ST_TITLE), false);
+	int x = text_put(w, 0, 0, "Reminders", cols, ui_attr(ui, ST_TITLE), false);
+	if (v->off)
+		text_put(w, 0, x + 3, "Automatic reminders are off for this location", cols - x - 3, ui_attr(ui, ST_WARN),
+			 false);
 	ui_rule(ui, w, 1, cols);
 	draw_tabs(ui, v, w, cols);
 	if (v->error != NULL) {

@@ -175,7 +175,7 @@ static int apply_row(struct ui *ui, struct settings *st, enum row r, const char 
 	case R_SLOTS:
 		if (reminders_parse_slots(v, minutes, &n, err) != 0)
 			return -1;
-		return set_column(ui, st, "reminder_slots", v, err);
+		return set_column(ui, st, "reminder_slots", n == 0 ? REMINDER_SLOTS_OFF : v, err);
 	case R_QUIET:
 		if (!parse_quiet(v, &qs, &qe))
 			return seterr(err, "Quiet hours look like 08:00-21:00, the start before the end.");

@@ -162,6 +162,17 @@ has err "20003"
 run_in 0 "$TOKEN" settings set --auth-token-stdin
 run 0 test-connection
 
+# ---- automatic reminders off for the location (and on again) ----
+run 64 settings set --slots "off,24h"
+run 64 settings set --slots "offf"
+run 0 settings set --slots " None "
+run 0 settings show
+has out "reminder_slots:        off"
+has out "{patientName}"
+run 0 settings set --slots 72h,24h
+run 0 settings show
+has out "reminder_slots:        72h,24h"
+
 # ---- patients and appointments ----
 run 64 patient add --first Ann --last Lee --mobile 555-CALL-ANN
 has err "letters"
@@ -240,6 +251,44 @@ run 3 send --patient 2 --body "Are you there?"
 has err "refused"
 run 3 send --to "+1 555 444 5555" --body "Are you there?"
 run 3 send --patient 2 --body "dry" --dry-run
+
+# ---- messages: filters by direction, type, status and date (the clinic's zone) ----
+run 0 messages --direction in --limit 50
+has out "STOP"
+has out "hi ?[31mred"
+lacks out "See you Monday"
+run 0 messages --direction out --limit 50
+has out "See you Monday"
+lacks out "STOP"
+run 0 messages --direction out --type conversation --status delivered
+has out "See you Monday"
+run 0 messages --type reminder
+has out "(no messages)"
+run 0 messages --status received --patient 1
+has out "hi ?[31mred"
+lacks out "STOP"
+lacks out "See you Monday"
+run 0 messages --status received --limit 1
+has out " in "
+lacks out " out "
+run 0 messages --since 2000-01-01 --direction inbound
+has out "STOP"
+run 0 messages --since 2199-12-31
+has out "(no messages)"
+run 0 messages --since 1d --direction out
+has out "See you Monday"
+run 64 messages --direction sideways
+has err "in or out"
+run 64 messages --type "conversation' OR '1'='1"
+run 64 messages --status deliverd
+has err "not a message status"
+run 64 messages --since 2026-02-30
+run 64 messages --since "$(printf '2026-01-01\e[2J')"
+lacks err $'\e'
+run 64 messages --limit 0
+run 0 messages --help
+has out "--direction in|out"
+has out "--since DATE"
 
 # ---- Twilio's magic numbers: invalid (21211) and carrier opt-out (21610) ----
 run 4 send --to +15005550001 --body "to an invalid number"

@@ -48,6 +48,32 @@ wait_for "already sent today"
 keys Enter
 wait_gone "Reminder not sent"
 pass "a second manual reminder the same day is refused"
+
+# An admin switches automatic reminders off: the screen says so, the template stays, and
+# "send reminder now" still works.
+DB=$(demo_info db)
+out=$("$SMSDESK" --db "$DB" settings set --slots off 2>&1) || fail "settings set --slots off failed: $out"
+keys 1
+keys g
+wait_for "Automatic reminders are off for this location"
+wait_for "automatic reminders off"
+sent_off=""
+for try in 1 2 3 4 5 6; do
+	keys s
+	got=$(wait_for_re '(Reminder queued for appointment [0-9]+|Reminder not sent)' 10)
+	if [[ $got == Reminder\ queued* ]]; then
+		sent_off=${got##* }
+		break
+	fi
+	keys Enter
+	wait_gone "Reminder not sent"
+	keys j
+done
+[ -n "$sent_off" ] || fail "send reminder now did not work with reminders off"
+out=$("$SMSDESK" --db "$DB" settings show 2>&1)
+grep -q "reminder_slots: *off" <<<"$out" || fail "the slots are not stored as off: $out"
+grep -q "reminder_template: *[^ ]" <<<"$out" || fail "the template was lost: $out"
+pass "reminders off: the screen says so, send reminder now still queues ($sent_off)"
 keys q
 wait_for "Inbox"
 quit_console

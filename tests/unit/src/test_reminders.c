@@ -633,6 +633,109 @@ static void reminders_upcoming__lists_next_slot__when_appointments_ahead(void **
 	reminder_upcoming_list_free(&u, n);
 }
 
+/* ---- reminders off for a location ---- */
+
+static void reminders_parse_slots__gives_no_slots__when_off_or_none(void **state)
+{
+	(void)state;
+	static const char *off[] = {"off", "OFF", " Off ", "none", "\tNONE"};
+	static const char *bad[] = {"of", "offf", "off,24h", "24h,off", "no", "off 24h", "o ff"};
+	int m[REMINDER_MAX_SLOTS];
+	size_t n = 9;
+	char *err = NULL;
+	for (size_t i = 0; i < sizeof(off) / sizeof(off[0]); i++) {
+		assert_true(reminders_slots_off(off[i]));
+		assert_int_equal(reminders_parse_slots(off[i], m, &n, &err), 0);
+		assert_int_equal(n, 0);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_false(reminders_slots_off(bad[i]));
+		if (reminders_parse_slots(bad[i], m, &n, &err) == 0)
+			fail_msg("\"%s\" was accepted", bad[i]);
+		xfree(&err);
+	}
+	assert_false(reminders_slots_off(NULL));
+	assert_false(reminders_slots_off("24h"));
+}
+
+/* Collects the events of a pass. */
+struct ev_log {
+	int n;
+	char what[4][32], reason[4][32];
+	int64_t tenant[4];
+};
+static void ev_collect(void *ctx, const struct reminder_event *ev)
+{
+	struct ev_log *l = ctx;
+	if (l->n < 4) {
+		snprintf(l->what[l->n], sizeof l->what[0], "%s", ev->what);
+		snprintf(l->reason[l->n], sizeof l->reason[0], "%s", ev->reason ? ev->reason : "");
+		l->tenant[l->n] = ev->tenant_id;
+	}
+	l->n++;
+}
+
+static void reminders_pass__skips_location_with_one_event__when_slots_off(void **state)
+{
+	struct fx *f = *state;
+	char *err = NULL;
+	int64_t p = patient(f, "Xia", "+14155550160", NULL);
+	assert_int_equal(store_prefs_set_consent(f->s, p, clock_now(), "portal", "admin", "+14155550160", &err), 0);
+	int64_t start = at(NY, 2026, 11, 20, 15, 0);
+	int64_t a = appt(f, p, start);
+	/* the store takes "off" but not other words; an admin's "none" is stored as "off" by the callers */
+	assert_int_equal(store_tenant_set(f->s, f->tenant, "reminder_slots", "off,24h", &err), -1);
+	xfree(&err);
+	set_col(f->s, f->tenant, "reminder_slots", REMINDER_SLOTS_OFF);
+
+	struct ev_log log = {0};
+	struct reminders_report r = {.on_event = ev_collect, .event_ctx = &log};
+	clock_set_fake(start - 24 * HOUR + MIN);
+	assert_int_equal(reminders_pass(f->s, clock_now(), &r, &err), 0);
+	assert_null(r.last_error);
+	assert_int_equal(r.queued, 0);
+	assert_int_equal(r.tenants_off, 1);
+	assert_int_equal(r.tenants_failed, 0);
+	assert_int_equal(log.n, 1);
+	assert_string_equal(log.what[0], "reminders.off");
+	assert_string_equal(log.reason[0], "reminders off");
+	assert_int_equal(log.tenant[0], f->tenant);
+	assert_int_equal(row_count(f, a), 0);
+	assert_int_equal(reminder_msgs(f, p), 0);
+	reminders_report_clear(&r);
+
+	/* the template is kept */
+	struct tenant t;
+	assert_int_equal(store_tenant_get(f->s, f->tenant, &t, &err), 0);
+	assert_string_equal(t.reminder_slots, "off");
+	assert_non_null(strstr(t.reminder_template, "{patientName}"));
+	tenant_free(&t);
+
+	/* the screen still lists the appointment, saying why nothing will go */
+	struct reminder_upcoming *u = NULL;
+	size_t n = 0;
+	assert_int_equal(reminders_upcoming(f->s, f->tenant, clock_now(), 7 * 24 * HOUR, &u, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(u[0].appointment_id, a);
+	assert_int_equal(u[0].slot_minutes, 0);
+	assert_int_equal(u[0].due_at, 0);
+	assert_string_equal(u[0].note, "automatic reminders off");
+	reminder_upcoming_list_free(&u, n);
+
+	/* "send reminder now" still works */
+	int64_t msg = 0;
+	assert_int_equal(reminders_send_now(f->s, a, "frontdesk", &msg, &err), 0);
+	assert_true(msg > 0);
+	assert_int_equal(reminder_msgs(f, p), 1);
+
+	/* switched on again: the scheduler takes the location up at its next pass */
+	set_col(f->s, f->tenant, "reminder_slots", "24h");
+	r = pass_at(f->s, start - 24 * HOUR + 2 * MIN);
+	assert_int_equal(r.tenants_off, 0);
+	assert_int_equal(r.queued, 1);
+	reminders_report_clear(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -664,6 +767,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(reminders_send_now__queues_once_a_day__when_pressed_twice, setup, teardown),
 		cmocka_unit_test_setup_teardown(reminders_send_now__refuses__when_not_allowed, setup, teardown),
 		cmocka_unit_test_setup_teardown(reminders_upcoming__lists_next_slot__when_appointments_ahead, setup,
+						teardown),
+		cmocka_unit_test(reminders_parse_slots__gives_no_slots__when_off_or_none),
+		cmocka_unit_test_setup_teardown(reminders_pass__skips_location_with_one_event__when_slots_off, setup,
 						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
