@@ -9,10 +9,8 @@ struct asset {
 	size_t len;
 };
 
-/* The table, sorted by name, ending with a {NULL} entry. */
+/* The table, sorted by name, ending with a {NULL} entry (store/store.c walks it for
+ * migrations/NNN_*.sql). */
 extern const struct asset asset_table[];
-
-/* Returns the asset called name, or NULL. */
-const struct asset *asset_find(const char *name);
 
 #endif
