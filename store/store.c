@@ -5,8 +5,6 @@
 #include "store/internal.h"
 #include "src/assets.h"
 
-#define STMT_CACHE_MAX 160
-
 struct cached_stmt {
 	const char *sql;
 	sqlite3_stmt *st;
@@ -17,8 +15,8 @@ struct store {
 	char *path;
 	int tx_depth;
 	bool tx_failed;
-	struct cached_stmt cache[STMT_CACHE_MAX];
-	size_t cache_n;
+	struct cached_stmt *cache; /* grows: one entry per SQL literal ever used */
+	size_t cache_n, cache_cap;
 };
 
 sqlite3 *store_db(struct store *s)
@@ -50,16 +48,15 @@ sqlite3_stmt *store_stmt(struct store *s, const char *sql, char **err)
 		store_fail(s, err, "preparing a statement");
 		return NULL;
 	}
-	if (s->cache_n < STMT_CACHE_MAX) {
-		s->cache[s->cache_n].sql = sql;
-		s->cache[s->cache_n].st = st;
-		s->cache_n++;
-		return st;
+	/* Never evict: a caller may still be stepping an older statement. The set of literals
+	 * is fixed by the code, so this stays at about a hundred entries. */
+	if (s->cache_n == s->cache_cap) {
+		s->cache_cap = s->cache_cap ? s->cache_cap * 2 : 64;
+		s->cache = xrealloc(s->cache, s->cache_cap * sizeof(*s->cache));
 	}
-	/* Cache full: should not happen with a fixed set of statements; keep working. */
-	sqlite3_finalize(s->cache[0].st);
-	s->cache[0].sql = sql;
-	s->cache[0].st = st;
+	s->cache[s->cache_n].sql = sql;
+	s->cache[s->cache_n].st = st;
+	s->cache_n++;
 	return st;
 }
 
@@ -248,6 +245,7 @@ void store_close(struct store **sp)
 		return;
 	for (size_t i = 0; i < s->cache_n; i++)
 		sqlite3_finalize(s->cache[i].st);
+	free(s->cache);
 	if (s->db != NULL)
 		sqlite3_close(s->db);
 	free(s->path);
