@@ -63,8 +63,6 @@ void reminder_candidate_free(struct reminder_candidate *c);
 /* The reminder rows of one appointment, by slot (largest first); appt_reminder_list_free. */
 int store_reminder_rows(struct store *s, int64_t appointment_id, struct appt_reminder **out, size_t *n,
 			char **err);
-/* Reads one row (SD_NOTFOUND); free with appt_reminder_free. */
-int store_reminder_get(struct store *s, int64_t id, struct appt_reminder *out, char **err);
 
 /* Inserts the row for (appointment, slot) with INSERT ... ON CONFLICT DO NOTHING: the unique
  * key, not a check, is what makes "exactly one per appointment and slot" hold. *inserted is

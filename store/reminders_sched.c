@@ -131,7 +131,7 @@ static void read_row(sqlite3_stmt *st, int col, struct appt_reminder *r)
 	r->created_at = sqlite3_column_int64(st, col + 11);
 }
 
-/* read_row from column 0, for store_collect and store_fetch_one. */
+/* read_row from column 0, for store_collect. */
 static void reminder_from_row(sqlite3_stmt *st, void *elem)
 {
 	read_row(st, 0, elem);
@@ -155,17 +155,6 @@ int store_reminder_rows(struct store *s, int64_t appointment_id, struct appt_rem
 			       "reading reminder rows", err);
 	*out = rows;
 	return rc;
-}
-
-/* Reads one reminder row by id. */
-int store_reminder_get(struct store *s, int64_t id, struct appt_reminder *out, char **err)
-{
-	memset(out, 0, sizeof(*out));
-	sqlite3_stmt *st = store_stmt(s, "SELECT " ROW_COLS "FROM appointment_sms_reminders r WHERE r.id = ?1", err);
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	return store_fetch_one(s, st, sizeof(*out), reminder_from_row, out, "reading a reminder", err);
 }
 
 /* Finds the id of the row for (appointment, slot), for the conflict case of the insert. */
