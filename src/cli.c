@@ -12,6 +12,7 @@
 #include <sodium.h>
 #include "src/cli_internal.h"
 #include "src/scheduler.h"
+#include "src/sync.h"
 #include "src/tz.h"
 #include "src/util.h"
 
@@ -333,6 +334,25 @@ char *cli_owner_name(void)
 	gethostname(host, sizeof(host) - 1);
 	host[sizeof(host) - 1] = '\0';
 	return xasprintf("cli@%s:%ld", host, (long)getpid());
+}
+
+int cli_take_send_lease(struct store *s, const char *cmd, const char *owner, int64_t id, bool *got)
+{
+	char *err = NULL, *holder = NULL;
+	*got = false;
+	if (store_lease_acquire(s, SYNC_LEASE_NAME, owner, clock_now(), SYNC_LEASE_TTL, got, &err) != 0) {
+		int rc = cli_fail(EXIT_FAIL, cmd, "%s", err);
+		free(err);
+		return rc;
+	}
+	if (!*got) {
+		store_lease_holder(s, SYNC_LEASE_NAME, clock_now(), &holder, NULL);
+		char who[120];
+		cli_safe_text(holder ? holder : "another process", true, who, sizeof(who));
+		printf("queued: message %lld; %s holds the sync lease and will send it\n", (long long)id, who);
+		free(holder);
+	}
+	return EXIT_OK;
 }
 
 /* $VAR/rest when VAR is set and absolute, else $HOME/fallback/rest. */

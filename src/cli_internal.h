@@ -54,6 +54,11 @@ int cli_parse_day(const char *s, const char *tz, int64_t *out);
 /* The name this process uses for the sync lease and outbox claims ("cli@host:pid"), malloc'd. */
 char *cli_owner_name(void);
 
+/* Takes the sync lease for owner so message id can be sent at once; when another process
+ * holds it, says on stdout that it will send the message and leaves *got false. Returns an
+ * exit code (EXIT_FAIL, reported, when the lease cannot be read). */
+int cli_take_send_lease(struct store *s, const char *cmd, const char *owner, int64_t id, bool *got);
+
 /* Parses the global options before the command (--db, --key-file, --tenant, --help,
  * --version). *cmd_index is where the command or mode starts (argc when none). Returns -1
  * to go on, else the exit code to finish with (help, version, usage error). */

@@ -38,22 +38,13 @@ static char *cli_actor(void)
 /* Drains the outbox when no one else holds the lease; prints how message id fared. */
 static int remind_send(struct cli_ctx *ctx, struct store *s, int64_t id)
 {
-	char *err = NULL, *owner = cli_owner_name(), *holder = NULL;
+	char *err = NULL, *owner = cli_owner_name();
 	bool got = false;
-	int rc = EXIT_OK;
 	struct vault *v = NULL;
 	struct client_cache *cache = NULL;
-	if (store_lease_acquire(s, SYNC_LEASE_NAME, owner, clock_now(), SYNC_LEASE_TTL, &got, &err) != 0) {
-		rc = cli_fail(EXIT_FAIL, "remind", "%s", err);
+	int rc = cli_take_send_lease(s, "remind", owner, id, &got);
+	if (rc != EXIT_OK || !got)
 		goto out;
-	}
-	if (!got) {
-		store_lease_holder(s, SYNC_LEASE_NAME, clock_now(), &holder, NULL);
-		char who[120];
-		cli_safe_text(holder ? holder : "another process", true, who, sizeof(who));
-		printf("queued: message %lld; %s holds the sync lease and will send it\n", (long long)id, who);
-		goto out;
-	}
 	rc = cli_open_vault(ctx, "remind", &v);
 	if (rc == EXIT_OK) {
 		struct outbox_stats stats = {0};
@@ -78,7 +69,6 @@ out:
 	client_cache_free(&cache);
 	vault_close(&v);
 	free(err);
-	free(holder);
 	free(owner);
 	return rc;
 }

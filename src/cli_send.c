@@ -121,7 +121,7 @@ static int send_queue(struct cli_ctx *ctx, struct store *s, const struct tenant 
 	struct outbox_request req = {.tenant_id = t->id, .patient_id = pid, .to = to, .body = body,
 				     .message_type = "conversation", .actor = CLI_ACTOR};
 	int64_t id = 0;
-	char *err = NULL, *owner = cli_owner_name(), *holder = NULL;
+	char *err = NULL, *owner = cli_owner_name();
 	int rc = outbox_queue(s, &req, &id, &err);
 	if (rc == OUTBOX_REFUSED) {
 		rc = cli_fail(EXIT_REFUSED, "send", "refused: %s", err);
@@ -132,24 +132,14 @@ static int send_queue(struct cli_ctx *ctx, struct store *s, const struct tenant 
 		goto out;
 	}
 	bool got = false;
-	if (store_lease_acquire(s, SYNC_LEASE_NAME, owner, clock_now(), SYNC_LEASE_TTL, &got, &err) != 0) {
-		rc = cli_fail(EXIT_FAIL, "send", "%s", err);
-		goto out;
+	rc = cli_take_send_lease(s, "send", owner, id, &got);
+	if (rc == EXIT_OK && got) {
+		rc = send_now(ctx, s, id, owner);
+		store_lease_release(s, SYNC_LEASE_NAME, owner, NULL);
 	}
-	if (!got) {
-		store_lease_holder(s, SYNC_LEASE_NAME, clock_now(), &holder, NULL);
-		char who[120];
-		cli_safe_text(holder ? holder : "another process", true, who, sizeof(who));
-		printf("queued: message %lld; %s holds the sync lease and will send it\n", (long long)id, who);
-		rc = EXIT_OK;
-		goto out;
-	}
-	rc = send_now(ctx, s, id, owner);
-	store_lease_release(s, SYNC_LEASE_NAME, owner, NULL);
 out:
 	free(err);
 	free(owner);
-	free(holder);
 	return rc;
 }
 
