@@ -3,6 +3,7 @@
  * transient error), it must not go to the number that opted out. Real store file, real
  * vault and client cache, the real loopback simulator, STOP through inbound_process. */
 #include "testutil.h"
+#include "simtenant.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,31 +33,12 @@ static int setup(void **state)
 {
 	struct fx *f = xcalloc(1, sizeof(*f));
 	char *err = NULL;
-	int64_t tid = 0;
 	clock_set_fake(NOW);
-	struct sim_config sc = {.step_ms = 1000};
-	if (sim_start(&sc, &f->sim, &err) != 0)
-		fail_msg("sim_start: %s", err);
-	f->s = tu_store_new(NULL);
-	f->dir = tu_tempdir();
-	char *key = xasprintf("%s/key", f->dir);
-	assert_int_equal(vault_create_keyfile(key, &err), 0);
-	assert_int_equal(vault_open_keyfile(key, &f->v, &err), 0);
-	free(key);
-	assert_int_equal(
-	    store_tenant_add(f->s, "Main Street Clinic", "America/Chicago", "+13125550199", &tid, &err), 0);
-	assert_int_equal(store_tenant_set(f->s, tid, "account_sid", sim_account_sid(f->sim), &err), 0);
-	assert_int_equal(store_tenant_set(f->s, tid, "from_number", CLINIC_NUMBER, &err), 0);
-	assert_int_equal(store_tenant_set(f->s, tid, "api_base", sim_base_url(f->sim), &err), 0);
+	st_sim_store_vault(1000, &f->sim, &f->s, &f->dir, &f->v);
+	int64_t tid = st_sim_tenant_add(f->s, f->v, f->sim, "Main Street Clinic", "+13125550199", CLINIC_NUMBER,
+					sim_auth_token(f->sim));
 	assert_int_equal(store_tenant_set(f->s, tid, "optout_replies_by", "smsdesk", &err), 0);
 	assert_int_equal(store_autoresp_seed_defaults(f->s, tid, &err), 0);
-	unsigned char *nonce = NULL, *ct = NULL;
-	size_t nl = 0, cl = 0;
-	assert_int_equal(
-	    vault_encrypt(f->v, tid, "auth_token", sim_auth_token(f->sim), &nonce, &nl, &ct, &cl, &err), 0);
-	assert_int_equal(store_cred_put(f->s, tid, "auth_token", nonce, nl, ct, cl, &err), 0);
-	free(nonce);
-	free(ct);
 	assert_int_equal(store_tenant_get(f->s, tid, &f->t, &err), 0);
 	f->cache = client_cache_new(f->s, f->v);
 	struct patient p = {.tenant_id = tid, .first_name = "Jane", .last_name = "Doe", .mobile = JANE};
@@ -70,11 +52,7 @@ static int teardown(void **state)
 	struct fx *f = *state;
 	client_cache_free(&f->cache);
 	tenant_free(&f->t);
-	vault_close(&f->v);
-	store_close(&f->s);
-	sim_stop(&f->sim);
-	tu_rmdir(f->dir);
-	free(f->dir);
+	st_sim_store_vault_free(&f->sim, &f->s, &f->dir, &f->v);
 	free(f);
 	clock_set_fake(0);
 	return 0;
