@@ -19,20 +19,16 @@ void appointment_free(struct appointment *a)
 	memset(a, 0, sizeof(*a));
 }
 
-void appointment_list_free(struct appointment **list, size_t n)
-{
-	if (*list == NULL)
-		return;
-	for (size_t i = 0; i < n; i++)
-		appointment_free(&(*list)[i]);
-	free(*list);
-	*list = NULL;
-}
-
-/* appointment_free for store_collect. */
+/* appointment_free for store_list_free and store_collect. */
 static void appt_free_elem(void *elem)
 {
 	appointment_free(elem);
+}
+
+void appointment_list_free(struct appointment **list, size_t n)
+{
+	store_list_free(*list, n, sizeof(**list), appt_free_elem);
+	*list = NULL;
 }
 
 /* Fills an appointment from a row selected with APPT_COLS. */

@@ -23,13 +23,15 @@ void audit_entry_free(struct audit_entry *e)
 	memset(e, 0, sizeof(*e));
 }
 
+/* audit_entry_free for store_list_free and store_collect. */
+static void entry_free_elem(void *elem)
+{
+	audit_entry_free(elem);
+}
+
 void audit_entry_list_free(struct audit_entry **list, size_t n)
 {
-	if (*list == NULL)
-		return;
-	for (size_t i = 0; i < n; i++)
-		audit_entry_free(&(*list)[i]);
-	free(*list);
+	store_list_free(*list, n, sizeof(**list), entry_free_elem);
 	*list = NULL;
 }
 
@@ -158,12 +160,6 @@ int store_audit_append(struct store *s, int64_t user_id, const char *username, i
 fail:
 	store_rollback(s);
 	return -1;
-}
-
-/* audit_entry_free for store_collect. */
-static void entry_free_elem(void *elem)
-{
-	audit_entry_free(elem);
 }
 
 /* Fills an entry from a row selected with AUDIT_COLS (NULL ids read as 0). */

@@ -60,13 +60,17 @@ void auto_response_free(struct auto_response *a)
 	memset(a, 0, sizeof(*a));
 }
 
+/* auto_response_free for store_list_free and store_collect. */
+static void read_row_free(void *elem)
+{
+	auto_response_free(elem);
+}
+
 void auto_response_list_free(struct auto_response **list, size_t n)
 {
-	if (list == NULL || *list == NULL)
+	if (list == NULL)
 		return;
-	for (size_t i = 0; i < n; i++)
-		auto_response_free(&(*list)[i]);
-	free(*list);
+	store_list_free(*list, n, sizeof(**list), read_row_free);
 	*list = NULL;
 }
 
@@ -129,12 +133,6 @@ fail:
 }
 
 #define AR_COLS "id, tenant_id, keyword, action, reply_text, is_system, enabled, updated_at"
-
-/* auto_response_free for store_collect. */
-static void read_row_free(void *elem)
-{
-	auto_response_free(elem);
-}
 
 /* Copies the current row (AR_COLS order) into an auto_response. */
 static void read_row(sqlite3_stmt *st, void *elem)

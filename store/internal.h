@@ -26,6 +26,10 @@ typedef void store_row_fn(sqlite3_stmt *st, void *elem);
 /* Frees what one element owns (not the element itself). */
 typedef void store_elem_free_fn(void *elem);
 
+/* Frees an array of n elements of elem_size, elem_free on each first (when not NULL); a NULL
+ * list is a no-op. The public X_list_free functions call this and null their pointer. */
+void store_list_free(void *list, size_t n, size_t elem_size, store_elem_free_fn *elem_free);
+
 /* Steps a bound statement to its end, collecting every row into a new array of elem_size
  * elements filled by from_row. On error frees what was read (elem_free on each, when not
  * NULL), sets *err saying what we were doing and returns -1 with *out NULL and *n 0. */

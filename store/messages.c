@@ -32,13 +32,17 @@ void sms_message_free(struct sms_message *m)
 	memset(m, 0, sizeof(*m));
 }
 
+/* sms_message_free for store_list_free and store_collect. */
+static void message_free_elem(void *elem)
+{
+	sms_message_free(elem);
+}
+
 void sms_message_list_free(struct sms_message **list, size_t n)
 {
-	if (list == NULL || *list == NULL)
+	if (list == NULL)
 		return;
-	for (size_t i = 0; i < n; i++)
-		sms_message_free(&(*list)[i]);
-	free(*list);
+	store_list_free(*list, n, sizeof(**list), message_free_elem);
 	*list = NULL;
 }
 
@@ -53,12 +57,6 @@ bool sms_status_is_final(const char *status)
 			return true;
 	}
 	return false;
-}
-
-/* sms_message_free for store_collect. */
-static void message_free_elem(void *elem)
-{
-	sms_message_free(elem);
 }
 
 /* Fills a message from a row whose columns are MSG_COLS. */

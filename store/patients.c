@@ -18,20 +18,16 @@ void patient_free(struct patient *p)
 	memset(p, 0, sizeof(*p));
 }
 
-void patient_list_free(struct patient **list, size_t n)
-{
-	if (*list == NULL)
-		return;
-	for (size_t i = 0; i < n; i++)
-		patient_free(&(*list)[i]);
-	free(*list);
-	*list = NULL;
-}
-
-/* patient_free for store_collect. */
+/* patient_free for store_list_free and store_collect. */
 static void patient_free_elem(void *elem)
 {
 	patient_free(elem);
+}
+
+void patient_list_free(struct patient **list, size_t n)
+{
+	store_list_free(*list, n, sizeof(**list), patient_free_elem);
+	*list = NULL;
 }
 
 /* Fills a patient from a row selected with PATIENT_COLS. */

@@ -14,13 +14,17 @@ void appt_reminder_free(struct appt_reminder *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* appt_reminder_free for store_list_free. */
+static void reminder_free_elem(void *elem)
+{
+	appt_reminder_free(elem);
+}
+
 void appt_reminder_list_free(struct appt_reminder **list, size_t n)
 {
-	if (list == NULL || *list == NULL)
+	if (list == NULL)
 		return;
-	for (size_t i = 0; i < n; i++)
-		appt_reminder_free(&(*list)[i]);
-	free(*list);
+	store_list_free(*list, n, sizeof(**list), reminder_free_elem);
 	*list = NULL;
 }
 

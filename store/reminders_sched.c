@@ -56,7 +56,7 @@ void reminder_candidate_free(struct reminder_candidate *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* reminder_candidate_free for store_collect. */
+/* reminder_candidate_free for store_list_free and store_collect. */
 static void candidate_free_elem(void *elem)
 {
 	reminder_candidate_free(elem);
@@ -65,11 +65,9 @@ static void candidate_free_elem(void *elem)
 /* Frees an array of candidates and nulls the pointer. */
 void reminder_candidate_list_free(struct reminder_candidate **list, size_t n)
 {
-	if (list == NULL || *list == NULL)
+	if (list == NULL)
 		return;
-	for (size_t i = 0; i < n; i++)
-		reminder_candidate_free(&(*list)[i]);
-	free(*list);
+	store_list_free(*list, n, sizeof(**list), candidate_free_elem);
 	*list = NULL;
 }
 
@@ -346,7 +344,7 @@ int store_reminder_count_recent(struct store *s, int64_t patient_id, int64_t sin
 	return 0;
 }
 
-/* reminder_row's own fields freed, for reminder_row_list_free and store_collect. */
+/* reminder_row's own fields freed, for store_list_free and store_collect. */
 static void screen_row_free(void *elem)
 {
 	struct reminder_row *v = elem;
@@ -360,11 +358,9 @@ static void screen_row_free(void *elem)
 /* Frees a list of screen rows and nulls the pointer. */
 void reminder_row_list_free(struct reminder_row **list, size_t n)
 {
-	if (list == NULL || *list == NULL)
+	if (list == NULL)
 		return;
-	for (size_t i = 0; i < n; i++)
-		screen_row_free(&(*list)[i]);
-	free(*list);
+	store_list_free(*list, n, sizeof(**list), screen_row_free);
 	*list = NULL;
 }
 

@@ -79,6 +79,14 @@ int store_bind_text_or_null(sqlite3_stmt *st, int idx, const char *text)
 	return sqlite3_bind_text(st, idx, text, -1, SQLITE_TRANSIENT);
 }
 
+void store_list_free(void *list, size_t n, size_t elem_size, store_elem_free_fn *elem_free)
+{
+	char *base = list;
+	for (size_t i = 0; base != NULL && elem_free != NULL && i < n; i++)
+		elem_free(base + i * elem_size);
+	free(list);
+}
+
 int store_collect(struct store *s, sqlite3_stmt *st, size_t elem_size, store_row_fn *from_row,
 		  store_elem_free_fn *elem_free, void **out, size_t *n, const char *doing, char **err)
 {
@@ -100,9 +108,7 @@ int store_collect(struct store *s, sqlite3_stmt *st, size_t elem_size, store_row
 		/* The message first, while the connection still holds it. */
 		store_fail(s, err, doing);
 		sqlite3_reset(st);
-		for (size_t i = 0; elem_free != NULL && i < len; i++)
-			elem_free(list + i * elem_size);
-		free(list);
+		store_list_free(list, len, elem_size, elem_free);
 		return -1;
 	}
 	sqlite3_reset(st);

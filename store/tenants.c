@@ -82,20 +82,16 @@ void tenant_free(struct tenant *t)
 	memset(t, 0, sizeof(*t));
 }
 
-void tenant_list_free(struct tenant **list, size_t n)
-{
-	if (*list == NULL)
-		return;
-	for (size_t i = 0; i < n; i++)
-		tenant_free(&(*list)[i]);
-	free(*list);
-	*list = NULL;
-}
-
-/* tenant_free for store_collect. */
+/* tenant_free for store_list_free and store_collect. */
 static void tenant_free_elem(void *elem)
 {
 	tenant_free(elem);
+}
+
+void tenant_list_free(struct tenant **list, size_t n)
+{
+	store_list_free(*list, n, sizeof(**list), tenant_free_elem);
+	*list = NULL;
 }
 
 /* Fills a tenant from a row selected with TENANT_COLS. */

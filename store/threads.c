@@ -31,20 +31,18 @@ void sms_thread_free(struct sms_thread *t)
 	memset(t, 0, sizeof(*t));
 }
 
-void sms_thread_list_free(struct sms_thread **list, size_t n)
-{
-	if (list == NULL || *list == NULL)
-		return;
-	for (size_t i = 0; i < n; i++)
-		sms_thread_free(&(*list)[i]);
-	free(*list);
-	*list = NULL;
-}
-
-/* sms_thread_free for store_collect. */
+/* sms_thread_free for store_list_free and store_collect. */
 static void thread_free_elem(void *elem)
 {
 	sms_thread_free(elem);
+}
+
+void sms_thread_list_free(struct sms_thread **list, size_t n)
+{
+	if (list == NULL)
+		return;
+	store_list_free(*list, n, sizeof(**list), thread_free_elem);
+	*list = NULL;
 }
 
 /* Fills a thread from a THREAD_SELECT row. */

@@ -18,20 +18,16 @@ void user_free(struct user *u)
 	memset(u, 0, sizeof(*u));
 }
 
-void user_list_free(struct user **list, size_t n)
-{
-	if (*list == NULL)
-		return;
-	for (size_t i = 0; i < n; i++)
-		user_free(&(*list)[i]);
-	free(*list);
-	*list = NULL;
-}
-
-/* user_free for store_collect. */
+/* user_free for store_list_free and store_collect. */
 static void user_free_elem(void *elem)
 {
 	user_free(elem);
+}
+
+void user_list_free(struct user **list, size_t n)
+{
+	store_list_free(*list, n, sizeof(**list), user_free_elem);
+	*list = NULL;
 }
 
 /* Fills a user from a row selected with USER_COLS. */
