@@ -478,6 +478,16 @@ static void outbox_drain__gives_up__when_eight_attempts_fail(void **state)
 	assert_int_equal(sim_outbound_count(f->sim), 0);
 }
 
+/* Past the 120 s stale age, reconcile settles exactly one interrupted claim. */
+static void reconcile_one(struct fx *f)
+{
+	struct outbox_stats st = {0};
+	char *err = NULL;
+	clock_set_fake(NOW + 121);
+	assert_int_equal(outbox_reconcile(f->s, quick_client, f, 120, &st, &err), 0);
+	assert_int_equal(st.reconciled, 1);
+}
+
 /* A 500 may hide a created message: the claim is left for reconcile, which finds nothing
  * at Twilio and queues it again; then it goes out once. */
 static void outbox_drain__leaves_claim__when_500(void **state)
@@ -488,10 +498,7 @@ static void outbox_drain__leaves_claim__when_500(void **state)
 	struct outbox_stats st = drain(f, quick_client, f);
 	assert_int_equal(st.sent + st.failed + st.retrying, 0);
 	assert_status(f, id, "sending", 0);
-	clock_set_fake(NOW + 121);
-	char *err = NULL;
-	assert_int_equal(outbox_reconcile(f->s, quick_client, f, 120, &st, &err), 0);
-	assert_int_equal(st.reconciled, 1);
+	reconcile_one(f);
 	assert_status(f, id, "queued", 0);
 	assert_int_equal(drain(f, quick_client, f).sent, 1);
 	assert_int_equal(sim_outbound_count(f->sim), 1);
@@ -507,10 +514,7 @@ static void outbox_drain__never_resends__when_answer_unreadable(void **state)
 	assert_int_equal(st.sent + st.failed + st.retrying, 0);
 	assert_status(f, id, "sending", 0);
 	assert_int_equal(sim_outbound_count(f->sim), 1);
-	clock_set_fake(NOW + 121);
-	char *err = NULL;
-	assert_int_equal(outbox_reconcile(f->s, quick_client, f, 120, &st, &err), 0);
-	assert_int_equal(st.reconciled, 1);
+	reconcile_one(f);
 	struct sms_message m = get_msg(f, id);
 	assert_non_null(m.twilio_sid);
 	assert_null(m.claim_owner);
@@ -532,10 +536,7 @@ static void outbox_drain__never_resends__when_answer_times_out(void **state)
 	for (int i = 0; i < 300 && sim_outbound_count(f->sim) == 0; i++)
 		usleep(10000);
 	assert_int_equal(sim_outbound_count(f->sim), 1);
-	clock_set_fake(NOW + 121);
-	char *err = NULL;
-	assert_int_equal(outbox_reconcile(f->s, quick_client, f, 120, &st, &err), 0);
-	assert_int_equal(st.reconciled, 1);
+	reconcile_one(f);
 	struct sms_message m = get_msg(f, id);
 	assert_non_null(m.twilio_sid);
 	sms_message_free(&m);
