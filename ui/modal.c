@@ -12,8 +12,8 @@ enum { MA_CLOSE = 1, MA_UP, MA_DOWN, MA_ENTER, MA_CANCEL };
 /* Draws a framed box of h x w in the middle of the main window; returns its top-left. */
 void ui_box(const struct ui *ui, WINDOW *win, int rows, int cols, int h, int w, int *y0, int *x0)
 {
-	*y0 = (rows - h) / 2;
-	*x0 = (cols - w) / 2;
+	*y0 = rows > h ? (rows - h) / 2 : 0;
+	*x0 = cols > w ? (cols - w) / 2 : 0;
 	for (int y = 0; y < h; y++)
 		mvwhline(win, *y0 + y, *x0, ' ', w);
 	wattrset(win, ui_attr(ui, ST_TITLE));

@@ -13,28 +13,6 @@
 
 enum { PK_DOWN = 1, PK_UP, PK_PGDN, PK_PGUP, PK_PICK, PK_CANCEL, PK_YES, PK_NO };
 
-/* Draws an empty framed h x w box in the middle of the window; its top-left in y0, x0. */
-static void frame(const struct ui *ui, WINDOW *win, int rows, int cols, int h, int w, int *y0, int *x0)
-{
-	*y0 = (rows - h) / 2 > 0 ? (rows - h) / 2 : 0;
-	*x0 = (cols - w) / 2 > 0 ? (cols - w) / 2 : 0;
-	for (int y = 0; y < h; y++)
-		mvwhline(win, *y0 + y, *x0, ' ', w);
-	wattrset(win, ui_attr(ui, ST_TITLE));
-	bool ascii = text_is_ascii();
-	mvwhline(win, *y0, *x0, ascii ? '-' : ACS_HLINE, w);
-	mvwhline(win, *y0 + h - 1, *x0, ascii ? '-' : ACS_HLINE, w);
-	mvwvline(win, *y0, *x0, ascii ? '|' : ACS_VLINE, h);
-	mvwvline(win, *y0, *x0 + w - 1, ascii ? '|' : ACS_VLINE, h);
-	if (!ascii) {
-		mvwaddch(win, *y0, *x0, ACS_ULCORNER);
-		mvwaddch(win, *y0, *x0 + w - 1, ACS_URCORNER);
-		mvwaddch(win, *y0 + h - 1, *x0, ACS_LLCORNER);
-		mvwaddch(win, *y0 + h - 1, *x0 + w - 1, ACS_LRCORNER);
-	}
-	wattrset(win, A_NORMAL);
-}
-
 /* ---- patient picker ---- */
 
 struct picker {
@@ -119,7 +97,7 @@ static void picker_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, i
 		list_h = rows - head - 4 > 1 ? rows - head - 4 : 1;
 	int h = head + list_h + 2, y0, x0;
 
-	frame(ui, w, rows, cols, h, bw, &y0, &x0);
+	ui_box(ui, w, rows, cols, h, bw, &y0, &x0);
 	text_put(w, y0 + 1, x0 + 2, p->title, bw - 4, ui_attr(ui, ST_TITLE), false);
 	text_put(w, y0 + 2, x0 + 2, p->note, bw - 4, ui_attr(ui, ST_DIM), false);
 	sc->cursor_y = sc->cursor_x = -1;
@@ -275,7 +253,7 @@ static void confirm_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, 
 	if (rows > 8 && n > (size_t)rows - 8)
 		n = (size_t)rows - 8;
 	int h = (int)n + 5;
-	frame(ui, w, rows, cols, h, bw, &y0, &x0);
+	ui_box(ui, w, rows, cols, h, bw, &y0, &x0);
 	text_put(w, y0 + 1, x0 + 2, c->title, bw - 4, ui_attr(ui, ST_TITLE), false);
 	for (size_t i = 0; i < n; i++)
 		text_draw(w, y0 + 2 + (int)i, x0 + 2, &b, lines[i].from, lines[i].to, bw - 4, A_NORMAL);
