@@ -58,6 +58,27 @@ struct store *tu_store_new(char **path_out)
 	return s;
 }
 
+int64_t tu_tenant_add(struct store *s, const char *name)
+{
+	int64_t id = 0;
+	char *err = NULL;
+	assert_int_equal(store_tenant_add(s, name, "America/Chicago", "+15551110000", &id, &err), 0);
+	assert_true(id > 0);
+	return id;
+}
+
+int64_t tu_patient_add(struct store *s, int64_t tenant, const char *first, const char *last, const char *mobile)
+{
+	struct patient p = {.tenant_id = tenant,
+			    .first_name = (char *)first,
+			    .last_name = (char *)last,
+			    .mobile = (char *)mobile};
+	int64_t id = 0;
+	char *err = NULL;
+	assert_int_equal(store_patient_add(s, &p, &id, &err), 0);
+	return id;
+}
+
 char *tu_read_file(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");

@@ -13,6 +13,10 @@ char *tu_tempdir(void);
 void tu_rmdir(const char *path);
 /* Opens a fresh store in a temp file (real SQLite file, WAL); asserts on error. */
 struct store *tu_store_new(char **path_out);
+/* Adds a tenant (America/Chicago, clinic phone +15551110000) / a patient; asserts on error and
+ * returns the new id. */
+int64_t tu_tenant_add(struct store *s, const char *name);
+int64_t tu_patient_add(struct store *s, int64_t tenant, const char *first, const char *last, const char *mobile);
 /* Reads a whole file (malloc'd, NUL-terminated) or NULL. */
 char *tu_read_file(const char *path, size_t *len);
 /* Path of ../shared (SMSDESK_SHARED) or of the source tree (SMSDESK_SOURCE) + rel, malloc'd. */

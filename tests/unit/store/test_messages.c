@@ -14,28 +14,6 @@
 #define BOB "+15551230002"
 #define NOW 1795000000
 
-static int64_t add_tenant(struct store *s, const char *name)
-{
-	int64_t id = 0;
-	char *err = NULL;
-	assert_int_equal(store_tenant_add(s, name, "America/Chicago", "+15551110000", &id, &err), 0);
-	assert_true(id > 0);
-	return id;
-}
-
-static int64_t add_patient(struct store *s, int64_t tenant, const char *first, const char *last,
-			   const char *mobile)
-{
-	struct patient p = {.tenant_id = tenant,
-			    .first_name = (char *)first,
-			    .last_name = (char *)last,
-			    .mobile = (char *)mobile};
-	int64_t id = 0;
-	char *err = NULL;
-	assert_int_equal(store_patient_add(s, &p, &id, &err), 0);
-	return id;
-}
-
 /* Queues an outbound message to `to` with the given body and type; returns its id. */
 static int64_t queue(struct store *s, int64_t tenant, const char *to, const char *body, const char *type)
 {
@@ -89,7 +67,7 @@ static int teardown(void **state)
 static void store_msg_insert_inbound__stores_once__when_same_sid_twice(void **state)
 {
 	struct store *s = *state;
-	int64_t t = add_tenant(s, "Main");
+	int64_t t = tu_tenant_add(s, "Main");
 	bool ins = false;
 	assert_int_equal(inbound(s, t, "SM00000000000000000000000000000001", JANE, "C", NOW, &ins), 0);
 	assert_true(ins);
@@ -115,7 +93,7 @@ static void store_msg_insert_inbound__stores_once__when_same_sid_twice(void **st
 static void store_msg_insert_inbound__refuses__when_sid_missing(void **state)
 {
 	struct store *s = *state;
-	int64_t t = add_tenant(s, "Main");
+	int64_t t = tu_tenant_add(s, "Main");
 	bool ins = true;
 	assert_int_equal(inbound(s, t, NULL, JANE, "hi", NOW, &ins), -1);
 	assert_int_equal(inbound(s, t, "", JANE, "hi", NOW, &ins), -1);
@@ -124,8 +102,8 @@ static void store_msg_insert_inbound__refuses__when_sid_missing(void **state)
 static void store_msg_queue__links_thread_and_patient__when_single_owner(void **state)
 {
 	struct store *s = *state;
-	int64_t t = add_tenant(s, "Main");
-	int64_t jane = add_patient(s, t, "Jane", "Doe", JANE);
+	int64_t t = tu_tenant_add(s, "Main");
+	int64_t jane = tu_patient_add(s, t, "Jane", "Doe", JANE);
 	int64_t id = queue(s, t, JANE, "Hello Jane", "conversation");
 	struct sms_message m;
 	char *err = NULL;
@@ -148,7 +126,7 @@ static void store_msg_queue__links_thread_and_patient__when_single_owner(void **
 static void store_msg_claim_next__gives_row_to_one__when_two_connections_claim(void **state)
 {
 	struct store *s = *state;
-	int64_t t = add_tenant(s, "Main");
+	int64_t t = tu_tenant_add(s, "Main");
 	int64_t id = queue(s, t, JANE, "only one", "conversation");
 	struct store *other = NULL;
 	char *err = NULL;
@@ -193,7 +171,7 @@ static void claim_child(const char *path, int fd)
 static void store_msg_claim_next__claims_each_row_once__when_processes_race(void **state)
 {
 	struct store *s = *state;
-	int64_t t = add_tenant(s, "Main");
+	int64_t t = tu_tenant_add(s, "Main");
 	enum { N_MSG = 150, N_PROC = 4 };
 	char *err = NULL;
 	assert_int_equal(store_begin(s, &err), 0);
@@ -240,8 +218,8 @@ static void store_msg_claim_next__claims_each_row_once__when_processes_race(void
 static void store_msg_claim_next__waits__when_not_due_or_other_tenant(void **state)
 {
 	struct store *s = *state;
-	int64_t t1 = add_tenant(s, "One");
-	int64_t t2 = add_tenant(s, "Two");
+	int64_t t1 = tu_tenant_add(s, "One");
+	int64_t t2 = tu_tenant_add(s, "Two");
 	int64_t id = queue(s, t1, JANE, "later", "conversation");
 	char *err = NULL;
 	struct sms_message m;
@@ -263,7 +241,7 @@ static void store_msg_claim_next__waits__when_not_due_or_other_tenant(void **sta
 static void store_msg_record_sent__sets_sid_and_clears_claim__when_accepted(void **state)
 {
 	struct store *s = *state;
-	int64_t t = add_tenant(s, "Main");
+	int64_t t = tu_tenant_add(s, "Main");
 	int64_t id = queue(s, t, JANE, "hi", "conversation");
 	struct sms_message m;
 	char *err = NULL;
@@ -286,7 +264,7 @@ static void store_msg_record_sent__sets_sid_and_clears_claim__when_accepted(void
 static void store_msg_record_failure__keeps_code__when_final(void **state)
 {
 	struct store *s = *state;
-	int64_t t = add_tenant(s, "Main");
+	int64_t t = tu_tenant_add(s, "Main");
 	int64_t id = queue(s, t, JANE, "hi", "conversation");
 	char *err = NULL;
 	struct sms_message m;
@@ -306,7 +284,7 @@ static void store_msg_record_failure__keeps_code__when_final(void **state)
 static void store_msg_list_stale_claims__lists_old_sending__when_sender_crashed(void **state)
 {
 	struct store *s = *state;
-	int64_t t = add_tenant(s, "Main");
+	int64_t t = tu_tenant_add(s, "Main");
 	queue(s, t, JANE, "old claim", "conversation");
 	queue(s, t, BOB, "new claim", "conversation");
 	queue(s, t, BOB, "still queued", "conversation");
@@ -327,7 +305,7 @@ static void store_msg_list_stale_claims__lists_old_sending__when_sender_crashed(
 static void store_msg_update_status__sets_delivered_at__when_delivered(void **state)
 {
 	struct store *s = *state;
-	int64_t t = add_tenant(s, "Main");
+	int64_t t = tu_tenant_add(s, "Main");
 	int64_t a = queue(s, t, JANE, "a", "conversation");
 	int64_t b = queue(s, t, BOB, "b", "conversation");
 	queue(s, t, BOB, "c never sent", "conversation");
@@ -367,7 +345,7 @@ static void store_msg_update_status__sets_delivered_at__when_delivered(void **st
 static void store_msg_cancel_queued_to__fails_queued_except_confirmations__when_opted_out(void **state)
 {
 	struct store *s = *state;
-	int64_t t = add_tenant(s, "Main");
+	int64_t t = tu_tenant_add(s, "Main");
 	int64_t r1 = queue(s, t, JANE, "reminder 1", "reminder");
 	int64_t r2 = queue(s, t, JANE, "reminder 2", "reminder");
 	int64_t conf = queue(s, t, JANE, "You are unsubscribed", "optout_confirm");
@@ -389,7 +367,7 @@ static void store_msg_cancel_queued_to__fails_queued_except_confirmations__when_
 static void store_msg_count_recent_to__counts_types__when_listed(void **state)
 {
 	struct store *s = *state;
-	int64_t t = add_tenant(s, "Main");
+	int64_t t = tu_tenant_add(s, "Main");
 	queue(s, t, JANE, "r1", "reminder");
 	clock_set_fake(NOW + 100);
 	queue(s, t, JANE, "r2", "reminder");
@@ -412,7 +390,7 @@ static void store_msg_count_recent_to__counts_types__when_listed(void **state)
 static void store_msg_list_thread__returns_newest_oldest_first__when_limited(void **state)
 {
 	struct store *s = *state;
-	int64_t t = add_tenant(s, "Main");
+	int64_t t = tu_tenant_add(s, "Main");
 	char body[16];
 	for (int i = 0; i < 5; i++) {
 		clock_set_fake(NOW + i);
@@ -437,7 +415,7 @@ static void store_msg_list_thread__returns_newest_oldest_first__when_limited(voi
 static void store_msg_insert_outbound_seen__ignores__when_sid_stored(void **state)
 {
 	struct store *s = *state;
-	int64_t t = add_tenant(s, "Main");
+	int64_t t = tu_tenant_add(s, "Main");
 	struct sms_message m = {.tenant_id = t,
 				.twilio_sid = "SMseen",
 				.from_number = CLINIC,
@@ -507,9 +485,9 @@ static void store_msg_list_filtered__matches_every_filter__when_combined(void **
 	char *path = NULL;
 	clock_set_fake(NOW);
 	struct store *s = tu_store_new(&path);
-	int64_t t = add_tenant(s, "Main"), other = add_tenant(s, "North");
-	int64_t jane = add_patient(s, t, "Jane", "Doe", JANE);
-	add_patient(s, t, "Bob", "Roe", BOB);
+	int64_t t = tu_tenant_add(s, "Main"), other = tu_tenant_add(s, "North");
+	int64_t jane = tu_patient_add(s, t, "Jane", "Doe", JANE);
+	tu_patient_add(s, t, "Bob", "Roe", BOB);
 	bool ins = false;
 	char *err = NULL;
 	/* in: Jane at NOW-3d, Bob at NOW-1d; out: Jane conversation (NOW-2d, then failed),

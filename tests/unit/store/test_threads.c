@@ -12,27 +12,6 @@
 #define FAMILY "+15551230009"
 #define NOW 1795000000
 
-static int64_t add_tenant(struct store *s, const char *name)
-{
-	int64_t id = 0;
-	char *err = NULL;
-	assert_int_equal(store_tenant_add(s, name, "America/Chicago", "+15551110000", &id, &err), 0);
-	return id;
-}
-
-static int64_t add_patient(struct store *s, int64_t tenant, const char *first, const char *last,
-			   const char *mobile)
-{
-	struct patient p = {.tenant_id = tenant,
-			    .first_name = (char *)first,
-			    .last_name = (char *)last,
-			    .mobile = (char *)mobile};
-	int64_t id = 0;
-	char *err = NULL;
-	assert_int_equal(store_patient_add(s, &p, &id, &err), 0);
-	return id;
-}
-
 static int64_t inbound(struct store *s, int64_t tenant, const char *sid, const char *from, const char *body,
 		       int64_t at)
 {
@@ -92,7 +71,7 @@ static int teardown(void **state)
 static void store_thread__counts_unread__when_inbound_arrives(void **state)
 {
 	struct store *s = *state;
-	int64_t t = add_tenant(s, "Main");
+	int64_t t = tu_tenant_add(s, "Main");
 	inbound(s, t, "SM1", JANE, "first", NOW);
 	inbound(s, t, "SM2", JANE, "second", NOW + 1);
 	outbound(s, t, JANE, "our reply", NOW + 2);
@@ -116,7 +95,7 @@ static void store_thread__counts_unread__when_inbound_arrives(void **state)
 static void store_thread__keeps_last_message__when_older_one_arrives_late(void **state)
 {
 	struct store *s = *state;
-	int64_t t = add_tenant(s, "Main");
+	int64_t t = tu_tenant_add(s, "Main");
 	inbound(s, t, "SMnew", JANE, "newer", NOW + 100);
 	inbound(s, t, "SMold", JANE, "older, polled late", NOW);
 	struct sms_thread th = thread_of(s, t, JANE);
@@ -129,10 +108,10 @@ static void store_thread__keeps_last_message__when_older_one_arrives_late(void *
 static void store_thread_for_phone__links_no_patient__when_family_shares_phone(void **state)
 {
 	struct store *s = *state;
-	int64_t t = add_tenant(s, "Main");
-	int64_t jane = add_patient(s, t, "Jane", "Doe", JANE);
-	add_patient(s, t, "Ann", "Roe", FAMILY);
-	add_patient(s, t, "Tom", "Roe", FAMILY);
+	int64_t t = tu_tenant_add(s, "Main");
+	int64_t jane = tu_patient_add(s, t, "Jane", "Doe", JANE);
+	tu_patient_add(s, t, "Ann", "Roe", FAMILY);
+	tu_patient_add(s, t, "Tom", "Roe", FAMILY);
 	struct sms_thread th = thread_of(s, t, JANE);
 	assert_int_equal(th.patient_id, jane);
 	assert_int_equal(th.patient_count, 1);
@@ -150,7 +129,7 @@ static void store_thread_for_phone__links_no_patient__when_family_shares_phone(v
 	assert_int_equal(m.patient_id, 0);
 	sms_message_free(&m);
 	/* Staff pick one: the thread keeps that choice. */
-	int64_t picked = add_patient(s, t, "Zed", "Roe", "+15551230077");
+	int64_t picked = tu_patient_add(s, t, "Zed", "Roe", "+15551230077");
 	assert_int_equal(store_thread_set_patient(s, th.id, picked, &err), 0);
 	sms_thread_free(&th);
 	th = thread_of(s, t, FAMILY);
@@ -162,11 +141,11 @@ static void store_thread_for_phone__links_no_patient__when_family_shares_phone(v
 static void store_thread_for_phone__links_patient__when_added_after_first_message(void **state)
 {
 	struct store *s = *state;
-	int64_t t = add_tenant(s, "Main");
+	int64_t t = tu_tenant_add(s, "Main");
 	inbound(s, t, "SMu", JANE, "hello?", NOW);
 	struct sms_thread th = thread_of(s, t, JANE);
 	sms_thread_free(&th);
-	int64_t jane = add_patient(s, t, "Jane", "Doe", JANE);
+	int64_t jane = tu_patient_add(s, t, "Jane", "Doe", JANE);
 	th = thread_of(s, t, JANE);
 	assert_int_equal(th.patient_id, jane);
 	sms_thread_free(&th);
@@ -175,8 +154,8 @@ static void store_thread_for_phone__links_patient__when_added_after_first_messag
 static void store_thread_for_phone__separates__when_other_tenant(void **state)
 {
 	struct store *s = *state;
-	int64_t a = add_tenant(s, "North");
-	int64_t b = add_tenant(s, "South");
+	int64_t a = tu_tenant_add(s, "North");
+	int64_t b = tu_tenant_add(s, "South");
 	inbound(s, a, "SMa", JANE, "to north", NOW);
 	inbound(s, b, "SMb", JANE, "to south", NOW);
 	struct sms_thread ta = thread_of(s, a, JANE), tb = thread_of(s, b, JANE);
@@ -209,10 +188,10 @@ static size_t list_count(struct store *s, int64_t t, unsigned filter, const char
 static void store_thread_list__filters_and_searches__when_asked(void **state)
 {
 	struct store *s = *state;
-	int64_t t = add_tenant(s, "Main");
-	add_patient(s, t, "Jane", "Doe", JANE);
-	add_patient(s, t, "Ann", "Roe", FAMILY);
-	add_patient(s, t, "Tom", "Roe", FAMILY);
+	int64_t t = tu_tenant_add(s, "Main");
+	tu_patient_add(s, t, "Jane", "Doe", JANE);
+	tu_patient_add(s, t, "Ann", "Roe", FAMILY);
+	tu_patient_add(s, t, "Tom", "Roe", FAMILY);
 	inbound(s, t, "SM1", JANE, "hi", NOW);
 	outbound(s, t, FAMILY, "reminder", NOW + 10);
 	inbound(s, t, "SM3", "+447700900123", "wrong number?", NOW + 5);
@@ -251,7 +230,7 @@ static void store_thread_list__filters_and_searches__when_asked(void **state)
 static void store_thread_list__pages__when_offset_given(void **state)
 {
 	struct store *s = *state;
-	int64_t t = add_tenant(s, "Main");
+	int64_t t = tu_tenant_add(s, "Main");
 	char phone[20], sid[20];
 	for (int i = 0; i < 25; i++) {
 		snprintf(phone, sizeof(phone), "+1555700%04d", i);
@@ -281,7 +260,7 @@ static double ms_since(int64_t start)
 static void store_thread_list__stays_fast__when_million_messages(void **state)
 {
 	struct store *s = *state;
-	int64_t t = add_tenant(s, "Big");
+	int64_t t = tu_tenant_add(s, "Big");
 	sqlite3 *db = NULL;
 	assert_int_equal(sqlite3_open(store_path(s), &db), SQLITE_OK);
 	sqlite3_busy_timeout(db, 10000);
