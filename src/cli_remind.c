@@ -60,7 +60,7 @@ static int remind_send(struct cli_ctx *ctx, struct store *s, int64_t id)
 			       cli_show(m.twilio_sid), cli_show(m.status));
 		else
 			rc = cli_fail(EXIT_TWILIO, "remind", "message %lld is %s (Twilio error %d); the scheduler retries "
-				      "what can be retried", (long long)id, m.status, m.error_code);
+				      "what can be retried", (long long)id, cli_show(m.status), m.error_code);
 		sms_message_free(&m);
 	}
 	int changed = 0;

@@ -105,7 +105,7 @@ static int send_now(struct cli_ctx *ctx, struct store *s, int64_t id, const char
 	} else if (m.twilio_sid == NULL) {
 		/* Twilio answers a POST with its own "queued": only a SID means Twilio has it. */
 		rc = cli_fail(EXIT_TWILIO, "send", "message %lld is still %s: %s; it will be retried by the next poll "
-			      "or the scheduler", (long long)id, m.status, why);
+			      "or the scheduler", (long long)id, cli_show(m.status), why);
 	} else if (rc == EXIT_OK) {
 		printf("sent: message %lld, SID %s, status %s\n", (long long)id, cli_show(m.twilio_sid),
 		       cli_show(m.status));
