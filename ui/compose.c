@@ -58,33 +58,6 @@ struct compose {
 	size_t ncontext;
 };
 
-/* Encodes code points as UTF-8 (the body as typed: controls never get into the buffer). */
-static char *cps_to_utf8(const uint32_t *cp, size_t n)
-{
-	char *out = xmalloc(n * 4 + 1), *p = out;
-
-	for (size_t i = 0; i < n; i++) {
-		uint32_t c = cp[i];
-		if (c < 0x80) {
-			*p++ = (char)c;
-		} else if (c < 0x800) {
-			*p++ = (char)(0xC0 | (c >> 6));
-			*p++ = (char)(0x80 | (c & 0x3F));
-		} else if (c < 0x10000) {
-			*p++ = (char)(0xE0 | (c >> 12));
-			*p++ = (char)(0x80 | ((c >> 6) & 0x3F));
-			*p++ = (char)(0x80 | (c & 0x3F));
-		} else {
-			*p++ = (char)(0xF0 | (c >> 18));
-			*p++ = (char)(0x80 | ((c >> 12) & 0x3F));
-			*p++ = (char)(0x80 | ((c >> 6) & 0x3F));
-			*p++ = (char)(0x80 | (c & 0x3F));
-		}
-	}
-	*p = '\0';
-	return out;
-}
-
 /* The counter line: "GSM-7 · 2 segments · $0.0158 · 213/1600". */
 static char *counter_text(const char *body, int64_t price, int64_t mms)
 {
@@ -261,7 +234,7 @@ static void compose_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, 
 	int room = rows - 3 - top, first = cy >= room ? cy - room + 1 : 0;
 	for (int l = first; l < (int)nl && l - first < room; l++)
 		text_draw(w, top + l - first, 2, &b, lines[l].from, lines[l].to, c->width, A_NORMAL);
-	char *body = cps_to_utf8(c->cp, c->n);
+	char *body = text_cps_utf8(c->cp, c->n);
 	char *count = counter_text(body, c->price, c->mms_price);
 	ui_rule(ui, w, rows - 2, cols);
 	text_put(w, rows - 1, 2, count, cols - 4, ui_attr(ui, ST_MARK), false);
@@ -322,7 +295,7 @@ static void open_review(struct ui *ui, struct compose *c)
 	*d = c->d;
 	d->phone = xstrdup(c->d.phone);
 	d->name = c->d.name ? xstrdup(c->d.name) : NULL;
-	d->body = cps_to_utf8(c->cp, c->n);
+	d->body = text_cps_utf8(c->cp, c->n);
 	ui_push(ui, &ui_review_screen, d);
 }
 

@@ -80,7 +80,7 @@ size_t text_decode_utf8(const char *s, size_t len, uint32_t **out)
 }
 
 /* Appends cp as UTF-8 to p (room for 4 bytes); returns bytes written. */
-static size_t utf8_put(char *p, uint32_t cp)
+size_t text_utf8_put(char *p, uint32_t cp)
 {
 	if (cp < 0x80) {
 		p[0] = (char)cp;
@@ -393,8 +393,20 @@ char *text_encode(const struct text_buf *b, size_t from, size_t to)
 			continue;
 		}
 		for (int k = 0; k < c->n; k++)
-			o += utf8_put(out + o, (uint32_t)c->wc[k]);
+			o += text_utf8_put(out + o, (uint32_t)c->wc[k]);
 	}
+	out[o] = '\0';
+	return out;
+}
+
+/* The UTF-8 of n code points as they are (an editor's buffer, already filtered). */
+char *text_cps_utf8(const uint32_t *cp, size_t n)
+{
+	char *out = xmalloc(n * 4 + 1);
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++)
+		o += text_utf8_put(out + o, cp[i]);
 	out[o] = '\0';
 	return out;
 }

@@ -69,6 +69,11 @@ char *text_fit(const char *s, int cols);
 /* The safe UTF-8 of clusters [from, to) of b, malloc'd (for tests and plain output). */
 char *text_encode(const struct text_buf *b, size_t from, size_t to);
 
+/* Writes cp as UTF-8 to p (room for 4 bytes); returns the bytes written. */
+size_t text_utf8_put(char *p, uint32_t cp);
+/* The UTF-8 of n code points unchanged (an editor's buffer whose input was filtered), malloc'd. */
+char *text_cps_utf8(const uint32_t *cp, size_t n);
+
 /* One wrapped line: clusters [from, to) of a buffer, width columns. */
 struct text_line {
 	size_t from, to;

@@ -233,6 +233,23 @@ static void text__shows_ascii_only__when_locale_not_utf8(void **state)
 	free(fit);
 }
 
+/* An editor's buffer comes back byte for byte: every UTF-8 length, and the emoji modifiers
+ * that drawing drops are kept in the text that is sent. */
+static void text_cps_utf8__round_trips__every_utf8_length(void **state)
+{
+	const char *in = "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x91\x8d\xf0\x9f\x8f\xbd\xe2\x9d\xa4\xef\xb8\x8f";
+	uint32_t *cp;
+	size_t n = text_decode_utf8(in, strlen(in), &cp);
+	assert_int_equal(n, 7);
+	char *out = text_cps_utf8(cp, n);
+	assert_string_equal(out, in);
+	free(out);
+	out = text_cps_utf8(cp, 0);
+	assert_string_equal(out, "");
+	free(out);
+	free(cp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -251,6 +268,7 @@ int main(void)
 		cmocka_unit_test(text__stays_safe_and_bounded__when_10kb_hostile),
 		cmocka_unit_test(text__wraps_1600_chars__within_width),
 		cmocka_unit_test(text__shows_ascii_only__when_locale_not_utf8),
+		cmocka_unit_test(text_cps_utf8__round_trips__every_utf8_length),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
