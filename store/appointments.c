@@ -56,22 +56,9 @@ static bool status_ok(const char *status)
 	return false;
 }
 
-/* Short text without control characters (required: non-empty). */
-static bool text_ok(const char *s, bool required)
-{
-	if (s == NULL)
-		return !required;
-	if ((required && *s == '\0') || strlen(s) > 200)
-		return false;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			return false;
-	return true;
-}
-
 int store_appt_add(struct store *s, const struct appointment *a, int64_t *id_out, char **err)
 {
-	if (!text_ok(a->provider, true) || !text_ok(a->location, false))
+	if (!store_text_ok(a->provider, true, 200) || !store_text_ok(a->location, false, 200))
 		return seterr(err, "an appointment needs a provider (and location) without control characters");
 	if (a->starts_at <= 0)
 		return seterr(err, "an appointment needs a start time");

@@ -80,19 +80,6 @@ static void entry_hash(const struct audit_entry *e, const char *prev_hash, char 
 	sodium_bin2hex(out, HASH_HEX_LEN + 1, digest, sizeof(digest));
 }
 
-/* Short single-line text, or NULL when allowed. */
-static bool field_ok(const char *s, bool required, size_t max)
-{
-	if (s == NULL)
-		return !required;
-	if ((required && *s == '\0') || strlen(s) > max)
-		return false;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			return false;
-	return true;
-}
-
 /* Reads the last entry's id and hash (0 and the genesis hash for an empty log). */
 static int chain_head(struct store *s, int64_t *last_id, char head[HASH_HEX_LEN + 1], char **err)
 {
@@ -117,9 +104,9 @@ int store_audit_append(struct store *s, int64_t user_id, const char *username, i
 		       const char *action, int64_t patient_id, const char *target, const char *detail,
 		       char **err)
 {
-	if (!field_ok(username, true, 200) || !field_ok(action, true, 100))
+	if (!store_text_ok(username, true, 200) || !store_text_ok(action, true, 100))
 		return seterr(err, "an audit entry needs a username and an action without control characters");
-	if (!field_ok(target, false, 500) || !field_ok(detail, false, 2000))
+	if (!store_text_ok(target, false, 500) || !store_text_ok(detail, false, 2000))
 		return seterr(err, "audit target and detail must be single-line and not too long");
 	struct audit_entry e = {
 		.at = clock_now(), .user_id = user_id, .username = (char *)username, .tenant_id = tenant_id,

@@ -18,6 +18,12 @@ int store_fail(struct store *s, char **err, const char *doing);
 char *store_col_text(sqlite3_stmt *st, int col);      /* NULL when the column is NULL */
 char *store_col_text_or(sqlite3_stmt *st, int col, const char *fallback);
 
+/* Short single-line text: NULL unless required, non-empty when required, at most max bytes,
+ * no control characters (C0, DEL). */
+bool store_text_ok(const char *s, bool required, size_t max);
+/* E.164: '+', a non-zero digit, 7 to 15 digits in all. */
+bool store_e164_ok(const char *s);
+
 /* Binds text or NULL. */
 int store_bind_text_or_null(sqlite3_stmt *st, int idx, const char *text);
 

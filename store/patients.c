@@ -44,33 +44,6 @@ static void patient_from_row(sqlite3_stmt *st, void *elem)
 	p->created_at = sqlite3_column_int64(st, 7);
 }
 
-/* True for E.164: '+', a non-zero digit, 7 to 15 digits. */
-static bool mobile_ok(const char *s)
-{
-	if (s[0] != '+' || s[1] < '1' || s[1] > '9')
-		return false;
-	size_t n = strlen(s + 1);
-	if (n < 7 || n > 15)
-		return false;
-	for (const char *p = s + 1; *p; p++)
-		if (!isdigit((unsigned char)*p))
-			return false;
-	return true;
-}
-
-/* Names and ids: non-empty (when required), at most 200 bytes, no control characters. */
-static bool field_ok(const char *s, bool required)
-{
-	if (s == NULL)
-		return !required;
-	if ((required && *s == '\0') || strlen(s) > 200)
-		return false;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			return false;
-	return true;
-}
-
 /* Steps a bound statement collecting patient rows into a new array. */
 static int collect(struct store *s, sqlite3_stmt *st, struct patient **out, size_t *n, char **err)
 {
@@ -83,11 +56,11 @@ static int collect(struct store *s, sqlite3_stmt *st, struct patient **out, size
 
 int store_patient_add(struct store *s, const struct patient *p, int64_t *id_out, char **err)
 {
-	if (!field_ok(p->first_name, true) || !field_ok(p->last_name, true))
+	if (!store_text_ok(p->first_name, true, 200) || !store_text_ok(p->last_name, true, 200))
 		return seterr(err, "a patient needs a first and a last name without control characters");
-	if (p->mobile != NULL && !mobile_ok(p->mobile))
+	if (p->mobile != NULL && !store_e164_ok(p->mobile))
 		return seterr(err, "the mobile number must be in E.164 form such as +15551234567");
-	if (!field_ok(p->timezone, false) || !field_ok(p->external_id, false))
+	if (!store_text_ok(p->timezone, false, 200) || !store_text_ok(p->external_id, false, 200))
 		return seterr(err, "time zone and external id must be short and without control characters");
 	if (store_begin(s, err) != 0)
 		return -1;
@@ -242,7 +215,7 @@ out:
 
 int store_patient_set_mobile(struct store *s, int64_t id, const char *mobile, char **err)
 {
-	if (mobile != NULL && !mobile_ok(mobile))
+	if (mobile != NULL && !store_e164_ok(mobile))
 		return seterr(err, "the mobile number must be in E.164 form such as +15551234567");
 	if (store_begin(s, err) != 0)
 		return -1;

@@ -25,19 +25,6 @@ static bool via_ok(const char *via)
 	return false;
 }
 
-/* Short text without control characters, or NULL. */
-static bool text_ok(const char *s)
-{
-	if (s == NULL)
-		return true;
-	if (strlen(s) > 500)
-		return false;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			return false;
-	return true;
-}
-
 int store_prefs_get(struct store *s, int64_t patient_id, struct sms_prefs *out, char **err)
 {
 	memset(out, 0, sizeof(*out));
@@ -102,7 +89,8 @@ int store_prefs_set_consent(struct store *s, int64_t patient_id, int64_t at, con
 {
 	if (at <= 0 || method == NULL || *method == '\0')
 		return seterr(err, "consent needs a time and a method (paper form, verbal at desk, ...)");
-	if (!text_ok(method) || !text_ok(by) || !text_ok(phone))
+	if (!store_text_ok(method, false, 500) || !store_text_ok(by, false, 500) ||
+	    !store_text_ok(phone, false, 500))
 		return seterr(err, "consent fields must be short and without control characters");
 	sqlite3_stmt *st = store_stmt(s,
 		"UPDATE patient_sms_preferences SET consent_at = ?2, consent_method = ?3, consent_by = ?4,"
@@ -178,11 +166,11 @@ static int optin_number_tx(struct store *s, int64_t tenant_id, const char *phone
 /* Checks the arguments shared by opt-out and opt-in. */
 static int check_number_args(const char *phone, const char *via, const char *reason, char **err)
 {
-	if (phone == NULL || *phone == '\0' || !text_ok(phone))
+	if (phone == NULL || *phone == '\0' || !store_text_ok(phone, false, 500))
 		return seterr(err, "an opt-out needs a phone number");
 	if (!via_ok(via))
 		return seterr(err, "unknown opt-out channel \"%s\" (sms, carrier, staff or import)", via ? via : "(null)");
-	if (!text_ok(reason))
+	if (!store_text_ok(reason, false, 500))
 		return seterr(err, "the reason must be short and without control characters");
 	return 0;
 }
@@ -236,7 +224,7 @@ int store_prefs_set_opted_in(struct store *s, int64_t patient_id, bool opted_in,
 {
 	if (!via_ok(via))
 		return seterr(err, "unknown opt-out channel \"%s\" (sms, carrier, staff or import)", via ? via : "(null)");
-	if (!text_ok(reason))
+	if (!store_text_ok(reason, false, 500))
 		return seterr(err, "the reason must be short and without control characters");
 	if (store_begin(s, err) != 0)
 		return -1;

@@ -1,4 +1,5 @@
 /* Opening the database, migrations, transactions and the statement cache. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,31 @@ char *store_col_text_or(sqlite3_stmt *st, int col, const char *fallback)
 {
 	const unsigned char *t = sqlite3_column_text(st, col);
 	return xstrdup(t == NULL ? fallback : (const char *)t);
+}
+
+bool store_text_ok(const char *s, bool required, size_t max)
+{
+	if (s == NULL)
+		return !required;
+	if ((required && *s == '\0') || strlen(s) > max)
+		return false;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+	return true;
+}
+
+bool store_e164_ok(const char *s)
+{
+	if (s[0] != '+' || s[1] < '1' || s[1] > '9')
+		return false;
+	size_t n = strlen(s + 1);
+	if (n < 7 || n > 15)
+		return false;
+	for (const char *p = s + 1; *p; p++)
+		if (!isdigit((unsigned char)*p))
+			return false;
+	return true;
 }
 
 int store_bind_text_or_null(sqlite3_stmt *st, int idx, const char *text)

@@ -132,20 +132,6 @@ static bool text_clean(const char *s, bool multiline)
 	return true;
 }
 
-/* E.164: '+', a non-zero digit, 7 to 15 digits in all. */
-static bool is_e164(const char *s)
-{
-	if (s[0] != '+' || s[1] < '1' || s[1] > '9')
-		return false;
-	size_t n = strlen(s + 1);
-	if (n < 7 || n > 15)
-		return false;
-	for (const char *p = s + 1; *p; p++)
-		if (!isdigit((unsigned char)*p))
-			return false;
-	return true;
-}
-
 /* prefix followed by exactly 32 hex digits, either case. */
 static bool is_sid(const char *s, const char *prefix)
 {
@@ -234,8 +220,8 @@ static int check_value(const struct tenant_col *c, const char *v, char **err)
 	case COL_NAME: ok = *v != '\0' && text_clean(v, false); break;
 	case COL_TEXT: ok = text_clean(v, false); break;
 	case COL_TEMPLATE: ok = *v != '\0' && text_clean(v, true); break;
-	case COL_PHONE: ok = *v == '\0' || is_e164(v); break;
-	case COL_E164: ok = is_e164(v); break;
+	case COL_PHONE: ok = *v == '\0' || store_e164_ok(v); break;
+	case COL_E164: ok = store_e164_ok(v); break;
 	case COL_TZ: ok = is_tz_name(v); break;
 	case COL_SID_AC: ok = is_sid(v, "AC"); break;
 	case COL_SID_SK: ok = is_sid(v, "SK"); break;

@@ -65,25 +65,12 @@ static bool username_ok(const char *u)
 	return true;
 }
 
-/* Display names: up to 200 bytes, no control characters. */
-static bool display_ok(const char *d)
-{
-	if (d == NULL)
-		return true;
-	if (strlen(d) > 200)
-		return false;
-	for (const unsigned char *p = (const unsigned char *)d; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			return false;
-	return true;
-}
-
 int store_user_add(struct store *s, const char *username, const char *display_name,
 		   const char *pw_hash, const char *role, int64_t *id_out, char **err)
 {
 	if (!username_ok(username))
 		return seterr(err, "a username is 1 to 64 letters, digits or . _ - @");
-	if (!display_ok(display_name))
+	if (!store_text_ok(display_name, false, 200))
 		return seterr(err, "the display name must be short and without control characters");
 	if (pw_hash == NULL || strncmp(pw_hash, "$argon2id$", 10) != 0)
 		return seterr(err, "a user needs an argon2id password hash");
