@@ -58,27 +58,33 @@ void ui_field_set(struct ui_field *f, const char *utf8)
 	free(cps);
 }
 
+/* Removes code points [from, to) and leaves the cursor at from; the freed tail is wiped. */
+static void field_erase(struct ui_field *f, size_t from, size_t to)
+{
+	memmove(f->cp + from, f->cp + to, (f->n - to) * sizeof(uint32_t));
+	sodium_memzero(f->cp + f->n - (to - from), (to - from) * sizeof(uint32_t));
+	f->n -= to - from;
+	f->cur = from;
+}
+
 bool ui_field_key(struct ui_field *f, const struct key_event *ev)
 {
 	wint_t k = ev->key;
 	if (ev->fn) {
+		/* moves and deletes by whole clusters: an emoji sequence or accented letter is one step */
 		if (k == KEY_LEFT && f->cur > 0)
-			f->cur--;
+			f->cur = text_prev_boundary(f->cp, f->n, f->cur);
 		else if (k == KEY_RIGHT && f->cur < f->n)
-			f->cur++;
+			f->cur = text_next_boundary(f->cp, f->n, f->cur);
 		else if (k == KEY_HOME)
 			f->cur = 0;
 		else if (k == KEY_END)
 			f->cur = f->n;
-		else if (k == KEY_BACKSPACE && f->cur > 0) {
-			memmove(f->cp + f->cur - 1, f->cp + f->cur, (f->n - f->cur) * sizeof(uint32_t));
-			f->cur--, f->n--;
-			f->cp[f->n] = 0;
-		} else if (k == KEY_DC && f->cur < f->n) {
-			memmove(f->cp + f->cur, f->cp + f->cur + 1, (f->n - f->cur - 1) * sizeof(uint32_t));
-			f->n--;
-			f->cp[f->n] = 0;
-		} else if (k != KEY_LEFT && k != KEY_RIGHT && k != KEY_BACKSPACE && k != KEY_DC)
+		else if (k == KEY_BACKSPACE && f->cur > 0)
+			field_erase(f, text_prev_boundary(f->cp, f->n, f->cur), f->cur);
+		else if (k == KEY_DC && f->cur < f->n)
+			field_erase(f, f->cur, text_next_boundary(f->cp, f->n, f->cur));
+		else if (k != KEY_LEFT && k != KEY_RIGHT && k != KEY_BACKSPACE && k != KEY_DC)
 			return false;
 		return true;
 	}
@@ -100,31 +106,6 @@ bool ui_field_key(struct ui_field *f, const struct key_event *ev)
 	return true;
 }
 
-/* Encodes one code point as UTF-8 into out; returns its length. */
-static size_t put_utf8(uint32_t c, char out[4])
-{
-	if (c < 0x80) {
-		out[0] = (char)c;
-		return 1;
-	}
-	if (c < 0x800) {
-		out[0] = (char)(0xc0 | (c >> 6));
-		out[1] = (char)(0x80 | (c & 0x3f));
-		return 2;
-	}
-	if (c < 0x10000) {
-		out[0] = (char)(0xe0 | (c >> 12));
-		out[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-		out[2] = (char)(0x80 | (c & 0x3f));
-		return 3;
-	}
-	out[0] = (char)(0xf0 | (c >> 18));
-	out[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-	out[2] = (char)(0x80 | ((c >> 6) & 0x3f));
-	out[3] = (char)(0x80 | (c & 0x3f));
-	return 4;
-}
-
 bool ui_field_utf8(const struct ui_field *f, char *buf, size_t len)
 {
 	size_t o = 0;
@@ -132,7 +113,7 @@ bool ui_field_utf8(const struct ui_field *f, char *buf, size_t len)
 	if (len == 0)
 		return false;
 	for (size_t i = 0; i < f->n; i++) {
-		size_t k = put_utf8(f->cp[i], tmp);
+		size_t k = text_utf8_put(tmp, f->cp[i]);
 		if (o + k + 1 > len) {
 			sodium_memzero(buf, len);
 			sodium_memzero(tmp, sizeof(tmp));

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "src/util.h"
+#include "ui/auth_ui.h"
 #include "ui/screen.h"
 #include "ui/text.h"
 
@@ -119,8 +120,7 @@ void ui_message(struct ui *ui, const char *title, const char *text)
 
 struct prompt {
 	char *question;
-	uint32_t cp[PROMPT_MAX];
-	size_t n, cur;
+	struct ui_field f;
 	ui_prompt_fn done;
 	void *arg;
 };
@@ -159,40 +159,13 @@ static void prompt_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, i
 	free(ql);
 	text_buf_free(&b);
 	y0 += (int)nq - 1; /* the typed line sits under the question */
-	text_from_cps(&b, p->cp, p->cur, 0);
-	int before = b.width;
-	text_buf_free(&b);
-	text_from_cps(&b, p->cp, p->n, 0);
-	int room = bw - 5;
-	int skip = before > room ? before - room : 0; /* keep the cursor in view */
-	size_t first = 0;
-	int acc = 0;
-	while (first < b.n && acc < skip)
-		acc += b.c[first++].width;
-	text_draw(w, y0 + 2, x0 + 2, &b, first, b.n, room, A_UNDERLINE);
-	sc->cursor_y = y0 + 2;
-	sc->cursor_x = x0 + 2 + before - acc;
-	text_buf_free(&b);
+	ui_field_draw(&p->f, sc, w, y0 + 2, x0 + 2, bw - 4, A_UNDERLINE);
 }
 
-/* Inserts one code point at the cursor. */
-static void prompt_insert(struct prompt *p, uint32_t c)
-{
-	if (p->n >= PROMPT_MAX)
-		return;
-	memmove(p->cp + p->cur + 1, p->cp + p->cur, (p->n - p->cur) * sizeof *p->cp);
-	p->cp[p->cur++] = c;
-	p->n++;
-}
-
-/* Encodes the typed line as UTF-8 (safe: controls never got in). */
+/* The typed line as UTF-8 (safe: the field lets no control in). */
 static char *prompt_text(const struct prompt *p)
 {
-	struct text_buf b = {0};
-	text_from_cps(&b, p->cp, p->n, 0);
-	char *s = text_encode(&b, 0, b.n);
-	text_buf_free(&b);
-	return s;
+	return text_cps_utf8(p->f.cp, p->f.n);
 }
 
 /* Edits the line; Enter hands it to the callback, Esc cancels. */
@@ -206,28 +179,7 @@ static int prompt_key(struct ui *ui, struct screen *sc, const struct key_event *
 		free(s);
 		return UI_POP | UI_REDRAW;
 	}
-	if (ev->fn) {
-		if (ev->key == KEY_LEFT && p->cur > 0)
-			p->cur = text_prev_boundary(p->cp, p->n, p->cur);
-		else if (ev->key == KEY_RIGHT && p->cur < p->n)
-			p->cur = text_next_boundary(p->cp, p->n, p->cur);
-		else if (ev->key == KEY_HOME)
-			p->cur = 0;
-		else if (ev->key == KEY_END)
-			p->cur = p->n;
-		else if (ev->key == KEY_BACKSPACE && p->cur > 0) {
-			size_t from = text_prev_boundary(p->cp, p->n, p->cur);
-			memmove(p->cp + from, p->cp + p->cur, (p->n - p->cur) * sizeof *p->cp);
-			p->n -= p->cur - from;
-			p->cur = from;
-		}
-		return UI_REDRAW;
-	}
-	if (ev->key == 127 || ev->key == 8)
-		return prompt_key(ui, sc, &(struct key_event){KEY_BACKSPACE, true, 0});
-	if (ev->key >= 0x20 && ev->key != 0x7F && !(ev->key >= 0x80 && ev->key < 0xA0))
-		prompt_insert(p, (uint32_t)ev->key);
-	return UI_REDRAW;
+	return ui_field_key(&p->f, ev) ? UI_REDRAW : UI_HANDLED;
 }
 
 /* Frees the prompt. */
@@ -235,6 +187,7 @@ static void prompt_free(struct screen *sc)
 {
 	struct prompt *p = sc->priv;
 	free(p->question);
+	ui_field_free(&p->f);
 	free(p);
 }
 
@@ -256,12 +209,14 @@ void ui_prompt(struct ui *ui, const char *question, const char *initial, ui_prom
 	p->question = xstrdup(question);
 	p->done = done;
 	p->arg = arg;
-	if (initial != NULL) {
-		uint32_t *cp;
-		size_t n = text_decode_utf8(initial, strlen(initial), &cp);
-		for (size_t i = 0; i < n; i++)
-			prompt_insert(p, cp[i]);
-		free(cp);
+	ui_field_init(&p->f, PROMPT_MAX, false);
+	if (initial != NULL) { /* stored text: controls shown as '?', line breaks as spaces */
+		struct text_buf b = {0};
+		text_from_utf8(&b, initial, strlen(initial), 0);
+		char *safe = text_encode(&b, 0, b.n);
+		ui_field_set(&p->f, safe);
+		free(safe);
+		text_buf_free(&b);
 	}
 	ui_push(ui, &ui_prompt_screen, p);
 }
