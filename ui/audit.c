@@ -40,7 +40,8 @@ struct audit_view {
 	char *error;
 };
 
-/* Reads the log, applies the filters, verifies the chain. */
+/* Reads the log and applies the filters (a filter change reads again; the chain is verified
+ * only when the log itself may have changed: audit_verify). */
 static void audit_load(struct ui *ui, struct audit_view *av)
 {
 	char *err = NULL;
@@ -50,8 +51,7 @@ static void audit_load(struct ui *ui, struct audit_view *av)
 	av->shown = NULL;
 	av->n_shown = 0;
 	xfree(&av->error);
-	if (store_audit_verify(ui->store, &av->bad_id, &err) != 0 ||
-	    store_audit_list(ui->store, 0, av->here ? ui->session.tenant_id : 0, av->action, 0, &av->list, &av->n,
+	if (store_audit_list(ui->store, 0, av->here ? ui->session.tenant_id : 0, av->action, 0, &av->list, &av->n,
 			     &err) != 0) {
 		av->error = err;
 		return;
@@ -64,6 +64,15 @@ static void audit_load(struct ui *ui, struct audit_view *av)
 		av->sel = av->n_shown ? av->n_shown - 1 : 0;
 }
 
+/* Reads the log and verifies the whole hash chain: on opening and when entries arrive. */
+static void audit_verify(struct ui *ui, struct audit_view *av)
+{
+	char *err = NULL;
+	audit_load(ui, av);
+	if (av->error == NULL && store_audit_verify(ui->store, &av->bad_id, &err) != 0)
+		av->error = err;
+}
+
 /* Opens the log (and audits that it was looked at). */
 static int audit_init(struct ui *ui, struct screen *sc, void *arg)
 {
@@ -72,7 +81,7 @@ static int audit_init(struct ui *ui, struct screen *sc, void *arg)
 	av->page = 20;
 	sc->priv = av;
 	ui_audit(ui, "audit.view", 0, NULL, NULL);
-	audit_load(ui, av);
+	audit_verify(ui, av);
 	return 0;
 }
 
@@ -189,7 +198,7 @@ static int audit_key(struct ui *ui, struct screen *sc, const struct key_event *e
 /* New entries arrive while it is open. */
 static void audit_reload(struct ui *ui, struct screen *sc)
 {
-	audit_load(ui, sc->priv);
+	audit_verify(ui, sc->priv);
 }
 
 /* Frees the view. */
