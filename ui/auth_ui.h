@@ -37,8 +37,6 @@ void ui_auth_restart(struct ui *ui, struct screen *keep);
 void ui_auth_sign_out(struct ui *ui, struct screen *keep, const char *why);
 /* Marks the console locked or unlocked (the lock screen calls it). */
 void ui_auth_set_locked(bool locked);
-/* The idle time before the lock (seconds) for the current location. */
-int ui_auth_idle_seconds(void);
 
 /* ---- screens and their openers ---- */
 extern const struct screen_ops ui_login_screen;

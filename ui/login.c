@@ -38,11 +38,6 @@ size_t ui_auth_tenants(const int64_t **ids)
 	return A.signed_in ? A.auth.n_tenants : 0;
 }
 
-int ui_auth_idle_seconds(void)
-{
-	return A.idle_s;
-}
-
 void ui_auth_set_locked(bool locked)
 {
 	A.locked = locked;
