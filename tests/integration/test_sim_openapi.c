@@ -1,4 +1,4 @@
-/* The simulator's JSON checked against Twilio's published OpenAPI description (shared/twilio/). */
+/* The simulator's JSON checked against Twilio's published OpenAPI description (vendored in tests/data/twilio/). */
 #include "testutil.h"
 #include <regex.h>
 #include <stdio.h>
@@ -215,7 +215,7 @@ static void sim_json__matches_openapi__for_every_message_kind(void **state)
 
 int main(void)
 {
-	char *path = tu_shared_path("twilio/twilio_api_v2010.json");
+	char *path = tu_source_path("tests/data/twilio/twilio_api_v2010.json");
 	size_t len = 0;
 	char *text = tu_read_file(path, &len);
 	if (text == NULL) {

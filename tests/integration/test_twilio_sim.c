@@ -700,7 +700,7 @@ static char *openapi_problem(const cJSON *doc, const char *method, const char *t
 
 static cJSON *load_openapi(void)
 {
-	char *path = tu_shared_path("twilio/twilio_api_v2010.json");
+	char *path = tu_source_path("tests/data/twilio/twilio_api_v2010.json");
 	size_t len = 0;
 	char *text = tu_read_file(path, &len);
 	assert_non_null(text);

@@ -101,12 +101,6 @@ char *tu_read_file(const char *path, size_t *len)
 	return buf;
 }
 
-char *tu_shared_path(const char *rel)
-{
-	const char *base = getenv("SMSDESK_SHARED");
-	return xasprintf("%s/%s", base && *base ? base : "../shared", rel);
-}
-
 char *tu_source_path(const char *rel)
 {
 	const char *base = getenv("SMSDESK_SOURCE");

@@ -19,8 +19,7 @@ int64_t tu_tenant_add(struct store *s, const char *name);
 int64_t tu_patient_add(struct store *s, int64_t tenant, const char *first, const char *last, const char *mobile);
 /* Reads a whole file (malloc'd, NUL-terminated) or NULL. */
 char *tu_read_file(const char *path, size_t *len);
-/* Path of ../shared (SMSDESK_SHARED) or of the source tree (SMSDESK_SOURCE) + rel, malloc'd. */
-char *tu_shared_path(const char *rel);
+/* Path of the source tree (SMSDESK_SOURCE) + rel, malloc'd: tests read only files inside the repository. */
 char *tu_source_path(const char *rel);
 
 #endif

@@ -161,7 +161,7 @@ static void walk_paths(const cJSON *paths, int *n_msg, int *n_list, int *n_items
 
 static void twilio_parse__accepts_every_example__when_from_openapi(void **state)
 {
-	char *path = tu_shared_path("twilio/twilio_api_v2010.json");
+	char *path = tu_source_path("tests/data/twilio/twilio_api_v2010.json");
 	size_t len = 0;
 	char *text = tu_read_file(path, &len);
 	assert_non_null(text);
