@@ -135,6 +135,10 @@ void sms_thread_list_free(struct sms_thread **list, size_t n);
  * (case-insensitive substring) or phone digits; NULL/"" = all. offset/limit page. */
 int store_thread_list(struct store *s, int64_t tenant_id, unsigned filter, const char *query,
 		      size_t offset, size_t limit, struct sms_thread **out, size_t *n, char **err);
+/* Where thread_id stands in store_thread_list's order for the same filter and query: *pos
+ * threads come before it; *found is false when it is not in that list (then *pos means nothing). */
+int store_thread_position(struct store *s, int64_t tenant_id, unsigned filter, const char *query,
+			  int64_t thread_id, size_t *pos, bool *found, char **err);
 int store_thread_get(struct store *s, int64_t id, struct sms_thread *out, char **err); /* SD_NOTFOUND */
 /* Finds or creates the thread of (tenant, phone), linking the patient when exactly one has it. */
 int store_thread_for_phone(struct store *s, int64_t tenant_id, const char *phone, int64_t *id_out, char **err);

@@ -93,25 +93,21 @@ static char *query_trim(const char *q)
 	return n == 0 ? NULL : xstrndup(q, n);
 }
 
-int store_thread_list(struct store *s, int64_t tenant_id, unsigned filter, const char *query, size_t offset,
-		      size_t limit, struct sms_thread **out, size_t *n, char **err)
+/* The inbox's filter and search (?1 tenant, ?2 filter bits, ?3 query or NULL, ?4 its digits):
+ * one text for the list and for a thread's position in it, so the two never disagree. */
+#define THREAD_WHERE                                                                                         \
+	"WHERE t.tenant_id = ?1"                                                                             \
+	" AND (?2 & 1 = 0 OR t.unread_count > 0) AND (?2 & 2 = 0 OR t.needs_action != 0)"                   \
+	" AND (?3 IS NULL"                                                                                   \
+	"  OR (?4 != '' AND instr(t.phone, ?4) > 0)"                                                         \
+	"  OR instr(lower(p.first_name || ' ' || p.last_name), lower(?3)) > 0"                               \
+	"  OR EXISTS (SELECT 1 FROM patients q WHERE q.tenant_id = t.tenant_id"                              \
+	"   AND q.mobile = t.phone"                                                                          \
+	"   AND instr(lower(q.first_name || ' ' || q.last_name), lower(?3)) > 0))"
+
+/* Binds ?1 to ?4 of THREAD_WHERE. */
+static void bind_where(sqlite3_stmt *st, int64_t tenant_id, unsigned filter, const char *query)
 {
-	/* Walks threads_by_activity newest first and stops at the page's end; the name test is a
-	 * lookup of the patients sharing the thread's number (patients_by_mobile). */
-	sqlite3_stmt *st = store_stmt(
-	    s,
-	    THREAD_SELECT "WHERE t.tenant_id = ?1"
-			  " AND (?2 & 1 = 0 OR t.unread_count > 0) AND (?2 & 2 = 0 OR t.needs_action != 0)"
-			  " AND (?3 IS NULL"
-			  "  OR (?4 != '' AND instr(t.phone, ?4) > 0)"
-			  "  OR instr(lower(p.first_name || ' ' || p.last_name), lower(?3)) > 0"
-			  "  OR EXISTS (SELECT 1 FROM patients q WHERE q.tenant_id = t.tenant_id"
-			  "   AND q.mobile = t.phone"
-			  "   AND instr(lower(q.first_name || ' ' || q.last_name), lower(?3)) > 0))"
-			  " ORDER BY t.last_message_at DESC, t.id LIMIT ?6 OFFSET ?5",
-	    err);
-	if (st == NULL)
-		return -1;
 	char *q = query_trim(query);
 	char digits[32];
 	query_digits(q ? q : "", digits, sizeof(digits));
@@ -119,14 +115,53 @@ int store_thread_list(struct store *s, int64_t tenant_id, unsigned filter, const
 	sqlite3_bind_int(st, 2, (int)filter);
 	store_bind_text_or_null(st, 3, q);
 	sqlite3_bind_text(st, 4, digits, -1, SQLITE_TRANSIENT);
+	free(q);
+}
+
+int store_thread_list(struct store *s, int64_t tenant_id, unsigned filter, const char *query, size_t offset,
+		      size_t limit, struct sms_thread **out, size_t *n, char **err)
+{
+	/* Walks threads_by_activity newest first and stops at the page's end; the name test is a
+	 * lookup of the patients sharing the thread's number (patients_by_mobile). */
+	sqlite3_stmt *st = store_stmt(
+	    s, THREAD_SELECT THREAD_WHERE " ORDER BY t.last_message_at DESC, t.id LIMIT ?6 OFFSET ?5", err);
+	if (st == NULL)
+		return -1;
+	bind_where(st, tenant_id, filter, query);
 	sqlite3_bind_int64(st, 5, (int64_t)offset);
 	sqlite3_bind_int64(st, 6, limit == 0 ? -1 : (int64_t)limit);
-	free(q);
 
 	void *rows;
 	int rc = store_collect(s, st, sizeof(**out), read_thread, thread_free_elem, &rows, n, "listing threads", err);
 	*out = rows;
 	return rc;
+}
+
+int store_thread_position(struct store *s, int64_t tenant_id, unsigned filter, const char *query,
+			  int64_t thread_id, size_t *pos, bool *found, char **err)
+{
+	/* The threads listed before it in store_thread_list's order; it must pass the filter
+	 * itself (the first subquery), else it is not in the list at all. */
+	sqlite3_stmt *st = store_stmt(
+	    s,
+	    "SELECT (SELECT COUNT(*) FROM sms_threads t LEFT JOIN patients p ON p.id = t.patient_id " THREAD_WHERE
+	    " AND t.id = ?5),"
+	    " (SELECT COUNT(*) FROM sms_threads t LEFT JOIN patients p ON p.id = t.patient_id " THREAD_WHERE
+	    " AND (t.last_message_at > x.last_message_at"
+	    "  OR (t.last_message_at = x.last_message_at AND t.id < x.id)))"
+	    " FROM sms_threads x WHERE x.id = ?5",
+	    err);
+	if (st == NULL)
+		return -1;
+	bind_where(st, tenant_id, filter, query);
+	sqlite3_bind_int64(st, 5, thread_id);
+	int rc = sqlite3_step(st);
+	*found = rc == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
+	*pos = rc == SQLITE_ROW ? (size_t)sqlite3_column_int64(st, 1) : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, err, "finding a thread in the list");
+	return 0;
 }
 
 int store_thread_get(struct store *s, int64_t id, struct sms_thread *out, char **err)

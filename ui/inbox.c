@@ -44,6 +44,7 @@ struct inbox {
 	size_t n;       /* rows loaded, from offset */
 	size_t offset;  /* index of the first loaded (and shown) thread */
 	size_t sel;     /* absolute index of the selected thread */
+	int64_t sel_id; /* the selected thread: the selection follows it, not the row number */
 	int page;       /* thread rows that fit, from the last draw */
 	bool more;      /* threads after the loaded page */
 	unsigned filter;
@@ -51,12 +52,41 @@ struct inbox {
 	char *error;
 };
 
-/* Reads the visible page (and one more row to know whether there is more). */
-static void load(struct ui *ui, struct inbox *in)
+/* How load() places the selection. */
+enum inbox_follow {
+	FOLLOW_INDEX,   /* keep sel (the user moved it) */
+	FOLLOW_THREAD,  /* find sel_id again; when it left the list keep the row number */
+	FOLLOW_OR_TOP,  /* find sel_id again; when it is not in the (new) list start at the top */
+};
+
+/* Puts sel where the selected thread now stands (a reply or an inbound message re-sorts the
+ * list under the cursor; a filter or a search changes what comes before it). */
+static void find_selected(struct ui *ui, struct inbox *in, enum inbox_follow how)
+{
+	size_t pos = 0;
+	bool found = false;
+	char *err = NULL;
+
+	if (how == FOLLOW_INDEX || in->sel_id == 0)
+		return;
+	if (store_thread_position(ui->store, ui->session.tenant_id, in->filter, in->query, in->sel_id, &pos, &found,
+				  &err) != 0) {
+		free(err); /* the page read below reports the store's trouble */
+		return;
+	}
+	if (found)
+		in->sel = pos;
+	else if (how == FOLLOW_OR_TOP)
+		in->sel = 0;
+}
+
+/* Reads the page holding the selection (and one more row to know whether there is more). */
+static void load(struct ui *ui, struct inbox *in, enum inbox_follow how)
 {
 	char *err = NULL;
 	size_t want = (size_t)(in->page > 0 ? in->page : 40);
 
+	find_selected(ui, in, how);
 	if (in->sel < in->offset)
 		in->offset = in->sel;
 	if (in->sel >= in->offset + want)
@@ -73,11 +103,12 @@ static void load(struct ui *ui, struct inbox *in)
 	in->more = in->n > want;
 	if (in->n == 0 && in->offset > 0) { /* the list shrank under us */
 		in->offset = in->sel = 0;
-		load(ui, in);
+		load(ui, in, FOLLOW_INDEX);
 		return;
 	}
 	if (in->sel >= in->offset + in->n)
 		in->sel = in->n ? in->offset + in->n - 1 : in->offset;
+	in->sel_id = in->n ? in->rows[in->sel - in->offset].id : 0;
 }
 
 /* Opens the inbox. */
@@ -86,7 +117,7 @@ static int inbox_init(struct ui *ui, struct screen *sc, void *arg)
 	struct inbox *in = xcalloc(1, sizeof *in);
 	in->page = 40;
 	sc->priv = in;
-	load(ui, in);
+	load(ui, in, FOLLOW_INDEX);
 	return 0;
 }
 
@@ -202,8 +233,7 @@ static void search_done(struct ui *ui, void *arg, const char *text)
 	xfree(&in->query);
 	if (text[0] != '\0')
 		in->query = xstrdup(text);
-	in->sel = in->offset = 0;
-	load(ui, in);
+	load(ui, in, FOLLOW_OR_TOP);
 	ui->dirty_main = true;
 }
 
@@ -249,7 +279,7 @@ static void move_sel(struct ui *ui, struct inbox *in, long delta)
 	if ((size_t)target > last_loaded && !in->more)
 		target = (long)last_loaded;
 	in->sel = (size_t)target;
-	load(ui, in); /* cheap: one page */
+	load(ui, in, FOLLOW_INDEX); /* cheap: one page */
 }
 
 /* Handles the inbox keys. */
@@ -263,7 +293,7 @@ static int inbox_key(struct ui *ui, struct screen *sc, const struct key_event *e
 	case IA_UP: move_sel(ui, in, -1); return UI_REDRAW;
 	case IA_PGDN: move_sel(ui, in, in->page); return UI_REDRAW;
 	case IA_PGUP: move_sel(ui, in, -in->page); return UI_REDRAW;
-	case IA_HOME: in->sel = 0; load(ui, in); return UI_REDRAW;
+	case IA_HOME: in->sel = 0; load(ui, in, FOLLOW_INDEX); return UI_REDRAW;
 	case IA_OPEN:
 		if (t != NULL) {
 			int64_t id = t->id;
@@ -278,9 +308,9 @@ static int inbox_key(struct ui *ui, struct screen *sc, const struct key_event *e
 		return UI_REDRAW;
 	case IA_COMPOSE: ui_prompt(ui, "To (patient name or mobile number):", NULL, compose_to_done, NULL); return UI_REDRAW;
 	case IA_SEARCH: ui_prompt(ui, "Search by name or number:", in->query, search_done, in); return UI_REDRAW;
-	case IA_UNREAD: in->filter ^= THREAD_FILTER_UNREAD; in->sel = 0; load(ui, in); return UI_REDRAW;
-	case IA_ACTION: in->filter ^= THREAD_FILTER_ACTION; in->sel = 0; load(ui, in); return UI_REDRAW;
-	case IA_CLEAR: xfree(&in->query); in->filter = 0; in->sel = 0; load(ui, in); return UI_REDRAW;
+	case IA_UNREAD: in->filter ^= THREAD_FILTER_UNREAD; load(ui, in, FOLLOW_OR_TOP); return UI_REDRAW;
+	case IA_ACTION: in->filter ^= THREAD_FILTER_ACTION; load(ui, in, FOLLOW_OR_TOP); return UI_REDRAW;
+	case IA_CLEAR: xfree(&in->query); in->filter = 0; load(ui, in, FOLLOW_OR_TOP); return UI_REDRAW;
 	case IA_SYNC: ui_flash(ui, "syncing..."); return UI_SYNC_NOW;
 	case IA_REMINDERS: ui_push(ui, &ui_reminders_screen, NULL); return UI_REDRAW;
 	case IA_KEYWORDS: ui_push(ui, &ui_autoresp_screen, NULL); return UI_REDRAW;
@@ -295,7 +325,7 @@ static int inbox_key(struct ui *ui, struct screen *sc, const struct key_event *e
 /* Re-reads the page after a sync or a change elsewhere. */
 static void inbox_reload(struct ui *ui, struct screen *sc)
 {
-	load(ui, sc->priv);
+	load(ui, sc->priv, FOLLOW_THREAD);
 }
 
 /* Frees the inbox. */

@@ -250,6 +250,45 @@ static void store_thread_list__pages__when_offset_given(void **state)
 	sms_thread_list_free(&list, n);
 }
 
+/* store_thread_position agrees with store_thread_list for every thread, filter and page. */
+static void store_thread_position__matches_list__when_filtered_and_tied(void **state)
+{
+	struct store *s = *state;
+	int64_t t = tu_tenant_add(s, "Main");
+	char phone[20], sid[20], *err = NULL;
+	for (int i = 0; i < 12; i++) {
+		snprintf(phone, sizeof(phone), "+1555700%04d", i);
+		snprintf(sid, sizeof(sid), "SMq%d", i);
+		inbound(s, t, sid, phone, "x", NOW + i / 2); /* pairs share a time: ties by id */
+	}
+	struct sms_thread th = thread_of(s, t, "+15557000003");
+	assert_int_equal(store_thread_mark_read(s, th.id, &err), 0);
+	unsigned filters[] = {0, THREAD_FILTER_UNREAD};
+	for (size_t f = 0; f < 2; f++) {
+		struct sms_thread *list = NULL;
+		size_t n = 0, pos = 99;
+		bool found = false;
+		assert_int_equal(store_thread_list(s, t, filters[f], NULL, 0, 0, &list, &n, &err), 0);
+		assert_int_equal(n, f == 0 ? 12 : 11);
+		for (size_t i = 0; i < n; i++) {
+			assert_int_equal(store_thread_position(s, t, filters[f], NULL, list[i].id, &pos, &found, &err), 0);
+			assert_true(found);
+			assert_int_equal(pos, i);
+		}
+		sms_thread_list_free(&list, n);
+		assert_int_equal(store_thread_position(s, t, filters[f], NULL, th.id, &pos, &found, &err), 0);
+		assert_true(found == (f == 0));
+	}
+	/* a search that leaves it out, a thread of nobody */
+	bool found = true;
+	size_t pos = 0;
+	assert_int_equal(store_thread_position(s, t, 0, "0005", th.id, &pos, &found, &err), 0);
+	assert_false(found);
+	assert_int_equal(store_thread_position(s, t, 0, NULL, 99999, &pos, &found, &err), 0);
+	assert_false(found);
+	sms_thread_free(&th);
+}
+
 static double ms_since(int64_t start)
 {
 	return (double)(clock_mono_ms() - start);
@@ -348,6 +387,7 @@ int main(void)
 	    T(store_thread_for_phone__separates__when_other_tenant),
 	    T(store_thread_list__filters_and_searches__when_asked),
 	    T(store_thread_list__pages__when_offset_given),
+	    T(store_thread_position__matches_list__when_filtered_and_tied),
 	    T(store_thread_list__stays_fast__when_million_messages),
 #undef T
 	};
