@@ -5,10 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "src/outbox.h"
 #include "src/outbox_internal.h"
 #include "src/phone.h"
 #include "src/segments.h"
+#include "src/tz.h"
 #include "src/util.h"
 
 /* ---- checks ---------------------------------------------------------------------------- */
@@ -179,6 +181,25 @@ bool outbox_type_allowed_when_opted_out(const char *type)
 	return strcmp(type, "optout_confirm") == 0 || strcmp(type, "help") == 0;
 }
 
+/* t as "2026-11-16 08:00 CST" in the clinic's zone (UTC, so labelled, when it cannot be read):
+ * a date without its zone reads as the clinic's own and is off by hours. */
+static void outbox_local_time(struct store *s, int64_t tenant_id, int64_t t, char *out, size_t len)
+{
+	struct tenant tn;
+	struct tm tm;
+	char when[32];
+
+	memset(&tn, 0, sizeof(tn));
+	if (store_tenant_get(s, tenant_id, &tn, NULL) != 0 || tz_local(tn.timezone, t, &tm) != 0) {
+		time_t tt = (time_t)t;
+		gmtime_r(&tt, &tm);
+		tm.tm_zone = "UTC";
+	}
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+	snprintf(out, len, "%s %s", when, tm.tm_zone ? tm.tm_zone : "UTC");
+	tenant_free(&tn);
+}
+
 /* Refuses when the patient or the number opted out, naming who and how. */
 int outbox_check_opt_out(struct store *s, const struct outbox_request *req, const char *to, const char *who,
 			 char **err)
@@ -197,9 +218,8 @@ int outbox_check_opt_out(struct store *s, const struct outbox_request *req, cons
 		return 0;
 	}
 	if (patient_out && p.opted_out_at != 0) {
-		char day[32];
-		time_iso_utc(p.opted_out_at, day, sizeof(day));
-		day[10] = '\0';
+		char day[64];
+		outbox_local_time(s, req->tenant_id, p.opted_out_at, day, sizeof(day));
 		seterr(err, "%s has opted out of texts (%s%sby %s on %s); nothing was sent", who,
 		       p.opted_out_reason ? p.opted_out_reason : "", p.opted_out_reason ? " " : "",
 		       p.opted_out_via ? p.opted_out_via : "unknown means", day);

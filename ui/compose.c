@@ -76,12 +76,12 @@ static char *counter_text(const char *body, int64_t price, int64_t mms)
 static char *optout_words(struct ui *ui, const struct draft *d)
 {
 	struct sms_prefs pr = {0};
-	char masked[64], when[32] = "";
+	char masked[64], when[64] = "";
 	const char *via = NULL;
 
 	phone_mask(d->phone, masked, sizeof masked);
 	if (d->patient_id && store_prefs_get(ui->store, d->patient_id, &pr, NULL) == 0 && pr.opted_out_at) {
-		ui_time(ui, pr.opted_out_at, when, sizeof when);
+		ui_time_zoned(ui, pr.opted_out_at, when, sizeof when);
 		via = pr.opted_out_via;
 	}
 	char *s = xasprintf("%s has opted out of text messages%s%s%s%s%s. Nothing can be sent to %s until the patient "

@@ -47,9 +47,14 @@ static void load(struct ui *ui, struct pview *v)
 static int patient_init(struct ui *ui, struct screen *sc, void *arg)
 {
 	struct pview *v = xcalloc(1, sizeof *v);
+	char target[32];
+
 	v->id = *(int64_t *)arg;
 	sc->priv = v;
 	load(ui, v);
+	/* who looked at which patient's preferences and consent (README: preference views are audited) */
+	snprintf(target, sizeof target, "patient %lld", (long long)v->id);
+	ui_audit(ui, "patient.view", v->id, target, NULL);
 	return 0;
 }
 
@@ -64,7 +69,7 @@ static int row(const struct ui *ui, WINDOW *w, int y, int cols, const char *labe
 static void patient_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, int cols)
 {
 	struct pview *v = sc->priv;
-	char num[64], when[32];
+	char num[64], when[64];
 
 	if (v->error) {
 		text_put(w, 0, 0, v->error, cols, ui_attr(ui, ST_ERROR), false);
@@ -81,7 +86,7 @@ static void patient_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, 
 	if (v->pr.opted_in) {
 		opt = xstrdup("opted in");
 	} else {
-		ui_time(ui, v->pr.opted_out_at, when, sizeof when);
+		ui_time_zoned(ui, v->pr.opted_out_at, when, sizeof when);
 		opt = xasprintf("OPTED OUT %s, via %s%s%s", when, v->pr.opted_out_via ? v->pr.opted_out_via : "?",
 				v->pr.opted_out_reason ? ": " : "", v->pr.opted_out_reason ? v->pr.opted_out_reason : "");
 	}
@@ -92,7 +97,7 @@ static void patient_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, 
 	char *consent;
 	if (v->pr.consent_at) {
 		char cnum[64];
-		ui_time(ui, v->pr.consent_at, when, sizeof when);
+		ui_time_zoned(ui, v->pr.consent_at, when, sizeof when);
 		phone_display(v->pr.consent_phone ? v->pr.consent_phone : "", cnum, sizeof cnum);
 		consent = xasprintf("%s, %s, recorded by %s, for %s", v->pr.consent_method ? v->pr.consent_method : "?",
 				    when, v->pr.consent_by ? v->pr.consent_by : "?", cnum);

@@ -127,6 +127,8 @@ const char *ui_sym(const char *utf8, const char *ascii);
 /* Formats t (Unix s) in the clinic's zone: "14:05" today, "Mon 14:05" this week, else
  * "Nov 26 14:05" (or with the year). */
 void ui_time(const struct ui *ui, int64_t t, char *out, size_t len);
+/* t as "Dec 04 2026 07:07 CST": a full date in the clinic's zone, with the zone's name. */
+void ui_time_zoned(const struct ui *ui, int64_t t, char *out, size_t len);
 /* Writes an audit entry for the signed-in user (errors shown as a flash). */
 void ui_audit(struct ui *ui, const char *action, int64_t patient_id, const char *target, const char *detail);
 

@@ -458,6 +458,28 @@ void ui_time(const struct ui *ui, int64_t t, char *out, size_t len)
 		strftime(out, len, "%b %d %Y", &tm);
 }
 
+/* Formats t as a full date in the clinic's zone with the zone's name: "Dec 04 2026 07:07 CST"
+ * (records such as an opt-out are read later and elsewhere: no "today" shortcuts, no guessing
+ * which zone). */
+void ui_time_zoned(const struct ui *ui, int64_t t, char *out, size_t len)
+{
+	struct tm tm;
+	char when[40];
+	const char *tz = ui->session.tenant_tz ? ui->session.tenant_tz : "UTC";
+
+	if (t <= 0) {
+		snprintf(out, len, "-");
+		return;
+	}
+	if (tz_local(tz, t, &tm) != 0) {
+		time_t tt = (time_t)t;
+		gmtime_r(&tt, &tm);
+		tm.tm_zone = "UTC";
+	}
+	strftime(when, sizeof when, "%b %d %Y %H:%M", &tm);
+	snprintf(out, len, "%s %s", when, tm.tm_zone ? tm.tm_zone : tz);
+}
+
 /* Whether the open clinic has what sending needs (an account and a number or service). */
 static bool tenant_ready(struct ui *ui)
 {

@@ -261,7 +261,7 @@ static void outbox_queue__refuses__when_rules_broken(void **state)
 	assert_int_equal(store_prefs_set_opted_in(f->s, f->jane, false, NOW - 86400 * 2, "sms", "STOP", &err),
 			 0);
 	assert_refused(f, f->jane, NULL, "Reminder", "reminder",
-		       "Jane Doe has opted out of texts (STOP by sms on 2026-11-16)");
+		       "Jane Doe has opted out of texts (STOP by sms on 2026-11-16 05:06 CST)");
 	assert_refused(f, 0, JANE, "Hello", "conversation", "has opted out of texts");
 	assert_int_equal(store_optout_number(f->s, f->tenant, BOB, NOW, "staff", "asked at the desk", &err),
 			 0);
