@@ -64,6 +64,32 @@ void scheduler_log_sanitize(const char *text, char *out, size_t len)
 	out[o] = '\0';
 }
 
+/* Records that a reminders pass ran at now. */
+int scheduler_note_reminders(struct store *s, int64_t now, char **err)
+{
+	char v[24];
+	snprintf(v, sizeof(v), "%lld", (long long)now);
+	return store_setting_set(s, 0, SCHEDULER_REMINDERS_KEY, v, err);
+}
+
+/* Reads when reminders last ran; 0 when never (or the value is not a time). */
+int scheduler_reminders_last(struct store *s, int64_t *at, char **err)
+{
+	char *v = NULL;
+	*at = 0;
+	int rc = store_setting_get(s, 0, SCHEDULER_REMINDERS_KEY, &v, err);
+	if (rc == SD_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return -1;
+	char *end = NULL;
+	long long t = strtoll(v, &end, 10);
+	if (end != v && *end == '\0' && t > 0)
+		*at = t;
+	free(v);
+	return 0;
+}
+
 /* Writes one log line: "<UTC time> <level> tenant=<id> <event> <fields>". */
 static void logf_(const char *level, int64_t tenant_id, const char *event, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -175,8 +201,14 @@ static int step_reminders(struct sched *sc, int *queued)
 {
 	struct reminders_report rr = {.on_event = on_reminder, .event_ctx = sc};
 	char *err = NULL;
-	int rc = reminders_pass(sc->s, clock_now(), &rr, &err);
+	int64_t now = clock_now();
+	int rc = reminders_pass(sc->s, now, &rr, &err);
 	*queued = rr.queued;
+	if (rc == 0 && scheduler_note_reminders(sc->s, now, &err) != 0) {
+		/* consoles would warn that reminders stopped: say why in the log */
+		logf_("warn", 0, "reminders.note_error", "error=\"%s\"", err ? err : "?");
+		xfree(&err);
+	}
 	if (rc != 0) {
 		logf_("error", 0, "reminders.error", "error=\"%s\"", err ? err : "?");
 		free(err);

@@ -5,6 +5,7 @@
 #ifndef SMSDESK_SCHEDULER_H
 #define SMSDESK_SCHEDULER_H
 #include "src/cli.h"
+#include "store/store.h"
 
 /* argv[0] is "--scheduler"; options: --once, --interval SECONDS (default: each minute on the
  * minute), --drain-chunk N (messages per drain step between signal checks). Returns an exit
@@ -15,5 +16,14 @@ int scheduler_main(struct cli_ctx *ctx, int argc, char **argv);
 /* "+15551234567" and other runs of 7+ digits become "***4567": log lines never carry a full
  * number. Copies at most len - 1 bytes of text into out, control characters as '?'. */
 void scheduler_log_sanitize(const char *text, char *out, size_t len);
+
+/* When reminders last ran (a global setting, Unix s as text): written after every reminders
+ * pass by the scheduler, and by the demo console, which acts as the scheduler for its
+ * throw-away clinic. Consoles read it to say plainly when nothing is sending reminders. */
+#define SCHEDULER_REMINDERS_KEY "scheduler.reminders_at"
+#define SCHEDULER_STALE_SECONDS 600 /* no pass for this long: reminders are not being sent */
+int scheduler_note_reminders(struct store *s, int64_t now, char **err);
+/* *at = the last reminders pass, 0 when none ever ran. */
+int scheduler_reminders_last(struct store *s, int64_t *at, char **err);
 
 #endif

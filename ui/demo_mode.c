@@ -130,7 +130,8 @@ int demo_mode_main(int argc, char **argv)
 	write_info(&d);
 	if (getenv("SMSDESK_CONSOLE_LOG") == NULL)
 		setenv("SMSDESK_CONSOLE_LOG", d.log, 1);
-	struct ui_options opts = {.db_path = d.db, .key_file = d.key, .demo_user = "demo", .tenant_id = d.tenant_id};
+	struct ui_options opts = {.db_path = d.db, .key_file = d.key, .demo_user = "demo", .tenant_id = d.tenant_id,
+				 .run_reminders = true};
 	rc = ui_run(&opts);
 out:
 	if (err != NULL)

@@ -216,6 +216,8 @@ static void reminders_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows
 	if (v->off)
 		text_put(w, 0, x + 3, "Automatic reminders are off for this location", cols - x - 3, ui_attr(ui, ST_WARN),
 			 false);
+	else if (ui->reminders_warn != NULL) /* due rows below would otherwise look as if they will go */
+		text_put(w, 0, x + 3, ui->reminders_warn, cols - x - 3, ui_attr(ui, ST_ERROR), false);
 	ui_rule(ui, w, 1, cols);
 	draw_tabs(ui, v, w, cols);
 	if (v->error != NULL) {

@@ -88,6 +88,7 @@ struct ui {
 	int unread;
 	char *sync_text;  /* "synced 14:05" or the last error, in words */
 	bool sync_error;
+	char *reminders_warn; /* "reminders are not being sent: ..." when no scheduler ran lately */
 	char *flash;      /* a one-line note on the hint line until the next key */
 	int poll_seconds;
 	struct ui_worker *worker;

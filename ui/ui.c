@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "src/scheduler.h"
 #include "src/tz.h"
 #include "src/util.h"
 #include "ui/screen.h"
@@ -494,6 +495,25 @@ static bool tenant_ready(struct ui *ui)
 	return ok;
 }
 
+/* Words when no reminders pass ran lately (no scheduler), else NULL: nothing else in the
+ * console would show that due reminders are simply not going out. */
+static char *reminders_stale(struct ui *ui)
+{
+	int64_t at = 0;
+	char when[40], *err = NULL;
+
+	if (scheduler_reminders_last(ui->store, &at, &err) != 0) {
+		free(err);
+		return NULL; /* a read error is not a missing scheduler */
+	}
+	if (at > 0 && at >= clock_now() - SCHEDULER_STALE_SECONDS)
+		return NULL;
+	if (at == 0)
+		return xstrdup("reminders are not being sent: no scheduler has ever run (smsdesk --scheduler)");
+	ui_time(ui, at, when, sizeof when);
+	return xasprintf("reminders are not being sent: no scheduler since %s (smsdesk --scheduler)", when);
+}
+
 /* Updates the status bar from the worker's latest pass. */
 static void take_worker(struct ui *ui)
 {
@@ -529,6 +549,15 @@ static void take_worker(struct ui *ui)
 		free(err);
 	}
 	free(r.error);
+	free(ui->reminders_warn);
+	ui->reminders_warn = reminders_stale(ui);
+	if (ui->reminders_warn != NULL && !ui->sync_error) {
+		/* first: cut at the bar's end it must still be read; "synced" matters less */
+		char *both = xasprintf("%s%s%s", ui->reminders_warn, ui_sym(" \xC2\xB7 ", " | "), ui->sync_text);
+		free(ui->sync_text);
+		ui->sync_text = both;
+		ui->sync_error = true;
+	}
 	reload_all(ui);
 }
 
@@ -696,7 +725,7 @@ int ui_run(const struct ui_options *opts)
 		seterr(&err, "pipe: %s", strerror(errno));
 		goto out;
 	}
-	if (ui_worker_start(opts->db_path, opts->key_file, L.wake[1], &ui.worker, &err) != 0)
+	if (ui_worker_start(opts->db_path, opts->key_file, L.wake[1], opts->run_reminders, &ui.worker, &err) != 0)
 		goto out;
 	if (store_unread_total(ui.store, ui.session.tenant_id, &ui.unread, &err) != 0)
 		xfree(&err);
@@ -731,6 +760,7 @@ out:
 		fprintf(stderr, "smsdesk: %s\n", err);
 	free(err);
 	free(ui.sync_text);
+	free(ui.reminders_warn);
 	free(ui.flash);
 	session_free(&ui.session);
 	store_close(&ui.store);

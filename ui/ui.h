@@ -1,6 +1,7 @@
 /* The only thing the core sees of the console. Owner: ui/ */
 #ifndef SMSDESK_UI_H
 #define SMSDESK_UI_H
+#include <stdbool.h>
 #include <stdint.h>
 
 struct ui_options {
@@ -8,6 +9,7 @@ struct ui_options {
 	const char *key_file;
 	const char *demo_user;   /* sign in as this user without a password (--demo only) */
 	int64_t tenant_id;       /* 0: the first the user may see */
+	bool run_reminders;      /* the console runs the reminders pass itself (--demo: no scheduler) */
 };
 
 /* Runs the console until the user quits. Returns the process exit code. */

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "src/reminders.h"
+#include "src/scheduler.h"
 #include "src/sync.h"
 #include "src/util.h"
 #include "src/vault.h"
@@ -15,6 +17,7 @@ struct ui_worker {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	bool kicked, stopping;
+	bool reminders; /* also run the reminders pass while holding the lease (the demo) */
 	int wake_fd;
 	char *db_path, *key_file;
 	struct ui_worker_result res; /* guarded by mu */
@@ -36,8 +39,26 @@ static void publish(struct ui_worker *w, bool holding, const char *error, int ch
 	(void)r; /* a full pipe already means "wake up" */
 }
 
+/* The scheduler's reminders pass, for a console that stands in for the scheduler (the demo):
+ * runs before the sync pass so what it queues goes out in the same pass. Returns words for the
+ * status bar (malloc'd) when it failed, else NULL. */
+static char *reminders_step(struct store *s)
+{
+	struct reminders_report rr = {0};
+	char *err = NULL, *words = NULL;
+	int64_t now = clock_now();
+
+	if (reminders_pass(s, now, &rr, &err) != 0 || scheduler_note_reminders(s, now, &err) != 0)
+		words = xasprintf("reminders: %s", err ? err : "failed");
+	else if (rr.last_error != NULL)
+		words = xasprintf("reminders: %s", rr.last_error);
+	reminders_report_clear(&rr);
+	free(err);
+	return words;
+}
+
 /* One pass: takes or renews the lease, and syncs when this console holds it. */
-static void one_pass(struct ui_worker *w, struct sync_engine *e)
+static void one_pass(struct ui_worker *w, struct store *s, struct sync_engine *e)
 {
 	struct sync_report rep = {0};
 	char *err = NULL;
@@ -52,14 +73,16 @@ static void one_pass(struct ui_worker *w, struct sync_engine *e)
 		publish(w, false, NULL, 0);
 		return;
 	}
+	char *rem_err = w->reminders ? reminders_step(s) : NULL;
 	if (sync_engine_pass(e, &rep, &err) != 0) {
 		publish(w, true, err ? err : "sync failed", 1);
 	} else {
 		int changes = rep.inbound_new + rep.status_updates + rep.outbox.sent + rep.outbox.failed +
 			      rep.outbox.retrying + rep.outbox.reconciled;
-		publish(w, true, rep.last_error, changes);
+		publish(w, true, rep.last_error ? rep.last_error : rem_err, changes);
 	}
 	sync_report_clear(&rep);
+	free(rem_err);
 	free(err);
 }
 
@@ -112,7 +135,7 @@ static void *worker_main(void *arg)
 		if (!ready)
 			ready = open_engine(w, &s, &v, &e) == 0; /* retried on the next kick */
 		if (ready)
-			one_pass(w, e);
+			one_pass(w, s, e);
 	}
 	if (e != NULL) {
 		sync_engine_release(e);
@@ -124,10 +147,12 @@ static void *worker_main(void *arg)
 }
 
 /* Starts the worker. */
-int ui_worker_start(const char *db_path, const char *key_file, int wake_fd, struct ui_worker **out, char **err)
+int ui_worker_start(const char *db_path, const char *key_file, int wake_fd, bool reminders, struct ui_worker **out,
+		    char **err)
 {
 	struct ui_worker *w = xcalloc(1, sizeof *w);
 
+	w->reminders = reminders;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
 	w->wake_fd = wake_fd;

@@ -21,8 +21,11 @@ struct ui_worker_result {
 };
 
 /* Starts the worker thread. wake_fd gets one byte after every pass. key_file may be NULL
- * (then there is nothing to decrypt tokens with and every pass reports so). */
-int ui_worker_start(const char *db_path, const char *key_file, int wake_fd, struct ui_worker **out, char **err);
+ * (then there is nothing to decrypt tokens with and every pass reports so). reminders: each
+ * pass that holds the lease also runs the scheduler's reminders pass (the demo, which has no
+ * scheduler of its own). */
+int ui_worker_start(const char *db_path, const char *key_file, int wake_fd, bool reminders, struct ui_worker **out,
+		    char **err);
 /* Asks for a pass as soon as possible (several asks while busy make one more pass). */
 void ui_worker_kick(struct ui_worker *w);
 /* Takes the latest result (clears `ran`); r->error must be freed. */
