@@ -24,6 +24,8 @@ int ui_auth_timeout_ms(int timeout_ms);
 void ui_auth_tick(struct ui *ui);
 
 /* ---- for the screens (ui/login.c) ---- */
+/* "Demo: user demo, password demo" on the demo's sign-in and lock screens, else NULL. */
+const char *ui_auth_demo_hint(void);
 /* The key file the console was started with (for encrypting secrets), or NULL. */
 const char *ui_auth_key_file(void);
 /* True when the session may see location tenant_id; fills the ids the session may see. */

@@ -17,6 +17,7 @@
 #include "ui/ui.h"
 
 #define DEMO_STEP_MS 1500
+#define DEMO_PASSWORD "demo" /* shown on the sign-in and lock screens: the clinic is fiction */
 
 struct demo {
 	char *dir, *db, *key, *log;
@@ -52,13 +53,13 @@ out:
 	return rc;
 }
 
-/* The demo sign-in: an admin "demo" (password "demo"; cheap hash, the database is thrown away). */
+/* The demo sign-in: an admin "demo" (password DEMO_PASSWORD; cheap hash, the database is thrown away). */
 static int add_demo_user(struct store *s, int64_t tenant_id, char **err)
 {
 	char hash[crypto_pwhash_STRBYTES];
 	int64_t uid = 0;
 
-	if (crypto_pwhash_str(hash, "demo", 4, crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN) != 0)
+	if (crypto_pwhash_str(hash, DEMO_PASSWORD, strlen(DEMO_PASSWORD), crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN) != 0)
 		return seterr(err, "cannot hash the demo password");
 	if (store_user_add(s, "demo", "Demo User", hash, "admin", &uid, err) != 0)
 		return -1;
@@ -131,7 +132,7 @@ int demo_mode_main(int argc, char **argv)
 	if (getenv("SMSDESK_CONSOLE_LOG") == NULL)
 		setenv("SMSDESK_CONSOLE_LOG", d.log, 1);
 	struct ui_options opts = {.db_path = d.db, .key_file = d.key, .demo_user = "demo", .tenant_id = d.tenant_id,
-				 .run_reminders = true};
+				 .demo_password = DEMO_PASSWORD, .run_reminders = true};
 	rc = ui_run(&opts);
 out:
 	if (err != NULL)

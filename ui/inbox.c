@@ -307,7 +307,7 @@ static int inbox_key(struct ui *ui, struct screen *sc, const struct key_event *e
 		}
 		return UI_REDRAW;
 	case IA_COMPOSE: ui_prompt(ui, "To (patient name or mobile number):", NULL, compose_to_done, NULL); return UI_REDRAW;
-	case IA_SEARCH: ui_prompt(ui, "Search by name or number:", in->query, search_done, in); return UI_REDRAW;
+	case IA_SEARCH: ui_prompt(ui, "Search names, numbers and messages:", NULL, search_done, in); return UI_REDRAW;
 	case IA_UNREAD: in->filter ^= THREAD_FILTER_UNREAD; load(ui, in, FOLLOW_OR_TOP); return UI_REDRAW;
 	case IA_ACTION: in->filter ^= THREAD_FILTER_ACTION; load(ui, in, FOLLOW_OR_TOP); return UI_REDRAW;
 	case IA_CLEAR: xfree(&in->query); in->filter = 0; load(ui, in, FOLLOW_OR_TOP); return UI_REDRAW;

@@ -53,6 +53,8 @@ static void lock_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, int
 		text_put(w, y0 + 7, x0 + 3, k->message, bw - 6, ui_attr(ui, ST_ERROR), false);
 	text_put(w, y0 + 9, x0 + 3, "F10 signs out (an unsent draft is then lost).", bw - 6, ui_attr(ui, ST_DIM),
 		 false);
+	if (ui_auth_demo_hint() != NULL)
+		text_put(w, y0 + 2, x0 + 3, ui_auth_demo_hint(), bw - 6, ui_attr(ui, ST_MARK), false);
 }
 
 /* Checks the password of the signed-in user. */

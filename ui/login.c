@@ -20,7 +20,13 @@ static struct {
 	bool locked;
 	int idle_s;
 	int64_t last_key_ms;
+	char *demo_hint; /* "Demo: user demo, password demo" for the demo's screens, else NULL */
 } A;
+
+const char *ui_auth_demo_hint(void)
+{
+	return A.demo_hint;
+}
 
 const char *ui_auth_key_file(void)
 {
@@ -147,8 +153,11 @@ int ui_auth_begin(struct ui *ui, const struct ui_options *opts)
 {
 	char *err = NULL;
 	free(A.key_file);
+	free(A.demo_hint);
 	memset(&A, 0, sizeof(A));
 	A.key_file = opts->key_file ? xstrdup(opts->key_file) : NULL;
+	if (opts->demo_user != NULL && opts->demo_password != NULL)
+		A.demo_hint = xasprintf("Demo: user %s, password %s", opts->demo_user, opts->demo_password);
 	A.idle_s = DEFAULT_IDLE_S;
 	session_clear(ui);
 	if (opts->demo_user != NULL) {
@@ -169,6 +178,7 @@ void ui_auth_end(struct ui *ui)
 	session_clear(ui);
 	ui_settings_stop();
 	xfree(&A.key_file);
+	xfree(&A.demo_hint);
 }
 
 void ui_auth_activity(struct ui *ui)
@@ -254,6 +264,8 @@ static void login_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, in
 	text_put(w, y0 + 1, x0 + 3, title, bw - 6, ui_attr(ui, ST_TITLE), false);
 	if (ui->session.tenant_name)
 		text_put(w, y0 + 2, x0 + 3, ui->session.tenant_name, bw - 6, ui_attr(ui, ST_DIM), false);
+	if (A.demo_hint != NULL)
+		text_put(w, y0 + 9, x0 + 3, A.demo_hint, bw - 6, ui_attr(ui, ST_MARK), false);
 	text_put(w, y0 + 4, x0 + 3, "Username:", 10, A_NORMAL, false);
 	text_put(w, y0 + 6, x0 + 3, "Password:", 10, A_NORMAL, false);
 	ui_field_draw(&l->pass, sc, w, y0 + 6, x0 + 14, bw - 18, A_UNDERLINE);

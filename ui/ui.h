@@ -9,6 +9,7 @@ struct ui_options {
 	const char *key_file;
 	const char *demo_user;   /* sign in as this user without a password (--demo only) */
 	int64_t tenant_id;       /* 0: the first the user may see */
+	const char *demo_password; /* shown on the demo's sign-in and lock screens (--demo only) */
 	bool run_reminders;      /* the console runs the reminders pass itself (--demo: no scheduler) */
 };
 

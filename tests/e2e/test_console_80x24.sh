@@ -58,7 +58,7 @@ pass "audit: the selected entry's detail in full"
 
 # --- patient screen: the hint line, a wrapped prompt question ---
 keys /
-wait_for "Search by name or number"
+wait_for "Search names, numbers and messages"
 type_text "Chloé"
 keys Enter
 wait_for 'search "Chloé"'

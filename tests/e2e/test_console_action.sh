@@ -22,7 +22,7 @@ wait_for "Leilani Kahale" # the demo's own flagged thread stays listed too
 pass "the inbox lists the possible opt-out under needs action"
 
 keys /
-wait_for "Search by name or number"
+wait_for "Search names, numbers and messages"
 type_text "0190"
 keys Enter
 wait_for 'search "0190"'
@@ -72,7 +72,7 @@ appt=$("$SMSDESK" --db "$DB" appointment list --patient "$kai" | awk 'NR==2{prin
 [ -n "$appt" ] || fail "Kai has no upcoming appointment"
 out=$(SMSDESK_FAKE_NOW=$noon "$SMSDESK" --db "$DB" remind "$appt" 2>&1) || fail "remind failed: $out"
 keys /
-wait_for "Search by name or number"
+wait_for "Search names, numbers and messages"
 type_text "Nakamura"
 keys Enter
 wait_for 'search "Nakamura"'

@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.sh" "$1"
 
 open_thread() { # open_thread DIGITS: searches the inbox for the number and opens its thread
 	keys /
-	wait_for "Search by name or number"
+	wait_for "Search names, numbers and messages"
 	type_text "$1"
 	keys Enter
 	wait_for "search \"$1\""

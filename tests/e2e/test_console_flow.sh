@@ -14,7 +14,7 @@ wait_for "e2e hello from the flow test" 30
 pass "inbound from a new number appears"
 
 keys /
-wait_for "Search by name or number"
+wait_for "Search names, numbers and messages"
 type_text "0177"
 keys Enter
 wait_for 'search "0177"'

@@ -19,7 +19,7 @@ grep -q $'\033\\[31m' <<<"$line" && fail "the hostile line carries red from the 
 pass "inbox preview is inert"
 
 keys /
-wait_for "Search by name or number"
+wait_for "Search names, numbers and messages"
 type_text "0155"
 keys Enter
 wait_for 'search "0155"'

@@ -7,7 +7,7 @@ wait_inbox
 sim_inbound "+13125550166" "STOP"
 wait_for_re "\*\*\*-0166" 30 >/dev/null
 keys /
-wait_for "Search by name or number"
+wait_for "Search names, numbers and messages"
 type_text "0166"
 keys Enter
 wait_for 'search "0166"'

@@ -7,7 +7,7 @@ start_demo
 wait_inbox
 DB=$(demo_info db)
 keys /
-wait_for "Search by name or number"
+wait_for "Search names, numbers and messages"
 type_text "Herrera"
 keys Enter
 wait_for 'search "Herrera"'

@@ -15,7 +15,7 @@ sim_inbound "$num" "$long"
 wait_for "second question" 30
 
 keys /
-wait_for "Search by name or number"
+wait_for "Search names, numbers and messages"
 type_text "0166"
 keys Enter
 wait_for 'search "0166"'

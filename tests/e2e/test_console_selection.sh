@@ -57,7 +57,7 @@ pass "filters keep the selected thread"
 
 # a search that keeps the thread keeps it selected; Esc back to all keeps it too
 keys /
-wait_for "Search by name or number"
+wait_for "Search names, numbers and messages"
 type_text "a"
 keys Enter
 wait_for 'search "a"'
