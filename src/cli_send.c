@@ -197,7 +197,8 @@ static const char usage_messages[] =
 	"usage: smsdesk [--tenant T] messages [--patient ID] [--direction in|out] [--type TYPE]\n"
 	"                                     [--status STATUS] [--since DATE] [--limit N]\n"
 	"The newest messages (default 20), newest first: time in the clinic's zone, direction,\n"
-	"the other party's number (masked), status and the first line of the body.\n"
+	"the other party's number (masked), status, Twilio's error code and words for a failed\n"
+	"message (\"[error 30003: Unreachable destination handset]\") and the first line of the body.\n"
 	"  --direction in|out   only received (in) or sent (out) messages\n"
 	"  --type TYPE          conversation, reminder, auto_reply, optout_confirm, optin_confirm,\n"
 	"                       help or campaign\n"
@@ -292,8 +293,16 @@ static int run_messages(struct cli_ctx *ctx, int argc, char **argv)
 			phone_mask(in ? m->from_number : m->to_number, masked, sizeof(masked));
 			cli_safe_text(m->body, true, body, sizeof(body));
 			cli_safe_text(m->status, true, status, sizeof(status));
-			printf("%-6lld %-16s %-4s %-16s %-12s %s\n", (long long)m->id, when, in ? "in" : "out", masked,
-			       status, body);
+			char why[200] = "";
+			if (m->error_code != 0 || m->error_message != NULL) {
+				/* a failure without Twilio's reason cannot be acted on */
+				char words[160];
+				cli_safe_text(m->error_message ? m->error_message : "no reason given", true, words,
+					      sizeof(words));
+				snprintf(why, sizeof(why), "[error %d: %s] ", m->error_code, words);
+			}
+			printf("%-6lld %-16s %-4s %-16s %-12s %s%s\n", (long long)m->id, when, in ? "in" : "out", masked,
+			       status, why, body);
 		}
 		if (n == 0)
 			printf("(no messages)\n");

@@ -41,5 +41,10 @@ keys r
 wait_for "Not sent: opted out"
 capture | grep -qE "[0-9]{2}:[0-9]{2} C[SD]T" || fail "the refusal's opt-out time has no zone"
 pass "the compose refusal names the zone too"
+# `smsdesk messages` shows Twilio's error code and words for a failed message
+out=$("$SMSDESK" --db "$DB" messages --status failed 2>&1) || fail "messages failed: $out"
+grep -qF "[error 30003: Unreachable destination handset]" <<<"$out" || fail "messages hides the error: $out"
+pass "smsdesk messages shows the error code of a failed message"
 keys Enter
 quit_console
+
