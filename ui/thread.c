@@ -38,6 +38,13 @@ static const struct keybinding thread_keys[] = {
 	{0},
 };
 
+/* A staff member who sent a message of the thread, by name (who wrote what matters when a
+ * patient answers "who is this?"). */
+struct sender {
+	int64_t id;
+	char *name;
+};
+
 struct tview {
 	int64_t id;
 	struct sms_thread t;
@@ -45,10 +52,55 @@ struct tview {
 	size_t n, limit;
 	bool opted_out;
 	char *people; /* names sharing the number (thread_actions.c), NULL when one or none */
+	struct sender *senders; /* staff who wrote the loaded messages */
+	size_t nsenders;
 	int scroll; /* lines up from the newest */
 	int page, total_lines;
 	char *error;
 };
+
+/* Frees the sender names. */
+static void senders_free(struct tview *v)
+{
+	for (size_t i = 0; i < v->nsenders; i++)
+		free(v->senders[i].name);
+	free(v->senders);
+	v->senders = NULL;
+	v->nsenders = 0;
+}
+
+/* The name of staff user id: the full name, else the username, else "staff #id" (removed). */
+static const char *sender_name(const struct tview *v, int64_t id)
+{
+	for (size_t i = 0; i < v->nsenders; i++)
+		if (v->senders[i].id == id)
+			return v->senders[i].name;
+	return "staff";
+}
+
+/* Looks up each staff member who sent one of the loaded messages, once. */
+static void senders_load(struct ui *ui, struct tview *v)
+{
+	senders_free(v);
+	for (size_t i = 0; i < v->n; i++) {
+		int64_t id = v->msgs[i].sent_by;
+		bool known = id == 0;
+		for (size_t k = 0; k < v->nsenders && !known; k++)
+			known = v->senders[k].id == id;
+		if (known)
+			continue;
+		struct user u = {0};
+		char *name = NULL;
+		if (store_user_get(ui->store, id, &u, NULL) == 0) {
+			name = xstrdup(u.display_name && u.display_name[0] ? u.display_name : u.username);
+			user_free(&u);
+		} else {
+			name = xasprintf("staff #%lld", (long long)id);
+		}
+		v->senders = xrealloc(v->senders, (v->nsenders + 1) * sizeof *v->senders);
+		v->senders[v->nsenders++] = (struct sender){id, name};
+	}
+}
 
 /* Reads the thread and its newest messages. */
 static void load(struct ui *ui, struct tview *v)
@@ -69,6 +121,7 @@ static void load(struct ui *ui, struct tview *v)
 		return;
 	}
 	v->people = ui_thread_people(ui, &v->t);
+	senders_load(ui, v);
 	if (v->t.unread_count > 0 && store_thread_mark_read(ui->store, v->id, &err) != 0) {
 		v->error = err;
 		return;
@@ -121,7 +174,7 @@ static char *msg_header(struct ui *ui, const struct tview *v, const struct sms_m
 	if (in)
 		return xasprintf("%s %s%s%s", ui_sym("\xE2\x86\x90", "<"),
 				 v->t.patient_name ? v->t.patient_name : "patient", dot, when);
-	const char *who = m->sent_by ? "staff" : "automatic";
+	const char *who = m->sent_by ? sender_name(v, m->sent_by) : "automatic";
 	if (m->status && (strcmp(m->status, "failed") == 0 || strcmp(m->status, "undelivered") == 0)) {
 		char code[24] = "";
 		*st = ST_ERROR;
@@ -257,6 +310,7 @@ static void thread_free(struct screen *sc)
 	sms_message_list_free(&v->msgs, v->n);
 	free(v->error);
 	free(v->people);
+	senders_free(v);
 	free(v);
 }
 

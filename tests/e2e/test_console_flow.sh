@@ -38,8 +38,9 @@ keys C-x
 wait_for "Enter sends it now"
 keys Enter
 wait_for "Merci" 5
-wait_for_re "staff · (queued|sending|sent|delivered)" 10 >/dev/null
-wait_for "staff · delivered" 30
+wait_for_re "Demo User · (queued|sending|sent|delivered)" 10 >/dev/null
+wait_for "Demo User · delivered" 30
+pass "a staff message names who sent it (Demo User), not \"staff\""
 pass "compose with emoji, review, send -> delivered"
 
 # Backspace removes a whole emoji sequence, not half of it.
