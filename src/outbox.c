@@ -328,12 +328,10 @@ fail:
 	return -1;
 }
 
-int outbox_queue(struct store *s, const struct outbox_request *req, int64_t *id_out, char **err)
+/* Every rule of outbox_queue; on 0 *t, *to and *who are filled (the caller frees them). */
+static int check_all(struct store *s, const struct outbox_request *req, const char *type, struct tenant *t,
+		     char **to, char **who, char **err)
 {
-	const char *type = req->message_type ? req->message_type : "conversation";
-	char *to = NULL, *who = NULL;
-	struct tenant t;
-	memset(&t, 0, sizeof(t));
 	if (!type_known(type))
 		return refuse(err, "unknown message type '%.40s'; nothing was sent", type);
 	int rc = check_body(req->body, err);
@@ -347,15 +345,38 @@ int outbox_queue(struct store *s, const struct outbox_request *req, int64_t *id_
 		    OUTBOX_MAX_MEDIA);
 	for (int i = 0; i < n_media; i++)
 		free(urls[i]);
-	rc = store_tenant_get(s, req->tenant_id, &t, err);
+	rc = store_tenant_get(s, req->tenant_id, t, err);
 	if (rc == SD_NOTFOUND)
 		return seterr(err, "no clinic location with id %lld; nothing was sent",
 			      (long long)req->tenant_id);
 	if (rc != 0)
 		return -1;
-	rc = resolve_recipient(s, req, &to, &who, err);
+	rc = resolve_recipient(s, req, to, who, err);
 	if (rc == 0 && !outbox_type_allowed_when_opted_out(type))
-		rc = outbox_check_opt_out(s, req, to, who, err);
+		rc = outbox_check_opt_out(s, req, *to, *who, err);
+	return rc;
+}
+
+int outbox_check(struct store *s, const struct outbox_request *req, char **err)
+{
+	const char *type = req->message_type ? req->message_type : "conversation";
+	char *to = NULL, *who = NULL;
+	struct tenant t;
+	memset(&t, 0, sizeof(t));
+	int rc = check_all(s, req, type, &t, &to, &who, err);
+	free(to);
+	free(who);
+	tenant_free(&t);
+	return rc;
+}
+
+int outbox_queue(struct store *s, const struct outbox_request *req, int64_t *id_out, char **err)
+{
+	const char *type = req->message_type ? req->message_type : "conversation";
+	char *to = NULL, *who = NULL;
+	struct tenant t;
+	memset(&t, 0, sizeof(t));
+	int rc = check_all(s, req, type, &t, &to, &who, err);
 	if (rc == 0)
 		rc = queue_and_audit(s, req, &t, to, type, id_out, err);
 	free(to);

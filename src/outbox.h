@@ -28,6 +28,10 @@ struct outbox_request {
  * audit entry. Returns 0 (queued, *id_out set), OUTBOX_REFUSED with the reason in *err, or
  * -1 on a store error. Never talks to the network. */
 int outbox_queue(struct store *s, const struct outbox_request *req, int64_t *id_out, char **err);
+/* The same rules without queueing: 0 when outbox_queue would queue it now, OUTBOX_REFUSED
+ * with the reason in *err, -1 on a store error. Lets a review screen say up front that a
+ * message will be refused, and why. */
+int outbox_check(struct store *s, const struct outbox_request *req, char **err);
 
 struct twilio_client;
 /* Returns the Twilio client to use for a tenant (cached by the caller: one connection per

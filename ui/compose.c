@@ -54,12 +54,13 @@ struct compose {
 	int width; /* editor columns, from the last draw */
 	int64_t price, mms_price;
 	bool discard_asked; /* Esc was pressed once over a non-empty draft */
+	size_t dropped;     /* characters typed or pasted past EDIT_MAX, said on the counter line */
 	char *context[CONTEXT_MSGS]; /* "time  body" of the last inbound messages, oldest first (raw) */
 	size_t ncontext;
 };
 
 /* The counter line: "GSM-7 · 2 segments · $0.0158 · 213/1600". */
-static char *counter_text(const char *body, int64_t price, int64_t mms)
+static char *counter_text(const char *body, int64_t price, int64_t mms, bool *too_long)
 {
 	struct segment_info si;
 	char cost[32];
@@ -67,9 +68,14 @@ static char *counter_text(const char *body, int64_t price, int64_t mms)
 	segments_count(body, strlen(body), &si);
 	segments_format_cost(segments_cost_micros(&si, false, price, mms), cost, sizeof cost);
 	const char *dot = ui_sym(" \xC2\xB7 ", " | ");
+	char over[96] = "";
+	if (too_long != NULL)
+		*too_long = si.chars > OUTBOX_MAX_BODY_CHARS;
+	if (si.chars > OUTBOX_MAX_BODY_CHARS) /* never a silent cut: how much, and what the limit is */
+		snprintf(over, sizeof over, " TOO LONG by %zu (limit %d)", si.chars - OUTBOX_MAX_BODY_CHARS,
+			 OUTBOX_MAX_BODY_CHARS);
 	return xasprintf("%s%s%d segment%s%s%s%s%zu/%d%s", segments_encoding_name(si.encoding), dot, si.segments,
-			 si.segments == 1 ? "" : "s", dot, cost, dot, si.chars, OUTBOX_MAX_BODY_CHARS,
-			 si.chars > OUTBOX_MAX_BODY_CHARS ? " (too long)" : "");
+			 si.segments == 1 ? "" : "s", dot, cost, dot, si.chars, OUTBOX_MAX_BODY_CHARS, over);
 }
 
 /* Words refusing a send to an opted-out number. */
@@ -235,9 +241,17 @@ static void compose_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, 
 	for (int l = first; l < (int)nl && l - first < room; l++)
 		text_draw(w, top + l - first, 2, &b, lines[l].from, lines[l].to, c->width, A_NORMAL);
 	char *body = text_cps_utf8(c->cp, c->n);
-	char *count = counter_text(body, c->price, c->mms_price);
+	bool too_long = false;
+	char *count = counter_text(body, c->price, c->mms_price, &too_long);
+	if (c->dropped > 0) {
+		char *more = xasprintf("%s%s%zu more NOT added", count, ui_sym(" \xC2\xB7 ", " | "),
+				       c->dropped);
+		free(count);
+		count = more;
+	}
+	bool bad = c->dropped > 0 || too_long;
 	ui_rule(ui, w, rows - 2, cols);
-	text_put(w, rows - 1, 2, count, cols - 4, ui_attr(ui, ST_MARK), false);
+	text_put(w, rows - 1, 2, count, cols - 4, ui_attr(ui, bad ? ST_ERROR : ST_MARK), false);
 	sc->cursor_y = top + cy - first;
 	sc->cursor_x = 2 + cx;
 	free(count);
@@ -270,11 +284,15 @@ static void move_line(struct compose *c, int dir)
 	text_buf_free(&b);
 }
 
-/* Inserts one code point at the cursor. */
-static void insert(struct compose *c, uint32_t x)
+/* Inserts one code point at the cursor; past EDIT_MAX it is counted as dropped, and said. */
+static void insert(struct ui *ui, struct compose *c, uint32_t x)
 {
-	if (c->n >= EDIT_MAX)
+	if (c->n >= EDIT_MAX) {
+		c->dropped++;
+		ui_flash(ui, "%zu characters were not added: the editor holds %d, and a text message at most %d.",
+			 c->dropped, EDIT_MAX, OUTBOX_MAX_BODY_CHARS);
 		return;
+	}
 	memmove(c->cp + c->cur + 1, c->cp + c->cur, (c->n - c->cur) * sizeof *c->cp);
 	c->cp[c->cur++] = x;
 	c->n++;
@@ -283,6 +301,7 @@ static void insert(struct compose *c, uint32_t x)
 /* Removes code points [from, to). */
 static void erase_range(struct compose *c, size_t from, size_t to)
 {
+	c->dropped = 0; /* the writer is shortening it: the note about the cut paste has been seen */
 	memmove(c->cp + from, c->cp + to, (c->n - to) * sizeof *c->cp);
 	c->n -= to - from;
 	c->cur = from;
@@ -315,7 +334,7 @@ static int compose_key(struct ui *ui, struct screen *sc, const struct key_event 
 	case CA_END: while (c->cur < c->n && c->cp[c->cur] != '\n') c->cur++; return UI_REDRAW;
 	case CA_BS: if (c->cur > 0) erase_range(c, text_prev_boundary(c->cp, c->n, c->cur), c->cur); return UI_REDRAW;
 	case CA_DEL: if (c->cur < c->n) erase_range(c, c->cur, text_next_boundary(c->cp, c->n, c->cur)); return UI_REDRAW;
-	case CA_NEWLINE: insert(c, '\n'); return UI_REDRAW;
+	case CA_NEWLINE: insert(ui, c, '\n'); return UI_REDRAW;
 	case CA_CANCEL:
 		if (c->n == 0 || asked)
 			return UI_POP | UI_REDRAW;
@@ -334,9 +353,9 @@ static int compose_key(struct ui *ui, struct screen *sc, const struct key_event 
 	if (ev->fn)
 		return UI_HANDLED;
 	if (ev->key == '\t')
-		insert(c, ' ');
+		insert(ui, c, ' ');
 	else if (ev->key >= 0x20 && ev->key != 0x7F && !(ev->key >= 0x80 && ev->key < 0xA0) && ev->key <= 0x10FFFF)
-		insert(c, (uint32_t)ev->key); /* controls (a pasted ESC ...) never enter the body */
+		insert(ui, c, (uint32_t)ev->key); /* controls (a pasted ESC ...) never enter the body */
 	return UI_REDRAW;
 }
 
@@ -384,8 +403,45 @@ static const struct keybinding review_keys[] = {
 
 struct review {
 	struct draft d;
-	char *quiet; /* warning words when the patient's local time is in quiet hours, else NULL */
+	char *quiet;   /* warning words when the patient's local time is in quiet hours, else NULL */
+	char *refused; /* why the send path will refuse it (opted out, too long ...), else NULL */
 };
+
+/* The send request for a draft, as review_send makes it. */
+static struct outbox_request draft_request(const struct ui *ui, const struct draft *d)
+{
+	return (struct outbox_request){
+	    .tenant_id = ui->session.tenant_id,
+	    .patient_id = d->patient_id,
+	    .to = d->phone,
+	    .body = d->body,
+	    .message_type = "conversation",
+	    .sent_by = ui->session.user_id,
+	    .actor = ui->session.username,
+	};
+}
+
+/* Runs the send path's rules now, so review never says "sends it now" over a message that
+ * will be refused (the patient may have opted out while the draft was written). */
+static char *refusal_words(struct ui *ui, const struct draft *d)
+{
+	struct outbox_request req = draft_request(ui, d);
+	char *err = NULL;
+	int rc = outbox_check(ui->store, &req, &err);
+
+	if (rc == 0) {
+		free(err);
+		return NULL;
+	}
+	if (err != NULL) { /* "...; nothing was sent" reads wrong before Enter */
+		char *cut = strstr(err, "; nothing was sent");
+		if (cut != NULL)
+			*cut = '\0';
+	}
+	char *w = xasprintf("It will NOT be sent: %s.", err ? err : "store error");
+	free(err);
+	return w;
+}
 
 /* Works out the quiet-hours warning for a staff send (a warning, not a refusal). */
 static char *quiet_warning(struct ui *ui, const struct draft *d)
@@ -419,7 +475,8 @@ static int review_init(struct ui *ui, struct screen *sc, void *arg)
 	struct review *r = xcalloc(1, sizeof *r);
 	r->d = *(struct draft *)arg;
 	free(arg);
-	r->quiet = quiet_warning(ui, &r->d);
+	r->refused = refusal_words(ui, &r->d);
+	r->quiet = r->refused ? NULL : quiet_warning(ui, &r->d);
 	sc->priv = r;
 	return 0;
 }
@@ -442,8 +499,9 @@ static void review_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, i
 	struct text_buf qb = {0};
 	struct text_line *ql = NULL;
 	size_t nq = 0;
-	if (r->quiet) {
-		text_from_utf8(&qb, r->quiet, strlen(r->quiet), 0);
+	const char *warn = r->refused ? r->refused : r->quiet;
+	if (warn) {
+		text_from_utf8(&qb, warn, strlen(warn), 0);
 		nq = text_wrap(&qb, cols - 4, &ql);
 		if (nq > 3)
 			nq = 3;
@@ -461,12 +519,16 @@ static void review_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, i
 		text_put(w, y, 4, more, cols - 6, ui_attr(ui, ST_DIM), false);
 		free(more);
 	}
-	char *count = counter_text(r->d.body, ui->session.segment_price_micros, ui->session.mms_price_micros);
+	char *count = counter_text(r->d.body, ui->session.segment_price_micros, ui->session.mms_price_micros, NULL);
 	ui_rule(ui, w, foot, cols);
 	text_put(w, foot + 1, 2, count, cols - 4, ui_attr(ui, ST_MARK), false);
 	for (size_t l = 0; l < nq; l++)
-		text_draw(w, foot + 2 + (int)l, 2, &qb, ql[l].from, ql[l].to, cols - 4, ui_attr(ui, ST_WARN));
-	text_put(w, rows - 2, 2, "Enter sends it now.  Esc goes back to editing.", cols - 4, A_BOLD, false);
+		text_draw(w, foot + 2 + (int)l, 2, &qb, ql[l].from, ql[l].to, cols - 4,
+			  ui_attr(ui, r->refused ? ST_ERROR : ST_WARN));
+	text_put(w, rows - 2, 2,
+		 r->refused ? "Nothing can be sent as it is.  Esc goes back to editing."
+			    : "Enter sends it now.  Esc goes back to editing.",
+		 cols - 4, A_BOLD, false);
 	free(count);
 	free(lines);
 	free(ql);
@@ -477,15 +539,7 @@ static void review_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, i
 /* Queues the message through the one send path. */
 static int review_send(struct ui *ui, struct screen *sc, struct review *r)
 {
-	struct outbox_request req = {
-		.tenant_id = ui->session.tenant_id,
-		.patient_id = r->d.patient_id,
-		.to = r->d.phone,
-		.body = r->d.body,
-		.message_type = "conversation",
-		.sent_by = ui->session.user_id,
-		.actor = ui->session.username,
-	};
+	struct outbox_request req = draft_request(ui, &r->d);
 	int64_t id = 0;
 	char *err = NULL;
 	int rc = outbox_queue(ui->store, &req, &id, &err);
@@ -523,6 +577,7 @@ static void review_free(struct screen *sc)
 	struct review *r = sc->priv;
 	draft_free(&r->d);
 	free(r->quiet);
+	free(r->refused);
 	free(r);
 }
 

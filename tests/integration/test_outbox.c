@@ -254,6 +254,28 @@ static void assert_refused(struct fx *f, int64_t patient, const char *to, const 
 	free(err);
 }
 
+/* outbox_check says what outbox_queue would, and queues nothing. */
+static void outbox_check__refuses_like_queue__when_rules_broken(void **state)
+{
+	struct fx *f = *state;
+	char *err = NULL;
+	struct outbox_request req = {.tenant_id = f->tenant, .patient_id = f->jane, .body = "Hello",
+				     .message_type = "conversation", .actor = "test"};
+	assert_int_equal(outbox_check(f->s, &req, &err), 0);
+	assert_null(err);
+	assert_int_equal(store_prefs_set_opted_in(f->s, f->jane, false, NOW, "staff", "asked", &err), 0);
+	assert_int_equal(outbox_check(f->s, &req, &err), OUTBOX_REFUSED);
+	assert_non_null(strstr(err, "has opted out of texts"));
+	xfree(&err);
+	assert_int_equal(audit_count(f, "sms.queue", NULL), 0);
+	struct sms_message *list = NULL;
+	size_t n = 0;
+	struct msg_filter mf = {0};
+	assert_int_equal(store_msg_list_filtered(f->s, f->tenant, &mf, 10, &list, &n, &err), 0);
+	assert_int_equal(n, 0);
+	sms_message_list_free(&list, n);
+}
+
 static void outbox_queue__refuses__when_rules_broken(void **state)
 {
 	struct fx *f = *state;
@@ -689,6 +711,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	    T(outbox__sends_once_and_tracks_delivery__when_drained),
 	    T(outbox_queue__refuses__when_rules_broken),
+	    T(outbox_check__refuses_like_queue__when_rules_broken),
 	    T(outbox__sends_media__when_list_valid),
 	    T(outbox_drain__fails_with_code__when_twilio_rejects_number),
 	    T(outbox_drain__opts_number_out__when_21610_on_send),
