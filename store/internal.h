@@ -13,6 +13,8 @@ sqlite3_stmt *store_stmt(struct store *s, const char *sql, char **err);
 
 /* Sets *err from the connection's last error, with what we were doing; returns -1. */
 int store_fail(struct store *s, char **err, const char *doing);
+/* Registers sd_fold(text) (store/fold.c) on a connection; an SQLite result code. */
+int store_fold_register(sqlite3 *db);
 
 /* Column helpers: NULL-safe copies. */
 char *store_col_text(sqlite3_stmt *st, int col);      /* NULL when the column is NULL */

@@ -185,17 +185,19 @@ int store_patient_search(struct store *s, int64_t tenant_id, const char *query, 
 	for (size_t l = strlen(q); l > 0 && isspace((unsigned char)q[l - 1]); l--)
 		q[l - 1] = '\0';
 	char *digits = query_digits(q);
-	char *name_pat = like_pattern(q);
+	char *folded = store_fold(q);
+	char *name_pat = like_pattern(folded); /* "zoe" finds Zoë: both sides folded */
+	free(folded);
 	char *digit_pat = digits ? like_pattern(digits) : NULL;
 	int rc = -1;
-	/* LIKE is case-insensitive for ASCII; the three concatenations let "ann smith",
-	 * "smith ann" and "smith, ann" all match. */
+	/* Names folded (sd_fold: accents and case) against the folded query; the three
+	 * concatenations let "ann smith", "smith ann" and "smith, ann" all match. */
 	sqlite3_stmt *st = store_stmt(s,
 		"SELECT " PATIENT_COLS " FROM patients WHERE tenant_id = ?1 AND ("
 		" ?2 = '%%'" /* the pattern of an empty query: everyone */
-		" OR (first_name || ' ' || last_name) LIKE ?2 ESCAPE '\\'"
-		" OR (last_name || ' ' || first_name) LIKE ?2 ESCAPE '\\'"
-		" OR (last_name || ', ' || first_name) LIKE ?2 ESCAPE '\\'"
+		" OR sd_fold(first_name || ' ' || last_name) LIKE ?2 ESCAPE '\\'"
+		" OR sd_fold(last_name || ' ' || first_name) LIKE ?2 ESCAPE '\\'"
+		" OR sd_fold(last_name || ', ' || first_name) LIKE ?2 ESCAPE '\\'"
 		" OR (?3 IS NOT NULL AND mobile LIKE ?3 ESCAPE '\\'))"
 		" ORDER BY last_name COLLATE NOCASE, first_name COLLATE NOCASE, id LIMIT ?4", err);
 	if (st == NULL)

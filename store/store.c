@@ -254,6 +254,10 @@ int store_open(const char *path, struct store **out, char **err)
 		goto fail;
 	}
 	sqlite3_busy_timeout(s->db, 5000);
+	if (store_fold_register(s->db) != SQLITE_OK) {
+		seterr(err, "cannot register the search function: %s", sqlite3_errmsg(s->db));
+		goto fail;
+	}
 	sqlite3_extended_result_codes(s->db, 1);
 	if (exec(s, "PRAGMA foreign_keys = ON", "enabling foreign keys", err) != 0)
 		goto fail;

@@ -93,17 +93,26 @@ static char *query_trim(const char *q)
 	return n == 0 ? NULL : xstrndup(q, n);
 }
 
-/* The inbox's filter and search (?1 tenant, ?2 filter bits, ?3 query or NULL, ?4 its digits):
- * one text for the list and for a thread's position in it, so the two never disagree. */
+/* The inbox's filter and search (?1 tenant, ?2 filter bits, ?3 the folded query or NULL, ?4 its
+ * digits): names and message bodies, accents and case folded (sd_fold, store/fold.c);
+ * one text for the list and for a thread's position in it, so the two never disagree. Bodies
+ * are searched among the newest THREAD_BODY_SEARCH messages (a rowid range, read once per
+ * query): every body of a million would take seconds, with no index that folds accents. */
+#define THREAD_BODY_SEARCH 20000
+#define STR_(x) #x
+#define STR(x) STR_(x)
 #define THREAD_WHERE                                                                                         \
 	"WHERE t.tenant_id = ?1"                                                                             \
 	" AND (?2 & 1 = 0 OR t.unread_count > 0) AND (?2 & 2 = 0 OR t.needs_action != 0)"                   \
 	" AND (?3 IS NULL"                                                                                   \
 	"  OR (?4 != '' AND instr(t.phone, ?4) > 0)"                                                         \
-	"  OR instr(lower(p.first_name || ' ' || p.last_name), lower(?3)) > 0"                               \
+	"  OR instr(sd_fold(p.first_name || ' ' || p.last_name), ?3) > 0"                                    \
 	"  OR EXISTS (SELECT 1 FROM patients q WHERE q.tenant_id = t.tenant_id"                              \
 	"   AND q.mobile = t.phone"                                                                          \
-	"   AND instr(lower(q.first_name || ' ' || q.last_name), lower(?3)) > 0))"
+	"   AND instr(sd_fold(q.first_name || ' ' || q.last_name), ?3) > 0)"                                 \
+	"  OR t.id IN (SELECT b.thread_id FROM sms_messages b"                                               \
+	"   WHERE b.id > (SELECT COALESCE(MAX(id), 0) FROM sms_messages) - " STR(THREAD_BODY_SEARCH)              \
+	"   AND instr(sd_fold(b.body), ?3) > 0))"
 
 /* Binds ?1 to ?4 of THREAD_WHERE. */
 static void bind_where(sqlite3_stmt *st, int64_t tenant_id, unsigned filter, const char *query)
@@ -113,7 +122,9 @@ static void bind_where(sqlite3_stmt *st, int64_t tenant_id, unsigned filter, con
 	query_digits(q ? q : "", digits, sizeof(digits));
 	sqlite3_bind_int64(st, 1, tenant_id);
 	sqlite3_bind_int(st, 2, (int)filter);
-	store_bind_text_or_null(st, 3, q);
+	char *folded = store_fold(q);
+	store_bind_text_or_null(st, 3, folded);
+	free(folded);
 	sqlite3_bind_text(st, 4, digits, -1, SQLITE_TRANSIENT);
 	free(q);
 }

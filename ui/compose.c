@@ -10,6 +10,7 @@
 #include "src/util.h"
 #include "ui/screen.h"
 #include "ui/text.h"
+#include "ui/thread_actions.h"
 
 #define EDIT_MAX 4000 /* code points; the counter and the send path enforce 1,600 */
 #define CONTEXT_MSGS 2   /* inbound messages shown above the editor when replying */
@@ -130,6 +131,18 @@ static void load_context(struct ui *ui, struct compose *c)
 	sms_message_list_free(&m, n);
 }
 
+/* Who the message goes to, for the compose and review headers: the patient, or everyone
+ * sharing the number, or "unknown sender" (never just a number staff must match by eye). */
+static char *recipient_name(struct ui *ui, const struct sms_thread *t)
+{
+	if (t->patient_name != NULL)
+		return xstrdup(t->patient_name);
+	char *people = ui_thread_people(ui, t);
+	char *name = people ? xasprintf("shared phone (%s)", people) : xstrdup(ui_thread_who(t));
+	free(people);
+	return name;
+}
+
 /* Opens the editor for a thread, refusing at once when the number has opted out. */
 static int compose_init(struct ui *ui, struct screen *sc, void *arg)
 {
@@ -148,7 +161,7 @@ static int compose_init(struct ui *ui, struct screen *sc, void *arg)
 	c->d.thread_id = t.id;
 	c->d.patient_id = t.patient_id;
 	c->d.phone = xstrdup(t.phone);
-	c->d.name = t.patient_name ? xstrdup(t.patient_name) : NULL;
+	c->d.name = recipient_name(ui, &t);
 	c->d.compose = sc;
 	c->cp = xmalloc(EDIT_MAX * sizeof *c->cp);
 	c->price = ui->session.segment_price_micros;

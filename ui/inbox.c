@@ -7,6 +7,9 @@
 #include "ui/screen.h"
 #include "ui/text.h"
 #include "ui/auth_ui.h"
+#include "ui/picker.h"
+
+#define COMPOSE_PICK_MAX 200 /* patients listed when a name in To: matches several */
 
 enum { IA_DOWN = 1, IA_UP, IA_PGDN, IA_PGUP, IA_HOME, IA_OPEN, IA_SEARCH, IA_UNREAD, IA_ACTION, IA_COMPOSE, IA_REPLY,
        IA_CLEAR, IA_QUIT, IA_SYNC, IA_REMINDERS, IA_KEYWORDS, IA_LOCATION, IA_SETTINGS, IA_AUDIT };
@@ -237,30 +240,56 @@ static void search_done(struct ui *ui, void *arg, const char *text)
 	ui->dirty_main = true;
 }
 
-/* Opens compose for a patient or number typed at the prompt. */
+/* Opens compose for the thread of a number. */
+static void compose_to_number(struct ui *ui, const char *e164)
+{
+	char *err = NULL;
+	int64_t tid = 0;
+
+	if (store_thread_for_phone(ui->store, ui->session.tenant_id, e164, &tid, &err) != 0) {
+		ui_message(ui, "Compose", err ? err : "store error");
+		free(err);
+		return;
+	}
+	ui_push(ui, &ui_compose_screen, &tid);
+}
+
+/* The patient chosen from the list of several that matched. */
+static void compose_pick_done(struct ui *ui, int64_t ctx, const struct patient *p)
+{
+	(void)ctx;
+	if (p->mobile == NULL) {
+		ui_message(ui, "Compose", "That patient has no mobile number on file.");
+		return;
+	}
+	compose_to_number(ui, p->mobile);
+}
+
+/* Opens compose for a patient or number typed at the prompt; several matches open a list. */
 static void compose_to_done(struct ui *ui, void *arg, const char *text)
 {
 	char e164[PHONE_E164_MAX], *err = NULL;
 	struct patient *p = NULL;
 	size_t n = 0;
-	int64_t tid = 0;
 
 	if (text == NULL || text[0] == '\0')
 		return;
 	if (phone_to_e164(text, e164, NULL) != 0) {
-		if (store_patient_search(ui->store, ui->session.tenant_id, text, 5, &p, &n, &err) != 0)
+		if (store_patient_search(ui->store, ui->session.tenant_id, text, COMPOSE_PICK_MAX, &p, &n, &err) != 0)
 			goto fail;
-		if (n != 1 || p[0].mobile == NULL) {
+		if (n > 1) { /* a list to choose from, not "type more" */
+			ui_pick_patient(ui, "Several patients match", "Choose who to write to (Enter), or Esc.", p, n,
+					compose_pick_done, 0);
+			return; /* the picker took the list */
+		}
+		if (n == 0 || p[0].mobile == NULL) {
 			ui_message(ui, "Compose", n == 0 ? "No patient matches that name or number."
-						 : n > 1 ? "Several patients match: type more of the name, or the number."
 							 : "That patient has no mobile number on file.");
 			goto out;
 		}
 		snprintf(e164, sizeof e164, "%s", p[0].mobile);
 	}
-	if (store_thread_for_phone(ui->store, ui->session.tenant_id, e164, &tid, &err) != 0)
-		goto fail;
-	ui_push(ui, &ui_compose_screen, &tid);
+	compose_to_number(ui, e164);
 	goto out;
 fail:
 	ui_message(ui, "Compose", err ? err : "store error");

@@ -152,6 +152,16 @@ static void store_patient_search__matches_name_or_digits__when_queried(void **st
 	patient_list_free(&list, n);
 	assert_int_equal(store_patient_search(s, t + 1, "", 0, &list, &n, &err), 0);
 	assert_int_equal(n, 0);
+	/* Accents and case fold on both sides: "zoe" finds Zoë, "Zoë" finds a Zoe. */
+	add(s, t, "Zoë", "Müller", "+15551230009");
+	add(s, t, "Zoe", "Mueller", "+15551230008");
+	assert_int_equal(store_patient_search(s, t, "zoe muller", 0, &list, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(list[0].first_name, "Zoë");
+	patient_list_free(&list, n);
+	assert_int_equal(store_patient_search(s, t, "ZOË", 0, &list, &n, &err), 0);
+	assert_int_equal(n, 2);
+	patient_list_free(&list, n);
 	store_close(&s);
 }
 

@@ -227,6 +227,39 @@ static void store_thread_list__filters_and_searches__when_asked(void **state)
 	assert_int_equal(list_count(s, t, 0, "' OR 1=1 --", NULL), 0);
 }
 
+/* Search folds accents and case on both sides and also finds message text. */
+static void store_thread_list__folds_accents_and_reads_bodies__when_searching(void **state)
+{
+	struct store *s = *state;
+	int64_t t = tu_tenant_add(s, "Main");
+	tu_patient_add(s, t, "Zoë", "Müller", "+15551230101");
+	tu_patient_add(s, t, "Chloé", "Dubois", "+15551230102");
+	tu_patient_add(s, t, "Nguyễn Thị", "Mai", "+15551230103");
+	tu_patient_add(s, t, "Jane", "Doe", JANE);
+	inbound(s, t, "SMf1", "+15551230101", "hi", NOW);
+	inbound(s, t, "SMf2", "+15551230102", "hello", NOW + 1);
+	inbound(s, t, "SMf3", "+15551230103", "Xin chào", NOW + 2);
+	inbound(s, t, "SMf4", JANE, "Can I move my Crème brûlée appointment?", NOW + 3);
+	outbound(s, t, JANE, "Sure, see you Thursday", NOW + 4);
+
+	assert_int_equal(list_count(s, t, 0, "zoe", "+15551230101"), 1);
+	assert_int_equal(list_count(s, t, 0, "MULLER", "+15551230101"), 1);
+	assert_int_equal(list_count(s, t, 0, "chloe", "+15551230102"), 1);
+	assert_int_equal(list_count(s, t, 0, "Chloé", "+15551230102"), 1);
+	assert_int_equal(list_count(s, t, 0, "nguyen", "+15551230103"), 1);
+	assert_int_equal(list_count(s, t, 0, "NGUYỄN thi", "+15551230103"), 1);
+	/* message text, ours and theirs, folded too */
+	assert_int_equal(list_count(s, t, 0, "creme brulee", JANE), 1);
+	assert_int_equal(list_count(s, t, 0, "thursday", JANE), 1);
+	assert_int_equal(list_count(s, t, 0, "chao", "+15551230103"), 1);
+	assert_int_equal(list_count(s, t, 0, "brulee%", NULL), 0);
+
+	char *f = store_fold("ZOË Ærø Straße Nguyễn e\xCC\x81 \xFF ×");
+	assert_string_equal(f, "zoe aero strasse nguyen e \xFF ×");
+	free(f);
+	assert_null(store_fold(NULL));
+}
+
 static void store_thread_list__pages__when_offset_given(void **state)
 {
 	struct store *s = *state;
@@ -387,6 +420,7 @@ int main(void)
 	    T(store_thread_for_phone__separates__when_other_tenant),
 	    T(store_thread_list__filters_and_searches__when_asked),
 	    T(store_thread_list__pages__when_offset_given),
+	    T(store_thread_list__folds_accents_and_reads_bodies__when_searching),
 	    T(store_thread_position__matches_list__when_filtered_and_tied),
 	    T(store_thread_list__stays_fast__when_million_messages),
 #undef T
