@@ -69,10 +69,12 @@ static void sleep_locked(struct sim *sim, int ms)
 		;
 }
 
-/* Takes one pending fault, if any (lock held). */
-static enum sim_fault take_fault(struct sim *sim, int *param)
+/* Takes one pending fault for a request of this method, if any (lock held). */
+static enum sim_fault take_fault(struct sim *sim, const char *method, int *param)
 {
 	if (sim->fault == SIM_FAULT_NONE || sim->fault_count <= 0)
+		return SIM_FAULT_NONE;
+	if (sim->fault_method[0] != '\0' && strcmp(sim->fault_method, method) != 0)
 		return SIM_FAULT_NONE;
 	enum sim_fault f = sim->fault;
 	*param = sim->fault_param;
@@ -246,10 +248,14 @@ static void route_sim(struct sim *sim, const char *method, const char *path, con
 	} else if (post && strcmp(path, "/sim/fault") == 0) {
 		enum sim_fault fault = fault_of(sim_form_get(&f, "Fault"));
 		const char *c = sim_form_get(&f, "Count"), *p = sim_form_get(&f, "Param");
+		const char *m = sim_form_get(&f, "Method");
 		if ((int)fault < 0) {
 			sim_reply_error(r, 400, 20001,
 					"Fault must be one of 429, 500, 503, slow, malformed, hang, drop, drop_after, none");
+		} else if (m != NULL && *m != '\0' && strcmp(m, "GET") != 0 && strcmp(m, "POST") != 0) {
+			sim_reply_error(r, 400, 20001, "Method must be GET or POST");
 		} else {
+			snprintf(sim->fault_method, sizeof(sim->fault_method), "%s", m ? m : "");
 			sim->fault = fault;
 			sim->fault_count = c ? atoi(c) : 1;
 			sim->fault_param = p ? atoi(p) : 0;
@@ -293,7 +299,7 @@ static bool serve_api(struct sim *sim, struct MHD_Connection *con, const char *m
 		      const char *query, const char *body, struct sim_reply *r)
 {
 	int param = 0;
-	enum sim_fault f = take_fault(sim, &param);
+	enum sim_fault f = take_fault(sim, method, &param);
 	switch (f) {
 	case SIM_FAULT_429:
 		sim_reply_error(r, 429, 20429, "Too Many Requests");

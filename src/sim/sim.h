@@ -40,6 +40,9 @@ enum sim_fault {
 };
 /* The next `count` requests get the fault. */
 void sim_set_fault(struct sim *sim, enum sim_fault fault, int count, int param);
+/* Only requests of this method ("POST": sends; "GET": polls, fetches) get the armed fault;
+ * NULL or "": every request (the default). */
+void sim_set_fault_method(struct sim *sim, const char *method);
 
 /* What the simulator saw, for the soak tests' exactly-once checks. */
 struct sim_stats {
@@ -63,7 +66,8 @@ int sim_request_get(struct sim *sim, size_t n, char **method, char **path, char 
 
 /* Test endpoints over HTTP too (for shell and tmux tests, no auth, loopback only):
  *   POST /sim/inbound   form From, To, Body           -> {"sid": "SM..."}
- *   POST /sim/fault     form Fault (429|500|503|slow|malformed|hang|drop|drop_after), Count, Param
+ *   POST /sim/fault     form Fault (429|500|503|slow|malformed|hang|drop|drop_after), Count, Param,
+ *                       Method (GET|POST: only those requests; default every request)
  *   GET  /sim/outbound?To=+1555...                    -> {"count": N, "bodies": [...]}
  *   GET  /sim/stats     -> {"outbound", "duplicates", "recipients", "inbound", "requests", "faults"} (struct sim_stats)
  */

@@ -1,4 +1,5 @@
 /* The simulator's C API for tests and the demo: inject inbound messages, set faults, inspect traffic. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "src/sim/sim_internal.h"
@@ -28,6 +29,14 @@ void sim_set_fault(struct sim *sim, enum sim_fault fault, int count, int param)
 	sim->fault = count > 0 ? fault : SIM_FAULT_NONE;
 	sim->fault_count = count > 0 ? count : 0;
 	sim->fault_param = param;
+	pthread_mutex_unlock(&sim->lock);
+}
+
+/* Restricts the armed fault to requests of one method (NULL or "": every request). */
+void sim_set_fault_method(struct sim *sim, const char *method)
+{
+	pthread_mutex_lock(&sim->lock);
+	snprintf(sim->fault_method, sizeof(sim->fault_method), "%s", method ? method : "");
 	pthread_mutex_unlock(&sim->lock);
 }
 

@@ -94,6 +94,7 @@ struct sim {
 
 	enum sim_fault fault;
 	int fault_count, fault_param;
+	char fault_method[8]; /* "": every request; else only requests of this method get the fault */
 	size_t faults_served; /* requests that got an injected fault */
 };
 

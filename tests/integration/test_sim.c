@@ -748,6 +748,19 @@ static void sim_fault__drops_connection_and_counts__when_drop_set(void **state)
 	r = req(sim, NULL, "POST", "/sim/fault", "Fault=drop_after&Count=2", 24, NULL, NULL);
 	assert_int_equal(r.status, 200);
 	free(r.body);
+	r = req(sim, NULL, "POST", "/sim/fault", "Fault=500&Method=PUT", 20, NULL, NULL);
+	assert_int_equal(r.status, 400);
+	free(r.body);
+	/* a fault for POSTs only: a GET goes through untouched, the next POST gets it */
+	sim_set_fault_method(sim, "POST");
+	sim_set_fault(sim, SIM_FAULT_500, 1, 0);
+	char *acc = xasprintf("/2010-04-01/Accounts/%s.json", sim_account_sid(sim));
+	r = api_get(sim, acc);
+	assert_int_equal(r.status, 200);
+	free(r.body);
+	free(acc);
+	r = api_post(sim, NULL, form);
+	assert_twilio_error(&r, 500, 20500);
 	sim_stop(&sim);
 }
 
