@@ -14,7 +14,7 @@ soak_cleanup() {
 	local p
 	for p in "${SOAK_PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
 	[ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null
-	rm -rf "$D"
+	[ -n "${SOAK_KEEP:-}" ] && echo "kept $D" >&2 || rm -rf "$D"
 }
 trap soak_cleanup EXIT
 
@@ -62,9 +62,11 @@ sim_stat() {
 	echo "${BASH_REMATCH[1]}"
 }
 
-# Arms a simulator fault for the next $2 Twilio API requests (param $3).
+# Arms a simulator fault for the next $2 Twilio API requests (param $3), of method $4 only
+# (GET: polls and fetches, POST: sends) or of any method when $4 is empty.
 sim_fault() {
-	curl -s -d "Fault=$1&Count=$2&Param=${3:-0}" "$URL/sim/fault" | grep -q '"count"' || fail "sim fault $1"
+	curl -s -d "Fault=$1&Count=$2&Param=${3:-0}&Method=${4:-}" "$URL/sim/fault" | grep -q '"count"' ||
+		fail "sim fault $1"
 }
 
 # Fails when a log holds "database is locked" (or busy), the error concurrency must never show.
