@@ -102,6 +102,11 @@ static int send_now(struct cli_ctx *ctx, struct store *s, int64_t id, const char
 	if (strcmp(m.status, "failed") == 0 || strcmp(m.status, "undelivered") == 0) {
 		rc = cli_fail(EXIT_TWILIO, "send", "message %lld was not sent: %s (Twilio error %d)", (long long)id, why,
 			      m.error_code);
+	} else if (m.twilio_sid == NULL && strcmp(m.status, "sending") == 0) {
+		/* The answer was lost: resending now could text the patient twice. */
+		rc = cli_fail(EXIT_TWILIO, "send", "message %lld is still sending: %s; after 2 minutes the next poll or "
+			      "the scheduler sends it only if Twilio does not have it",
+			      (long long)id, why);
 	} else if (m.twilio_sid == NULL) {
 		/* Twilio answers a POST with its own "queued": only a SID means Twilio has it. */
 		rc = cli_fail(EXIT_TWILIO, "send", "message %lld is still %s: %s; it will be retried by the next poll "

@@ -133,8 +133,15 @@ static int record_result(struct store *s, const struct sms_message *m, enum twil
 {
 	int64_t now = clock_now();
 	int rc = 0;
-	if (r != TW_OK && !certainly_not_created(e))
-		return 0; /* left "sending": outbox_reconcile decides by listing Twilio */
+	if (r != TW_OK && !certainly_not_created(e)) {
+		/* Left "sending": outbox_reconcile decides by listing Twilio. The row keeps the words,
+		 * so staff and `smsdesk send` can say why (a blank reason is no help at the desk). */
+		char *why = xasprintf("%s (Twilio may have it: checked before any new try)",
+				      e->message ? e->message : twilio_result_str(e->kind));
+		rc = store_msg_note_unsure(s, m->id, why, err);
+		free(why);
+		return rc < 0 ? -1 : 0;
+	}
 	if (store_begin(s, err) != 0)
 		return -1;
 	crash_point("before_record"); /* test hook: dies inside the transaction */

@@ -35,6 +35,9 @@ struct twilio_client {
 	size_t len, cap;
 	bool too_big;
 	long retry_after_s; /* -1: no Retry-After header */
+	/* the POST body, handed to libcurl by read_body so that it can never be sent twice */
+	const char *form;
+	size_t form_len, form_pos;
 };
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
@@ -344,6 +347,10 @@ static enum twilio_result classify_curl(const struct twilio_client *c, CURLcode 
 				    xasprintf("Twilio's answer could not be read: it is larger than %u MB",
 					      TW_MAX_RESPONSE / (1024 * 1024)));
 		break;
+	case CURLE_SEND_FAIL_REWIND:
+		return fail(e, TW_ERR_NETWORK, 0, 0, true,
+			    xasprintf("the connection to Twilio closed without an answer after the request was "
+				      "sent (%s)", why));
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CACERT_BADFILE:
 	case CURLE_SSL_CERTPROBLEM:
@@ -355,6 +362,30 @@ static enum twilio_result classify_curl(const struct twilio_client *c, CURLcode 
 		break;
 	}
 	return fail(e, TW_ERR_NETWORK, 0, 0, true, xasprintf("the connection to Twilio failed: %s", why));
+}
+
+/* CURLOPT_READFUNCTION: the next piece of the POST body. */
+static size_t read_body(char *dst, size_t size, size_t n, void *ud)
+{
+	struct twilio_client *c = ud;
+	size_t left = c->form_len - c->form_pos, want = size * n;
+	size_t k = left < want ? left : want;
+	memcpy(dst, c->form + c->form_pos, k);
+	c->form_pos += k;
+	return k;
+}
+
+/* CURLOPT_SEEKFUNCTION: refuses to rewind a body that has left, even in part. libcurl sends
+ * a request again by itself when a kept-alive connection closes without an answer; for a GET
+ * that is harmless, but Twilio may have created the message before the close, so a POST sent
+ * again could text the patient twice. Refused, the transfer fails (CURLE_SEND_FAIL_REWIND)
+ * and the outbox settles the message by listing Twilio instead. */
+static int seek_body(void *ud, curl_off_t offset, int origin)
+{
+	struct twilio_client *c = ud;
+	if (origin != SEEK_SET || offset != 0 || c->form_pos != 0)
+		return CURL_SEEKFUNC_CANTSEEK;
+	return CURL_SEEKFUNC_OK;
 }
 
 /* Performs one request with retries. On TW_OK the answer's body is c->buf (c->len bytes) and
@@ -371,9 +402,16 @@ static enum twilio_result request(struct twilio_client *c, const char *url, cons
 		c->errbuf[0] = '\0';
 		curl_easy_setopt(c->h, CURLOPT_URL, url);
 		if (form != NULL) {
+			c->form = form;
+			c->form_len = strlen(form);
+			c->form_pos = 0;
 			curl_easy_setopt(c->h, CURLOPT_POST, 1L);
-			curl_easy_setopt(c->h, CURLOPT_POSTFIELDS, form);
-			curl_easy_setopt(c->h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(form));
+			curl_easy_setopt(c->h, CURLOPT_POSTFIELDS, NULL);
+			curl_easy_setopt(c->h, CURLOPT_READFUNCTION, read_body);
+			curl_easy_setopt(c->h, CURLOPT_READDATA, c);
+			curl_easy_setopt(c->h, CURLOPT_SEEKFUNCTION, seek_body);
+			curl_easy_setopt(c->h, CURLOPT_SEEKDATA, c);
+			curl_easy_setopt(c->h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)c->form_len);
 		} else {
 			curl_easy_setopt(c->h, CURLOPT_HTTPGET, 1L);
 		}

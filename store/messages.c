@@ -461,6 +461,22 @@ int store_msg_record_failure(struct store *s, int64_t id, int code, const char *
 	return sqlite3_changes(store_db(s)) > 0 ? 0 : SD_NOTFOUND;
 }
 
+int store_msg_note_unsure(struct store *s, int64_t id, const char *message, char **err)
+{
+	sqlite3_stmt *st = store_stmt(s,
+				      "UPDATE sms_messages SET error_message = ?2, updated_at = ?3"
+				      " WHERE id = ?1 AND status = 'sending'",
+				      err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	store_bind_text_or_null(st, 2, message);
+	sqlite3_bind_int64(st, 3, clock_now());
+	if (run(s, st, err, "noting an unsure send") != 0)
+		return -1;
+	return sqlite3_changes(store_db(s)) > 0 ? 0 : SD_NOTFOUND;
+}
+
 int store_msg_list_stale_claims(struct store *s, int64_t older_than, struct sms_message **out, size_t *n,
 				char **err)
 {

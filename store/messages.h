@@ -91,6 +91,10 @@ int store_msg_record_sent(struct store *s, int64_t id, const char *sid, const ch
  * with next_attempt_at (the error stays visible on the row). */
 int store_msg_record_failure(struct store *s, int64_t id, int code, const char *message,
 			     bool final, int64_t next_attempt_at, char **err);
+/* The POST's outcome is unknown (a 500, an unreadable answer, a dropped connection): the row
+ * stays "sending" with its claim, for the reconcile, and keeps the words of what went wrong
+ * (error_message only: no error code, nothing has failed yet). */
+int store_msg_note_unsure(struct store *s, int64_t id, const char *message, char **err);
 /* Claims left "sending" since before `older_than` (a sender that crashed): for reconciling. */
 int store_msg_list_stale_claims(struct store *s, int64_t older_than, struct sms_message **out,
 				size_t *n, char **err);

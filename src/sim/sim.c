@@ -69,15 +69,18 @@ static void sleep_locked(struct sim *sim, int ms)
 		;
 }
 
-/* Takes one pending fault, if any (lock held). */
-static enum sim_fault take_fault(struct sim *sim, int *param)
+/* Takes one pending fault for a request of this method, if any (lock held). */
+static enum sim_fault take_fault(struct sim *sim, const char *method, int *param)
 {
 	if (sim->fault == SIM_FAULT_NONE || sim->fault_count <= 0)
+		return SIM_FAULT_NONE;
+	if (sim->fault_method[0] != '\0' && strcmp(sim->fault_method, method) != 0)
 		return SIM_FAULT_NONE;
 	enum sim_fault f = sim->fault;
 	*param = sim->fault_param;
 	if (--sim->fault_count == 0)
 		sim->fault = SIM_FAULT_NONE;
+	sim->faults_served++;
 	return f;
 }
 
@@ -173,8 +176,8 @@ out:
 /* Fault names of POST /sim/fault. */
 static enum sim_fault fault_of(const char *s)
 {
-	static const char *names[] = {"none", "429", "500", "503", "slow", "malformed", "hang"};
-	for (int i = 0; s && i < 7; i++)
+	static const char *names[] = {"none", "429", "500", "503", "slow", "malformed", "hang", "drop", "drop_after"};
+	for (int i = 0; s && i < (int)(sizeof(names) / sizeof(names[0])); i++)
 		if (strcasecmp(s, names[i]) == 0)
 			return (enum sim_fault)i;
 	return (enum sim_fault) - 1;
@@ -218,6 +221,21 @@ static void handle_sim_outbound(struct sim *sim, const struct sim_form *f, struc
 	sim_reply_json(r, 200, j);
 }
 
+/* GET /sim/stats: the counters of struct sim_stats (lock held). */
+static void handle_sim_stats(struct sim *sim, struct sim_reply *r)
+{
+	struct sim_stats st;
+	sim_stats_locked(sim, &st);
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddNumberToObject(j, "outbound", (double)st.outbound);
+	cJSON_AddNumberToObject(j, "duplicates", (double)st.duplicates);
+	cJSON_AddNumberToObject(j, "recipients", (double)st.recipients);
+	cJSON_AddNumberToObject(j, "inbound", (double)st.inbound);
+	cJSON_AddNumberToObject(j, "requests", (double)st.requests);
+	cJSON_AddNumberToObject(j, "faults", (double)st.faults);
+	sim_reply_json(r, 200, j);
+}
+
 /* Routes the unauthenticated /sim/ test endpoints (lock held). */
 static void route_sim(struct sim *sim, const char *method, const char *path, const char *query,
 		      const char *body, struct sim_reply *r)
@@ -230,10 +248,14 @@ static void route_sim(struct sim *sim, const char *method, const char *path, con
 	} else if (post && strcmp(path, "/sim/fault") == 0) {
 		enum sim_fault fault = fault_of(sim_form_get(&f, "Fault"));
 		const char *c = sim_form_get(&f, "Count"), *p = sim_form_get(&f, "Param");
+		const char *m = sim_form_get(&f, "Method");
 		if ((int)fault < 0) {
 			sim_reply_error(r, 400, 20001,
-					"Fault must be one of 429, 500, 503, slow, malformed, hang, none");
+					"Fault must be one of 429, 500, 503, slow, malformed, hang, drop, drop_after, none");
+		} else if (m != NULL && *m != '\0' && strcmp(m, "GET") != 0 && strcmp(m, "POST") != 0) {
+			sim_reply_error(r, 400, 20001, "Method must be GET or POST");
 		} else {
+			snprintf(sim->fault_method, sizeof(sim->fault_method), "%s", m ? m : "");
 			sim->fault = fault;
 			sim->fault_count = c ? atoi(c) : 1;
 			sim->fault_param = p ? atoi(p) : 0;
@@ -243,6 +265,8 @@ static void route_sim(struct sim *sim, const char *method, const char *path, con
 		}
 	} else if (!post && strcmp(path, "/sim/outbound") == 0) {
 		handle_sim_outbound(sim, &f, r);
+	} else if (!post && strcmp(path, "/sim/stats") == 0) {
+		handle_sim_stats(sim, r);
 	} else {
 		sim_reply_error(r, 404, 20404, "No such simulator endpoint");
 	}
@@ -270,12 +294,12 @@ static enum MHD_Result send_reply(struct MHD_Connection *con, struct sim_reply *
 }
 
 /* Answers one complete /2010-04-01 request, applying a pending fault first (lock held).
- * Returns false when the connection must be dropped without an answer (HANG). */
+ * Returns false when the connection must be dropped without an answer (HANG, DROP, DROP_AFTER). */
 static bool serve_api(struct sim *sim, struct MHD_Connection *con, const char *method, const char *path,
 		      const char *query, const char *body, struct sim_reply *r)
 {
 	int param = 0;
-	enum sim_fault f = take_fault(sim, &param);
+	enum sim_fault f = take_fault(sim, method, &param);
 	switch (f) {
 	case SIM_FAULT_429:
 		sim_reply_error(r, 429, 20429, "Too Many Requests");
@@ -293,6 +317,8 @@ static bool serve_api(struct sim *sim, struct MHD_Connection *con, const char *m
 	case SIM_FAULT_SLOW:
 		sleep_locked(sim, param);
 		break;
+	case SIM_FAULT_DROP:
+		return false;
 	default:
 		break;
 	}
@@ -306,7 +332,8 @@ static bool serve_api(struct sim *sim, struct MHD_Connection *con, const char *m
 		r->status = 200;
 		r->body[strlen(r->body) / 2] = '\0';
 	}
-	return true;
+	/* The worst case for exactly-once: Twilio has the message, the client never hears so. */
+	return f != SIM_FAULT_DROP_AFTER;
 }
 
 /* Answers a fully received request. */

@@ -35,9 +35,25 @@ enum sim_fault {
 	SIM_FAULT_SLOW,      /* answer after param ms */
 	SIM_FAULT_MALFORMED, /* 200 with broken JSON */
 	SIM_FAULT_HANG,      /* never answers within the client's timeout (param ms) */
+	SIM_FAULT_DROP,      /* closes the connection at once: nothing done, no answer */
+	SIM_FAULT_DROP_AFTER, /* does the work (a POST creates the message), then closes without answering */
 };
 /* The next `count` requests get the fault. */
 void sim_set_fault(struct sim *sim, enum sim_fault fault, int count, int param);
+/* Only requests of this method ("POST": sends; "GET": polls, fetches) get the armed fault;
+ * NULL or "": every request (the default). */
+void sim_set_fault_method(struct sim *sim, const char *method);
+
+/* What the simulator saw, for the soak tests' exactly-once checks. */
+struct sim_stats {
+	size_t outbound;   /* messages created by POST since start */
+	size_t duplicates; /* held outbound messages with the same To and Body as an earlier one */
+	size_t recipients; /* distinct To numbers among the held outbound messages */
+	size_t inbound;    /* inbound messages held */
+	size_t requests;   /* requests received */
+	size_t faults;     /* requests answered with an injected fault */
+};
+void sim_get_stats(struct sim *sim, struct sim_stats *out);
 
 /* What the simulator saw, for assertions. */
 size_t sim_outbound_count(struct sim *sim);                /* messages created by POST */
@@ -50,8 +66,10 @@ int sim_request_get(struct sim *sim, size_t n, char **method, char **path, char 
 
 /* Test endpoints over HTTP too (for shell and tmux tests, no auth, loopback only):
  *   POST /sim/inbound   form From, To, Body           -> {"sid": "SM..."}
- *   POST /sim/fault     form Fault (429|500|503|slow|malformed|hang), Count, Param
+ *   POST /sim/fault     form Fault (429|500|503|slow|malformed|hang|drop|drop_after), Count, Param,
+ *                       Method (GET|POST: only those requests; default every request)
  *   GET  /sim/outbound?To=+1555...                    -> {"count": N, "bodies": [...]}
+ *   GET  /sim/stats     -> {"outbound", "duplicates", "recipients", "inbound", "requests", "faults"} (struct sim_stats)
  */
 
 int sim_main(int argc, char **argv); /* `smsdesk sim` (src/sim/sim_cli.c); argv[0] is "sim" */

@@ -94,6 +94,8 @@ struct sim {
 
 	enum sim_fault fault;
 	int fault_count, fault_param;
+	char fault_method[8]; /* "": every request; else only requests of this method get the fault */
+	size_t faults_served; /* requests that got an injected fault */
 };
 
 /* A parsed application/x-www-form-urlencoded body or query string (decoded, in order). */
@@ -139,6 +141,9 @@ bool sim_optout_has(const struct sim *sim, const char *patient, const char *clin
 void sim_optout_note(struct sim *sim, const char *patient, const char *clinic, const char *body);
 void sim_handle_create(struct sim *sim, const struct sim_form *form, struct sim_reply *r);
 void sim_handle_fetch(struct sim *sim, const char *sid, const char *path, struct sim_reply *r);
+
+/* sim_api.c (with sim->lock held) */
+void sim_stats_locked(struct sim *sim, struct sim_stats *out);
 
 /* sim_list.c (with sim->lock held) */
 void sim_handle_list(struct sim *sim, const struct sim_form *query, struct sim_reply *r);

@@ -711,6 +711,59 @@ static char *raw_exchange(struct sim *sim, const char *data)
 	return buf;
 }
 
+/* DROP closes the connection without doing anything; DROP_AFTER creates the message, then
+ * closes: Twilio has it, the client never hears so. The stats count both, and the duplicates. */
+static void sim_fault__drops_connection_and_counts__when_drop_set(void **state)
+{
+	struct sim *sim = start(0, false);
+	const char *form = "To=%2B15551230000&From=%2B15005550006&Body=once";
+	sim_set_fault(sim, SIM_FAULT_DROP, 1, 0);
+	struct res r = api_post(sim, NULL, form);
+	assert_int_not_equal(r.rc, CURLE_OK);
+	free(r.body);
+	assert_int_equal(sim_outbound_count(sim), 0);
+	sim_set_fault(sim, SIM_FAULT_DROP_AFTER, 1, 0);
+	r = api_post(sim, NULL, form);
+	assert_int_not_equal(r.rc, CURLE_OK);
+	free(r.body);
+	assert_int_equal(sim_outbound_count(sim), 1);
+	r = api_post(sim, NULL, form); /* a blind resend: the duplicate the soaks look for */
+	assert_int_equal(r.status, 201);
+	free(r.body);
+	r = api_post(sim, NULL, "To=%2B15551230001&From=%2B15005550006&Body=once");
+	assert_int_equal(r.status, 201);
+	free(r.body);
+	struct sim_stats st;
+	sim_get_stats(sim, &st);
+	assert_int_equal(st.outbound, 3);
+	assert_int_equal(st.duplicates, 1);
+	assert_int_equal(st.recipients, 2);
+	assert_int_equal(st.faults, 2);
+	assert_int_equal(st.requests, 4);
+	r = req(sim, NULL, NULL, "/sim/stats", NULL, 0, NULL, NULL);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body, "\"duplicates\":1"));
+	assert_non_null(strstr(r.body, "\"faults\":2"));
+	free(r.body);
+	r = req(sim, NULL, "POST", "/sim/fault", "Fault=drop_after&Count=2", 24, NULL, NULL);
+	assert_int_equal(r.status, 200);
+	free(r.body);
+	r = req(sim, NULL, "POST", "/sim/fault", "Fault=500&Method=PUT", 20, NULL, NULL);
+	assert_int_equal(r.status, 400);
+	free(r.body);
+	/* a fault for POSTs only: a GET goes through untouched, the next POST gets it */
+	sim_set_fault_method(sim, "POST");
+	sim_set_fault(sim, SIM_FAULT_500, 1, 0);
+	char *acc = xasprintf("/2010-04-01/Accounts/%s.json", sim_account_sid(sim));
+	r = api_get(sim, acc);
+	assert_int_equal(r.status, 200);
+	free(r.body);
+	free(acc);
+	r = api_post(sim, NULL, form);
+	assert_twilio_error(&r, 500, 20500);
+	sim_stop(&sim);
+}
+
 static void sim_http__answers_json_errors__when_requests_are_malformed(void **state)
 {
 	struct sim *sim = start(0, false);
@@ -1121,6 +1174,7 @@ int main(void)
 	    cmocka_unit_test(sim_list__filters_by_day__when_datesent_given),
 	    cmocka_unit_test(sim_stop_keyword__blocks_then_unblocks__when_patient_sends_stop_then_start),
 	    cmocka_unit_test(sim_fault__answers_each_fault__when_set),
+	    cmocka_unit_test(sim_fault__drops_connection_and_counts__when_drop_set),
 	    cmocka_unit_test(sim_http__answers_json_errors__when_requests_are_malformed),
 	    cmocka_unit_test(sim_http__reuses_one_connection__when_client_keeps_alive),
 	    cmocka_unit_test(sim_body__returns_valid_json__when_body_is_invalid_utf8),
