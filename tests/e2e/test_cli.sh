@@ -127,6 +127,14 @@ FROM=+15005550006
 run 64 settings set --account-sid AC123
 run 64 settings set --account-sid "$SID" --from +1555CALLNOW
 run 64 settings set --api-base "file:///etc/passwd"
+# Plain http carries the credentials in clear: loopback only, refused when set, not at connect.
+for base in "http://example.com" "http://api.twilio.com/" "http://127.0.0.1.example.com" \
+	"http://127.0.0.1:80@evil.example" "https://user:pw@api.twilio.com"; do
+	run 64 settings set --api-base "$base"
+	has err "--api-base must be an https:// URL"
+	run 64 settings set api_base "$base"
+	has err "api_base must be an https:// URL"
+done
 run 64 settings set --quiet 21:00-08:00
 run 64 settings set --from "$FROM" --messaging-service MG00000000000000000000000000000000
 run 64 settings set quiet_start 2000
