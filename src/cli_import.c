@@ -12,6 +12,7 @@ extern const struct cli_command cli_cmd_import;
 
 static const char usage_import[] =
 	"usage: smsdesk [--tenant T] import patients FILE [--format csv|json] [--dry-run]\n"
+	"                                    [--allow-identity-change]\n"
 	"       smsdesk [--tenant T] import appointments FILE [--format csv|json] [--dry-run]\n"
 	"Imports an export of the practice-management system (FILE '-' reads standard input).\n"
 	"CSV: the first row names the columns (any order, any case; other columns are ignored).\n"
@@ -22,8 +23,12 @@ static const char usage_import[] =
 	"                start (2026-12-01T14:30 in the clinic's zone, or with Z / +01:00),\n"
 	"                duration_min, status\n"
 	"A patient whose external_id is already known is updated, not added twice; an appointment\n"
-	"of the same patient at the same start is updated. sms_opt_out=yes opts the patient out\n"
-	"(via import); 'no' never opts anyone back in. Every refused row is reported as\n"
+	"of the same patient at the same start is updated. An external_id twice in one file: the\n"
+	"second row is refused (the first is kept). An update that changes both the name and\n"
+	"the mobile is refused as probably another person, unless --allow-identity-change\n"
+	"(each such row is still reported). sms_opt_out=yes opts the patient out (via import);\n"
+	"'no' never opts anyone back in. Consent columns left out or empty keep the consent on\n"
+	"file; a new mobile leaves it tied to the old number. Every refused row is reported as\n"
 	"'row N: reason' (in CSV, N is the line where the row begins, the header being row 1;\n"
 	"in JSON, N counts the objects from 1) and the other rows are imported. Rows are written\n"
 	"in batches of 500, each row whole or not at all.\n"
@@ -65,7 +70,7 @@ static int pick_format(const char *opt, const char *path, enum import_format *ou
 
 /* Runs the import of one file for the resolved location. */
 static int do_import(struct cli_ctx *ctx, enum import_kind kind, const char *path, enum import_format fmt,
-		     bool dry_run)
+		     bool dry_run, bool allow_identity)
 {
 	FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	char safe_path[256];
@@ -82,7 +87,7 @@ static int do_import(struct cli_ctx *ctx, enum import_kind kind, const char *pat
 	const char *base = strrchr(safe_path, '/');
 	struct import_opts o = {.kind = kind, .format = fmt, .dry_run = dry_run, .tenant_id = t.id,
 				.clinic_tz = t.timezone, .actor = "cli", .source = in == stdin ? "standard input" : base ? base + 1 : safe_path,
-				.report = print_problem};
+				.report = print_problem, .allow_identity_change = allow_identity};
 	struct import_result r;
 	char *err = NULL;
 	const char *what = kind == IMPORT_PATIENTS ? "patients" : "appointments";
@@ -110,8 +115,11 @@ out:
 static int run_import(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *format = NULL;
-	bool dry_run = false;
-	struct cli_opt opts[] = {{"--format", &format, NULL}, {"--dry-run", NULL, &dry_run}, {NULL, NULL, NULL}};
+	bool dry_run = false, allow_identity = false;
+	struct cli_opt opts[] = {{"--format", &format, NULL},
+				 {"--dry-run", NULL, &dry_run},
+				 {"--allow-identity-change", NULL, &allow_identity},
+				 {NULL, NULL, NULL}};
 	char *pos[argc + 1];
 	int npos = 0;
 	int rc = cli_parse(&cli_cmd_import, argc, argv, opts, pos, &npos);
@@ -123,7 +131,7 @@ static int run_import(struct cli_ctx *ctx, int argc, char **argv)
 	if (pick_format(format, pos[1], &fmt) != 0)
 		return cli_usage("import", "--format is csv or json");
 	return do_import(ctx, strcmp(pos[0], "patients") == 0 ? IMPORT_PATIENTS : IMPORT_APPOINTMENTS, pos[1], fmt,
-			 dry_run);
+			 dry_run, allow_identity);
 }
 
 const struct cli_command cli_cmd_import = {"import", "import patients or appointments (CSV, JSON)", usage_import,

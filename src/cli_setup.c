@@ -168,7 +168,8 @@ static const char usage_settings[] =
 	"  --api-key-sid SK...          an API key to sign in with instead of the Account SID\n"
 	"  --from NUMBER                the sending number, or:\n"
 	"  --messaging-service MG...    a Messaging Service to send through\n"
-	"  --api-base URL               http(s):// base of the API (regional edge, simulator)\n"
+	"  --api-base URL               https:// base of the API (regional edge); plain http://\n"
+	"                               only to loopback (the simulator)\n"
 	"  --ca-bundle PATH             CA certificates for a TLS-inspecting proxy\n"
 	"  --auth-token-stdin           read the auth token from stdin (one line; a hidden\n"
 	"                               prompt when stdin is a terminal), never from the command line\n"
@@ -225,6 +226,11 @@ static bool sid_ok(const char *s, const char *prefix)
 	return true;
 }
 
+/* The credentials go with every request: refused at `settings set`, not only at connect. */
+#define API_BASE_RULE                                                                          \
+	"%s must be an https:// URL (plain http:// only to 127.0.0.1, localhost or [::1], the " \
+	"simulator) without user name, query or fragment"
+
 /* One column change to make: validated first, written together. */
 struct change {
 	const char *column;
@@ -259,8 +265,8 @@ static int collect_changes(const struct settings_args *a, char **pos, int npos, 
 		return cli_usage("settings", "give --from or --messaging-service, not both");
 	if (a->token_stdin && a->secret_stdin)
 		return cli_usage("settings", "give --auth-token-stdin or --api-key-secret-stdin, not both");
-	if (a->api_base && strncmp(a->api_base, "https://", 8) != 0 && strncmp(a->api_base, "http://", 7) != 0)
-		return cli_usage("settings", "--api-base must start with https:// (or http:// for a local simulator)");
+	if (a->api_base && !twilio_base_ok(a->api_base))
+		return cli_usage("settings", API_BASE_RULE, "--api-base");
 	if (a->from && phone_to_e164(a->from, e164, &err) != 0) {
 		int rc = cli_usage("settings", "--from: %s", err);
 		free(err);
@@ -297,6 +303,8 @@ static int collect_changes(const struct settings_args *a, char **pos, int npos, 
 	for (int i = 0; i < npos; i += 2) {
 		if (strcmp(pos[i], "timezone") == 0 && !tz_valid(pos[i + 1]))
 			return cli_usage("settings", "unknown time zone '%s'", pos[i + 1]);
+		if (strcmp(pos[i], "api_base") == 0 && !twilio_base_ok(pos[i + 1]))
+			return cli_usage("settings", API_BASE_RULE, "api_base");
 		add_change(ch, n, pos[i], pos[i + 1]);
 	}
 	return EXIT_OK;

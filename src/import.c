@@ -47,7 +47,15 @@ struct row {
 	char *v[COL_N];
 };
 
-/* The state of one import. */
+/* The patients' external ids written so far in this file, with their row numbers: a second
+ * row for the same id is refused rather than turning the first patient into the second. */
+struct seen {
+	char **keys;
+	size_t *rows;
+	size_t n, cap; /* cap: a power of two, or 0 */
+};
+
+/* The run's state. */
 struct run {
 	struct store *s;
 	const struct import_opts *o;
@@ -58,7 +66,72 @@ struct run {
 	int64_t now;
 	char *unknown[UNKNOWN_MAX];
 	size_t n_unknown;
+	struct seen ids;
 };
+
+/* ---- external ids seen in this file ---- */
+
+/* FNV-1a. */
+static size_t seen_hash(const char *k)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (const unsigned char *p = (const unsigned char *)k; *p; p++)
+		h = (h ^ *p) * 1099511628211ull;
+	return (size_t)h;
+}
+
+/* The slot of key: where it is, or the empty slot where it would go (cap > 0). */
+static size_t seen_slot(const struct seen *t, const char *key)
+{
+	size_t i = seen_hash(key) & (t->cap - 1);
+	while (t->keys[i] != NULL && strcmp(t->keys[i], key) != 0)
+		i = (i + 1) & (t->cap - 1);
+	return i;
+}
+
+/* The row where key was first written, 0 when not yet. */
+static size_t seen_row(const struct seen *t, const char *key)
+{
+	if (t->cap == 0)
+		return 0;
+	size_t i = seen_slot(t, key);
+	return t->keys[i] != NULL ? t->rows[i] : 0;
+}
+
+static void seen_add(struct seen *t, const char *key, size_t row)
+{
+	if (2 * (t->n + 1) > t->cap) {
+		struct seen bigger = {.cap = t->cap ? t->cap * 2 : 1024};
+		bigger.keys = xcalloc(bigger.cap, sizeof(*bigger.keys));
+		bigger.rows = xcalloc(bigger.cap, sizeof(*bigger.rows));
+		for (size_t i = 0; i < t->cap; i++) {
+			if (t->keys[i] == NULL)
+				continue;
+			size_t j = seen_slot(&bigger, t->keys[i]);
+			bigger.keys[j] = t->keys[i];
+			bigger.rows[j] = t->rows[i];
+		}
+		bigger.n = t->n;
+		free(t->keys);
+		free(t->rows);
+		*t = bigger;
+	}
+	size_t i = seen_slot(t, key);
+	if (t->keys[i] != NULL)
+		return;
+	t->keys[i] = xstrdup(key);
+	t->rows[i] = row;
+	t->n++;
+}
+
+static void seen_free(struct seen *t)
+{
+	for (size_t i = 0; i < t->cap; i++)
+		free(t->keys[i]);
+	free(t->keys);
+	free(t->rows);
+	memset(t, 0, sizeof(*t));
+}
 
 /* ---- values ---- */
 
@@ -271,6 +344,20 @@ static int flush(struct run *x, char **err)
 	return store_commit(x->s, err);
 }
 
+/* Reports an allowed change of name and mobile: the row is in, and still shown. */
+static void note_identity(struct run *x, size_t rowno, const char *ext)
+{
+	x->r->identity_changes++;
+	if (x->o->report == NULL)
+		return;
+	char q[64];
+	import_quote_value(ext ? ext : "", q, sizeof(q));
+	char *line = xasprintf("row %zu: external_id '%s': name and mobile both changed (allowed by "
+			       "--allow-identity-change)", rowno, q);
+	x->o->report(x->o->report_ctx, rowno, line);
+	free(line);
+}
+
 /* Checks and writes one row under its own savepoint. -1 only when the database failed. */
 static int take_row(struct run *x, size_t rowno, struct row *w, char **err)
 {
@@ -284,6 +371,17 @@ static int take_row(struct run *x, size_t rowno, struct row *w, char **err)
 		free(why);
 		return 0;
 	}
+	const char *ext = x->o->kind == IMPORT_PATIENTS && p.external_id != NULL && *p.external_id ? p.external_id : NULL;
+	size_t first = ext != NULL ? seen_row(&x->ids, ext) : 0;
+	if (first != 0) {
+		char q[64];
+		import_quote_value(ext, q, sizeof(q));
+		reject(x, rowno, "external_id '%s' is already on row %zu of this file: one row per patient "
+				 "(row %zu is kept, this one is not imported)",
+		       q, first, first);
+		return 0;
+	}
+	p.allow_identity_change = x->o->allow_identity_change;
 	if (!x->in_tx) {
 		if (store_begin(x->s, err) != 0)
 			return -1;
@@ -291,13 +389,14 @@ static int take_row(struct run *x, size_t rowno, struct row *w, char **err)
 	}
 	if (store_import_row_begin(x->s, err) != 0)
 		return -1;
-	bool updated = false;
+	bool updated = false, identity = false;
 	char *werr = NULL;
-	int rc = x->o->kind == IMPORT_PATIENTS ? store_import_patient(x->s, x->o->tenant_id, &p, x->now, &updated, NULL, &werr)
-					       : store_import_appt(x->s, x->o->tenant_id, &a, x->now, &updated, &werr);
-	if (rc == SD_NOTFOUND) {
+	int rc = x->o->kind == IMPORT_PATIENTS
+			 ? store_import_patient(x->s, x->o->tenant_id, &p, x->now, &updated, &identity, NULL, &werr)
+			 : store_import_appt(x->s, x->o->tenant_id, &a, x->now, &updated, &werr);
+	if (rc == SD_NOTFOUND || rc == STORE_IMPORT_IDENTITY) {
 		char q[64];
-		import_quote_value(a.patient_external_id, q, sizeof(q));
+		import_quote_value(rc == SD_NOTFOUND ? a.patient_external_id : p.external_id, q, sizeof(q));
 		store_import_row_undo(x->s);
 		reject(x, rowno, "external_id '%s': %s", q, werr);
 		free(werr);
@@ -311,6 +410,10 @@ static int take_row(struct run *x, size_t rowno, struct row *w, char **err)
 	}
 	if (store_import_row_end(x->s, err) != 0)
 		return -1;
+	if (ext != NULL)
+		seen_add(&x->ids, ext, rowno);
+	if (identity)
+		note_identity(x, rowno, ext);
 	if (updated)
 		x->r->updated++;
 	else
@@ -579,8 +682,10 @@ static enum import_format sniff(FILE *in, size_t *lines)
 /* Appends the one audit entry of the import. */
 static void audit(struct run *x, const char *outcome)
 {
-	char *detail = xasprintf("%zu rows: %zu added/updated, %zu rejected (%zu added, %zu updated)%s", x->r->rows,
-				 x->r->added + x->r->updated, x->r->rejected, x->r->added, x->r->updated, outcome);
+	char *detail = xasprintf("%zu rows: %zu added/updated, %zu rejected (%zu added, %zu updated)%s%s", x->r->rows,
+				 x->r->added + x->r->updated, x->r->rejected, x->r->added, x->r->updated,
+				 x->r->identity_changes > 0 ? "; name and mobile changed by --allow-identity-change" : "",
+				 outcome);
 	store_audit_append(x->s, 0, x->o->actor ? x->o->actor : "system", x->o->tenant_id,
 			   x->o->kind == IMPORT_PATIENTS ? "import.patients" : "import.appointments", 0, x->o->source,
 			   detail, NULL);
@@ -619,5 +724,6 @@ int import_run(struct store *s, FILE *in, const struct import_opts *o, struct im
 	}
 	for (size_t i = 0; i < x.n_unknown; i++)
 		free(x.unknown[i]);
+	seen_free(&x.ids);
 	return rc;
 }

@@ -32,6 +32,8 @@ struct import_opts {
 	const char *actor;         /* audit username ("cli") */
 	const char *source;        /* the audit entry's target (the file's name); NULL: none */
 	size_t batch_rows;         /* 0: IMPORT_BATCH_ROWS */
+	bool allow_identity_change; /* an update may change a patient's name and mobile at once
+				     * (each such row is still reported); else such a row is refused */
 	import_report_fn report;   /* NULL: problems are only counted */
 	void *report_ctx;
 };
@@ -41,6 +43,7 @@ struct import_result {
 	size_t added;
 	size_t updated;  /* an existing patient (same external id) or appointment (same patient, start) */
 	size_t rejected;
+	size_t identity_changes; /* updates that changed name and mobile (allowed by the option) */
 };
 
 /* Imports the whole stream. Returns 0 when the file was read to the end (rows may have been

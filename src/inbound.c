@@ -77,10 +77,14 @@ static const char *match_text(const struct ctx *c)
 	return keywords_default_reply(c->match.action);
 }
 
-/* Whether the tenant has smsdesk (not Twilio) send opt-out / opt-in confirmations. */
+/* Whether smsdesk sends this opt-out / opt-in confirmation: always when the tenant says so,
+ * and also when Twilio answers them but will not have answered this one ("Stop.", "opt out",
+ * "stop please" are not Twilio's exact keywords): the patient gets exactly one. */
 static bool we_confirm(const struct ctx *c)
 {
-	return c->t->optout_replies_by != NULL && strcmp(c->t->optout_replies_by, "smsdesk") == 0;
+	if (c->t->optout_replies_by != NULL && strcmp(c->t->optout_replies_by, "smsdesk") == 0)
+		return true;
+	return !c->match.twilio_word;
 }
 
 /* STOP family: block the number, cancel what waits for it, then the one confirmation. */
@@ -98,7 +102,7 @@ static int act_opt_out(struct ctx *c, char **err)
 	free(detail);
 	if (rc != 0)
 		return -1;
-	/* When Twilio answers STOP itself, a second confirmation from us would be one too many. */
+	/* When Twilio answered STOP itself, a second confirmation from us would be one too many. */
 	if (!we_confirm(c))
 		return 0;
 	return reply(c, match_text(c), "optout_confirm", c->patient_id, 0, err);

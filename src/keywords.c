@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "src/keywords.h"
 #include "src/util.h"
 
@@ -28,6 +29,24 @@ static const char *const OPTOUT_PHRASES[] = {
 	"QUIT TEXTING", "QUIT SENDING",  "WRONG NUMBER",     "NO MAS",          "NO MANDEN",
 	"NO ME ENVIEN", "NO ME MANDEN",  "BASTA",
 };
+
+/* Twilio's own default keywords (Advanced Opt-Out on long codes). Twilio answers, and blocks
+ * or unblocks, only when the whole body is one of them, case-insensitive after trimming
+ * whitespace: "Stop." and "opt out" reach us unanswered, so smsdesk must confirm those. */
+static const struct {
+	const char *word;
+	enum kw_action action;
+} TWILIO_WORDS[] = {
+	{"STOP", KW_OPT_OUT}, {"STOPALL", KW_OPT_OUT}, {"UNSUBSCRIBE", KW_OPT_OUT}, {"CANCEL", KW_OPT_OUT},
+	{"END", KW_OPT_OUT},  {"QUIT", KW_OPT_OUT},    {"REVOKE", KW_OPT_OUT},      {"OPTOUT", KW_OPT_OUT},
+	{"START", KW_OPT_IN}, {"UNSTOP", KW_OPT_IN},   {"YES", KW_OPT_IN},          {"HELP", KW_HELP},
+	{"INFO", KW_HELP},
+};
+
+/* Words of courtesy around a STOP word: "stop please", "Please, STOP.", "stop now thanks"
+ * still say STOP (in the phrase form; "THANK YOU" is two words). */
+static const char *const COURTESY[] = {"PLEASE", "PLS", "PLZ", "THANKS", "THANK", "YOU", "THX", "TY", "NOW", "OK",
+				       "OKAY"};
 
 static const char *const ACTION_NAMES[] = {
 	[KW_NONE] = "none",       [KW_OPT_OUT] = "opt_out",       [KW_OPT_IN] = "opt_in",
@@ -222,6 +241,66 @@ bool keywords_possible_optout(const char *body)
 	return hit;
 }
 
+enum kw_action keywords_twilio_word(const char *body)
+{
+	static const char WS[] = " \t\r\n";
+	if (body == NULL)
+		return KW_NONE;
+	body += strspn(body, WS);
+	size_t len = strlen(body);
+	while (len > 0 && strchr(WS, body[len - 1]) != NULL)
+		len--;
+	for (size_t i = 0; i < sizeof(TWILIO_WORDS) / sizeof(TWILIO_WORDS[0]); i++) {
+		if (strlen(TWILIO_WORDS[i].word) == len && strncasecmp(body, TWILIO_WORDS[i].word, len) == 0)
+			return TWILIO_WORDS[i].action;
+	}
+	return KW_NONE;
+}
+
+/* Whether word (len bytes) is a courtesy word. */
+static bool is_courtesy(const char *word, size_t len)
+{
+	for (size_t i = 0; i < sizeof(COURTESY) / sizeof(COURTESY[0]); i++)
+		if (strlen(COURTESY[i]) == len && memcmp(COURTESY[i], word, len) == 0)
+			return true;
+	return false;
+}
+
+/* An opt-out law word with only courtesy words around it ("stop please"): the word, in
+ * out (KEYWORD_MAX + 1 bytes), and true. The message as a whole says STOP, so it is
+ * honoured as one; longer sentences stay "possible opt-out" for staff. */
+static bool courteous_optout(const char *normalized, char *out)
+{
+	char *form = phrase_form(normalized);
+	char rest[KEYWORD_MAX + 1] = "";
+	size_t r = 0;
+	bool dropped = false, fits = true;
+	for (char *w = form; *w != '\0' && fits;) {
+		w += strspn(w, " ");
+		size_t len = strcspn(w, " ");
+		if (len == 0)
+			break;
+		if (is_courtesy(w, len)) {
+			dropped = true;
+		} else if (r + (r > 0) + len <= KEYWORD_MAX) {
+			if (r > 0)
+				rest[r++] = ' ';
+			memcpy(rest + r, w, len);
+			r += len;
+			rest[r] = '\0';
+		} else {
+			fits = false;
+		}
+		w += len;
+	}
+	free(form);
+	enum kw_action a = KW_NONE;
+	if (!fits || !dropped || !keywords_is_law_word(rest, &a) || a != KW_OPT_OUT)
+		return false;
+	snprintf(out, KEYWORD_MAX + 1, "%s", rest);
+	return true;
+}
+
 bool keywords_is_law_word(const char *normalized, enum kw_action *action)
 {
 	for (size_t i = 0; i < sizeof(LAW_WORDS) / sizeof(LAW_WORDS[0]); i++) {
@@ -282,7 +361,13 @@ static const struct auto_response *law_row(const char *kw, enum kw_action action
 void keywords_classify(const char *body, const struct auto_response *rows, size_t n, struct kw_match *out)
 {
 	memset(out, 0, sizeof(*out));
+	out->twilio_word = keywords_twilio_word(body) != KW_NONE;
 	char *norm = keywords_normalize(body);
+	char polite[KEYWORD_MAX + 1];
+	if (courteous_optout(norm, polite)) {
+		free(norm);
+		norm = xstrdup(polite);
+	}
 	if (strlen(norm) <= KEYWORD_MAX && norm[0] != '\0') {
 		enum kw_action law;
 		if (keywords_is_law_word(norm, &law)) {

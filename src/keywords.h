@@ -28,6 +28,8 @@ struct kw_match {
 					  * built-in default); points into the rows passed in */
 	bool law;                        /* a built-in word no row can disable */
 	bool possible_optout;            /* KW_NONE that reads like a revocation */
+	bool twilio_word;                /* the body is exactly one of Twilio's own keywords, so
+					  * Twilio answered it (when it sends the confirmations) */
 };
 
 /* Normalises a body for matching (malloc'd): Unicode and ASCII spaces trimmed and collapsed
@@ -37,8 +39,13 @@ struct kw_match {
 char *keywords_normalize(const char *body);
 
 /* Classifies body against the tenant's rows (store_autoresp_list): the law's words first
- * (opt-out, opt-in, help: never disabled), then the enabled rows. */
+ * (opt-out, opt-in, help: never disabled), then the enabled rows. An opt-out word with only
+ * courtesy words around it ("stop please", "Please STOP, thanks") is that opt-out word. */
 void keywords_classify(const char *body, const struct auto_response *rows, size_t n, struct kw_match *out);
+
+/* Which of Twilio's own keywords body is (KW_OPT_OUT, KW_OPT_IN, KW_HELP), or KW_NONE: the
+ * whole body, case-insensitive after trimming whitespace, the way Twilio matches. */
+enum kw_action keywords_twilio_word(const char *body);
 
 /* Whether a non-keyword body reads like "please stop texting me", "remove me", "no mas". */
 bool keywords_possible_optout(const char *body);

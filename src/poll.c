@@ -25,27 +25,69 @@ static void batch_free(struct batch *b)
 	memset(b, 0, sizeof(*b));
 }
 
-/* Whether a listed message is an inbound one for this tenant. */
-static bool wanted(const struct tenant *t, const struct twilio_message *m)
+/* What a listing is matched against: the tenant polled and every location of the database. */
+struct owners {
+	const struct tenant *t;
+	const struct tenant *all;
+	size_t n;
+};
+
+/* NULL-safe string equality; two NULLs (or "") are equal. */
+static bool same(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+/* The one location an inbound message belongs to (its id), 0 when none or more than one:
+ * among the locations on the polled account, the one whose number it was sent To, else
+ * the one whose Messaging Service received it. Two locations on one account must never see
+ * each other's patients. */
+static int64_t owner_of(const struct owners *o, const struct twilio_message *m)
+{
+	int64_t by_number = 0, by_service = 0;
+	int numbers = 0, services = 0;
+	for (size_t i = 0; i < o->n; i++) {
+		const struct tenant *x = &o->all[i];
+		if (!same(x->account_sid, o->t->account_sid))
+			continue;
+		if (m->to != NULL && x->from_number != NULL && x->from_number[0] != '\0' &&
+		    strcmp(x->from_number, m->to) == 0) {
+			by_number = x->id;
+			numbers++;
+		}
+		if (m->messaging_service_sid != NULL && x->messaging_service_sid != NULL &&
+		    x->messaging_service_sid[0] != '\0' && strcmp(x->messaging_service_sid, m->messaging_service_sid) == 0) {
+			by_service = x->id;
+			services++;
+		}
+	}
+	if (numbers > 0)
+		return numbers == 1 ? by_number : 0;
+	return services == 1 ? by_service : 0;
+}
+
+/* Whether a listed message is an inbound one for this tenant; one for nobody is counted. */
+static bool wanted(const struct owners *o, const struct twilio_message *m, struct poll_stats *stats)
 {
 	if (m->direction == NULL || strcmp(m->direction, "inbound") != 0 || m->sid == NULL || m->from == NULL)
 		return false;
-	/* Listing without a To filter (a messaging service with no from number) sees the
-	 * whole account: keep what reached this tenant's service. */
-	if ((t->from_number == NULL || t->from_number[0] == '\0') && t->messaging_service_sid != NULL &&
-	    m->messaging_service_sid != NULL && strcmp(m->messaging_service_sid, t->messaging_service_sid) != 0)
-		return false;
-	return true;
+	/* Listed by To = our number with no To in the answer: ours (the query said so). */
+	if (m->to == NULL && o->t->from_number != NULL && o->t->from_number[0] != '\0')
+		return true;
+	int64_t owner = owner_of(o, m);
+	if (owner == 0)
+		stats->unmatched++;
+	return owner == o->t->id;
 }
 
 /* Moves the page's wanted messages into the batch (the page keeps the rest to free). */
-static void take_page(struct batch *b, const struct tenant *t, struct twilio_page *p, struct poll_stats *stats)
+static void take_page(struct batch *b, const struct owners *o, struct twilio_page *p, struct poll_stats *stats)
 {
 	for (size_t i = 0; i < p->n; i++) {
 		struct twilio_message *m = &p->items[i];
 		stats->seen++;
 		int64_t when = m->date_sent != 0 ? m->date_sent : m->date_created;
-		if (!wanted(t, m))
+		if (!wanted(o, m, stats))
 			continue;
 		if (when > b->newest)
 			b->newest = when;
@@ -59,9 +101,10 @@ static void take_page(struct batch *b, const struct tenant *t, struct twilio_pag
 }
 
 /* Lists every page; 0, or -1 with *err (nothing processed yet, the cursor untouched). */
-static int list_all(struct twilio_client *c, const struct tenant *t, int64_t cursor, struct batch *b,
+static int list_all(struct twilio_client *c, const struct owners *o, int64_t cursor, struct batch *b,
 		    struct poll_stats *stats, char **err)
 {
+	const struct tenant *t = o->t;
 	struct twilio_list_query q = {
 		.to = t->from_number != NULL && t->from_number[0] != '\0' ? t->from_number : NULL,
 		.date_sent_after = cursor > POLL_OVERLAP ? cursor - POLL_OVERLAP : 0,
@@ -79,7 +122,7 @@ static int list_all(struct twilio_client *c, const struct tenant *t, int64_t cur
 			goto out;
 		}
 		stats->pages++;
-		take_page(b, t, &page, stats);
+		take_page(b, o, &page, stats);
 		if (page.next_page_uri == NULL || page.next_page_uri[0] == '\0') {
 			rc = 0;
 			goto out;
@@ -189,9 +232,14 @@ int poll_inbound(struct store *s, struct twilio_client *c, const struct tenant *
 	if ((t->from_number == NULL || t->from_number[0] == '\0') &&
 	    (t->messaging_service_sid == NULL || t->messaging_service_sid[0] == '\0'))
 		return seterr(err, "%s has no sending number or messaging service to poll", t->name);
+	struct tenant *all = NULL;
+	size_t nall = 0;
 	if (store_sync_get(s, t->id, &st, err) != 0)
 		return -1;
-	if (list_all(c, t, st.inbound_cursor, &b, stats, err) != 0)
+	if (store_tenant_list(s, &all, &nall, err) != 0)
+		goto record;
+	struct owners o = {.t = t, .all = all, .n = nall};
+	if (list_all(c, &o, st.inbound_cursor, &b, stats, err) != 0)
 		goto record;
 	order_oldest_first(&b);
 	if (process_all(s, t, &b, stats, err) != 0)
@@ -203,6 +251,7 @@ record:
 	/* The poll's outcome is kept for the status line; a failure to record it is secondary. */
 	store_sync_record_poll(s, t->id, now, rc == 0 ? NULL : (err && *err ? *err : "poll failed"), NULL);
 	sync_state_free(&st);
+	tenant_list_free(&all, nall);
 	batch_free(&b);
 	return rc;
 }

@@ -9,11 +9,15 @@ struct poll_stats {
 	int pages;
 	int seen;      /* messages listed */
 	int processed; /* new ones processed */
+	int unmatched; /* inbound ones listed that belong to no location (or to more than one) */
 };
 
 /* Lists messages To the tenant's number (or its messaging service's numbers) with DateSent
  * from the cursor (minus a safety overlap: Twilio filters by day), follows next_page_uri,
- * calls inbound_process() for each inbound one, then advances the cursor. A failure leaves
+ * calls inbound_process() for each inbound one that belongs to this tenant, then advances
+ * the cursor. Each inbound message belongs to exactly one location of the same account: the
+ * one whose number it was sent To, else the one whose Messaging Service received it; one
+ * that matches none (or several) is attached to none and counted in stats->unmatched. A failure leaves
  * the cursor where it was (the next poll repeats; SIDs make that harmless). */
 int poll_inbound(struct store *s, struct twilio_client *c, const struct tenant *t,
 		 struct poll_stats *stats, char **err);

@@ -186,8 +186,9 @@ static int step_sync(struct sched *sc)
 		return -1;
 	}
 	logf_("info", 0, "sync.pass",
-	      "inbound=%d status=%d sent=%d failed=%d retrying=%d reconciled=%d tenants_ok=%d tenants_failed=%d",
-	      rep.inbound_new, rep.status_updates, rep.outbox.sent, rep.outbox.failed, rep.outbox.retrying,
+	      "inbound=%d unmatched=%d status=%d sent=%d failed=%d retrying=%d reconciled=%d tenants_ok=%d "
+	      "tenants_failed=%d",
+	      rep.inbound_new, rep.inbound_unmatched, rep.status_updates, rep.outbox.sent, rep.outbox.failed, rep.outbox.retrying,
 	      rep.outbox.reconciled, rep.tenants_ok, rep.tenants_failed);
 	if (rep.last_error != NULL)
 		logf_("warn", 0, "sync.tenant_error", "error=\"%s\"", rep.last_error);

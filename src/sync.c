@@ -98,6 +98,7 @@ static void pass_tenant(struct sync_engine *e, const struct tenant *t, struct sy
 		struct poll_stats ps = {0};
 		if (poll_inbound(e->s, c, t, &ps, &why) == 0) {
 			r->inbound_new += ps.processed;
+			r->inbound_unmatched += ps.unmatched;
 			int updated = 0;
 			char *status_err = NULL;
 			/* Delivery status is worth doing even if it fails part way: count what was done. */

@@ -26,6 +26,7 @@ void sync_engine_free(struct sync_engine **ep);
 
 struct sync_report {
 	int inbound_new;
+	int inbound_unmatched; /* listed inbound messages no location (or several) matched */
 	int status_updates;
 	struct outbox_stats outbox;
 	int tenants_ok;

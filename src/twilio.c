@@ -134,8 +134,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
-/* Plain http is allowed only to loopback (the simulator): credentials never cross a network in clear. */
-static bool base_is_allowed(const char *base)
+bool twilio_base_ok(const char *base)
 {
 	/* curl's own parser decides, so the host we check is the host curl will connect to
 	 * ("http://127.0.0.1:80@evil.example" is user info plus evil.example, and refused). */
@@ -223,7 +222,7 @@ static int setup_handle(struct twilio_client *c, const struct twilio_config *cfg
 int twilio_client_new(const struct twilio_config *cfg, struct twilio_client **out, char **err)
 {
 	*out = NULL;
-	if (cfg == NULL || cfg->api_base == NULL || !base_is_allowed(cfg->api_base))
+	if (cfg == NULL || cfg->api_base == NULL || !twilio_base_ok(cfg->api_base))
 		return seterr(err, "the Twilio API base must be an https:// URL without user name, query or "
 			      "fragment (plain http only to loopback)");
 	if (!is_sid(cfg->account_sid, "AC"))

@@ -65,6 +65,10 @@ void twilio_message_free(struct twilio_message *m);
 
 struct twilio_client;
 
+/* Whether base may be an API base: https://, or plain http:// to loopback only (the simulator),
+ * so credentials never cross a network in clear; no user info, query or fragment. */
+bool twilio_base_ok(const char *base);
+
 int twilio_client_new(const struct twilio_config *cfg, struct twilio_client **out, char **err);
 void twilio_client_free(struct twilio_client **cp);
 /* How many TCP connections the client has opened so far (1 while keep-alive holds). */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "store/import.h"
 #include "store/internal.h"
 
@@ -39,21 +40,38 @@ void store_import_row_undo(struct store *s)
 	run_fixed(s, store_stmt(s, "RELEASE import_row", NULL), "undoing a row", NULL);
 }
 
+/* What is stored of the patient a row refers to (malloc'd strings). */
+struct stored {
+	char *mobile, *tz, *first, *last;
+};
+
+static void stored_free(struct stored *p)
+{
+	free(p->mobile);
+	free(p->tz);
+	free(p->first);
+	free(p->last);
+	memset(p, 0, sizeof(*p));
+}
+
 /* The stored patient a row refers to: by external id, else the one patient without an
  * external id with the same names and mobile. *id 0 when none. */
 static int find_patient(struct store *s, int64_t tenant_id, const struct import_patient_row *r, int64_t *id,
-			char **mobile, char **tz, char **err)
+			struct stored *old, char **err)
 {
 	sqlite3_stmt *st;
 	*id = 0;
 	if (r->external_id != NULL && *r->external_id) {
-		st = store_stmt(s, "SELECT id, mobile, timezone FROM patients WHERE tenant_id = ?1 AND external_id = ?2", err);
+		st = store_stmt(s,
+			"SELECT id, mobile, timezone, first_name, last_name FROM patients WHERE tenant_id = ?1"
+			" AND external_id = ?2", err);
 		if (st == NULL)
 			return -1;
 		sqlite3_bind_text(st, 2, r->external_id, -1, SQLITE_STATIC);
 	} else {
 		st = store_stmt(s,
-			"SELECT id, mobile, timezone FROM patients WHERE tenant_id = ?1 AND external_id IS NULL"
+			"SELECT id, mobile, timezone, first_name, last_name FROM patients WHERE tenant_id = ?1"
+			" AND external_id IS NULL"
 			" AND last_name = ?3 COLLATE NOCASE AND first_name = ?4 COLLATE NOCASE AND mobile IS ?5"
 			" ORDER BY id LIMIT 2", err);
 		if (st == NULL)
@@ -66,14 +84,15 @@ static int find_patient(struct store *s, int64_t tenant_id, const struct import_
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*id = sqlite3_column_int64(st, 0);
-		*mobile = store_col_text(st, 1);
-		*tz = store_col_text(st, 2);
+		old->mobile = store_col_text(st, 1);
+		old->tz = store_col_text(st, 2);
+		old->first = store_col_text_or(st, 3, "");
+		old->last = store_col_text_or(st, 4, "");
 		/* Two namesakes on one number: we cannot tell which, so the row adds a third. */
 		if (r->external_id == NULL || *r->external_id == '\0') {
 			if (sqlite3_step(st) == SQLITE_ROW) {
 				*id = 0;
-				xfree(mobile);
-				xfree(tz);
+				stored_free(old);
 			}
 		}
 		rc = SQLITE_DONE;
@@ -118,21 +137,29 @@ static int insert_patient(struct store *s, int64_t tenant_id, const struct impor
 	return step_done(s, st, "adding a patient's preferences", err);
 }
 
-/* Updates a stored patient; clears consent when the number changes. */
+/* NULL-safe: whether two mobiles differ. */
+static bool mobile_changed(const char *a, const char *b)
+{
+	return (a == NULL) != (b == NULL) || (a && strcmp(a, b) != 0);
+}
+
+/* Updates a stored patient. A new number leaves the consent on file tied to the old one
+ * (recorded before without a number: pinned now), so it never covers the new number and is
+ * never wiped by a file that does not mention consent. */
 static int update_patient(struct store *s, int64_t id, const struct import_patient_row *r, const char *mobile,
 			  const char *old_mobile, const char *tz, int64_t now, char **err)
 {
-	bool changed = (mobile == NULL) != (old_mobile == NULL) || (mobile && strcmp(mobile, old_mobile) != 0);
 	sqlite3_stmt *st;
-	if (changed) {
+	if (mobile_changed(mobile, old_mobile)) {
 		st = store_stmt(s,
-			"UPDATE patient_sms_preferences SET consent_at = NULL, consent_method = NULL, consent_by = NULL,"
-			" consent_phone = NULL, updated_at = ?2 WHERE patient_id = ?1", err);
+			"UPDATE patient_sms_preferences SET consent_phone = ?3, updated_at = ?2 WHERE patient_id = ?1"
+			" AND consent_at IS NOT NULL AND consent_at > 0 AND consent_phone IS NULL", err);
 		if (st == NULL)
 			return -1;
 		sqlite3_bind_int64(st, 1, id);
 		sqlite3_bind_int64(st, 2, now);
-		if (step_done(s, st, "clearing consent", err) != 0)
+		sqlite3_bind_text(st, 3, old_mobile ? old_mobile : "", -1, SQLITE_STATIC);
+		if (step_done(s, st, "tying consent to its number", err) != 0)
 			return -1;
 	}
 	st = store_stmt(s, "UPDATE patients SET first_name = ?2, last_name = ?3, mobile = ?4, timezone = ?5 WHERE id = ?1",
@@ -169,22 +196,35 @@ static int apply_prefs(struct store *s, int64_t id, const struct import_patient_
 }
 
 int store_import_patient(struct store *s, int64_t tenant_id, const struct import_patient_row *r, int64_t now,
-			 bool *updated, int64_t *id_out, char **err)
+			 bool *updated, bool *identity_changed, int64_t *id_out, char **err)
 {
 	int64_t id = 0;
-	char *old_mobile = NULL, *old_tz = NULL;
+	struct stored old = {0};
 	int rc = -1;
 	*updated = false;
-	if (find_patient(s, tenant_id, r, &id, &old_mobile, &old_tz, err) != 0)
+	if (identity_changed)
+		*identity_changed = false;
+	if (find_patient(s, tenant_id, r, &id, &old, err) != 0)
 		goto out;
 	/* NULL keeps what is stored; "" clears it. */
-	const char *mobile = r->mobile == NULL ? old_mobile : (*r->mobile ? r->mobile : NULL);
+	const char *mobile = r->mobile == NULL ? old.mobile : (*r->mobile ? r->mobile : NULL);
 	if (id == 0) {
 		if (insert_patient(s, tenant_id, r, mobile, now, &id, err) != 0)
 			goto out;
 	} else {
-		const char *tz = r->timezone == NULL ? old_tz : r->timezone;
-		if (update_patient(s, id, r, mobile, old_mobile, tz, now, err) != 0)
+		bool renamed = strcasecmp(old.first, r->first_name) != 0 || strcasecmp(old.last, r->last_name) != 0;
+		if (renamed && mobile_changed(mobile, old.mobile)) {
+			if (!r->allow_identity_change) {
+				rc = STORE_IMPORT_IDENTITY;
+				seterr(err, "would change both the name and the mobile of the stored patient: another "
+					    "person? (a real change: --allow-identity-change)");
+				goto out;
+			}
+			if (identity_changed)
+				*identity_changed = true;
+		}
+		const char *tz = r->timezone == NULL ? old.tz : r->timezone;
+		if (update_patient(s, id, r, mobile, old.mobile, tz, now, err) != 0)
 			goto out;
 		*updated = true;
 	}
@@ -194,8 +234,7 @@ int store_import_patient(struct store *s, int64_t tenant_id, const struct import
 		*id_out = id;
 	rc = 0;
 out:
-	free(old_mobile);
-	free(old_tz);
+	stored_free(&old);
 	return rc;
 }
 

@@ -16,14 +16,21 @@ struct import_patient_row {
 	bool opt_out;               /* opt the patient (and number) out, via "import" */
 	int64_t consent_at;         /* 0 = no consent given in this row */
 	const char *consent_method; /* required with consent_at */
+	bool allow_identity_change; /* an update may change the name and the mobile at once */
 };
 
+#define STORE_IMPORT_IDENTITY 2 /* the update would change name and mobile at once: refused */
+
 /* Adds or updates one patient inside the caller's transaction. A new patient gets its
- * preferences row (opted out already when its number is blocked). A changed mobile clears
- * the consent on file (consent is per number) before this row's consent is recorded.
- * An opt-out is recorded once; a "no" never opts anyone back in (only START or staff do). */
+ * preferences row (opted out already when its number is blocked). An update that changes
+ * both the name and the mobile is another person more likely than a correction: refused
+ * with STORE_IMPORT_IDENTITY (and *err) unless r->allow_identity_change; *identity_changed
+ * (may be NULL) says when an allowed one happened. Consent on file is never wiped: a
+ * changed mobile leaves it tied to the number it was given for (consent is per number,
+ * so it no longer covers the new one). An opt-out is recorded once; a "no" never opts
+ * anyone back in (only START or staff do). */
 int store_import_patient(struct store *s, int64_t tenant_id, const struct import_patient_row *r, int64_t now,
-			 bool *updated, int64_t *id_out, char **err);
+			 bool *updated, bool *identity_changed, int64_t *id_out, char **err);
 
 /* One checked appointment row. */
 struct import_appt_row {

@@ -1,8 +1,10 @@
 /* Opening the database, migrations, transactions and the statement cache. */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "store/internal.h"
 #include "src/assets.h"
 
@@ -243,8 +245,44 @@ static int migrate(struct store *s, char **err)
 	return 0;
 }
 
+/* Refuses one file of the database (the file, its -wal or -shm) that others may read or write:
+ * it holds patients' messages. Group bits are the admin's choice (a shared-group deployment). */
+static int check_private(const char *db_path, const char *suffix, char **err)
+{
+	char *file = xasprintf("%s%s", db_path, suffix);
+	struct stat st;
+	int rc = 0;
+	if (stat(file, &st) != 0) {
+		if (errno != ENOENT)
+			rc = seterr(err, "cannot check the database file %s: %s", file, strerror(errno));
+	} else if ((st.st_mode & (S_IROTH | S_IWOTH)) != 0) {
+		rc = seterr(err,
+			    "the database file %s can be %s by others (mode %04o) and holds patients' messages; "
+			    "fix it with: chmod o-rwx %s*",
+			    file, (st.st_mode & S_IROTH) != 0 ? "read" : "written", (unsigned)(st.st_mode & 07777),
+			    db_path);
+	}
+	free(file);
+	return rc;
+}
+
+/* Files we create from here on get no permissions for others (group too unless the admin
+ * gives them): a new database is 0600, and SQLite gives its -wal and -shm the database's
+ * own mode, so 0640 on a group deployment carries over. Process-wide on purpose: umask can
+ * only be read by setting it, and any later file of ours is patient data as well. */
+static void private_umask(void)
+{
+	mode_t old = umask(077);
+	umask(old | 077);
+}
+
 int store_open(const char *path, struct store **out, char **err)
 {
+	bool on_disk = strcmp(path, ":memory:") != 0 && path[0] != '\0';
+	if (on_disk && (check_private(path, "", err) != 0 || check_private(path, "-wal", err) != 0 ||
+			check_private(path, "-shm", err) != 0))
+		return -1;
+	private_umask();
 	struct store *s = xcalloc(1, sizeof(*s));
 	s->path = xstrdup(path);
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;

@@ -13,7 +13,9 @@
 struct store;
 
 /* Opens (creating if needed) the database at path, WAL, foreign keys on, busy timeout 5 s,
- * and applies pending migrations. A database newer than this binary is refused. */
+ * and applies pending migrations. A database newer than this binary is refused, and so is
+ * a database file (or its -wal / -shm) that others may read or write. Sets the process
+ * umask to take away group and other bits, so a new database is created 0600. */
 int store_open(const char *path, struct store **out, char **err);
 void store_close(struct store **sp);
 

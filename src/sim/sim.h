@@ -26,6 +26,10 @@ const char *sim_auth_token(const struct sim *sim);
 
 /* An inbound message from a patient to a clinic number; *sid_out (malloc'd) may be NULL. */
 int sim_inject_inbound(struct sim *sim, const char *from, const char *to, const char *body, char **sid_out);
+/* The same, to a number of Messaging Service ms_sid: listed with that messaging_service_sid,
+ * as Twilio lists what a service's number receives. */
+int sim_inject_inbound_service(struct sim *sim, const char *from, const char *to, const char *ms_sid,
+			       const char *body, char **sid_out);
 
 enum sim_fault {
 	SIM_FAULT_NONE = 0,

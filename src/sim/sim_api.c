@@ -8,13 +8,20 @@
 /* Adds an inbound message from a patient to a clinic number; STOP/START act as the carrier would. */
 int sim_inject_inbound(struct sim *sim, const char *from, const char *to, const char *body, char **sid_out)
 {
+	return sim_inject_inbound_service(sim, from, to, NULL, body, sid_out);
+}
+
+/* The same, received by a number of a Messaging Service (listed with its messaging_service_sid). */
+int sim_inject_inbound_service(struct sim *sim, const char *from, const char *to, const char *ms_sid,
+			       const char *body, char **sid_out)
+{
 	if (sid_out)
 		*sid_out = NULL;
 	if (from == NULL || *from == '\0' || to == NULL || *to == '\0')
 		return -1;
 	pthread_mutex_lock(&sim->lock);
 	sim_demo_materialise(sim);
-	struct sim_msg *m = sim_msg_add(sim, SIM_INBOUND, from, to, body ? body : "", NULL, 0);
+	struct sim_msg *m = sim_msg_add(sim, SIM_INBOUND, from, to, body ? body : "", ms_sid, 0);
 	sim_optout_note(sim, from, to, m->body);
 	if (sid_out)
 		*sid_out = xstrdup(m->sid);

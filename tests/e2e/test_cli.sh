@@ -101,6 +101,20 @@ chmod 644 "$KEY"
 run 1 init
 has err "chmod 600"
 chmod 600 "$KEY"
+# The database holds patients' messages: created private whatever the umask, and refused
+# (with the fix) when others can read it; a group deployment's 0640 is kept.
+[ "$(stat -c %a "$DB")" = 600 ] || fail "database mode is $(stat -c %a "$DB"), not 600"
+ok
+chmod 644 "$DB"
+run 1 tenant list
+has err "can be read by others"
+has err "chmod o-rwx"
+chmod 640 "$DB"
+run 0 tenant list
+chmod 600 "$DB"
+(umask 000 && "$B" --db "$T/loose.db" init >"$T/out" 2>"$T/err") || fail "init with umask 000"
+[ "$(stat -c %a "$T/loose.db")" = 600 ] || fail "umask 000: database mode $(stat -c %a "$T/loose.db")"
+ok
 
 # ---- tenants ----
 run 64 tenant add "Main St" --timezone Mars/Olympus_Mons
@@ -127,6 +141,14 @@ FROM=+15005550006
 run 64 settings set --account-sid AC123
 run 64 settings set --account-sid "$SID" --from +1555CALLNOW
 run 64 settings set --api-base "file:///etc/passwd"
+# Plain http carries the credentials in clear: loopback only, refused when set, not at connect.
+for base in "http://example.com" "http://api.twilio.com/" "http://127.0.0.1.example.com" \
+	"http://127.0.0.1:80@evil.example" "https://user:pw@api.twilio.com"; do
+	run 64 settings set --api-base "$base"
+	has err "--api-base must be an https:// URL"
+	run 64 settings set api_base "$base"
+	has err "api_base must be an https:// URL"
+done
 run 64 settings set --quiet 21:00-08:00
 run 64 settings set --from "$FROM" --messaging-service MG00000000000000000000000000000000
 run 64 settings set quiet_start 2000

@@ -94,6 +94,24 @@ run 0 import patients clean.csv
 ok
 has out "0 added, 1 updated, 0 refused"
 
+# A repeated external_id: the second row refused with its line, the first kept. A later file
+# that changes Gil's name and mobile at once is refused, unless --allow-identity-change.
+printf 'external_id,first_name,last_name,phone\nE10,Ivy,Jo,3125550110\nE10,Kim,Lu,3125550111\n' >dup.csv
+run 3 import patients dup.csv
+has out "row 3: external_id 'E10' is already on row 2 of this file"
+has out "1 added, 0 updated, 1 refused"
+printf 'external_id,first_name,last_name,phone\nE9,Max,Ng,3125550119\n' >other.csv
+run 3 import patients other.csv
+has out "row 2: external_id 'E9': would change both the name and the mobile"
+run 0 patient list
+has out "Hu, Gil"
+lacks out "Ng, Max"
+run 0 import patients other.csv --allow-identity-change
+has out "row 2: external_id 'E9': name and mobile both changed (allowed by --allow-identity-change)"
+has out "0 added, 1 updated, 0 refused"
+run 0 import --help
+has out "--allow-identity-change"
+
 # Whole-file problems exit 1 with the reason; usage errors exit 64.
 run 1 import patients "$T/does-not-exist.csv"
 has err "cannot read"
@@ -109,7 +127,7 @@ run 64 import patients patients.csv --format xml
 
 # One audit entry per real import (the dry run wrote none).
 run 0 audit list
-[ "$(grep -c "import.patients" "$T/out")" = 4 ] || fail "expected 4 import.patients audit entries"
+[ "$(grep -c "import.patients" "$T/out")" = 7 ] || fail "expected 7 import.patients audit entries"
 ok
 has out "6 rows: 3 added/updated, 3 rejected"
 

@@ -58,6 +58,7 @@ struct fixture {
 	struct store *s;
 	int64_t tenant;
 	struct report rep;
+	bool allow_identity; /* the next runs pass --allow-identity-change */
 };
 
 static int setup(void **state)
@@ -89,7 +90,7 @@ static int run(struct fixture *f, enum import_kind kind, enum import_format fmt,
 	FILE *in = mem(text, len);
 	struct import_opts o = {.kind = kind, .format = fmt, .dry_run = dry, .tenant_id = f->tenant,
 				.clinic_tz = "America/Chicago", .actor = "test", .source = "t.csv", .batch_rows = 2,
-				.report = collect, .report_ctx = &f->rep};
+				.report = collect, .report_ctx = &f->rep, .allow_identity_change = f->allow_identity};
 	int rc = import_run(f->s, in, &o, r, err);
 	fclose(in);
 	return rc;
@@ -379,20 +380,21 @@ static void import_run__updates_not_duplicates__when_external_id_known(void **st
 	struct import_result r;
 	static const char file[] = "external_id,first_name,last_name,mobile\n"
 				   "77,Ann,Lee,3125550101\n"
-				   "78,Bob,Ray,3125550102\n"
-				   "77,Ann,Lee-Smith,3125550199\n";
+				   "78,Bob,Ray,3125550102\n";
 	assert_int_equal(RUN(f, IMPORT_PATIENTS, IMPORT_CSV, false, file, &r), 0);
 	assert_int_equal(r.added, 2);
-	assert_int_equal(r.updated, 1);
 	assert_int_equal(count_patients(f), 2);
-	/* The same export again: everyone updated, nobody added. */
-	assert_int_equal(RUN(f, IMPORT_PATIENTS, IMPORT_CSV, false, file, &r), 0);
+	/* The next export: a new last name for Ann (her mobile unchanged), Bob as he was. */
+	static const char next[] = "external_id,first_name,last_name,mobile\n"
+				   "77,Ann,Lee-Smith,3125550101\n"
+				   "78,Bob,Ray,3125550102\n";
+	assert_int_equal(RUN(f, IMPORT_PATIENTS, IMPORT_CSV, false, next, &r), 0);
 	assert_int_equal(r.added, 0);
-	assert_int_equal(r.updated, 3);
+	assert_int_equal(r.updated, 2);
 	assert_int_equal(count_patients(f), 2);
 	struct patient p = find_ext(f, "77");
 	assert_string_equal(p.last_name, "Lee-Smith");
-	assert_string_equal(p.mobile, "+13125550199");
+	assert_string_equal(p.mobile, "+13125550101");
 	patient_free(&p);
 	assert_int_equal(count_audit(f, "import.patients"), 2);
 }
@@ -416,12 +418,13 @@ static void import_run__writes_nothing__when_dry_run(void **state)
 				   "1,Ann,Lee,3125550101,yes\n2,Bob,Ray,nope,no\n1,Ann,Lee,3125550101,no\n3,Cy,Od,3125550103,\n"
 				   "4,Di,Ux,3125550104,\n";
 	assert_int_equal(RUN(f, IMPORT_PATIENTS, IMPORT_CSV, true, file, &r), 0);
-	/* The counts a real run would give, duplicates in the file included... */
+	/* The counts a real run would give, the repeated external id refused as there... */
 	assert_int_equal(r.rows, 5);
 	assert_int_equal(r.added, 3);
-	assert_int_equal(r.updated, 1);
-	assert_int_equal(r.rejected, 1);
+	assert_int_equal(r.updated, 0);
+	assert_int_equal(r.rejected, 2);
 	assert_true(reported(&f->rep, "row 3: mobile 'nope'"));
+	assert_true(reported(&f->rep, "row 4: external_id '1' is already on row 2 of this file"));
 	/* ...and nothing written: no patients, no opt-out, no audit entry. */
 	assert_int_equal(count_patients(f), 0);
 	assert_int_equal(count_audit(f, "import."), 0);
@@ -511,7 +514,7 @@ static void import_run__records_optout_and_consent__when_columns_given(void **st
 	assert_string_equal(p.consent_by, "import");
 	assert_string_equal(p.consent_phone, "+13125550102");
 	sms_prefs_free(&p);
-	/* "no" never opts back in; a new number clears consent given for the old one. */
+	/* "no" never opts back in; a new number leaves the consent tied to the old one. */
 	assert_int_equal(RUN(f, IMPORT_PATIENTS, IMPORT_CSV, false,
 			     "external_id,first_name,last_name,mobile,sms_opt_out\n1,Ann,Lee,3125550101,no\n"
 			     "2,Bob,Ray,3125550122,no\n",
@@ -521,10 +524,118 @@ static void import_run__records_optout_and_consent__when_columns_given(void **st
 	assert_false(p.opted_in);
 	sms_prefs_free(&p);
 	assert_int_equal(store_prefs_get(f->s, bob.id, &p, NULL), 0);
-	assert_int_equal(p.consent_at, 0);
+	assert_int_equal(p.consent_at, 1740808800);
+	assert_string_equal(p.consent_phone, "+13125550102"); /* not the new +13125550122 */
 	sms_prefs_free(&p);
 	patient_free(&ann);
 	patient_free(&bob);
+}
+
+/* Ann (external id 1) with consent on file, as the first import of the identity tests. */
+static void import_ann(struct fixture *f)
+{
+	struct import_result r;
+	assert_int_equal(RUN(f, IMPORT_PATIENTS, IMPORT_CSV, false,
+			     "external_id,first_name,last_name,mobile,consent_date,consent_method\n"
+			     "1,Ann,Lee,3125550101,2025-03-01,paper form\n",
+			     &r),
+			 0);
+	assert_int_equal(r.added, 1);
+}
+
+/* Asserts Ann is stored as imported first, her consent intact. */
+static void assert_ann_intact(struct fixture *f)
+{
+	struct patient ann = find_ext(f, "1");
+	assert_string_equal(ann.first_name, "Ann");
+	assert_string_equal(ann.last_name, "Lee");
+	assert_string_equal(ann.mobile, "+13125550101");
+	struct sms_prefs p;
+	assert_int_equal(store_prefs_get(f->s, ann.id, &p, NULL), 0);
+	assert_int_equal(p.consent_at, 1740808800);
+	assert_string_equal(p.consent_phone, "+13125550101");
+	sms_prefs_free(&p);
+	patient_free(&ann);
+}
+
+static void import_run__refuses_second_row__when_external_id_repeats_in_file(void **state)
+{
+	struct fixture *f = *state;
+	struct import_result r;
+	/* The first row is kept (and its consent); the second, in the same batch or a later one,
+	 * would have turned Ann into Bob. */
+	assert_int_equal(RUN(f, IMPORT_PATIENTS, IMPORT_CSV, false,
+			     "external_id,first_name,last_name,mobile,consent_date,consent_method\n"
+			     "1,Ann,Lee,3125550101,2025-03-01,paper form\n"
+			     "1,Bob,Ray,3125550199,,\n"
+			     "2,Cy,Od,3125550103,,\n"
+			     "1,Ann,Lee,3125550101,,\n",
+			     &r),
+			 0);
+	assert_int_equal(r.added, 2);
+	assert_int_equal(r.updated, 0);
+	assert_int_equal(r.rejected, 2);
+	assert_true(reported(&f->rep, "row 3: external_id '1' is already on row 2 of this file: one row per patient"));
+	assert_true(reported(&f->rep, "row 5: external_id '1' is already on row 2"));
+	assert_int_equal(count_patients(f), 2);
+	assert_ann_intact(f);
+	/* JSON: rows are the objects, counted from 1. */
+	assert_int_equal(RUN(f, IMPORT_PATIENTS, IMPORT_JSON, false,
+			     "[{\"external_id\":\"9\",\"first_name\":\"Di\",\"last_name\":\"Ux\",\"mobile\":\"3125550104\"},"
+			     "{\"external_id\":\"9\",\"first_name\":\"Ed\",\"last_name\":\"Vo\",\"mobile\":\"3125550105\"}]",
+			     &r),
+			 0);
+	assert_int_equal(r.added, 1);
+	assert_int_equal(r.rejected, 1);
+	assert_true(reported(&f->rep, "row 2: external_id '9' is already on row 1 of this file"));
+	struct patient di = find_ext(f, "9");
+	assert_string_equal(di.first_name, "Di");
+	patient_free(&di);
+}
+
+static void import_run__refuses_identity_change__unless_allowed(void **state)
+{
+	struct fixture *f = *state;
+	struct import_result r;
+	import_ann(f);
+	/* Name and mobile both new under Ann's id, in a later file: another person, refused. */
+	static const char other[] = "external_id,first_name,last_name,mobile\n1,Bob,Ray,3125550199\n";
+	assert_int_equal(RUN(f, IMPORT_PATIENTS, IMPORT_CSV, false, other, &r), 0);
+	assert_int_equal(r.updated, 0);
+	assert_int_equal(r.rejected, 1);
+	assert_true(reported(&f->rep, "row 2: external_id '1': would change both the name and the mobile"));
+	assert_true(reported(&f->rep, "--allow-identity-change"));
+	assert_ann_intact(f);
+	/* One at a time is a correction: a new last name, then a new mobile (consent stays on
+	 * record, tied to the number it was given for). */
+	assert_int_equal(RUN(f, IMPORT_PATIENTS, IMPORT_CSV, false,
+			     "external_id,first_name,last_name,mobile\n1,ann,LEE,3125550101\n", &r),
+			 0);
+	assert_int_equal(r.updated, 1);
+	assert_int_equal(RUN(f, IMPORT_PATIENTS, IMPORT_CSV, false,
+			     "external_id,first_name,last_name,mobile\n1,Ann,Lee,3125550111\n", &r),
+			 0);
+	assert_int_equal(r.updated, 1);
+	assert_int_equal(r.rejected, 0);
+	struct patient ann = find_ext(f, "1");
+	struct sms_prefs p;
+	assert_int_equal(store_prefs_get(f->s, ann.id, &p, NULL), 0);
+	assert_int_equal(p.consent_at, 1740808800);
+	assert_string_equal(p.consent_phone, "+13125550101");
+	sms_prefs_free(&p);
+	/* Allowed by the option: updated, and still reported row by row. */
+	f->allow_identity = true;
+	assert_int_equal(RUN(f, IMPORT_PATIENTS, IMPORT_CSV, false, other, &r), 0);
+	assert_int_equal(r.updated, 1);
+	assert_int_equal(r.rejected, 0);
+	assert_int_equal(r.identity_changes, 1);
+	assert_true(reported(&f->rep, "row 2: external_id '1': name and mobile both changed"));
+	struct patient bob = find_ext(f, "1");
+	assert_int_equal(bob.id, ann.id);
+	assert_string_equal(bob.first_name, "Bob");
+	assert_string_equal(bob.mobile, "+13125550199");
+	patient_free(&bob);
+	patient_free(&ann);
 }
 
 static void import_run__new_patient_starts_opted_out__when_number_blocked(void **state)
@@ -724,6 +835,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(import_run__goes_on__when_a_record_is_too_long, setup, teardown),
 		cmocka_unit_test_setup_teardown(import_run__records_optout_and_consent__when_columns_given, setup, teardown),
 		cmocka_unit_test_setup_teardown(import_run__new_patient_starts_opted_out__when_number_blocked, setup, teardown),
+		cmocka_unit_test_setup_teardown(import_run__refuses_second_row__when_external_id_repeats_in_file, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(import_run__refuses_identity_change__unless_allowed, setup, teardown),
 		cmocka_unit_test_setup_teardown(import_run__reports_file_lines__when_sniffed_csv_starts_blank, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(import_run__reads_json__and_rejects_wrong_types, setup, teardown),

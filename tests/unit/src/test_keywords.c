@@ -159,7 +159,7 @@ static void keywords_possible_optout__flags__when_revocation_phrase(void **state
 		"Don't text me",           "don\xE2\x80\x99t text this number", "DO NOT TEXT",
 		"no mas",                  "No m\xC3\xA1s mensajes",  "NO M\xC3\x81S",
 		"unsubscribe me",          "stop it",                 "I want to opt out",
-		"opt-out please",          "wrong number",            "leave me alone",
+		"stop please stop",        "wrong number",            "leave me alone",
 		"Stop. Stop. STOP",        "STOP STOP",               "stop \xF0\x9F\x9B\x91",
 	};
 	static const char *no[] = {
@@ -252,6 +252,54 @@ static void keywords_law_words__cover_compliance_list__when_checked(void **state
 	assert_non_null(strstr(keywords_default_reply(KW_HELP), "Reply STOP to opt out"));
 }
 
+static void keywords_classify__opts_out__when_stop_word_with_courtesy_only(void **state)
+{
+	static const struct {
+		const char *in, *kw;
+	} yes[] = {
+		{"stop please", "STOP"},      {"Please STOP.", "STOP"},         {"Stop, thank you!", "STOP"},
+		{"opt-out please", "OPT OUT"}, {"cancel pls", "CANCEL"},          {"please, please unsubscribe", "UNSUBSCRIBE"},
+		{"STOP NOW", "STOP"},          {"ok stop thanks", "STOP"},
+	};
+	static const char *no[] = {"please stop texting me", "stop it please", "start please", "yes please",
+				   "help please", "please", "thank you", "stop stop please"};
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		struct kw_match m;
+		keywords_classify(yes[i].in, ROWS, NROWS, &m);
+		if (m.action != KW_OPT_OUT || strcmp(m.keyword, yes[i].kw) != 0 || !m.law)
+			fail_msg("\"%s\": got %s/%s", yes[i].in, keywords_action_name(m.action), m.keyword);
+		assert_false(m.possible_optout);
+		assert_false(m.twilio_word); /* Twilio matches whole words only: nobody answered it */
+	}
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		struct kw_match m;
+		keywords_classify(no[i], ROWS, NROWS, &m);
+		if (m.action == KW_OPT_OUT)
+			fail_msg("\"%s\" opted out", no[i]);
+	}
+}
+
+static void keywords_twilio_word__matches_like_twilio__when_exact_word_only(void **state)
+{
+	static const struct {
+		const char *in;
+		enum kw_action want;
+	} cases[] = {
+		{"STOP", KW_OPT_OUT},   {" stop\r\n", KW_OPT_OUT}, {"Cancel", KW_OPT_OUT},  {"optout", KW_OPT_OUT},
+		{"start", KW_OPT_IN},   {"YES", KW_OPT_IN},        {"help", KW_HELP},        {"Stop.", KW_NONE},
+		{"opt out", KW_NONE},   {"OPT-OUT", KW_NONE},      {"stop please", KW_NONE}, {"STOP!", KW_NONE},
+		{"start.", KW_NONE},    {"", KW_NONE},             {"X", KW_NONE},           {"\xC2\xA0STOP", KW_NONE},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (keywords_twilio_word(cases[i].in) != cases[i].want)
+			fail_msg("twilio word \"%s\"", cases[i].in);
+		struct kw_match m;
+		keywords_classify(cases[i].in, ROWS, NROWS, &m);
+		assert_int_equal(m.twilio_word, cases[i].want != KW_NONE);
+	}
+	assert_int_equal(keywords_twilio_word(NULL), KW_NONE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -263,6 +311,8 @@ int main(void)
 		cmocka_unit_test(keywords_classify__survives__when_hostile_input),
 		cmocka_unit_test(keywords_render__fills_placeholders__when_present),
 		cmocka_unit_test(keywords_law_words__cover_compliance_list__when_checked),
+		cmocka_unit_test(keywords_classify__opts_out__when_stop_word_with_courtesy_only),
+		cmocka_unit_test(keywords_twilio_word__matches_like_twilio__when_exact_word_only),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

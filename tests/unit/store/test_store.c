@@ -8,6 +8,23 @@
 #include "store/internal.h"
 #include "src/util.h"
 #include <dirent.h>
+#include <sys/stat.h>
+
+/* The permission bits of path, or -1 when it does not exist. */
+static int mode_of(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? (int)(st.st_mode & 07777) : -1;
+}
+
+/* Same for path + suffix ("-wal", "-shm"). */
+static int mode_of2(const char *path, const char *suffix)
+{
+	char *p = xasprintf("%s%s", path, suffix);
+	int m = mode_of(p);
+	free(p);
+	return m;
+}
 
 static void store_open__applies_all_migrations__when_new(void **state)
 {
@@ -162,6 +179,61 @@ static void store_fetch_one__reads_row_or_notfound__when_stepped(void **state)
 	store_close(&s);
 }
 
+static void store_open__creates_private_files__when_umask_is_loose(void **state)
+{
+	(void)state;
+	umask(022); /* what most shells give: the database would be 0644 */
+	char *path = NULL;
+	struct store *s = tu_store_new(&path);
+	char *err = NULL;
+	assert_int_equal(store_begin(s, &err), 0); /* a write, so the -wal and -shm exist */
+	assert_int_equal(store_setting_set(s, 0, "probe", "1", &err), 0);
+	assert_int_equal(store_commit(s, &err), 0);
+	assert_int_equal(mode_of(path), 0600);
+	assert_int_equal(mode_of2(path, "-wal"), 0600);
+	assert_int_equal(mode_of2(path, "-shm"), 0600);
+	store_close(&s);
+	/* The umask stays: anything created later is private too. */
+	mode_t now = umask(022);
+	assert_int_equal(now & 077, 077);
+	free(path);
+}
+
+static void store_open__refuses__when_others_may_read_or_write(void **state)
+{
+	(void)state;
+	char *path = NULL;
+	struct store *s = tu_store_new(&path);
+	store_close(&s);
+	char *err = NULL;
+	static const mode_t bad[] = {0644, 0604, 0602, 0666};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(chmod(path, bad[i]), 0);
+		assert_int_equal(store_open(path, &s, &err), -1);
+		assert_null(s);
+		assert_non_null(strstr(err, (bad[i] & 04) ? "can be read by others" : "can be written by others"));
+		assert_non_null(strstr(err, "chmod o-rwx"));
+		assert_non_null(strstr(err, path));
+		xfree(&err);
+	}
+	/* A group deployment (0640): accepted, and the -wal / -shm follow the database's mode. */
+	assert_int_equal(chmod(path, 0640), 0);
+	assert_int_equal(store_open(path, &s, &err), 0);
+	assert_int_equal(store_setting_set(s, 0, "probe", "2", &err), 0);
+	assert_int_equal(mode_of2(path, "-wal"), 0640);
+	assert_int_equal(mode_of2(path, "-shm"), 0640);
+	/* A readable -wal of a private database is refused as well. */
+	char *wal = xasprintf("%s-wal", path);
+	assert_int_equal(chmod(wal, 0644), 0);
+	struct store *other = NULL;
+	assert_int_equal(store_open(path, &other, &err), -1);
+	assert_non_null(strstr(err, wal));
+	xfree(&err);
+	free(wal);
+	store_close(&s);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -173,6 +245,8 @@ int main(void)
 		cmocka_unit_test(store_collect__returns_every_row__when_statement_runs),
 		cmocka_unit_test(store_collect__frees_rows_and_says_what__when_step_fails),
 		cmocka_unit_test(store_fetch_one__reads_row_or_notfound__when_stepped),
+		cmocka_unit_test(store_open__creates_private_files__when_umask_is_loose),
+		cmocka_unit_test(store_open__refuses__when_others_may_read_or_write),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,235 @@
+/* Replies in plain words, end to end through the simulator: who confirms an opt-out Twilio
+ * did not answer, "YES" after a reminder, "Cancel" that opts out with an appointment booked. */
+#include "testutil.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+#include "store/store.h"
+#include "src/outbox.h"
+#include "src/poll.h"
+#include "src/sim/sim.h"
+#include "src/twilio.h"
+#include "src/util.h"
+
+#define NOW 1800000000LL /* 2027-01-15 08:00 UTC */
+#define CLINIC_NUMBER "+13125550100"
+
+struct fx {
+	struct sim *sim;
+	struct store *s;
+	char *path;
+	sqlite3 *raw;
+	struct twilio_client *c;
+	struct tenant t;
+};
+
+static void reload_tenant(struct fx *f)
+{
+	char *err = NULL;
+	int64_t id = f->t.id;
+	tenant_free(&f->t);
+	assert_int_equal(store_tenant_get(f->s, id, &f->t, &err), 0);
+}
+
+static void set_replies_by(struct fx *f, const char *who)
+{
+	char *err = NULL;
+	assert_int_equal(store_tenant_set(f->s, f->t.id, "optout_replies_by", who, &err), 0);
+	reload_tenant(f);
+}
+
+static int setup(void **state)
+{
+	struct fx *f = xcalloc(1, sizeof(*f));
+	char *err = NULL;
+	clock_set_fake(NOW);
+	struct sim_config sc = {.step_ms = 1};
+	if (sim_start(&sc, &f->sim, &err) != 0)
+		fail_msg("sim_start: %s", err);
+	struct twilio_config cfg = {.api_base = sim_base_url(f->sim), .account_sid = sim_account_sid(f->sim),
+				    .username = sim_account_sid(f->sim), .password = sim_auth_token(f->sim),
+				    .max_retries = -1};
+	if (twilio_client_new(&cfg, &f->c, &err) != 0)
+		fail_msg("twilio_client_new: %s", err);
+	f->s = tu_store_new(&f->path);
+	assert_int_equal(sqlite3_open(f->path, &f->raw), SQLITE_OK);
+	sqlite3_busy_timeout(f->raw, 5000);
+	assert_int_equal(store_tenant_add(f->s, "Oak Clinic", "America/Chicago", "+13125550199", &f->t.id, &err), 0);
+	assert_int_equal(store_tenant_set(f->s, f->t.id, "from_number", CLINIC_NUMBER, &err), 0);
+	assert_int_equal(store_tenant_set(f->s, f->t.id, "account_sid", sim_account_sid(f->sim), &err), 0);
+	reload_tenant(f);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	sqlite3_close(f->raw);
+	store_close(&f->s);
+	twilio_client_free(&f->c);
+	sim_stop(&f->sim);
+	tenant_free(&f->t);
+	free(f->path);
+	free(f);
+	clock_set_fake(0);
+	return 0;
+}
+
+static void inject(struct fx *f, const char *from, const char *body)
+{
+	assert_int_equal(sim_inject_inbound(f->sim, from, CLINIC_NUMBER, body, NULL), 0);
+}
+
+static struct twilio_client *client_for(void *ctx, int64_t tenant_id, char **err)
+{
+	(void)tenant_id;
+	(void)err;
+	return ctx;
+}
+
+/* Polls and drains the outbox to the simulator. */
+static void exchange(struct fx *f)
+{
+	struct poll_stats ps = {0};
+	struct outbox_stats os = {0};
+	char *err = NULL;
+	if (poll_inbound(f->s, f->c, &f->t, &ps, &err) != 0)
+		fail_msg("poll_inbound: %s", err);
+	if (outbox_drain(f->s, client_for, f->c, "test", 0, &os, &err) != 0)
+		fail_msg("outbox_drain: %s", err);
+}
+
+/* One number from raw SQL with one text (or else number) parameter; -1 when no row. */
+static int64_t q_int(struct fx *f, const char *sql, const char *text, int64_t num)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(f->raw, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("prepare %s: %s", sql, sqlite3_errmsg(f->raw));
+	if (text)
+		sqlite3_bind_text(st, 1, text, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_int64(st, 1, num);
+	int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* One text from raw SQL, malloc'd; NULL when no row or NULL. */
+static char *q_text(struct fx *f, const char *sql, const char *text, int64_t num)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(f->raw, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("prepare %s: %s", sql, sqlite3_errmsg(f->raw));
+	if (text)
+		sqlite3_bind_text(st, 1, text, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_int64(st, 1, num);
+	char *v = NULL;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL)
+		v = xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return v;
+}
+
+static bool opted_out(struct fx *f, const char *phone)
+{
+	bool out = false;
+	char *err = NULL;
+	assert_int_equal(store_number_opted_out(f->s, f->t.id, phone, &out, &err), 0);
+	return out;
+}
+
+/* Confirmations smsdesk queued to phone, of one type. */
+static int64_t confirmations(struct fx *f, const char *phone, const char *type)
+{
+	char *sql = xasprintf("SELECT count(*) FROM sms_messages WHERE to_number = ?1 AND message_type = '%s'", type);
+	int64_t n = q_int(f, sql, phone, 0);
+	free(sql);
+	return n;
+}
+
+static void inbound__confirms_once__when_twilio_did_not_answer(void **state)
+{
+	struct fx *f = *state;
+	set_replies_by(f, "twilio");
+	/* Twilio answers (and blocks) only its exact words; the rest reach us unanswered. */
+	static const struct {
+		const char *body;
+		bool twilio_answers;
+	} cases[] = {
+		{"STOP", true},         {" stop\n", true},  {"Cancel", true},      {"Stop.", false},
+		{"stop please", false}, {"opt out", false}, {"Please STOP!", false}, {"OPT-OUT", false},
+	};
+	size_t n = sizeof(cases) / sizeof(cases[0]);
+	char phone[32];
+	for (size_t i = 0; i < n; i++) {
+		snprintf(phone, sizeof(phone), "+1312555810%zu", i);
+		inject(f, phone, cases[i].body);
+	}
+	exchange(f);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(phone, sizeof(phone), "+1312555810%zu", i);
+		if (!opted_out(f, phone))
+			fail_msg("\"%s\" did not opt out", cases[i].body);
+		int64_t ours = confirmations(f, phone, "optout_confirm");
+		if (ours != (cases[i].twilio_answers ? 0 : 1))
+			fail_msg("\"%s\": %lld confirmation(s) from smsdesk", cases[i].body, (long long)ours);
+		/* The carrier did not block the unanswered ones: ours reached the patient. */
+		assert_int_equal(sim_outbound_count_to(f->sim, phone), cases[i].twilio_answers ? 0 : 1);
+		if (!cases[i].twilio_answers) {
+			char *body = sim_outbound_body(f->sim, phone, 0);
+			assert_non_null(strstr(body, "unsubscribed"));
+			free(body);
+		}
+	}
+	/* Back in: Twilio answers "START", smsdesk answers "start." (Twilio did not). */
+	clock_set_fake(NOW + 60);
+	inject(f, "+13125558103", "start.");
+	inject(f, "+13125558100", "START");
+	exchange(f);
+	assert_false(opted_out(f, "+13125558103"));
+	assert_false(opted_out(f, "+13125558100"));
+	assert_int_equal(confirmations(f, "+13125558103", "optin_confirm"), 1);
+	assert_int_equal(sim_outbound_count_to(f->sim, "+13125558103"), 2);
+	assert_int_equal(confirmations(f, "+13125558100", "optin_confirm"), 0);
+}
+
+static void inbound__confirms_once__when_smsdesk_replies(void **state)
+{
+	struct fx *f = *state;
+	set_replies_by(f, "smsdesk");
+	static const char *bodies[] = {"STOP", "Stop.", "stop please"};
+	char phone[32];
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(phone, sizeof(phone), "+1312555820%zu", i);
+		inject(f, phone, bodies[i]);
+	}
+	exchange(f);
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(phone, sizeof(phone), "+1312555820%zu", i);
+		assert_true(opted_out(f, phone));
+		assert_int_equal(confirmations(f, phone, "optout_confirm"), 1);
+	}
+	/* "please stop texting me" is a sentence: flagged for staff, nobody confirms anything. */
+	inject(f, "+13125558209", "please stop texting me");
+	exchange(f);
+	assert_false(opted_out(f, "+13125558209"));
+	assert_int_equal(q_int(f, "SELECT count(*) FROM sms_messages WHERE to_number = ?1 AND direction = 'outbound'",
+			       "+13125558209", 0),
+			 0);
+	char *reason = q_text(f, "SELECT action_reason FROM sms_threads WHERE phone = ?1", "+13125558209", 0);
+	assert_string_equal(reason, "possible opt-out");
+	free(reason);
+}
+
+int main(void)
+{
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(inbound__confirms_once__when_twilio_did_not_answer),
+		T(inbound__confirms_once__when_smsdesk_replies),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
