@@ -257,7 +257,10 @@ int store_open(const char *path, struct store **out, char **err)
 	}
 	sqlite3_busy_timeout(s->db, 5000);
 	sqlite3_extended_result_codes(s->db, 1);
-	if (exec(s, "PRAGMA foreign_keys = ON", "enabling foreign keys", err) != 0)
+	/* Statement and savepoint journals in memory: on disk they cost a write per page changed
+	 * per statement (issue 15: 24 pwrite64 per inbound message), and they are only scratch. */
+	if (exec(s, "PRAGMA foreign_keys = ON", "enabling foreign keys", err) != 0 ||
+	    exec(s, "PRAGMA temp_store = MEMORY", "keeping temporary journals in memory", err) != 0)
 		goto fail;
 	if (strcmp(path, ":memory:") != 0 &&
 	    (exec(s, "PRAGMA journal_mode = WAL", "enabling WAL", err) != 0 ||
