@@ -52,6 +52,11 @@ enum auth_perm {
  * AUTH_HASH_MAX). Refuses a password outside AUTH_PASSWORD_MIN..MAX with words. */
 #define AUTH_HASH_MAX 128
 int auth_hash_password(const char *password, char out[AUTH_HASH_MAX], char **err);
+/* The argon2id string an unknown username is checked against (same limits as real ones,
+ * random salt and digest: it never matches). Made once per process without hashing. */
+const char *auth_dummy_hash(void);
+/* How many argon2id hashes or verifications this process has done (tests, benchmarks). */
+unsigned long auth_hash_count(void);
 /* Checks a password's length and characters (no control characters) without hashing. */
 int auth_password_ok(const char *password, char **err);
 

@@ -1,5 +1,6 @@
 /* Delivery-status refresh: fetches each non-final outbound message by SID until Twilio reports
  * a final status; 21610 in a status means the recipient stopped us at the carrier. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,9 @@
 #include "src/util.h"
 
 #define STATUS_OPTED_OUT 21610
+#define STATUS_MIN_DEFER 300          /* first re-check of a message Twilio refused: 5 minutes */
+#define STATUS_MAX_DEFER 86400        /* never wait more than a day between checks */
+#define STATUS_RETENTION (400 * 86400) /* Twilio's message record retention: after it, give up */
 
 /* Opts the number out via the carrier (once), fails what is queued to it, audits it. */
 static int carrier_optout(struct store *s, const struct sms_message *m, int64_t now, char **err)
@@ -61,13 +65,27 @@ static int apply_status(struct store *s, const struct sms_message *m, const stru
 	return store_commit(s, err);
 }
 
+/* When to ask Twilio again about a message it refused (404 for a message deleted at Twilio,
+ * or another rejection): a wait as long as the message's age (5 minutes to a day), so the
+ * checks thin out geometrically without a counter; never again once the message is older
+ * than Twilio keeps records. */
+static int64_t status_next_check(const struct sms_message *m, int64_t now)
+{
+	int64_t born = m->sent_at > 0 ? m->sent_at : m->created_at;
+	int64_t age = now > born ? now - born : 0;
+	if (age >= STATUS_RETENTION)
+		return INT64_MAX;
+	int64_t wait = age < STATUS_MIN_DEFER ? STATUS_MIN_DEFER : age > STATUS_MAX_DEFER ? STATUS_MAX_DEFER : age;
+	return now + wait;
+}
+
 int status_refresh(struct store *s, struct twilio_client *c, const struct tenant *t, int limit, int *updated,
 		   char **err)
 {
 	struct sms_message *list = NULL;
 	size_t n = 0;
 	int count = 0, rc = 0;
-	if (store_msg_list_open(s, t->id, limit > 0 ? (size_t)limit : 0, &list, &n, err) != 0)
+	if (store_msg_list_open(s, t->id, clock_now(), limit > 0 ? (size_t)limit : 0, &list, &n, err) != 0)
 		return -1;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct twilio_message tm;
@@ -83,8 +101,11 @@ int status_refresh(struct store *s, struct twilio_client *c, const struct tenant
 			/* Twilio unreachable or refusing us: the rest would fail the same way. */
 			rc = seterr(err, "refreshing delivery status: %s",
 				    e.message ? e.message : twilio_result_str(r));
+		} else {
+			/* A rejected fetch (e.g. 404 for a message deleted at Twilio) puts off that
+			 * message only, so it does not take the place of the others on every pass. */
+			rc = store_msg_defer_status(s, list[i].id, status_next_check(&list[i], clock_now()), err);
 		}
-		/* A rejected fetch (e.g. 404 for a message deleted at Twilio) skips that message only. */
 		twilio_message_free(&tm);
 		twilio_error_clear(&e);
 	}

@@ -492,22 +492,40 @@ int store_msg_list_stale_claims(struct store *s, int64_t older_than, struct sms_
 	return collect(s, st, out, n, err, "listing stale claims");
 }
 
-int store_msg_list_open(struct store *s, int64_t tenant_id, size_t limit, struct sms_message **out, size_t *n,
-			char **err)
+int store_msg_list_open(struct store *s, int64_t tenant_id, int64_t now, size_t limit,
+			struct sms_message **out, size_t *n, char **err)
 {
 	/* Least recently refreshed first, so messages that stay "sent" for ever (carriers that
-	 * never report delivery) cannot starve newer ones of refreshes. */
+	 * never report delivery) cannot starve newer ones of refreshes. Once Twilio has the
+	 * message, next_attempt_at is no longer the send retry time but the next status check:
+	 * a message Twilio cannot find is put off (store_msg_defer_status) instead of being
+	 * fetched first on every pass. */
 	sqlite3_stmt *st =
 	    store_stmt(s,
 		       "SELECT " MSG_COLS " FROM sms_messages WHERE tenant_id = ?1"
 		       " AND " OPEN_STATUS " AND direction = 'outbound' AND twilio_sid IS NOT NULL"
+		       " AND next_attempt_at <= ?3"
 		       " ORDER BY updated_at, id LIMIT ?2",
 		       err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, tenant_id);
 	sqlite3_bind_int64(st, 2, limit == 0 ? -1 : (int64_t)limit);
+	sqlite3_bind_int64(st, 3, now);
 	return collect(s, st, out, n, err, "listing messages awaiting a final status");
+}
+
+int store_msg_defer_status(struct store *s, int64_t id, int64_t next_at, char **err)
+{
+	sqlite3_stmt *st = store_stmt(s,
+				      "UPDATE sms_messages SET next_attempt_at = ?2"
+				      " WHERE id = ?1 AND twilio_sid IS NOT NULL",
+				      err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, next_at);
+	return run(s, st, err, "putting off a status check");
 }
 
 int store_msg_update_status(struct store *s, const char *sid, const char *status, int error_code,

@@ -98,9 +98,13 @@ int store_msg_note_unsure(struct store *s, int64_t id, const char *message, char
 /* Claims left "sending" since before `older_than` (a sender that crashed): for reconciling. */
 int store_msg_list_stale_claims(struct store *s, int64_t older_than, struct sms_message **out,
 				size_t *n, char **err);
-/* Outbound messages with a SID and a non-final status, oldest first, at most limit. */
-int store_msg_list_open(struct store *s, int64_t tenant_id, size_t limit,
+/* Outbound messages with a SID and a non-final status whose next status check
+ * (next_attempt_at) is due at `now`, least recently refreshed first, at most limit. */
+int store_msg_list_open(struct store *s, int64_t tenant_id, int64_t now, size_t limit,
 			struct sms_message **out, size_t *n, char **err);
+/* Puts off the next status check of a sent message until `next_at` (INT64_MAX: never again);
+ * its status and updated_at stay as they are. */
+int store_msg_defer_status(struct store *s, int64_t id, int64_t next_at, char **err);
 /* A status from Twilio for the message with this SID; error_code 0 = none; at = when. */
 int store_msg_update_status(struct store *s, const char *sid, const char *status, int error_code,
 			    const char *error_message, int64_t at, char **err);

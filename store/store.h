@@ -29,6 +29,14 @@ int store_schema_version(struct store *s);
 int store_begin(struct store *s, char **err);
 int store_commit(struct store *s, char **err);
 void store_rollback(struct store *s);
+/* A savepoint inside a transaction (one level), so that a batch can undo one item's work and
+ * keep the rest: begin/commit/rollback inside it act as nested calls do, but a rollback
+ * inside spoils only the savepoint. store_savepoint_release keeps its work (-1 with *err,
+ * and the work undone, when something inside rolled back); store_savepoint_rollback undoes
+ * it. Either way the outer transaction goes on. */
+int store_savepoint(struct store *s, char **err);
+int store_savepoint_release(struct store *s, char **err);
+void store_savepoint_rollback(struct store *s);
 
 /* The path the store was opened with (":memory:" for in-memory tests). */
 const char *store_path(struct store *s);

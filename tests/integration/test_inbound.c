@@ -870,6 +870,48 @@ static void poll__keeps_cursor__when_listing_fails(void **state)
 	sync_state_free(&ss);
 }
 
+/* Issue 15 batches a page of messages per transaction with a savepoint per message: one that
+ * fails mid-way (its audit entry refused here by a trigger) is undone alone, the messages
+ * before it stay, the cursor stays, and the next poll processes the rest exactly once. */
+static void poll__keeps_earlier_undoes_failed__when_one_message_fails(void **state)
+{
+	struct fx *f = *state;
+	char *err = NULL;
+	const char *poison = "+13125558801", *after = "+13125558802";
+	inject(f, ANN, "hello");
+	inject(f, FAMILY, "HELP");
+	inject(f, poison, "poison");
+	inject(f, after, "HELP");
+	assert_int_equal(sqlite3_exec(f->raw,
+				      "CREATE TRIGGER test_poison BEFORE INSERT ON audit_log"
+				      " WHEN EXISTS (SELECT 1 FROM sms_messages WHERE body = 'poison')"
+				      " BEGIN SELECT RAISE(ABORT, 'poisoned'); END",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	struct poll_stats st = {0};
+	assert_int_equal(poll_inbound(f->s, f->c, &f->t, &st, &err), -1);
+	assert_non_null(strstr(err, "poisoned"));
+	xfree(&err);
+	assert_int_equal(st.processed, 2);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM sms_messages WHERE direction = 'inbound'", NULL, 0), 2);
+	/* Nothing of the failed message is left: no row, no thread, no queued reply. */
+	assert_int_equal(q_int(f, "SELECT count(*) FROM sms_threads WHERE phone = ?1", poison, 0), 0);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM sms_messages WHERE to_number = ?1", after, 0), 0);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM sms_messages WHERE to_number = ?1", FAMILY, 0), 1);
+	assert_int_equal(q_int(f, "SELECT inbound_cursor FROM sync_state WHERE tenant_id = ?1", NULL, f->t.id), 0);
+
+	assert_int_equal(sqlite3_exec(f->raw, "DROP TRIGGER test_poison", NULL, NULL, NULL), SQLITE_OK);
+	st = poll_ok(f);
+	assert_int_equal(st.processed, 2);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM sms_messages WHERE direction = 'inbound'", NULL, 0), 4);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM sms_messages WHERE to_number = ?1", after, 0), 1);
+	assert_int_equal(q_int(f, "SELECT inbound_cursor FROM sync_state WHERE tenant_id = ?1", NULL, f->t.id), NOW);
+	assert_int_equal(poll_ok(f).processed, 0);
+	int64_t bad = -1;
+	assert_int_equal(store_audit_verify(f->s, &bad, &err), 0);
+	assert_int_equal(bad, 0);
+}
+
 static void inbound__stores_safely__when_hostile_body(void **state)
 {
 	struct fx *f = *state;
@@ -921,6 +963,7 @@ int main(void)
 		T(outbox__opts_out_via_carrier__when_21610_on_send_or_status),
 		T(inbound__uses_tenant_rows__when_custom_or_disabled),
 		T(poll__keeps_cursor__when_listing_fails),
+		T(poll__keeps_earlier_undoes_failed__when_one_message_fails),
 		T(inbound__stores_safely__when_hostile_body),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -438,6 +438,83 @@ static void status_refresh__opts_number_out__when_status_has_21610(void **state)
 	assert_int_equal(sim_outbound_count(f->sim), 1);
 }
 
+/* Stores an outbound "sent" message with a SID the simulator does not know (a message deleted
+ * at Twilio): fetching it answers 404. */
+static void add_unknown_sent(struct fx *f, const char *sid, int64_t at)
+{
+	struct sms_message m = {.tenant_id = f->tenant,
+				.patient_id = f->jane,
+				.twilio_sid = (char *)sid,
+				.from_number = CLINIC_NUMBER,
+				.to_number = JANE,
+				.body = "Deleted at Twilio",
+				.status = "sent",
+				.created_at = at,
+				.sent_at = at};
+	bool inserted = false;
+	char *err = NULL;
+	if (store_msg_insert_outbound_seen(f->s, &m, &inserted, &err) != 0)
+		fail_msg("insert: %s", err);
+	assert_true(inserted);
+}
+
+/* One refresh pass fetching at most `limit` messages; returns the fetches of SIDs holding `mark`. */
+static size_t refresh_count(struct fx *f, int limit, const char *mark)
+{
+	struct tenant t = tenant_of(f);
+	char *err = NULL;
+	int updated = 0;
+	size_t before = sim_request_count(f->sim), hits = 0;
+	if (status_refresh(f->s, f->quick, &t, limit, &updated, &err) != 0)
+		fail_msg("status_refresh: %s", err);
+	tenant_free(&t);
+	for (size_t i = before; i < sim_request_count(f->sim); i++) {
+		char *method = NULL, *path = NULL, *body = NULL;
+		assert_int_equal(sim_request_get(f->sim, i, &method, &path, &body), 0);
+		hits += strcmp(method, "GET") == 0 && strstr(path, mark) != NULL;
+		free(method);
+		free(path);
+		free(body);
+	}
+	return hits;
+}
+
+/* Issue 15: messages Twilio answers 404 for were fetched first on every pass (updated_at never
+ * moved), starving the others. Now each is put off as long as its age, and given up after
+ * Twilio's 400-day retention. */
+static void status_refresh__backs_off_per_message__when_twilio_answers_404(void **state)
+{
+	struct fx *f = *state;
+	add_unknown_sent(f, "SM00000000000000000000000000dead01", NOW - 3600);
+	add_unknown_sent(f, "SM00000000000000000000000000dead02", NOW - 3600);
+	clock_set_fake(NOW + 1);
+	int64_t live = must_queue(f, f->jane, NULL, "Your results are ready", "conversation");
+	assert_int_equal(drain(f, quick_client, f).sent, 1);
+	struct sms_message m = get_msg(f, live);
+	char *live_sid = xstrdup(m.twilio_sid);
+	sms_message_free(&m);
+
+	clock_set_fake(NOW + 2);
+	assert_int_equal(refresh_count(f, 2, "dead"), 2); /* the two least recently refreshed */
+	clock_set_fake(NOW + 3);
+	/* Put off: within the same limit of 2 the live one gets its turn. */
+	assert_int_equal(refresh_count(f, 2, live_sid), 1);
+	clock_set_fake(NOW + 4);
+	assert_int_equal(refresh_count(f, 0, "dead"), 0);
+	clock_set_fake(NOW + 2 + 3602); /* waited as long as they were old (3602 s) */
+	assert_int_equal(refresh_count(f, 0, "dead"), 2);
+	clock_set_fake(NOW + 2 + 3602 + 60);
+	assert_int_equal(refresh_count(f, 0, "dead"), 0);
+
+	clock_set_fake(NOW + 401LL * 86400); /* past Twilio's retention: one last try, then none */
+	assert_int_equal(refresh_count(f, 0, "dead"), 2);
+	clock_set_fake(NOW + 402LL * 86400);
+	assert_int_equal(refresh_count(f, 0, "dead"), 0);
+	clock_set_fake(NOW + 800LL * 86400);
+	assert_int_equal(refresh_count(f, 0, "dead"), 0);
+	free(live_sid);
+}
+
 /* A fault on the POST: queued again with backoff, sent by a later drain, exactly once. */
 static void check_backoff(struct fx *f, enum sim_fault fault)
 {
@@ -717,6 +794,7 @@ int main(void)
 	    T(outbox_drain__opts_number_out__when_21610_on_send),
 	    T(outbox_drain__records_once__when_optout_confirm_meets_21610),
 	    T(status_refresh__opts_number_out__when_status_has_21610),
+	    T(status_refresh__backs_off_per_message__when_twilio_answers_404),
 	    T(outbox_drain__backs_off__when_429),
 	    T(outbox_drain__backs_off__when_503),
 	    T(outbox_drain__gives_up__when_eight_attempts_fail),

@@ -320,7 +320,7 @@ static void store_msg_update_status__sets_delivered_at__when_delivered(void **st
 
 	struct sms_message *list = NULL;
 	size_t n = 0;
-	assert_int_equal(store_msg_list_open(s, t, 10, &list, &n, &err), 0);
+	assert_int_equal(store_msg_list_open(s, t, NOW + 10, 10, &list, &n, &err), 0);
 	assert_int_equal(n, 2);
 	sms_message_list_free(&list, n);
 
@@ -335,7 +335,7 @@ static void store_msg_update_status__sets_delivered_at__when_delivered(void **st
 	assert_int_equal(m.error_code, 30003);
 	assert_int_equal(m.delivered_at, 0);
 	sms_message_free(&m);
-	assert_int_equal(store_msg_list_open(s, t, 10, &list, &n, &err), 0);
+	assert_int_equal(store_msg_list_open(s, t, NOW + 10, 10, &list, &n, &err), 0);
 	assert_int_equal(n, 0);
 	free(list);
 	assert_int_equal(store_msg_update_status(s, "SMa", "", 0, NULL, NOW, &err), -1);

@@ -98,6 +98,61 @@ static void store_rollback__undoes_all__when_nested(void **state)
 	store_close(&s);
 }
 
+/* Rows of the scratch table t, through the store's own connection. */
+static int64_t count_t(struct store *s)
+{
+	sqlite3_stmt *st = NULL;
+	assert_int_equal(sqlite3_prepare_v2(store_db(s), "SELECT count(*) FROM t", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int64_t n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static void store_savepoint__undoes_only_its_work__when_inner_rolls_back(void **state)
+{
+	(void)state;
+	struct store *s = tu_store_new(NULL);
+	char *err = NULL;
+	sqlite3 *db = store_db(s);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE t (x)", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(store_savepoint(s, &err), -1); /* only inside a transaction */
+	xfree(&err);
+	assert_int_equal(store_begin(s, &err), 0);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO t VALUES (1)", NULL, NULL, NULL), SQLITE_OK);
+	/* An item whose nested begin/rollback fails: only the item goes. */
+	assert_int_equal(store_savepoint(s, &err), 0);
+	assert_int_equal(store_savepoint(s, &err), -1); /* one level */
+	xfree(&err);
+	assert_int_equal(store_begin(s, &err), 0);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO t VALUES (2)", NULL, NULL, NULL), SQLITE_OK);
+	store_rollback(s);
+	assert_int_equal(store_savepoint_release(s, &err), -1);
+	xfree(&err);
+	assert_int_equal(count_t(s), 1);
+	/* An item rolled back by its caller, then one kept. */
+	assert_int_equal(store_savepoint(s, &err), 0);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO t VALUES (3)", NULL, NULL, NULL), SQLITE_OK);
+	store_savepoint_rollback(s);
+	assert_int_equal(store_savepoint(s, &err), 0);
+	assert_int_equal(store_begin(s, &err), 0);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO t VALUES (4)", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(store_commit(s, &err), 0);
+	assert_int_equal(store_savepoint_release(s, &err), 0);
+	assert_int_equal(store_commit(s, &err), 0);
+	assert_int_equal(count_t(s), 2);
+	/* A failure outside the savepoint still spoils the whole transaction. */
+	assert_int_equal(store_begin(s, &err), 0);
+	assert_int_equal(store_begin(s, &err), 0);
+	store_rollback(s);
+	assert_int_equal(store_savepoint(s, &err), 0);
+	assert_int_equal(store_savepoint_release(s, &err), 0);
+	assert_int_equal(store_commit(s, &err), -1);
+	xfree(&err);
+	assert_int_equal(count_t(s), 2);
+	store_close(&s);
+}
+
 /* Rows 1..5 counted by a recursive CTE; with ?1 = 1 the fourth row fails (abs overflows). */
 static const char counting_sql[] =
 	"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 5) "
@@ -242,6 +297,7 @@ int main(void)
 		cmocka_unit_test(store_open__is_idempotent__when_reopened),
 		cmocka_unit_test(store_schema_latest__counts_every_migration_file__when_built),
 		cmocka_unit_test(store_rollback__undoes_all__when_nested),
+		cmocka_unit_test(store_savepoint__undoes_only_its_work__when_inner_rolls_back),
 		cmocka_unit_test(store_collect__returns_every_row__when_statement_runs),
 		cmocka_unit_test(store_collect__frees_rows_and_says_what__when_step_fails),
 		cmocka_unit_test(store_fetch_one__reads_row_or_notfound__when_stepped),
