@@ -34,7 +34,10 @@
 	X(poll)              \
 	X(sim)               \
 	X(user)              \
-	X(audit)
+	X(audit)             \
+	X(status)            \
+	X(backup)            \
+	X(restore)
 
 #define CLI_DECLARE(n) extern const struct cli_command cli_cmd_##n;
 CLI_COMMANDS(CLI_DECLARE)

@@ -45,5 +45,6 @@ const char *store_path(struct store *s);
 #include "store/import.h"
 #include "store/stats.h"
 #include "store/bulk.h"
+#include "store/backup.h"
 
 #endif
