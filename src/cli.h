@@ -17,6 +17,7 @@ struct cli_ctx {
 	const char *db_path;   /* --db or the XDG default */
 	const char *key_file;  /* --key-file or the XDG default */
 	const char *tenant;    /* --tenant NAME|ID, NULL: the only one / the first */
+	const char *anchor_path; /* the audit anchor of a system install (src/privsep.c), or NULL */
 	bool quiet;
 };
 
