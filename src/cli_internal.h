@@ -74,4 +74,11 @@ int cli_read_hidden_line(const char *prompt, char *buf, size_t len, bool *too_lo
 int cli_anchor_verify(struct store *s, const char *path, bool required);
 int cli_anchor_write(struct store *s, const char *path, bool force);
 
+/* Lifecycle subcommands (src/cli_lifecycle.c), called by the user, tenant and patient
+ * commands with their own argv when argv[1] names one: user unlock|expire, tenant
+ * rename|retire|unretire, patient merge|delete. */
+int cli_user_lifecycle(struct cli_ctx *ctx, int argc, char **argv);
+int cli_tenant_lifecycle(struct cli_ctx *ctx, int argc, char **argv);
+int cli_patient_lifecycle(struct cli_ctx *ctx, int argc, char **argv);
+
 #endif

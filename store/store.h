@@ -46,5 +46,6 @@ const char *store_path(struct store *s);
 #include "store/stats.h"
 #include "store/bulk.h"
 #include "store/backup.h"
+#include "store/lifecycle.h"
 
 #endif
