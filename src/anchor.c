@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "src/anchor.h"
 #include "src/util.h"
@@ -80,6 +81,8 @@ static int write_atomic(const char *path, const struct audit_head *h, char **err
 		seterr(err, "cannot write the audit anchor %s: %s", tmp, strerror(errno));
 		goto out;
 	}
+	/* Readable by the group's checks whatever the service's umask. */
+	fchmod(fd, 0644);
 	char line[200];
 	int n = snprintf(line, sizeof(line), ANCHOR_MAGIC " count=%" PRId64 " id=%" PRId64 " hash=%s at=%" PRId64 "\n",
 			 h->count, h->last_id, h->hash, clock_now());

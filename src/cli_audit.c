@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "src/cli_internal.h"
+#include "src/privsep.h"
 #include "src/util.h"
 
 #define CLI_ACTOR "cli"
@@ -185,7 +186,7 @@ static int audit_export(struct store *s, int64_t since, int64_t until, const cha
 	FILE *f = stdout;
 	char *err = NULL;
 	if (output != NULL) {
-		int fd = open(output, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		int fd = privsep_caller_open(output, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (fd < 0)
 			return cli_fail(EXIT_FAIL, "audit", "cannot create %s: %s%s", output, strerror(errno),
 					errno == EEXIST ? " (exports never overwrite a file)" : "");

@@ -1,6 +1,7 @@
 /* Privilege separation: the setgid binary's clean start, system paths, and the sign-in and
  * role check in front of every command. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -84,6 +85,23 @@ void privsep_start(void)
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	/* Files we create (WAL, logs) stay within the owner and the group. */
 	umask(007);
+}
+
+int privsep_caller_open(const char *path, int flags, mode_t mode)
+{
+	if (!privsep_setgid())
+		return open(path, flags, mode);
+	/* The caller's own rights for a file the caller named: without the group, a path to the
+	 * database or the key would be opened on the caller's behalf (a confused deputy). */
+	gid_t saved = getegid();
+	if (setegid(getgid()) != 0)
+		return -1;
+	int fd = open(path, flags, mode);
+	int e = errno;
+	if (setegid(saved) != 0)
+		abort();
+	errno = e;
+	return fd;
 }
 
 void privsep_drop(void)

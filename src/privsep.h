@@ -11,6 +11,7 @@
 #ifndef SMSDESK_PRIVSEP_H
 #define SMSDESK_PRIVSEP_H
 #include <stdbool.h>
+#include <sys/types.h>
 #include "src/cli.h"
 
 /* True when running setgid (effective group differs from the real one). */
@@ -24,6 +25,9 @@ int privsep_paths(struct cli_ctx *ctx, bool system, bool paths_given);
  * given; when the database has users and belongs to someone else), checks the role, and
  * audits the command. Returns EXIT_OK to go on, else the exit code to finish with. */
 int privsep_gate(struct cli_ctx *ctx, int argc, char **argv);
+/* open(2) of a file the caller named (an import, an export), with the caller's own rights
+ * when running setgid, so the group's files cannot be read or written through it. */
+int privsep_caller_open(const char *path, int flags, mode_t mode);
 /* Gives the smsdesk group up for good (the demo and the simulator need no data). */
 void privsep_drop(void);
 /* Frees the session. */

@@ -133,6 +133,9 @@ as_rc 3 "$ANN" "" "'$SD' init"
 as_rc 3 "$ANN" "" "'$SD' --scheduler --once"
 as_rc 3 "$ANN" "" "'$SD' restore /tmp/x.db --yes"
 as_rc 3 "$ANN" "$PW_NEW\n" "'$SD' patient delete 1 --yes"
+# A file the caller names is opened with the caller's rights, not the group's.
+as_rc 1 "$ANN" "$PW_NEW\n" "'$SD' import patients '$KEYF' --dry-run"
+has err "Permission denied"
 # Bob works at Oak Ave only.
 as_rc 3 "$BOB" "$PW_BOB\n" "'$SD' --tenant 'Main St' messages"
 has err "not assigned"
@@ -170,4 +173,13 @@ for f in "$DBF" "$DBF-wal"; do
 	[ "${m: -1}" = 0 ] || fail "$f is mode $m: others can read it"
 	ok
 done
+# Outside a system install: a database with staff accounts that belongs to another Unix
+# user (here left readable to all) still asks for a sign-in and the role.
+install -d -m 0755 "$T/plain" "$T/shared"
+install -m 0755 "$B" "$T/plain/smsdesk"
+cp "$DBF" "$T/shared/s.db" && chown "$ANN" "$T/shared/s.db" && chmod 0666 "$T/shared/s.db" && chmod 0777 "$T/shared"
+as_rc 3 "$BOB" "\n" "'$T/plain/smsdesk' --db '$T/shared/s.db' user list"
+has err "Wrong username or password"
+as_rc 3 "$BOB" "$PW_BOB\n" "'$T/plain/smsdesk' --db '$T/shared/s.db' user list"
+has err "Only an admin"
 echo "ok ($OPS_NAME): $CHECKS checks"
