@@ -245,7 +245,13 @@ enum auth_result auth_sign_in(struct store *s, const char *username, const char 
 		seterr(err, "This account has no clinic location yet: ask an admin to add one.");
 		r = AUTH_NO_LOCATION;
 	}
-	if (r == AUTH_OK)
+	if (r == AUTH_OK && store_user_must_change(s, u.id, &out->must_change, err) < 0)
+		r = AUTH_ERROR;
+	if (r == AUTH_OK && out->must_change) {
+		audit(s, u.id, u.username, "login.must_change", "password set by an admin");
+		seterr(err, "Your password was set by an admin: choose your own first with 'smsdesk passwd' at a shell.");
+		r = AUTH_MUST_CHANGE;
+	} else if (r == AUTH_OK)
 		audit(s, u.id, u.username, "login", NULL);
 	user_free(&u);
 	return r;

@@ -25,6 +25,7 @@ struct auth_session {
 	char *role;         /* admin, staff */
 	int64_t *tenants;   /* the locations this user may see, by id (admins: every one) */
 	size_t n_tenants;
+	bool must_change;   /* an admin set the password (`user expire`): change it first */
 };
 void auth_session_free(struct auth_session *s);
 
@@ -34,7 +35,9 @@ enum auth_result {
 	AUTH_WRONG = 2,    /* wrong username or password (the same words either way) */
 	AUTH_LOCKED = 3,   /* too many failures: *err says until when */
 	AUTH_DISABLED = 4, /* right password, but an admin disabled the account */
-	AUTH_NO_LOCATION = 5 /* staff without any location to see */
+	AUTH_NO_LOCATION = 5, /* staff without any location to see */
+	AUTH_MUST_CHANGE = 6  /* right password, but it must be changed first: *out is filled
+			       * (for `smsdesk passwd`), *err says how; nothing else may run */
 };
 
 enum auth_perm {

@@ -11,6 +11,8 @@
 #include <unistd.h>
 #include <sodium.h>
 #include "src/cli_internal.h"
+#include "src/privsep.h"
+#include "src/auth.h"
 #include "src/scheduler.h"
 #include "src/sync.h"
 #include "src/tz.h"
@@ -34,7 +36,11 @@
 	X(poll)              \
 	X(sim)               \
 	X(user)              \
-	X(audit)
+	X(audit)             \
+	X(status)            \
+	X(backup)            \
+	X(restore)            \
+	X(passwd)
 
 #define CLI_DECLARE(n) extern const struct cli_command cli_cmd_##n;
 CLI_COMMANDS(CLI_DECLARE)
@@ -174,7 +180,7 @@ static int mkdir_p(const char *dir)
 int cli_open_store(struct cli_ctx *ctx, const char *cmd, bool create, struct store **out)
 {
 	*out = NULL;
-	if (!create && access(ctx->db_path, F_OK) != 0)
+	if (!create && eaccess(ctx->db_path, F_OK) != 0)
 		return cli_fail(EXIT_FAIL, cmd, "no database at %s: run 'smsdesk init' first (or give --db PATH)",
 				ctx->db_path);
 	if (create) {
@@ -247,6 +253,10 @@ int cli_resolve_tenant(struct cli_ctx *ctx, const char *cmd, struct store *s, st
 		rc = cli_fail(EXIT_FAIL, cmd, "%s", err);
 		free(err);
 		return rc;
+	}
+	if (ctx->session != NULL && !auth_may_see_tenant(ctx->session, out->id)) {
+		tenant_free(out);
+		return cli_fail(EXIT_REFUSED, cmd, "you are not assigned to that location");
 	}
 	return EXIT_OK;
 }
@@ -379,6 +389,10 @@ static void print_help(FILE *f)
 	      "  --db PATH          database (default $SMSDESK_DB, else $XDG_DATA_HOME/smsdesk/smsdesk.db)\n"
 	      "  --key-file PATH    key file (default $SMSDESK_KEY_FILE, else $XDG_CONFIG_HOME/smsdesk/key)\n"
 	      "  --tenant NAME|ID   the clinic location (needed when there are several)\n"
+	      "  --user NAME        sign in as NAME first (password on stdin or a hidden prompt);\n"
+	      "                     needed by the shared (setgid) install, where NAME defaults to\n"
+	      "                     your login name\n"
+	      "  --system           the system install's files (/var/lib/smsdesk, /etc/smsdesk)\n"
 	      "  --help, --version\n"
 	      "\n"
 	      "Commands:\n", f);
@@ -390,6 +404,7 @@ static void print_help(FILE *f)
 
 void cli_ctx_clear(struct cli_ctx *ctx)
 {
+	privsep_end(ctx);
 	xfree(&default_db);
 	xfree(&default_key);
 	memset(ctx, 0, sizeof(*ctx));
@@ -398,6 +413,9 @@ void cli_ctx_clear(struct cli_ctx *ctx)
 int cli_globals(int argc, char **argv, struct cli_ctx *ctx, int *cmd_index)
 {
 	memset(ctx, 0, sizeof(*ctx));
+	/* Before anything reads the environment: a setgid run cleans it first. */
+	privsep_start();
+	bool system = false;
 	/* sodium_malloc and friends need it; safe to call more than once. */
 	if (sodium_init() < 0)
 		return cli_fail(EXIT_FAIL, NULL, "libsodium could not start");
@@ -419,6 +437,12 @@ int cli_globals(int argc, char **argv, struct cli_ctx *ctx, int *cmd_index)
 			target = &ctx->key_file;
 		else if (strcmp(a, "--tenant") == 0)
 			target = &ctx->tenant;
+		else if (strcmp(a, "--user") == 0)
+			target = &ctx->user;
+		else if (strcmp(a, "--system") == 0) {
+			system = true;
+			continue;
+		}
 		else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
 			ctx->quiet = true;
 			continue;
@@ -429,6 +453,9 @@ int cli_globals(int argc, char **argv, struct cli_ctx *ctx, int *cmd_index)
 		*target = argv[++i];
 	}
 	*cmd_index = i;
+	int prc = privsep_paths(ctx, system, ctx->db_path != NULL || ctx->key_file != NULL);
+	if (prc != EXIT_OK)
+		return prc;
 	if (ctx->db_path == NULL) {
 		const char *env = getenv("SMSDESK_DB");
 		if (env != NULL && *env)
@@ -450,6 +477,9 @@ int cli_globals(int argc, char **argv, struct cli_ctx *ctx, int *cmd_index)
 static int dispatch(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *name = argv[0];
+	int gate = privsep_gate(ctx, argc, argv);
+	if (gate != EXIT_OK)
+		return gate;
 	if (strcmp(name, "--scheduler") == 0)
 		return scheduler_main(ctx, argc, argv);
 	if (strcmp(name, "help") == 0) {

@@ -13,10 +13,15 @@
 #define EXIT_NOTFOUND 5    /* no such patient / tenant / message */
 #define EXIT_USAGE 64      /* bad command line */
 
+struct auth_session;
+
 struct cli_ctx {
 	const char *db_path;   /* --db or the XDG default */
 	const char *key_file;  /* --key-file or the XDG default */
 	const char *tenant;    /* --tenant NAME|ID, NULL: the only one / the first */
+	const char *anchor_path; /* the audit anchor of a system install (src/privsep.c), or NULL */
+	const char *user;      /* --user NAME: sign in as NAME before the command */
+	struct auth_session *session; /* who signed in (src/privsep.c), NULL for the data's owner */
 	bool quiet;
 };
 

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "src/cli_internal.h"
+#include "src/privsep.h"
 #include "src/util.h"
 
 #define CLI_ACTOR "cli"
@@ -14,7 +15,8 @@
 extern const struct cli_command cli_cmd_audit;
 
 static const char usage_audit[] =
-	"usage: smsdesk audit verify\n"
+	"usage: smsdesk audit verify [--anchor FILE]\n"
+	"       smsdesk audit anchor FILE [--force]\n"
 	"       smsdesk audit list [--since YYYY-MM-DD] [--action PREFIX] [--patient ID] [--limit N]\n"
 	"       smsdesk audit export --since YYYY-MM-DD [--until YYYY-MM-DD] [--output FILE]\n"
 	"The audit log records who signed in, opened a patient's thread or preferences, sent,\n"
@@ -22,6 +24,10 @@ static const char usage_audit[] =
 	"Each entry is chained to the one before it by a BLAKE2b hash:\n"
 	"  verify   walks the chain; exit 0 when intact, 1 naming the first changed entry (or the\n"
 	"           entry after a deleted one)\n"
+	"           --anchor also checks the anchor FILE (what the scheduler's --audit-anchor\n"
+	"           wrote): exit 1 when the newest entries were removed or the log rewritten\n"
+	"  anchor   writes the chain's head (count, newest id, hash) to FILE, mode 0644;\n"
+	"           refused when the log no longer holds what FILE saw, unless --force\n"
 	"  list     entries oldest first (all locations)\n"
 	"  export   CSV (RFC 4180) of the entries from --since up to the end of --until (dates\n"
 	"           are UTC days) to --output (created, mode 0600, never overwritten) or stdout;\n"
@@ -180,7 +186,7 @@ static int audit_export(struct store *s, int64_t since, int64_t until, const cha
 	FILE *f = stdout;
 	char *err = NULL;
 	if (output != NULL) {
-		int fd = open(output, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		int fd = privsep_caller_open(output, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (fd < 0)
 			return cli_fail(EXIT_FAIL, "audit", "cannot create %s: %s%s", output, strerror(errno),
 					errno == EEXIST ? " (exports never overwrite a file)" : "");
@@ -228,11 +234,25 @@ out:
 	return rc;
 }
 
+/* `audit anchor FILE`. */
+static int run_anchor(struct cli_ctx *ctx, const char *path, bool force)
+{
+	struct store *s = NULL;
+	int rc = cli_open_store(ctx, "audit", false, &s);
+	if (rc == EXIT_OK)
+		rc = cli_anchor_write(s, path, force);
+	store_close(&s);
+	return rc;
+}
+
 /* `audit ...`. */
 static int run_audit(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *since_s = NULL, *until_s = NULL, *output = NULL, *action = NULL, *patient_s = NULL, *limit_s = NULL;
-	struct cli_opt opts[] = {{"--since", &since_s, NULL},   {"--until", &until_s, NULL},
+	const char *anchor = NULL;
+	bool force = false;
+	struct cli_opt opts[] = {{"--anchor", &anchor, NULL}, {"--force", NULL, &force},
+				 {"--since", &since_s, NULL},   {"--until", &until_s, NULL},
 				 {"--output", &output, NULL},   {"--action", &action, NULL},
 				 {"--patient", &patient_s, NULL}, {"--limit", &limit_s, NULL},
 				 {NULL, NULL, NULL}};
@@ -241,6 +261,10 @@ static int run_audit(struct cli_ctx *ctx, int argc, char **argv)
 	int rc = cli_parse(&cli_cmd_audit, argc, argv, opts, pos, &npos);
 	if (rc != 0)
 		return rc == 1 ? EXIT_OK : rc;
+	if (npos == 2 && strcmp(pos[0], "anchor") == 0)
+		return run_anchor(ctx, pos[1], force);
+	if (force || (anchor && strcmp(pos[0], "verify") != 0))
+		return cli_usage("audit", "--anchor goes with 'audit verify', --force with 'audit anchor FILE'");
 	if (npos != 1)
 		return cli_usage("audit", "expected 'audit verify', 'audit list' or 'audit export --since YYYY-MM-DD'");
 	const char *sub = pos[0];
@@ -275,8 +299,13 @@ static int run_audit(struct cli_ctx *ctx, int argc, char **argv)
 		rc = audit_export(s, since, until_s ? until : 0, output);
 	else if (is_list)
 		rc = audit_list(s, since, action, patient, limit);
-	else
+	else {
 		rc = audit_verify(s);
+		/* The anchor of a system install is checked whenever it exists. */
+		const char *a = anchor ? anchor : ctx->anchor_path;
+		if (rc == EXIT_OK && a != NULL)
+			rc = cli_anchor_verify(s, a, anchor != NULL);
+	}
 	store_close(&s);
 	return rc;
 }

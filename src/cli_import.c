@@ -1,10 +1,13 @@
 /* `smsdesk import patients|appointments FILE`: the practice-management system's exports. */
 #include <errno.h>
+#include <unistd.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include "src/cli_internal.h"
+#include "src/privsep.h"
 #include "src/import.h"
 #include "src/util.h"
 
@@ -72,7 +75,10 @@ static int pick_format(const char *opt, const char *path, enum import_format *ou
 static int do_import(struct cli_ctx *ctx, enum import_kind kind, const char *path, enum import_format fmt,
 		     bool dry_run, bool allow_identity)
 {
-	FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	int fd = strcmp(path, "-") == 0 ? -1 : privsep_caller_open(path, O_RDONLY | O_CLOEXEC, 0);
+	FILE *in = strcmp(path, "-") == 0 ? stdin : fd >= 0 ? fdopen(fd, "rb") : NULL;
+	if (in == NULL && fd >= 0)
+		close(fd);
 	char safe_path[256];
 	cli_safe_text(path, true, safe_path, sizeof(safe_path));
 	if (in == NULL)

@@ -69,4 +69,16 @@ void cli_ctx_clear(struct cli_ctx *ctx);
  * *too_long when it did not fit. For secrets: no stdio buffering, so no stray copies. */
 int cli_read_hidden_line(const char *prompt, char *buf, size_t len, bool *too_long);
 
+/* `audit verify --anchor PATH` / `audit anchor PATH` (src/cli_anchor.c). verify: EXIT_FAIL when
+ * the log lost or changed what the anchor saw (or, when required, there is no anchor). */
+int cli_anchor_verify(struct store *s, const char *path, bool required);
+int cli_anchor_write(struct store *s, const char *path, bool force);
+
+/* Lifecycle subcommands (src/cli_lifecycle.c), called by the user, tenant and patient
+ * commands with their own argv when argv[1] names one: user unlock|expire, tenant
+ * rename|retire|unretire, patient merge|delete. */
+int cli_user_lifecycle(struct cli_ctx *ctx, int argc, char **argv);
+int cli_tenant_lifecycle(struct cli_ctx *ctx, int argc, char **argv);
+int cli_patient_lifecycle(struct cli_ctx *ctx, int argc, char **argv);
+
 #endif

@@ -18,6 +18,12 @@ static const char usage_patient[] =
 	"usage: smsdesk [--tenant T] patient add --first F --last L --mobile NUMBER\n"
 	"                                        [--timezone Area/City] [--external-id ID]\n"
 	"       smsdesk [--tenant T] patient list [--search QUERY] [--limit N]\n"
+	"       smsdesk patient merge KEEP_ID DROP_ID --yes\n"
+	"       smsdesk patient delete ID --yes\n"
+	"merge moves the appointments, messages, threads and preferences of DROP_ID to KEEP_ID\n"
+	"(same location; an opt-out of either stays) and deletes DROP_ID. delete removes a patient\n"
+	"with their appointments, reminders, messages and preferences; the audit log keeps its\n"
+	"entries about them, and an opt-out of their number stays.\n"
 	"The mobile number may be written as people do ((555) 123-4567, +44 20 7946 0958);\n"
 	"it is stored in E.164 form. A new patient is opted in for reminders, with no consent on\n"
 	"file. --search matches part of the name or digits of the number.\n";
@@ -117,6 +123,8 @@ static int patient_list(struct cli_ctx *ctx, const char *query, const char *limi
 /* `patient add|list`. */
 static int run_patient(struct cli_ctx *ctx, int argc, char **argv)
 {
+	if (argc > 1 && (strcmp(argv[1], "merge") == 0 || strcmp(argv[1], "delete") == 0))
+		return cli_patient_lifecycle(ctx, argc, argv);
 	const char *first = NULL, *last = NULL, *mobile = NULL, *tz = NULL, *ext = NULL, *search = NULL, *limit = NULL;
 	struct cli_opt opts[] = {
 		{"--first", &first, NULL}, {"--last", &last, NULL}, {"--mobile", &mobile, NULL},

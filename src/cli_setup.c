@@ -71,6 +71,7 @@ const struct cli_command cli_cmd_init = {"init", "create the database and the ke
 static const char usage_tenant[] =
 	"usage: smsdesk tenant add NAME --timezone Area/City [--phone NUMBER]\n"
 	"       smsdesk tenant list\n"
+	"       smsdesk tenant rename OLD NEW | retire NAME | unretire NAME\n"
 	"A tenant is a clinic location: its own Twilio settings, patients and messages.\n"
 	"--timezone is an IANA name such as America/Chicago; --phone is the clinic's voice number\n"
 	"(given in HELP replies).\n";
@@ -139,6 +140,8 @@ static int tenant_list(struct cli_ctx *ctx)
 /* `tenant add|list`. */
 static int run_tenant(struct cli_ctx *ctx, int argc, char **argv)
 {
+	if (argc > 1 && (strcmp(argv[1], "rename") == 0 || strcmp(argv[1], "retire") == 0 || strcmp(argv[1], "unretire") == 0))
+		return cli_tenant_lifecycle(ctx, argc, argv);
 	const char *tz = NULL, *phone = NULL;
 	struct cli_opt opts[] = {{"--timezone", &tz, NULL}, {"--phone", &phone, NULL}, {NULL, NULL, NULL}};
 	char *pos[argc + 1];

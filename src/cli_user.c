@@ -20,12 +20,15 @@ static const char usage_user[] =
 	"       smsdesk user role USERNAME admin|staff\n"
 	"       smsdesk user tenants USERNAME [--add T]...\n"
 	"       smsdesk user list\n"
+	"       smsdesk user unlock|expire USERNAME\n"
 	"Staff accounts for the console. Admins change settings, keyword replies, templates and\n"
 	"users and see every location; staff see and text patients of their locations (--tenant,\n"
 	"a location's name or id; give it once per location).\n"
 	"Passwords (at least 10 characters) are asked for twice at a hidden prompt, or read as one\n"
 	"line from stdin with --password-stdin; they are never given on the command line.\n"
-	"A new password also lifts a lockout after failed sign-ins.\n";
+	"A new password also lifts a lockout after failed sign-ins; 'unlock' lifts it without\n"
+	"one. 'expire' makes the user choose a new password at the next sign-in ('smsdesk\n"
+	"--user NAME passwd'): give it after setting a temporary password.\n";
 
 /* Reads a new password and hashes it into hash; the plaintext lives in locked memory and is
  * wiped. Returns an exit code. */
@@ -321,6 +324,8 @@ static int take_repeated(int *argc, char **argv, const char *opt, const char **v
 /* `user ...`. */
 static int run_user(struct cli_ctx *ctx, int argc, char **argv)
 {
+	if (argc > 1 && (strcmp(argv[1], "unlock") == 0 || strcmp(argv[1], "expire") == 0))
+		return cli_user_lifecycle(ctx, argc, argv);
 	const char *role = NULL, *display = NULL, *tenants[MAX_TENANT_OPTS], *adds[MAX_TENANT_OPTS];
 	int nt = 0, na = 0;
 	bool pw_stdin = false;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "src/cli_internal.h"
+#include "src/privsep.h"
 #include "src/util.h"
 #include "ui/demo_mode.h"
 #include "ui/ui.h"
@@ -41,8 +42,10 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	if (idx < argc && strcmp(argv[idx], "--demo") == 0) {
-		/* The demo is a console mode: it lives in ui/, which the CLI (core) must not call. */
+		/* The demo is a console mode: it lives in ui/, which the CLI (core) must not call.
+		 * It needs none of the clinic's data: a setgid run gives the group up first. */
 		cli_ctx_clear(&ctx);
+		privsep_drop();
 		return demo_mode_main(argc - idx, argv + idx);
 	}
 	if (idx < argc) {

@@ -119,6 +119,13 @@ out:
 	return rc;
 }
 
+static bool group_read_ok;
+
+void vault_allow_group_read(bool allow)
+{
+	group_read_ok = allow;
+}
+
 /* Checks that the open key file is a private regular file of exactly the key size. */
 static int check_keyfile(int fd, const char *path, char **err)
 {
@@ -127,7 +134,10 @@ static int check_keyfile(int fd, const char *path, char **err)
 		return seterr(err, "cannot read the key file %s: %s", path, strerror(errno));
 	if (!S_ISREG(st.st_mode))
 		return seterr(err, "the key file %s is not a regular file", path);
-	if ((st.st_mode & 077) != 0)
+	/* A system install shares the key with the smsdesk group (0640 root:smsdesk): group
+	 * read is accepted then, group write or any access by others never. */
+	bool group_ok = group_read_ok && (st.st_mode & 037) == 0;
+	if ((st.st_mode & 077) != 0 && !group_ok)
 		return seterr(err,
 			      "the key file %s can be %s by group or others (mode %04o); "
 			      "fix it with: chmod 600 %s",

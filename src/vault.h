@@ -2,6 +2,7 @@
  * (or a passphrase through argon2id). Owner: src/vault.c */
 #ifndef SMSDESK_VAULT_H
 #define SMSDESK_VAULT_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,5 +25,9 @@ int vault_encrypt(const struct vault *v, int64_t tenant_id, const char *field, c
 int vault_decrypt(const struct vault *v, int64_t tenant_id, const char *field, const unsigned char *nonce,
 		  size_t nonce_len, const unsigned char *ct, size_t ct_len, char **plaintext, char **err);
 void vault_secret_free(char **secret);
+
+/* Accepts a key file its group may read (mode 0640 or 0440), for a system install where
+ * the smsdesk group shares it (src/privsep.c); by default only 0600 / 0400 are accepted. */
+void vault_allow_group_read(bool allow);
 
 #endif

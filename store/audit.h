@@ -31,4 +31,16 @@ int store_audit_list(struct store *s, int64_t since, int64_t tenant_id, const ch
  * (an edited row, or the row after a deleted one). */
 int store_audit_verify(struct store *s, int64_t *bad_id, char **err);
 
+/* The chain's head, for an anchor kept outside the database (src/anchor.c): how many
+ * entries, the newest id and its hash (64 hex digits; all zeros when the log is empty).
+ * Owner: store/audit_head.c */
+struct audit_head {
+	int64_t count;
+	int64_t last_id;
+	char hash[65];
+};
+int store_audit_head(struct store *s, struct audit_head *out, char **err);
+/* The stored hash of entry id into hash (65 bytes); SD_NOTFOUND when there is no such entry. */
+int store_audit_hash_at(struct store *s, int64_t id, char hash[65], char **err);
+
 #endif

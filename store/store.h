@@ -56,5 +56,7 @@ const char *store_path(struct store *s);
 #include "store/stats.h"
 #include "store/bulk.h"
 #include "store/fold.h"
+#include "store/backup.h"
+#include "store/lifecycle.h"
 
 #endif

@@ -321,7 +321,7 @@ int store_tenant_list(struct store *s, struct tenant **out, size_t *n, char **er
 {
 	*out = NULL;
 	*n = 0;
-	sqlite3_stmt *st = store_stmt(s, "SELECT " TENANT_COLS " FROM tenants ORDER BY name, id", err);
+	sqlite3_stmt *st = store_stmt(s, "SELECT " TENANT_COLS " FROM tenants WHERE retired_at = 0 ORDER BY name, id", err);
 	if (st == NULL)
 		return -1;
 	void *rows;
