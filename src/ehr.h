@@ -86,6 +86,18 @@ typedef void (*ehr_file_fn)(void *ctx, const char *name, const struct ehr_in_res
  * dir/failed with its ACK beside it (NAME.ack). Counts in *ok / *failed. */
 int ehr_in_folder(struct store *s, const char *dir, ehr_file_fn fn, void *ctx, int *ok, int *failed, char **err);
 
+/* ---- the MLLP listener (src/ehr_listen.c) ---- */
+
+/* One log line from the listener's thread: event and fields as the scheduler prints them. */
+typedef void (*ehr_log_fn)(const char *level, int64_t tenant_id, const char *event, const char *fields);
+struct ehr_listener;
+/* Listens on addr (HOST:PORT; port 0 picks one) with a store connection of its own to
+ * db_path; each message is applied (ehr_in_process) and answered with its ACK. */
+int ehr_listener_start(const char *db_path, const char *addr, ehr_log_fn log, struct ehr_listener **out,
+		       char **err);
+unsigned short ehr_listener_port(const struct ehr_listener *l);
+void ehr_listener_stop(struct ehr_listener **lp);
+
 /* ---- write-back (src/ehr_out.c) ---- */
 
 /* The hook for the keyword actions: queues a write-back of event (confirmed, reschedule,
