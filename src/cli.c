@@ -30,11 +30,13 @@
 	X(import)            \
 	X(remind)            \
 	X(reminders)         \
+	X(plan)              \
 	X(send)              \
 	X(messages)          \
 	X(stats)             \
 	X(poll)              \
 	X(sim)               \
+	X(ehr)               \
 	X(user)              \
 	X(audit)             \
 	X(status)            \
