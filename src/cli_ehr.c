@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "src/cli_internal.h"
 #include "src/ehr.h"
+#include "src/fhir.h"
 #include "src/mllp.h"
 #include "src/plan.h"
 #include "src/reminders.h"
@@ -23,6 +24,7 @@ static const char usage_ehr[] =
 	"usage: smsdesk [--tenant T] ehr set [--facility NAME] [--writeback HOST:PORT|off] [--writeback-type SIU^S14]\n"
 	"       smsdesk [--tenant T] ehr show\n"
 	"       smsdesk ehr import FILE...\n"
+	"       smsdesk [--tenant T] ehr import-fhir BUNDLE.json\n"
 	"       smsdesk [--tenant T] ehr outbox [--limit N]\n"
 	"       smsdesk ehr send HOST:PORT FILE      (act as the EHR: send one HL7 file, print the ACK code)\n"
 	"       smsdesk ehr fake-ehr HOST:PORT       (act as the EHR: print each write-back received, ACK it)\n"
@@ -32,7 +34,9 @@ static const char usage_ehr[] =
 	"it knows, is queued and sent there as --writeback-type (default SIU^S14; opt-outs as\n"
 	"ADT^A08 with ZSC|N) by the scheduler, retried until the EHR answers AA. 'import' applies\n"
 	"HL7 files (SIU^S12/S13/S14/S15/S17/S26, ADT^A04/A08) now and prints each ACK code; the\n"
-	"scheduler does the same with --mllp HOST:PORT and --hl7-dir DIR.\n"
+	"scheduler does the same with --mllp HOST:PORT and --hl7-dir DIR. 'import-fhir' applies a FHIR\n"
+	"R4 Bundle of Patient and Appointment resources (upserted by their ids; a refused resource\n"
+	"is reported and the others kept).\n"
 	"Exit: 0 ok, 3 some message was refused (AE/AR), 1 failure.\n";
 
 /* Stores one setting with its audit entry. */
@@ -125,6 +129,55 @@ static int ehr_import(struct cli_ctx *ctx, char **files, int n)
 	}
 	store_close(&s);
 	return rc != EXIT_OK ? rc : refused ? EXIT_REFUSED : EXIT_OK;
+}
+
+/* Prints one refused FHIR resource. */
+static void fhir_report(void *ctx, const char *what, const char *why)
+{
+	(void)ctx;
+	printf("refused %s: %s\n", cli_show(what), cli_show(why));
+}
+
+/* `ehr import-fhir FILE`. */
+static int ehr_import_fhir(struct cli_ctx *ctx, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return cli_fail(EXIT_FAIL, "ehr", "cannot read %s: %s", cli_show(path), strerror(errno));
+	size_t cap = 1 << 16, len = 0;
+	char *buf = xmalloc(cap);
+	size_t got;
+	while ((got = fread(buf + len, 1, cap - len, f)) > 0) {
+		len += got;
+		if (len == cap && cap <= FHIR_MAX_BYTES)
+			buf = xrealloc(buf, cap *= 2);
+		else if (len == cap)
+			break;
+	}
+	fclose(f);
+	struct store *s = NULL;
+	struct tenant t = {0};
+	struct fhir_bundle b = {0};
+	struct fhir_result r = {.report = fhir_report};
+	char *err = NULL;
+	int rc = cli_open_store(ctx, "ehr", false, &s);
+	if (rc == EXIT_OK)
+		rc = cli_resolve_tenant(ctx, "ehr", s, &t);
+	if (rc == EXIT_OK && (fhir_bundle_parse(buf, len, &b, &err) != 0 ||
+			      fhir_bundle_apply(s, t.id, t.timezone, &b, &r, &err) != 0)) {
+		rc = cli_fail(EXIT_FAIL, "ehr", "%s: %s", cli_show(path), err);
+		free(err);
+	}
+	if (rc == EXIT_OK) {
+		printf("imported FHIR bundle: %d patients, %d appointments, %d refused, %zu other resources skipped\n",
+		       r.patients, r.appointments, r.refused, b.skipped);
+		rc = r.refused ? EXIT_REFUSED : EXIT_OK;
+	}
+	fhir_bundle_free(&b);
+	tenant_free(&t);
+	store_close(&s);
+	free(buf);
+	return rc;
 }
 
 /* `ehr outbox`. */
@@ -242,13 +295,15 @@ static int run_ehr(struct cli_ctx *ctx, int argc, char **argv)
 		return ehr_show(ctx);
 	if (strcmp(sub, "import") == 0 && npos >= 2)
 		return ehr_import(ctx, pos + 1, npos - 1);
+	if (strcmp(sub, "import-fhir") == 0 && npos == 2)
+		return ehr_import_fhir(ctx, pos[1]);
 	if (strcmp(sub, "outbox") == 0 && npos == 1)
 		return ehr_outbox(ctx, limit);
 	if (strcmp(sub, "send") == 0 && npos == 3)
 		return ehr_send(pos[1], pos[2]);
 	if (strcmp(sub, "fake-ehr") == 0 && npos == 2)
 		return ehr_fake(pos[1]);
-	return cli_usage("ehr", "expected set, show, import FILE..., outbox, send HOST:PORT FILE or fake-ehr HOST:PORT");
+	return cli_usage("ehr", "expected set, show, import FILE..., import-fhir FILE, outbox, send HOST:PORT FILE or fake-ehr HOST:PORT");
 }
 
 const struct cli_command cli_cmd_ehr = {"ehr", "the EHR connection: HL7 settings, files, write-backs", usage_ehr,

@@ -29,6 +29,23 @@ int store_ehr_appt_find(struct store *s, int64_t tenant_id, const char *ehr_id, 
 	return rc == SQLITE_ROW ? 0 : store_fail(s, err, "finding an appointment by EHR id");
 }
 
+int store_ehr_patient_by_external(struct store *s, int64_t tenant_id, const char *external_id, int64_t *id,
+				  char **err)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT id FROM patients WHERE tenant_id = ?1 AND external_id = ?2", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_text(st, 2, external_id, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return SD_NOTFOUND;
+	return rc == SQLITE_ROW ? 0 : store_fail(s, err, "finding a patient by external id");
+}
+
 int store_ehr_appt_ehr_id(struct store *s, int64_t appointment_id, char **ehr_id, char **err)
 {
 	*ehr_id = NULL;

@@ -26,6 +26,10 @@ int store_ehr_appt_find(struct store *s, int64_t tenant_id, const char *ehr_id, 
 /* The EHR id of an appointment (malloc'd, NULL when it has none). */
 int store_ehr_appt_ehr_id(struct store *s, int64_t appointment_id, char **ehr_id, char **err);
 
+/* The tenant's patient with this external id; SD_NOTFOUND. */
+int store_ehr_patient_by_external(struct store *s, int64_t tenant_id, const char *external_id, int64_t *id,
+				  char **err);
+
 /* Cancels the queued (not yet sent) messages about an appointment with the reason; *count. */
 int store_ehr_cancel_queued(struct store *s, int64_t appointment_id, const char *reason, int *count, char **err);
 /* Moves the appointment's reminder rows to ehr_superseded_reminders (after cancelling its
