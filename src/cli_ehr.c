@@ -26,6 +26,7 @@ static const char usage_ehr[] =
 	"       smsdesk ehr import FILE...\n"
 	"       smsdesk [--tenant T] ehr import-fhir BUNDLE.json\n"
 	"       smsdesk [--tenant T] ehr outbox [--limit N]\n"
+	"       smsdesk [--tenant T] ehr export [--format csv|fhir] [--since YYYY-MM-DD|Nd]\n"
 	"       smsdesk ehr send HOST:PORT FILE      (act as the EHR: send one HL7 file, print the ACK code)\n"
 	"       smsdesk ehr fake-ehr HOST:PORT       (act as the EHR: print each write-back received, ACK it)\n"
 	"The EHR connection. --facility is the name in MSH-6 (or MSH-4) that selects this location\n"
@@ -36,7 +37,9 @@ static const char usage_ehr[] =
 	"HL7 files (SIU^S12/S13/S14/S15/S17/S26, ADT^A04/A08) now and prints each ACK code; the\n"
 	"scheduler does the same with --mllp HOST:PORT and --hl7-dir DIR. 'import-fhir' applies a FHIR\n"
 	"R4 Bundle of Patient and Appointment resources (upserted by their ids; a refused resource\n"
-	"is reported and the others kept).\n"
+	"is reported and the others kept). 'export' writes the status of the appointments that came\n"
+	"from the EHR (changed since --since) to standard output, as CSV or a FHIR Bundle, for\n"
+	"sites that import files.\n"
 	"Exit: 0 ok, 3 some message was refused (AE/AR), 1 failure.\n";
 
 /* Stores one setting with its audit entry. */
@@ -180,6 +183,37 @@ static int ehr_import_fhir(struct cli_ctx *ctx, const char *path)
 	return rc;
 }
 
+/* `ehr export`. */
+static int ehr_export(struct cli_ctx *ctx, const char *format, const char *since_text)
+{
+	enum fhir_export_format fmt = EXPORT_CSV;
+	if (format != NULL && strcmp(format, "fhir") == 0)
+		fmt = EXPORT_FHIR;
+	else if (format != NULL && strcmp(format, "csv") != 0)
+		return cli_usage("ehr", "--format is csv or fhir");
+	struct store *s = NULL;
+	struct tenant t = {0};
+	char *text = NULL, *err = NULL;
+	int64_t since = 0;
+	int rc = cli_open_store(ctx, "ehr", false, &s);
+	if (rc == EXIT_OK)
+		rc = cli_resolve_tenant(ctx, "ehr", s, &t);
+	if (rc == EXIT_OK && since_text != NULL && cli_parse_day(since_text, t.timezone, &since) != 0)
+		rc = cli_usage("ehr", "--since is YYYY-MM-DD or Nd");
+	if (rc == EXIT_OK && (fhir_export_statuses(s, t.id, since, fmt, &text, &err) != 0 ||
+			      store_audit_append(s, 0, CLI_ACTOR, t.id, "ehr.export", 0, fmt == EXPORT_FHIR ? "fhir" : "csv",
+						 NULL, &err) != 0)) {
+		rc = cli_fail(EXIT_FAIL, "ehr", "%s", err);
+		free(err);
+	}
+	if (rc == EXIT_OK)
+		fputs(text, stdout);
+	free(text);
+	tenant_free(&t);
+	store_close(&s);
+	return rc;
+}
+
 /* `ehr outbox`. */
 static int ehr_outbox(struct cli_ctx *ctx, const char *limit_text)
 {
@@ -280,9 +314,10 @@ static int ehr_fake(const char *addr)
 /* `ehr SUBCOMMAND`. */
 static int run_ehr(struct cli_ctx *ctx, int argc, char **argv)
 {
-	const char *facility = NULL, *wb = NULL, *type = NULL, *limit = NULL;
+	const char *facility = NULL, *wb = NULL, *type = NULL, *limit = NULL, *format = NULL, *since = NULL;
 	struct cli_opt opts[] = {{"--facility", &facility, NULL}, {"--writeback", &wb, NULL},
-				 {"--writeback-type", &type, NULL}, {"--limit", &limit, NULL}, {NULL, NULL, NULL}};
+				 {"--writeback-type", &type, NULL}, {"--limit", &limit, NULL},
+				 {"--format", &format, NULL}, {"--since", &since, NULL}, {NULL, NULL, NULL}};
 	char *pos[argc + 1];
 	int npos = 0;
 	int rc = cli_parse(&cli_cmd_ehr, argc, argv, opts, pos, &npos);
@@ -297,13 +332,15 @@ static int run_ehr(struct cli_ctx *ctx, int argc, char **argv)
 		return ehr_import(ctx, pos + 1, npos - 1);
 	if (strcmp(sub, "import-fhir") == 0 && npos == 2)
 		return ehr_import_fhir(ctx, pos[1]);
+	if (strcmp(sub, "export") == 0 && npos == 1)
+		return ehr_export(ctx, format, since);
 	if (strcmp(sub, "outbox") == 0 && npos == 1)
 		return ehr_outbox(ctx, limit);
 	if (strcmp(sub, "send") == 0 && npos == 3)
 		return ehr_send(pos[1], pos[2]);
 	if (strcmp(sub, "fake-ehr") == 0 && npos == 2)
 		return ehr_fake(pos[1]);
-	return cli_usage("ehr", "expected set, show, import FILE..., import-fhir FILE, outbox, send HOST:PORT FILE or fake-ehr HOST:PORT");
+	return cli_usage("ehr", "expected set, show, import FILE..., import-fhir FILE, export, outbox, send HOST:PORT FILE or fake-ehr HOST:PORT");
 }
 
 const struct cli_command cli_cmd_ehr = {"ehr", "the EHR connection: HL7 settings, files, write-backs", usage_ehr,

@@ -321,3 +321,108 @@ int fhir_bundle_apply(struct store *s, int64_t tenant_id, const char *tz, const 
 	}
 	return store_commit(s, err);
 }
+
+/* ---- status export ---------------------------------------------------------------------- */
+
+/* FHIR's Appointment.status and the patient participant's status for ours. */
+static void fhir_words(const char *ours, const char **status, const char **part)
+{
+	*status = "booked";
+	*part = "needs-action";
+	if (strcmp(ours, "confirmed") == 0)
+		*part = "accepted";
+	else if (strcmp(ours, "reschedule_requested") == 0)
+		*part = "tentative";
+	else if (strcmp(ours, "cancelled") == 0)
+		*status = "cancelled", *part = "declined";
+	else if (strcmp(ours, "no_show") == 0)
+		*status = "noshow";
+	else if (strcmp(ours, "completed") == 0)
+		*status = "fulfilled";
+}
+
+/* One Appointment resource for the export. */
+static cJSON *export_appt(const struct ehr_appt_status *a)
+{
+	char start[32], updated[32];
+	const char *status, *part;
+	fhir_words(a->status, &status, &part);
+	time_iso_utc(a->starts_at, start, sizeof(start));
+	time_iso_utc(a->updated_at, updated, sizeof(updated));
+	cJSON *res = cJSON_CreateObject(), *meta = cJSON_AddObjectToObject(res, "meta");
+	cJSON_AddStringToObject(res, "resourceType", "Appointment");
+	cJSON_AddStringToObject(res, "id", a->ehr_id);
+	cJSON_AddStringToObject(meta, "lastUpdated", updated);
+	cJSON_AddStringToObject(res, "status", status);
+	cJSON_AddStringToObject(res, "start", start);
+	cJSON *parts = cJSON_AddArrayToObject(res, "participant"), *p = cJSON_CreateObject();
+	if (a->patient_external_id != NULL) {
+		char *ref = xasprintf("Patient/%s", a->patient_external_id);
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(p, "actor"), "reference", ref);
+		free(ref);
+	}
+	cJSON_AddStringToObject(p, "status", part);
+	cJSON_AddItemToArray(parts, p);
+	return res;
+}
+
+/* A CSV field, quoted when it needs to be (a formula-looking start is quoted and prefixed). */
+static void csv_field(FILE *f, const char *v, bool last)
+{
+	bool formula = v[0] != '\0' && strchr("=+-@", v[0]) != NULL;
+	bool quote = formula || strpbrk(v, ",\"\r\n") != NULL;
+	if (!quote) {
+		fputs(v, f);
+	} else {
+		fputc('"', f);
+		if (formula) /* a spreadsheet must not run it */
+			fputc('\'', f);
+		for (const char *p = v; *p; p++) {
+			if (*p == '"')
+				fputc('"', f);
+			fputc(*p, f);
+		}
+		fputc('"', f);
+	}
+	fputs(last ? "\r\n" : ",", f);
+}
+
+int fhir_export_statuses(struct store *s, int64_t tenant_id, int64_t since, enum fhir_export_format fmt,
+			 char **out, char **err)
+{
+	struct ehr_appt_status *v = NULL;
+	size_t n = 0;
+	*out = NULL;
+	if (store_ehr_appt_statuses(s, tenant_id, since, &v, &n, err) != 0)
+		return -1;
+	if (fmt == EXPORT_FHIR) {
+		cJSON *b = cJSON_CreateObject();
+		cJSON_AddStringToObject(b, "resourceType", "Bundle");
+		cJSON_AddStringToObject(b, "type", "collection");
+		cJSON *entries = cJSON_AddArrayToObject(b, "entry");
+		for (size_t i = 0; i < n; i++) {
+			cJSON *e = cJSON_CreateObject();
+			cJSON_AddItemToObject(e, "resource", export_appt(&v[i]));
+			cJSON_AddItemToArray(entries, e);
+		}
+		*out = cJSON_Print(b);
+		cJSON_Delete(b);
+	} else {
+		size_t len = 0;
+		FILE *f = open_memstream(out, &len);
+		fputs("ehr_id,patient_id,start,status,updated\r\n", f);
+		for (size_t i = 0; i < n; i++) {
+			char start[32], updated[32];
+			time_iso_utc(v[i].starts_at, start, sizeof(start));
+			time_iso_utc(v[i].updated_at, updated, sizeof(updated));
+			csv_field(f, v[i].ehr_id, false);
+			csv_field(f, v[i].patient_external_id ? v[i].patient_external_id : "", false);
+			csv_field(f, start, false);
+			csv_field(f, v[i].status, false);
+			csv_field(f, updated, true);
+		}
+		fclose(f);
+	}
+	ehr_appt_status_list_free(&v, n);
+	return 0;
+}

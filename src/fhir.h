@@ -53,4 +53,13 @@ struct fhir_result {
 int fhir_bundle_apply(struct store *s, int64_t tenant_id, const char *tz, const struct fhir_bundle *b,
 		      struct fhir_result *r, char **err);
 
+/* The status export for sites that import files: the appointments that came from the EHR
+ * and changed after `since`, as CSV (ehr_id,patient_id,start,status,updated; a header row) or
+ * as a FHIR Bundle (type collection) of Appointments whose patient participant says the
+ * answer: accepted (confirmed), tentative (reschedule asked), declined (cancelled).
+ * Malloc'd text in *out. */
+enum fhir_export_format { EXPORT_CSV, EXPORT_FHIR };
+int fhir_export_statuses(struct store *s, int64_t tenant_id, int64_t since, enum fhir_export_format fmt,
+			 char **out, char **err);
+
 #endif

@@ -236,6 +236,55 @@ int store_ehr_inbound_record(struct store *s, int64_t tenant_id, const char *sen
 	return step_done(s, st, "recording a received message", err);
 }
 
+/* ---- status export ---- */
+
+/* Frees one status row's strings. */
+static void status_free_elem(void *elem)
+{
+	struct ehr_appt_status *a = elem;
+	free(a->ehr_id);
+	free(a->patient_external_id);
+	free(a->status);
+}
+
+void ehr_appt_status_list_free(struct ehr_appt_status **list, size_t n)
+{
+	store_list_free(*list, n, sizeof(**list), status_free_elem);
+	*list = NULL;
+}
+
+/* Fills one status row. */
+static void status_from_row(sqlite3_stmt *st, void *elem)
+{
+	struct ehr_appt_status *a = elem;
+	a->appointment_id = sqlite3_column_int64(st, 0);
+	a->ehr_id = store_col_text_or(st, 1, "");
+	a->patient_external_id = store_col_text(st, 2);
+	a->starts_at = sqlite3_column_int64(st, 3);
+	a->status = store_col_text_or(st, 4, "scheduled");
+	a->updated_at = sqlite3_column_int64(st, 5);
+}
+
+int store_ehr_appt_statuses(struct store *s, int64_t tenant_id, int64_t since, struct ehr_appt_status **out,
+			    size_t *n, char **err)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *st = store_stmt(s,
+		"SELECT a.id, a.ehr_id, p.external_id, a.starts_at, a.status, a.updated_at FROM appointments a"
+		" JOIN patients p ON p.id = a.patient_id WHERE a.tenant_id = ?1 AND a.ehr_id IS NOT NULL"
+		" AND a.updated_at > ?2 ORDER BY a.updated_at, a.id", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_int64(st, 2, since);
+	void *rows = NULL;
+	int rc = store_collect(s, st, sizeof(**out), status_from_row, status_free_elem, &rows, n,
+			       "listing appointment statuses", err);
+	*out = rows;
+	return rc;
+}
+
 /* ---- write-back outbox ---- */
 
 #define OUT_COLS                                                                                       \

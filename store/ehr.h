@@ -48,6 +48,20 @@ int store_ehr_inbound_seen(struct store *s, const char *sender, const char *cont
 int store_ehr_inbound_record(struct store *s, int64_t tenant_id, const char *sender, const char *control_id,
 			     const char *type, const char *code, const char *detail, int64_t now, char **err);
 
+/* ---- status export ---- */
+struct ehr_appt_status {
+	int64_t appointment_id;
+	char *ehr_id;
+	char *patient_external_id; /* NULL when the patient has none */
+	int64_t starts_at;
+	char *status;              /* scheduled, confirmed, reschedule_requested, cancelled, ... */
+	int64_t updated_at;
+};
+void ehr_appt_status_list_free(struct ehr_appt_status **list, size_t n);
+/* The tenant's appointments that came from the EHR, changed after `since`, by change time. */
+int store_ehr_appt_statuses(struct store *s, int64_t tenant_id, int64_t since, struct ehr_appt_status **out,
+			    size_t *n, char **err);
+
 /* ---- write-back outbox ---- */
 struct ehr_out {
 	int64_t id;

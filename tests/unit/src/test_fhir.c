@@ -64,7 +64,24 @@ static void fhir_bundle__reads_and_applies__when_searchset(void **state)
 	assert_int_equal(list[0].duration_min, 45);      /* from end - start */
 	assert_string_equal(list[1].status, "cancelled");
 	assert_int_equal(list[1].duration_min, 20);
+	/* The patient confirmed by text: the export says so, in both formats. */
+	assert_int_equal(store_appt_set_status(s, list[0].id, "confirmed", NULL), 0);
 	appointment_list_free(&list, n);
+	char *csv = NULL, *fj = NULL;
+	assert_int_equal(fhir_export_statuses(s, t, 0, EXPORT_CSV, &csv, &err), 0);
+	assert_non_null(strstr(csv, "ehr_id,patient_id,start,status,updated\r\n"));
+	assert_non_null(strstr(csv, "apt-1001,pat-1,2026-12-10T20:30:00Z,confirmed,"));
+	assert_non_null(strstr(csv, "apt-1002,pat-2,2026-12-11T09:00:00Z,cancelled,"));
+	assert_int_equal(fhir_export_statuses(s, t, 0, EXPORT_FHIR, &fj, &err), 0);
+	struct fhir_bundle back;
+	if (fhir_bundle_parse(fj, strlen(fj), &back, &err) != 0) /* our export reads back as a Bundle */
+		fail_msg("%s", err);
+	assert_int_equal(back.na, 2);
+	fhir_bundle_free(&back);
+	assert_non_null(strstr(fj, "\"accepted\""));
+	assert_non_null(strstr(fj, "\"declined\""));
+	free(csv);
+	free(fj);
 	fhir_bundle_free(&b);
 	store_close(&s);
 	char *dir = xstrdup(path);
