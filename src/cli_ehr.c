@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sodium.h>
 #include "src/cli_internal.h"
 #include "src/ehr.h"
 #include "src/fhir.h"
@@ -22,6 +23,7 @@ extern const struct cli_command cli_cmd_plan;
 
 static const char usage_ehr[] =
 	"usage: smsdesk [--tenant T] ehr set [--facility NAME] [--writeback HOST:PORT|off] [--writeback-type SIU^S14]\n"
+	"       smsdesk [--tenant T] ehr set --fhir-base URL | ehr set-fhir-token (token on stdin)\n"
 	"       smsdesk [--tenant T] ehr show\n"
 	"       smsdesk ehr import FILE...\n"
 	"       smsdesk [--tenant T] ehr import-fhir BUNDLE.json\n"
@@ -39,7 +41,8 @@ static const char usage_ehr[] =
 	"R4 Bundle of Patient and Appointment resources (upserted by their ids; a refused resource\n"
 	"is reported and the others kept). 'export' writes the status of the appointments that came\n"
 	"from the EHR (changed since --since) to standard output, as CSV or a FHIR Bundle, for\n"
-	"sites that import files.\n"
+	"sites that import files. With --fhir-base (and the bearer token, stored encrypted), the\n"
+	"scheduler polls the FHIR server's Appointment search on each pass.\n"
 	"Exit: 0 ok, 3 some message was refused (AE/AR), 1 failure.\n";
 
 /* Stores one setting with its audit entry. */
@@ -51,7 +54,7 @@ static int set_one(struct store *s, int64_t tenant, const char *key, const char 
 }
 
 /* `ehr set`. */
-static int ehr_set(struct cli_ctx *ctx, const char *facility, const char *wb, const char *type)
+static int ehr_set(struct cli_ctx *ctx, const char *facility, const char *wb, const char *type, const char *fhir)
 {
 	char host[256];
 	unsigned short port;
@@ -63,8 +66,11 @@ static int ehr_set(struct cli_ctx *ctx, const char *facility, const char *wb, co
 	}
 	if (type != NULL && (strlen(type) != 7 || type[3] != '^'))
 		return cli_usage("ehr", "--writeback-type is TYPE^EVENT, e.g. SIU^S14");
-	if (facility == NULL && wb == NULL && type == NULL)
-		return cli_usage("ehr", "give --facility, --writeback or --writeback-type");
+	if (fhir != NULL && strncmp(fhir, "https://", 8) != 0 && strncmp(fhir, "http://127.0.0.1", 16) != 0 &&
+	    strncmp(fhir, "http://localhost", 16) != 0 && *fhir != '\0')
+		return cli_usage("ehr", "--fhir-base must be an https:// URL (http only to this machine)");
+	if (facility == NULL && wb == NULL && type == NULL && fhir == NULL)
+		return cli_usage("ehr", "give --facility, --writeback, --writeback-type or --fhir-base");
 	struct store *s = NULL;
 	struct tenant t = {0};
 	int rc = cli_open_store(ctx, "ehr", false, &s);
@@ -74,7 +80,8 @@ static int ehr_set(struct cli_ctx *ctx, const char *facility, const char *wb, co
 		goto out;
 	if ((facility && set_one(s, t.id, "ehr_facility", facility, &err) != 0) ||
 	    (wb && set_one(s, t.id, "ehr_writeback", strcmp(wb, "off") == 0 ? "" : wb, &err) != 0) ||
-	    (type && set_one(s, t.id, "ehr_writeback_type", type, &err) != 0)) {
+	    (type && set_one(s, t.id, "ehr_writeback_type", type, &err) != 0) ||
+	    (fhir && set_one(s, t.id, "fhir_base", fhir, &err) != 0)) {
 		rc = cli_fail(EXIT_FAIL, "ehr", "%s", err);
 		free(err);
 		goto out;
@@ -94,14 +101,43 @@ static int ehr_show(struct cli_ctx *ctx)
 	int rc = cli_open_store(ctx, "ehr", false, &s);
 	if (rc == EXIT_OK)
 		rc = cli_resolve_tenant(ctx, "ehr", s, &t);
-	const char *keys[] = {"ehr_facility", "ehr_writeback", "ehr_writeback_type"};
-	for (size_t i = 0; rc == EXIT_OK && i < 3; i++) {
+	const char *keys[] = {"ehr_facility", "ehr_writeback", "ehr_writeback_type", "fhir_base"};
+	for (size_t i = 0; rc == EXIT_OK && i < 4; i++) {
 		char *v = NULL;
 		store_setting_get(s, t.id, keys[i], &v, NULL);
 		printf("%-20s %s\n", keys[i], v && *v ? cli_show(v) : i == 2 ? "SIU^S14 (default)" : "(not set)");
 		free(v);
 	}
 	tenant_free(&t);
+	store_close(&s);
+	return rc;
+}
+
+/* `ehr set-fhir-token`: the token from stdin (or a hidden prompt), never argv. */
+static int ehr_set_token(struct cli_ctx *ctx)
+{
+	char *buf = sodium_malloc(8200);
+	bool too_long = false;
+	struct store *s = NULL;
+	struct vault *v = NULL;
+	struct tenant t = {0};
+	char *err = NULL;
+	int len = cli_read_hidden_line("FHIR bearer token: ", buf, 8200, &too_long);
+	int rc = len <= 0 || too_long ? cli_usage("ehr", "give the token (1 to 8192 characters) on standard input")
+				       : cli_open_store(ctx, "ehr", false, &s);
+	if (rc == EXIT_OK)
+		rc = cli_open_vault(ctx, "ehr", &v);
+	if (rc == EXIT_OK)
+		rc = cli_resolve_tenant(ctx, "ehr", s, &t);
+	if (rc == EXIT_OK && fhir_set_token(s, v, t.id, buf, &err) != 0) {
+		rc = cli_fail(EXIT_FAIL, "ehr", "%s", err);
+		free(err);
+	}
+	if (rc == EXIT_OK)
+		printf("saved the FHIR token of %s (encrypted)\n", cli_show(t.name));
+	sodium_free(buf);
+	tenant_free(&t);
+	vault_close(&v);
 	store_close(&s);
 	return rc;
 }
@@ -314,10 +350,12 @@ static int ehr_fake(const char *addr)
 /* `ehr SUBCOMMAND`. */
 static int run_ehr(struct cli_ctx *ctx, int argc, char **argv)
 {
-	const char *facility = NULL, *wb = NULL, *type = NULL, *limit = NULL, *format = NULL, *since = NULL;
+	const char *facility = NULL, *wb = NULL, *type = NULL, *limit = NULL, *format = NULL, *since = NULL,
+		   *fhir = NULL;
 	struct cli_opt opts[] = {{"--facility", &facility, NULL}, {"--writeback", &wb, NULL},
 				 {"--writeback-type", &type, NULL}, {"--limit", &limit, NULL},
-				 {"--format", &format, NULL}, {"--since", &since, NULL}, {NULL, NULL, NULL}};
+				 {"--format", &format, NULL}, {"--since", &since, NULL}, {"--fhir-base", &fhir, NULL},
+				 {NULL, NULL, NULL}};
 	char *pos[argc + 1];
 	int npos = 0;
 	int rc = cli_parse(&cli_cmd_ehr, argc, argv, opts, pos, &npos);
@@ -325,7 +363,9 @@ static int run_ehr(struct cli_ctx *ctx, int argc, char **argv)
 		return rc == 1 ? EXIT_OK : rc;
 	const char *sub = npos > 0 ? pos[0] : "";
 	if (strcmp(sub, "set") == 0 && npos == 1)
-		return ehr_set(ctx, facility, wb, type);
+		return ehr_set(ctx, facility, wb, type, fhir);
+	if (strcmp(sub, "set-fhir-token") == 0 && npos == 1)
+		return ehr_set_token(ctx);
 	if (strcmp(sub, "show") == 0 && npos == 1)
 		return ehr_show(ctx);
 	if (strcmp(sub, "import") == 0 && npos >= 2)
@@ -340,7 +380,7 @@ static int run_ehr(struct cli_ctx *ctx, int argc, char **argv)
 		return ehr_send(pos[1], pos[2]);
 	if (strcmp(sub, "fake-ehr") == 0 && npos == 2)
 		return ehr_fake(pos[1]);
-	return cli_usage("ehr", "expected set, show, import FILE..., import-fhir FILE, export, outbox, send HOST:PORT FILE or fake-ehr HOST:PORT");
+	return cli_usage("ehr", "expected set, set-fhir-token, show, import FILE..., import-fhir FILE, export, outbox, send HOST:PORT FILE or fake-ehr HOST:PORT");
 }
 
 const struct cli_command cli_cmd_ehr = {"ehr", "the EHR connection: HL7 settings, files, write-backs", usage_ehr,

@@ -62,4 +62,24 @@ enum fhir_export_format { EXPORT_CSV, EXPORT_FHIR };
 int fhir_export_statuses(struct store *s, int64_t tenant_id, int64_t since, enum fhir_export_format fmt,
 			 char **out, char **err);
 
+/* ---- polling a FHIR server (src/fhir_poll.c) ---- */
+struct vault;
+struct tenant;
+
+/* Encrypts and stores the location's bearer token (vault-bound to tenant and "fhir_token"). */
+int fhir_set_token(struct store *s, const struct vault *v, int64_t tenant_id, const char *token, char **err);
+
+struct fhir_poll_stats {
+	int tenants, pages, patients, appointments, refused, failed;
+	char *last_error; /* malloc'd or NULL */
+};
+/* For each location with an fhir_base setting: GET {base}/Appointment?date=ge{today}
+ * &_lastUpdated=gt{cursor}&_include=Appointment:patient with its bearer token, following
+ * next links on the same server (at most 50 pages), each page applied like an imported
+ * Bundle; the cursor (setting fhir_cursor) moves to the poll's start (less a minute of
+ * overlap: upserts are idempotent) only when every page went in. A location's failure is
+ * counted and does not stop the others. */
+int fhir_poll_all(struct store *s, const struct vault *v, int64_t now, int timeout_ms, struct fhir_poll_stats *st,
+		  char **err);
+
 #endif

@@ -14,6 +14,7 @@
 #include "src/anchor.h"
 #include "src/connect.h"
 #include "src/ehr.h"
+#include "src/fhir.h"
 #include "src/outbox.h"
 #include "src/reminders.h"
 #include "src/sync.h"
@@ -329,6 +330,17 @@ static int step_ehr(struct sched *sc)
 		      st.last_error ? "\"" : "");
 	}
 	free(st.last_error);
+	struct fhir_poll_stats fs = {0};
+	if (sc->holding && fhir_poll_all(sc->s, sc->v, clock_now(), 20000, &fs, &err) != 0) {
+		logf_("error", 0, "ehr.fhir", "error=\"%s\"", err ? err : "?");
+		xfree(&err);
+		rc = -1;
+	} else if (fs.tenants > 0) {
+		logf_(fs.failed ? "warn" : "info", 0, "ehr.fhir", "pages=%d patients=%d appointments=%d refused=%d failed=%d%s%s%s",
+		      fs.pages, fs.patients, fs.appointments, fs.refused, fs.failed, fs.last_error ? " error=\"" : "",
+		      fs.last_error ? fs.last_error : "", fs.last_error ? "\"" : "");
+	}
+	free(fs.last_error);
 	return rc;
 }
 
@@ -397,7 +409,8 @@ static void wait_next(struct sched *sc)
 	"pass and logs it (see 'smsdesk audit --help'); a system install does it by default.\n"       \
 	"--mllp listens for HL7 v2 messages from the EHR (SIU, ADT) and answers each with an ACK;\n"  \
 	"--hl7-dir reads *.hl7 files dropped in DIR on each pass (moved to DIR/done or DIR/failed\n" \
-	"with their ACK). Write-backs to the EHR go out on each pass.\n"
+	"with their ACK). Write-backs to the EHR go out on each pass, and locations with a FHIR\n"     \
+	"server (smsdesk ehr set --fhir-base) are polled for appointments.\n"
 
 /* Parses the scheduler's own options; 1 when --help was asked for. */
 static int parse_args(struct sched *sc, int argc, char **argv)

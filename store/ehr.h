@@ -62,6 +62,13 @@ void ehr_appt_status_list_free(struct ehr_appt_status **list, size_t n);
 int store_ehr_appt_statuses(struct store *s, int64_t tenant_id, int64_t since, struct ehr_appt_status **out,
 			    size_t *n, char **err);
 
+/* ---- the FHIR server's bearer token, encrypted (store/ehr_cred.c) ---- */
+int store_ehr_token_put(struct store *s, int64_t tenant_id, const unsigned char *nonce, size_t nonce_len,
+			const unsigned char *ct, size_t ct_len, char **err);
+/* SD_NOTFOUND when none is set; *nonce and *ct malloc'd. */
+int store_ehr_token_get(struct store *s, int64_t tenant_id, unsigned char **nonce, size_t *nonce_len,
+			unsigned char **ct, size_t *ct_len, char **err);
+
 /* ---- write-back outbox ---- */
 struct ehr_out {
 	int64_t id;

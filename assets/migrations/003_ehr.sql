@@ -59,3 +59,14 @@ CREATE TABLE ehr_outbox (
   sent_at         INTEGER
 );
 CREATE INDEX ehr_outbox_open ON ehr_outbox (status, next_attempt_at) WHERE status IN ('pending', 'sending');
+
+-- The FHIR server's bearer token, encrypted like the Twilio secrets (src/vault.c; tenant and
+-- field bound as associated data).
+CREATE TABLE ehr_credentials (
+  tenant_id  INTEGER NOT NULL REFERENCES tenants(id),
+  field      TEXT NOT NULL CHECK (field IN ('fhir_token')),
+  nonce      BLOB NOT NULL,
+  ciphertext BLOB NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, field)
+);

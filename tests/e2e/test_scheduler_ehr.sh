@@ -76,4 +76,15 @@ echo "$plan" | grep -qE '^[0-9-]+ [0-9:]+ +24h .*Rosa Lopez' || fail "plan lacks
 echo "$plan" | grep -q "none: appointment cancelled" || fail "plan lacks the cancelled one: $plan"
 pass "smsdesk plan lists the reminder and the reason the cancelled one gets none"
 [ -n "${SHOW_PLAN:-}" ] && echo "$plan"
+
+# A FHIR server that is not there: the token is stored encrypted (never shown), the pass says
+# the location failed, and the scheduler goes on.
+echo "secret-token-e2e" | "$B" ehr set-fhir-token >/dev/null || fail "set-fhir-token"
+"$B" ehr set --fhir-base http://127.0.0.1:1/fhir >/dev/null || fail "ehr set --fhir-base"
+"$B" ehr show | grep -q "fhir_base .*127.0.0.1:1/fhir" || fail "ehr show lacks fhir_base"
+"$B" ehr show | grep -q "secret-token-e2e" && fail "ehr show printed the token"
+wait_log "$D/sched.log" "ehr.fhir .*failed=1"
+grep -q "secret-token-e2e" "$D/sched.log" && fail "the token reached the log"
+kill -0 "${PIDS[0]}" || fail "the scheduler died on an unreachable FHIR server"
+pass "FHIR polling: token stored encrypted, an unreachable server is logged and survived"
 exit 0
