@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "src/ehr.h"
+#include "src/inbound.h"
 #include "src/reminders.h"
 #include "src/tz.h"
 #include "src/util.h"
@@ -335,6 +336,72 @@ static void ehr_in_folder__moves_files_with_their_acks(void **state)
 	free(dir);
 }
 
+/* A text from the patient's mobile, processed as the poller would. */
+static void inbound(struct fx *f, const char *sid, const char *body)
+{
+	struct tenant t = {0};
+	assert_int_equal(store_tenant_get(f->s, f->tenant, &t, NULL), 0);
+	struct sms_message m = {.twilio_sid = (char *)sid, .from_number = "+13125550199",
+				.to_number = "+13125550999", .body = (char *)body};
+	bool processed = false;
+	char *err = NULL;
+	if (inbound_process(f->s, &t, &m, &processed, &err) != 0)
+		fail_msg("%s", err);
+	assert_true(processed);
+	tenant_free(&t);
+}
+
+/* The events in the write-back outbox, oldest first, joined by ','. */
+static char *outbox_events(struct fx *f)
+{
+	struct ehr_out *rows = NULL;
+	size_t n = 0;
+	assert_int_equal(store_ehr_out_list(f->s, f->tenant, 0, &rows, &n, NULL), 0);
+	char *out = xstrdup("");
+	for (size_t i = n; i > 0; i--) {
+		char *next = xasprintf("%s%s%s", out, *out ? "," : "", rows[i - 1].event);
+		free(out);
+		out = next;
+	}
+	ehr_out_list_free(&rows, n);
+	return out;
+}
+
+static void ehr_writeback__queues__when_patient_answers_or_stops(void **state)
+{
+	struct fx *f = *state;
+	char *msg = siu("S12", "C1", "F456", "20261210143000", PHONES);
+	struct ehr_in_result r = run(f, msg, "AA");
+	ehr_in_result_clear(&r);
+	free(msg);
+	struct reminders_report rr = {0};
+	assert_int_equal(reminders_pass(f->s, clock_now(), &rr, NULL), 0);
+	reminders_report_clear(&rr);
+	/* No write-back host: the answer is kept here only. */
+	inbound(f, "SM0001", "C");
+	char *ev = outbox_events(f);
+	assert_string_equal(ev, "");
+	free(ev);
+	assert_int_equal(store_setting_set(f->s, f->tenant, "ehr_writeback", "127.0.0.1:1", NULL), 0);
+	inbound(f, "SM0002", "R");
+	inbound(f, "SM0003", "STOP");
+	ev = outbox_events(f);
+	assert_string_equal(ev, "reschedule,opted_out");
+	free(ev);
+	/* The opt-out write-back is an ADT^A08 with ZSC|N for the EHR's patient id. */
+	struct ehr_out *rows = NULL;
+	size_t n = 0;
+	char *err = NULL;
+	assert_int_equal(store_ehr_out_list(f->s, f->tenant, 1, &rows, &n, NULL), 0);
+	char *hl7 = ehr_writeback_message(f->s, &rows[0], &err);
+	assert_non_null(hl7);
+	assert_non_null(strstr(hl7, "|ADT^A08^ADT_A01|"));
+	assert_non_null(strstr(hl7, "PID|1||MRN001^^^^MR||O\\S\\Brien^Mary\r"));
+	assert_non_null(strstr(hl7, "\rZSC|N|"));
+	free(hl7);
+	ehr_out_list_free(&rows, n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -344,6 +411,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(ehr_in__updates_mobile_and_consent__when_adt, setup, teardown),
 		cmocka_unit_test_setup_teardown(ehr_in__answers_ae_ar_and_changes_nothing__when_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(ehr_in_folder__moves_files_with_their_acks, setup, teardown),
+		cmocka_unit_test_setup_teardown(ehr_writeback__queues__when_patient_answers_or_stops, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
