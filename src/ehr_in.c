@@ -68,9 +68,10 @@ static int apply_patient(struct store *s, const struct tenant *t, const struct e
 		.opt_out = p->consent < 0,
 		.consent_at = p->consent > 0 ? p->consent_at : 0,
 		.consent_method = p->consent_method,
+		.allow_identity_change = true, /* the EHR's own id: a new name and number together is real */
 	};
 	bool updated = false;
-	if (store_import_patient(s, t->id, &row, now, &updated, &r->patient_id, err) != 0 ||
+	if (store_import_patient(s, t->id, &row, now, &updated, NULL, &r->patient_id, err) != 0 ||
 	    store_ehr_set_landline(s, t->id, r->patient_id, p->landline, now, err) != 0)
 		return -1;
 	char *detail = xasprintf("%s from %s^%s%s%s", updated ? "updated" : "added", m->type, m->trigger,

@@ -238,10 +238,10 @@ static int apply_patient(struct store *s, int64_t tenant_id, const struct fhir_p
 		return seterr(err, "a Patient needs an id, a family and a given name");
 	struct import_patient_row row = {.first_name = p->first_name, .last_name = p->last_name,
 					 .mobile = p->mobile ? p->mobile : (p->landline ? "" : NULL),
-					 .external_id = p->id};
+					 .external_id = p->id, .allow_identity_change = true};
 	bool updated = false;
 	int64_t id = 0;
-	if (store_import_patient(s, tenant_id, &row, now, &updated, &id, err) != 0 ||
+	if (store_import_patient(s, tenant_id, &row, now, &updated, NULL, &id, err) != 0 ||
 	    store_ehr_set_landline(s, tenant_id, id, p->landline, now, err) != 0)
 		return -1;
 	return store_audit_append(s, 0, EHR_ACTOR, tenant_id, updated ? "ehr.patient.update" : "ehr.patient.add", id,

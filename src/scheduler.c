@@ -366,8 +366,6 @@ static int run_pass(struct sched *sc)
 		rc = -1;
 	if (sc->anchor != NULL)
 		step_anchor(sc);
-}
-
 	if (!stop_requested(sc) && step_ehr(sc) != 0)
 		rc = -1;
 	return rc;

@@ -1,8 +1,5 @@
-/* libFuzzer target for the FHIR R4 Bundle reader (not built by default). Build and run:
- * clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -DSMSDESK_VERSION='"fuzz"' -I.
- * tests/fuzz/fuzz_fhir.c src/fhir.c src/import*.c src/phone.c src/tz.c src/util.c src/version.c
- * store/[a-z]*.c build/generated/assets_data.c $(pkg-config --cflags --libs libcjson libsodium sqlite3) -o fuzz_fhir
- * && ./fuzz_fhir -max_total_time=60 tests/data/fhir */
+/* libFuzzer target for the FHIR R4 Bundle reader. tests/fuzz/run.sh fuzz_fhir fuzzes it (clang);
+ * ctest replays the kept corpus tests/fuzz/corpus/fuzz_fhir/ (fuzz__fuzz_fhir). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>

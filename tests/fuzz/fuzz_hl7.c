@@ -1,7 +1,5 @@
-/* libFuzzer target for the HL7 v2 reader and the SIU/ADT mapping (not built by default). Build and run:
- * clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -DSMSDESK_VERSION='"fuzz"' -I.
- * tests/fuzz/fuzz_hl7.c src/hl7.c src/ehr_map.c src/phone.c src/tz.c src/util.c src/version.c
- * $(pkg-config --cflags --libs libsodium sqlite3) -o fuzz_hl7 && ./fuzz_hl7 -max_total_time=60 */
+/* libFuzzer target for the HL7 v2 reader and the SIU/ADT mapping. tests/fuzz/run.sh fuzz_hl7 fuzzes it (clang);
+ * ctest replays the kept corpus tests/fuzz/corpus/fuzz_hl7/ (fuzz__fuzz_hl7). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
