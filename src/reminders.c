@@ -449,22 +449,23 @@ static int take_active(struct store *s, const struct reminder_candidate *c, cons
 	return 0;
 }
 
-/* The appointment's work inside one transaction. forced: skip the active slot with this reason
- * (after the outbox refused it). Returns OUTBOX_REFUSED (rolled back) for the caller to redo. */
+/* The appointment's work inside one savepoint of the batch's transaction (tenant_pass), its
+ * events kept in eb until the batch commits. forced: skip the active slot with this reason
+ * (after the outbox refused it). Returns OUTBOX_REFUSED (undone) for the caller to redo. */
 static int appointment_tx(struct store *s, const struct tenant_ctx *tc, const struct reminder_candidate *c,
 			  size_t k, const struct appt_reminder *rows, size_t n, int64_t now, const char *forced,
-			  struct reminders_report *r, char **err)
+			  struct event_buf *eb_out, struct reminders_report *r, char **err)
 {
 	int active = tc->slots[k - 1];
-	struct event_buf eb = {0};
+	struct event_buf *eb = eb_out;
 	struct decision d = {0};
-	if (store_begin(s, err) != 0)
+	if (store_savepoint(s, err) != 0)
 		return -1;
 	int rc = 0;
 	for (size_t i = 0; i + 1 < k && rc == 0; i++) {
 		const struct appt_reminder *row = rem_row_for(rows, n, tc->slots[i]);
 		if (row == NULL || is_open(row))
-			rc = supersede(s, tc, c, row, tc->slots[i], active, now, &eb, err);
+			rc = supersede(s, tc, c, row, tc->slots[i], active, now, eb, err);
 	}
 	int64_t id = 0, due_at = 0;
 	if (rc == 0)
@@ -477,25 +478,23 @@ static int appointment_tx(struct store *s, const struct tenant_ctx *tc, const st
 			rc = decide(s, tc, c, active, due_at, now, &d, err);
 		}
 		if (rc == 0)
-			rc = d.v == V_QUEUE ? rem_apply_queue(s, tc, c, id, active, &d, &eb, NULL, err)
-					    : apply_not_sent(s, tc, c, id, active, &d, &eb, err);
+			rc = d.v == V_QUEUE ? rem_apply_queue(s, tc, c, id, active, &d, eb, NULL, err)
+					    : apply_not_sent(s, tc, c, id, active, &d, eb, err);
 	}
 	rem_decision_free(&d);
-	if (rc == 0 && store_commit(s, err) == 0) {
-		rem_ev_flush(&eb, r, true);
-		return 0;
-	}
+	if (rc == 0 && store_savepoint_release(s, err) == 0)
+		return 0; /* the events wait for the batch's commit */
 	if (rc == 0)
-		rc = -1; /* the commit failed (and rolled back) */
+		rc = -1; /* the release failed (and undid the work) */
 	else
-		store_rollback(s);
-	rem_ev_flush(&eb, r, false);
+		store_savepoint_rollback(s);
+	rem_ev_flush(eb, r, false);
 	return rc;
 }
 
 /* Decides every due slot of one appointment (see the rules in reminders.h). */
 static int process_appointment(struct store *s, const struct tenant_ctx *tc, const struct reminder_candidate *c,
-			       int64_t now, struct reminders_report *r, char **err)
+			       int64_t now, struct event_buf *eb, struct reminders_report *r, char **err)
 {
 	size_t k = 0;
 	while (k < tc->nslots && c->starts_at - (int64_t)tc->slots[k] * 60 <= now)
@@ -508,17 +507,19 @@ static int process_appointment(struct store *s, const struct tenant_ctx *tc, con
 		return -1;
 	int rc = 0;
 	if (needs_work(tc, c, k, rows, n, now)) {
-		rc = appointment_tx(s, tc, c, k, rows, n, now, NULL, r, err);
+		rc = appointment_tx(s, tc, c, k, rows, n, now, NULL, eb, r, err);
 		if (rc == OUTBOX_REFUSED) {
 			char *why = *err ? xstrdup(*err) : xstrdup("refused by the send rules");
 			xfree(err);
-			rc = appointment_tx(s, tc, c, k, rows, n, now, why, r, err);
+			rc = appointment_tx(s, tc, c, k, rows, n, now, why, eb, r, err);
 			free(why);
 		}
 	}
 	appt_reminder_list_free(&rows, n);
 	return rc == OUTBOX_REFUSED ? -1 : rc;
 }
+
+#define REM_BATCH 500 /* appointments per transaction */
 
 /* ---- the pass ------------------------------------------------------------------------------ */
 
@@ -537,6 +538,30 @@ static void tenant_failed(struct reminders_report *r, const struct tenant *t, co
 	free(r->last_error);
 	r->last_error = xasprintf("%s: %s: %s", t->name, what, *err ? *err : "?");
 	xfree(err);
+}
+
+/* Decides up to REM_BATCH appointments in one transaction, each in its own savepoint (a
+ * transaction per appointment cost a WAL write each: issue 15). A failing appointment is
+ * undone alone and ends the pass; the ones before it are kept. Events are emitted only once
+ * the transaction is committed. Crash-safe: every row is keyed by (appointment, slot), so
+ * the next pass redoes exactly what a lost batch did not keep. */
+static int batch_pass(struct store *s, const struct tenant_ctx *tc, const struct reminder_candidate *cands,
+		      size_t m, int64_t now, struct reminders_report *r, char **err)
+{
+	struct event_buf *ebs = xcalloc(m, sizeof(*ebs));
+	int rc = store_begin(s, err);
+	size_t done = 0;
+	while (rc == 0 && done < m) {
+		rc = process_appointment(s, tc, &cands[done], now, &ebs[done], r, err);
+		done++;
+	}
+	char *commit_err = NULL;
+	bool committed = store_commit(s, rc == 0 ? err : &commit_err) == 0;
+	free(commit_err);
+	for (size_t i = 0; i < done; i++)
+		rem_ev_flush(&ebs[i], r, committed);
+	free(ebs);
+	return committed ? rc : -1;
 }
 
 /* One tenant's due reminders. */
@@ -563,8 +588,9 @@ static int tenant_pass(struct store *s, const struct tenant *t, int64_t now, str
 	}
 	r->tenants++;
 	r->appointments += (int)n;
-	for (size_t i = 0; i < n; i++) {
-		if (process_appointment(s, &tc, &cands[i], now, r, err) != 0) {
+	for (size_t i = 0; i < n; i += REM_BATCH) {
+		size_t m = n - i < REM_BATCH ? n - i : REM_BATCH;
+		if (batch_pass(s, &tc, cands + i, m, now, r, err) != 0) {
 			tenant_failed(r, t, "reminders", err);
 			break;
 		}
