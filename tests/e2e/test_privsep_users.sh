@@ -12,11 +12,6 @@ for c in useradd userdel groupadd groupdel su; do
 	command -v $c >/dev/null || { echo "SKIP ($OPS_NAME): $c is missing"; exit 0; }
 done
 
-# LeakSanitizer cannot inspect a setgid process (the kernel makes it non-dumpable), so in
-# the sanitizer build it would turn every clean exit into a fatal error. The code paths
-# run here are leak-checked by the other tests, which run the same binary without setgid.
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
-
 # ---- accounts: a group and service user (the .deb's smsdesk), two staff, one outsider ----
 TAG=$$
 G=sdg$TAG SVC=sds$TAG ANN=sdann$TAG BOB=sdbob$TAG EVE=sdeve$TAG
