@@ -15,8 +15,12 @@
  *   zone, else the clinic's: a reminder due outside it waits (waiting_quiet) for the next
  *   allowed minute if that is before the appointment, else is skipped.
  * - Patients without consent on file get at most one segment, one reminder per rolling 24 h
- *   and three per rolling 7 days (the FCC healthcare exemption); more is skipped with the
+ *   and three per rolling 7 days (the FCC healthcare exemption), and only from a template
+ *   with {clinicPhone} and a location with a phone number; else it is skipped with the
  *   reason. With consent on file the clinic's own plan applies.
+ * - A reminder skipped for its template ("template: ...": a broken template stored before
+ *   the save check, no {clinicPhone} for a patient without consent) is decided again on a
+ *   later pass once the template (or phone) is fixed, while the appointment is still ahead.
  * - "Send reminder now" uses slot_minutes = -(days since 1970 in the clinic's zone): one
  *   manual reminder per appointment per clinic day, so a double key press never sends twice;
  *   it refuses (never waits) in quiet hours and for opted-out patients. */
@@ -44,10 +48,12 @@ bool reminders_slots_off(const char *text);
 /* Formats minutes as the shortest of "3d", "24h", "90m" into buf. */
 void reminders_format_slot(int minutes, char *buf, size_t len);
 
-/* For the settings code: a template is checked when saved (an unknown variable is an
- * error then, never at send time); a risky variable needs allow_risky (an admin's explicit
- * confirmation). {patientName} is the patient's first name (minimum necessary). */
-int reminders_check_template(const char *tmpl, bool allow_risky, char **err);
+/* The one check every path that saves a reminder template calls (CLI, console): a template is
+ * checked when saved (an unknown or unclosed variable is an error then); a risky variable
+ * needs allow_risky (an admin's explicit confirmation). *warning (malloc'd; NULL when none,
+ * warning may be NULL) says what a savable template will not do: without {clinicPhone},
+ * patients without consent on file do not get it. {patientName} is the first name. */
+int reminders_check_template(const char *tmpl, bool allow_risky, char **warning, char **err);
 
 /* What happened to one reminder, for the scheduler's log (never a body or a number). */
 struct reminder_event {
@@ -75,6 +81,8 @@ struct reminders_report {
 	int expired;         /* open rows whose appointment started or was cancelled */
 	int tenants_failed;
 	int tenants_off;     /* skipped: automatic reminders are off there (one "reminders.off" event each) */
+	int templates_invalid; /* locations whose template does not validate ("reminders.template_invalid") */
+	int retried;         /* rows skipped for their template, taken again after it was fixed */
 	char *last_error;    /* malloc'd, NULL when every tenant went well */
 };
 /* Frees last_error and zeroes the counters (keeps on_event and event_ctx). */

@@ -226,6 +226,25 @@ int store_reminder_claim_open(struct store *s, int64_t id, int64_t now, char **e
 	return sqlite3_changes(store_db(s)) == 1 ? 0 : SD_NOTFOUND;
 }
 
+/* Takes a skipped row back for evaluation when its reason says it can be retried. */
+int store_reminder_reopen(struct store *s, int64_t id, const char *reason_prefix, char **err)
+{
+	sqlite3_stmt *st = store_stmt(s,
+				      "UPDATE appointment_sms_reminders SET status = 'pending', skip_reason = NULL "
+				      "WHERE id = ?1 AND status = 'skipped' "
+				      "AND substr(skip_reason, 1, length(?2)) = ?2",
+				      err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, reason_prefix ? reason_prefix : "", -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, err, "retrying a reminder");
+	return sqlite3_changes(store_db(s)) == 1 ? 0 : SD_NOTFOUND;
+}
+
 /* True for the statuses the schema allows. */
 static bool valid_status(const char *status)
 {
