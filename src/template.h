@@ -35,6 +35,8 @@ bool template_uses_clinic_phone(const char *tpl);
  * variables are {clinicName}, {clinicPhone} and {patientName} (the patient's first name);
  * anything else in braces is refused with a message naming it. */
 int template_validate_reply(const char *text, char **err);
+/* {patientName} in a reply to a number that is no known patient (or a family phone). */
+#define TEMPLATE_UNKNOWN_NAME "there"
 /* Renders a keyword reply (malloc'd, never NULL). A reply stored before it was checked may
  * hold text that is not a reply variable: that is sent as written. clinic_phone in E.164 is
  * shown as "(312) 555-0100"; a NULL value renders as "". */
