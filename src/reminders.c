@@ -161,6 +161,26 @@ bool rem_template_fixed(const struct tenant *t, const struct reminder_candidate 
 	return changed;
 }
 
+/* ---- what a row shows ----------------------------------------------------------------------- */
+
+/* The message's status once there is one: the row's own stays "queued" until a pass syncs it. */
+const char *reminders_row_status(const struct reminder_row *v)
+{
+	if (v->r.message_id > 0 && v->msg_status != NULL && v->msg_status[0] != '\0')
+		return v->msg_status;
+	return v->r.status ? v->r.status : "";
+}
+
+/* Twilio's error code and text when the message has one, else the skip reason. */
+char *reminders_row_reason(const struct reminder_row *v)
+{
+	if (v->r.message_id > 0 && v->msg_error_code != 0)
+		return xasprintf("Twilio error %d: %s", v->msg_error_code,
+				 v->msg_error_message && v->msg_error_message[0] ? v->msg_error_message
+										  : "(no text from Twilio)");
+	return v->r.skip_reason ? xstrdup(v->r.skip_reason) : NULL;
+}
+
 /* ---- report and events ------------------------------------------------------------------- */
 
 /* Frees the report's message and zeroes its counters. */

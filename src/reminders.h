@@ -100,6 +100,14 @@ int reminders_pass(struct store *s, int64_t now, struct reminders_report *r, cha
 int reminders_send_now(struct store *s, int64_t appointment_id, const char *actor, int64_t *message_id,
 		       char **err);
 
+/* What the reminders screen and `smsdesk reminders` show for a row: once a message exists,
+ * its own status as Twilio last reported it (queued, sent, delivered, undelivered, failed,
+ * ...), else the row's (pending, waiting_quiet, skipped). */
+const char *reminders_row_status(const struct reminder_row *v);
+/* The words beside it (malloc'd, NULL when none): Twilio's "error 30003: Unreachable
+ * destination handset" when the message carries one, else the row's skip reason. */
+char *reminders_row_reason(const struct reminder_row *v);
+
 /* The next reminder each upcoming appointment will get, for the screen's "upcoming" list.
  * With reminders off: every upcoming appointment, slot 0, due_at 0, a note saying so (so
  * "send reminder now" can still pick it). */

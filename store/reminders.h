@@ -109,6 +109,9 @@ struct reminder_row {
 	char *provider;
 	int64_t starts_at;
 	char *appt_status;
+	char *msg_status;        /* the reminder message's own status (delivered, undelivered, ...), or NULL */
+	int msg_error_code;      /* Twilio's error code on it, 0 when none */
+	char *msg_error_message; /* Twilio's error text, or NULL */
 };
 void reminder_row_list_free(struct reminder_row **list, size_t n);
 /* Rows of a tenant (0 = all) for a view, at most limit (0 = no limit). */

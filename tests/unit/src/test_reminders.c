@@ -558,6 +558,56 @@ static void store_reminder_sync_messages__marks_sent_and_failed__when_outbox_rec
 	assert_int_equal(c.failed, 1);
 }
 
+
+static void reminders_row_status__shows_message_state__when_delivered_or_undelivered(void **state)
+{
+	struct fx *f = *state;
+	char *err = NULL;
+	int64_t p = patient(f, "Ugo", "+14155550180", NULL);
+	int64_t q = patient(f, "Val", "+14155550181", NULL);
+	int64_t start = at(NY, 2026, 11, 12, 16, 0);
+	appt(f, p, start);
+	appt(f, q, start);
+	int64_t now = start - 24 * HOUR;
+	assert_int_equal(pass_at(f->s, now).queued, 2);
+	struct sms_message m1, m2;
+	assert_int_equal(store_msg_claim_next(f->s, f->tenant, "test", now, &m1, &err), 0);
+	assert_int_equal(store_msg_claim_next(f->s, f->tenant, "test", now, &m2, &err), 0);
+	assert_int_equal(store_msg_record_sent(f->s, m1.id, "SM00000000000000000000000000000001", "queued", 1, now, &err), 0);
+	assert_int_equal(store_msg_record_sent(f->s, m2.id, "SM00000000000000000000000000000002", "queued", 1, now, &err), 0);
+	assert_int_equal(store_msg_update_status(f->s, "SM00000000000000000000000000000001", "delivered", 0, NULL, now + 5,
+						 &err), 0);
+	assert_int_equal(store_msg_update_status(f->s, "SM00000000000000000000000000000002", "undelivered", 30003,
+						 "Unreachable destination handset", now + 5, &err), 0);
+	/* no pass has synced the rows yet: the list shows what Twilio said all the same */
+	struct reminder_row *rows = NULL;
+	size_t n = 0;
+	assert_int_equal(store_reminder_list(f->s, f->tenant, REMINDER_VIEW_ALL, 0, &rows, &n, &err), 0);
+	assert_int_equal(n, 2);
+	for (size_t i = 0; i < n; i++) {
+		assert_string_equal(rows[i].r.status, "queued");
+		char *why = reminders_row_reason(&rows[i]);
+		if (rows[i].r.message_id == m1.id) {
+			assert_string_equal(reminders_row_status(&rows[i]), "delivered");
+			assert_null(why);
+		} else {
+			assert_string_equal(reminders_row_status(&rows[i]), "undelivered");
+			assert_non_null(why);
+			assert_string_equal(why, "Twilio error 30003: Unreachable destination handset");
+		}
+		free(why);
+	}
+	reminder_row_list_free(&rows, n);
+	sms_message_free(&m1);
+	sms_message_free(&m2);
+	/* a row without a message shows its own status and reason */
+	struct reminder_row none = {.r = {.status = "skipped", .skip_reason = "patient opted out of texts"}};
+	assert_string_equal(reminders_row_status(&none), "skipped");
+	char *why = reminders_row_reason(&none);
+	assert_string_equal(why, "patient opted out of texts");
+	free(why);
+}
+
 /* ---- send now ---- */
 
 static void reminders_send_now__queues_once_a_day__when_pressed_twice(void **state)
@@ -899,6 +949,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test(reminders_parse_slots__gives_no_slots__when_off_or_none),
 		cmocka_unit_test(reminders_check_template__warns__when_no_clinic_phone),
+		cmocka_unit_test_setup_teardown(reminders_row_status__shows_message_state__when_delivered_or_undelivered,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(reminders_pass__retries__when_bad_template_fixed, setup, teardown),
 		cmocka_unit_test_setup_teardown(reminders_pass__holds_back_no_consent__when_template_lacks_clinic_phone,
 						setup, teardown),
