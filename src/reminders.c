@@ -168,6 +168,8 @@ const char *reminders_row_status(const struct reminder_row *v)
 {
 	if (v->r.message_id > 0 && v->msg_status != NULL && v->msg_status[0] != '\0')
 		return v->msg_status;
+	if (v->r.status != NULL && strcmp(v->r.status, "waiting_quiet") == 0)
+		return "waiting"; /* for texting hours to begin: the reason says until when */
 	return v->r.status ? v->r.status : "";
 }
 
@@ -238,7 +240,7 @@ void rem_ev_flush(struct event_buf *b, struct reminders_report *r, bool commit)
 
 /* ---- the decision ------------------------------------------------------------------------ */
 
-/* The zone quiet hours are read in: the patient's, else the clinic's. */
+/* The zone texting hours are read in: the patient's, else the clinic's. */
 const char *rem_zone_for(const struct reminder_candidate *c, const struct tenant *t)
 {
 	if (c->timezone != NULL && *c->timezone != '\0' && tz_valid(c->timezone))
@@ -301,13 +303,13 @@ int rem_exemption_check(struct store *s, const struct reminder_candidate *c, con
 	return 0;
 }
 
-/* "quiet hours in America/Los_Angeles until 08:00" for a wait until `until`. */
+/* "outside texting hours in America/Los_Angeles until 08:00" for a wait until `until`. */
 char *rem_wait_reason(const char *zone, int64_t until)
 {
 	struct tm lt;
 	if (tz_local(zone, until, &lt) != 0)
-		return xasprintf("quiet hours in %s", zone);
-	return xasprintf("quiet hours in %s until %02d:%02d", zone, lt.tm_hour, lt.tm_min);
+		return xasprintf("outside texting hours in %s", zone);
+	return xasprintf("outside texting hours in %s until %02d:%02d", zone, lt.tm_hour, lt.tm_min);
 }
 
 /* Decides what to do with the reminder of slot `slot` due at due_at (scheduler rules). */
@@ -337,7 +339,7 @@ static int decide(struct store *s, const struct tenant_ctx *tc, const struct rem
 			d->until = next;
 			d->reason = rem_wait_reason(zone, next);
 		} else {
-			d->reason = xstrdup("quiet hours until the appointment");
+			d->reason = xstrdup("outside texting hours until the appointment");
 		}
 		return 0;
 	}

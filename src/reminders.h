@@ -1,4 +1,4 @@
-/* Appointment reminders: which are due, which wait for quiet hours, which are skipped and
+/* Appointment reminders: which are due, which wait for texting hours, which are skipped and
  * why, and queueing exactly one message per appointment and slot. Owner: src/reminders.c
  *
  * Rules:
@@ -11,7 +11,7 @@
  *   appointment is at least min(slot / 2, 2 h) away, else skipped "missed: ...".
  * - When several slots of one appointment are due at once only the nearest to the
  *   appointment is sent; the older ones are skipped "superseded".
- * - Quiet hours are the tenant's [quiet_start, quiet_end) allowed window in the patient's
+ * - Texting hours are the tenant's [quiet_start, quiet_end) allowed window in the patient's
  *   zone, else the clinic's: a reminder due outside it waits (waiting_quiet) for the next
  *   allowed minute if that is before the appointment, else is skipped.
  * - Patients without consent on file get at most one segment, one reminder per rolling 24 h
@@ -23,7 +23,7 @@
  *   later pass once the template (or phone) is fixed, while the appointment is still ahead.
  * - "Send reminder now" uses slot_minutes = -(days since 1970 in the clinic's zone): one
  *   manual reminder per appointment per clinic day, so a double key press never sends twice;
- *   it refuses (never waits) in quiet hours and for opted-out patients. */
+ *   it refuses (never waits) outside texting hours and for opted-out patients. */
 #ifndef SMSDESK_REMINDERS_H
 #define SMSDESK_REMINDERS_H
 #include <stdbool.h>
@@ -96,7 +96,7 @@ int reminders_pass(struct store *s, int64_t now, struct reminders_report *r, cha
 
 /* "Send reminder now" for one appointment, rendered from the tenant's template. Returns 0
  * (queued; *message_id set when not NULL), OUTBOX_REFUSED with the reason in *err (opted
- * out, cancelled, past, quiet hours, exemption limit, already sent today), SD_NOTFOUND, or -1. */
+ * out, cancelled, past, outside texting hours, exemption limit, already sent today), SD_NOTFOUND, or -1. */
 int reminders_send_now(struct store *s, int64_t appointment_id, const char *actor, int64_t *message_id,
 		       char **err);
 

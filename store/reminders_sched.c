@@ -1,6 +1,6 @@
 /* Reminder rows for the scheduler: finding due work, the unique insert, status changes,
  * the exemption counts and the lists the reminders screen shows. The decisions themselves
- * (slots, quiet hours, catch-up) live in src/reminders.c. */
+ * (slots, texting hours, catch-up) live in src/reminders.c. */
 #include <stdlib.h>
 #include <string.h>
 #include "store/internal.h"

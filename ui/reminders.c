@@ -1,4 +1,4 @@
-/* The reminders screen: upcoming reminders, what was sent, what waits for quiet hours to
+/* The reminders screen: upcoming reminders, what was sent, what waits for texting hours to
  * end, what was skipped (with the reason) and the patients' answers; "send reminder now"
  * for the selected appointment. Reads through the store, never draws from a key handler. */
 #include <stdio.h>
@@ -28,7 +28,7 @@ static const struct keybinding reminders_keys[] = {
 	{KEY_LEFT, true, RM_PREV_TAB, "Left", "previous list", false},
 	{'1', false, RM_TAB1, "1", "upcoming", false},
 	{'2', false, RM_TAB2, "2", "sent", false},
-	{'3', false, RM_TAB3, "3", "waiting for quiet hours to end", false},
+	{'3', false, RM_TAB3, "3", "waiting for texting hours to begin", false},
 	{'4', false, RM_TAB4, "4", "skipped and failed, with the reason", false},
 	{'5', false, RM_TAB5, "5", "patient responses", false},
 	{'s', false, RM_SEND, "s", "send reminder now", true},

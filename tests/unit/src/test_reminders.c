@@ -332,7 +332,7 @@ static void reminders_pass__skips__when_quiet_until_appointment(void **state)
 	set_col(f->s, f->tenant, "reminder_slots", "30m");
 	struct reminders_report r = pass_at(f->s, at(LA, 2026, 11, 27, 7, 15));
 	assert_int_equal(r.queued + r.waiting, 0);
-	assert_row(f, a, 30, "skipped", "quiet hours until the appointment");
+	assert_row(f, a, 30, "skipped", "outside texting hours until the appointment");
 }
 
 static void reminders_pass__uses_clinic_quiet_hours__when_tenant_sets_them(void **state)
@@ -649,7 +649,7 @@ static void reminders_send_now__refuses__when_not_allowed(void **state)
 	xfree(&err);
 	clock_set_fake(at(NY, 2026, 11, 19, 22, 30)); /* quiet hours */
 	assert_int_equal(reminders_send_now(f->s, a, "frontdesk", &msg, &err), OUTBOX_REFUSED);
-	assert_non_null(strstr(err, "quiet hours"));
+	assert_non_null(strstr(err, "outside texting hours"));
 	xfree(&err);
 	clock_set_fake(start + MIN); /* started */
 	assert_int_equal(reminders_send_now(f->s, a, "frontdesk", &msg, &err), OUTBOX_REFUSED);
