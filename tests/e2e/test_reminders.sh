@@ -85,4 +85,12 @@ grep -q "reminder_template: *[^ ]" <<<"$out" || fail "the template was lost: $ou
 pass "reminders off: the screen says so, send reminder now still queues ($sent_off)"
 keys q
 wait_for "Inbox"
+# The settings screen names the allowed window for what it is.
+keys S
+wait_for "Texting hours"
+wait_for "08:00-21:00"
+capture | grep -qi "quiet hours" && fail "the settings screen still says quiet hours"
+keys Escape
+wait_for "Inbox"
+pass "settings show texting hours"
 quit_console
