@@ -7,6 +7,7 @@
 #include "src/keywords.h"
 #include "src/outbox.h"
 #include "src/phone.h"
+#include "src/template.h"
 #include "src/util.h"
 
 #define ACTOR "system"
@@ -35,13 +36,16 @@ static int audit(struct ctx *c, const char *action, int64_t patient_id, const ch
 static int reply(struct ctx *c, const char *text, const char *type, int64_t patient_id, int64_t appt_id,
 		 char **err)
 {
-	char phone[64];
-	const char *clinic_phone = c->t->phone ? c->t->phone : "";
-	if (phone_is_e164(clinic_phone))
-		phone_display(clinic_phone, phone, sizeof(phone));
-	else
-		snprintf(phone, sizeof(phone), "%s", clinic_phone);
-	char *body = keywords_render(text, c->t->name, phone);
+	/* the same engine and variables the reply was checked with when saved */
+	char *first = NULL;
+	struct patient p;
+	if (patient_id > 0 && text != NULL && strstr(text, "{patientName}") != NULL &&
+	    store_patient_get(c->s, patient_id, &p, NULL) == 0) {
+		first = xstrdup(p.first_name);
+		patient_free(&p);
+	}
+	char *body = template_render_reply(text, c->t->name, c->t->phone, first ? first : TEMPLATE_UNKNOWN_NAME);
+	free(first);
 	struct outbox_request req = {
 		.tenant_id = c->t->id,
 		.patient_id = patient_id,

@@ -56,9 +56,9 @@ ok
 ops_start_sim
 runsys tenant add "Main St" --timezone America/Chicago >/dev/null || fail "tenant add"
 runsys tenant add "Oak Ave" --timezone America/Chicago >/dev/null || fail "tenant add 2"
-printf '%s\n' "$TOKEN" | runsys --tenant "Main St" settings set --account-sid "$SID" --from "$FROM" \
+printf '%s\n' "$TOKEN" | runsys --tenant "Main St" settings set --account-sid "$SID" --from "$FROM" --texting-hours 00:00-24:00 \
 	--api-base "$BASE" --auth-token-stdin >/dev/null || fail "settings"
-printf '%s\n' "$TOKEN" | runsys --tenant "Oak Ave" settings set --account-sid "$SID" --from "$FROM" \
+printf '%s\n' "$TOKEN" | runsys --tenant "Oak Ave" settings set --account-sid "$SID" --from "$FROM" --texting-hours 00:00-24:00 \
 	--api-base "$BASE" --auth-token-stdin >/dev/null || fail "settings 2"
 runsys --tenant "Main St" patient add --first Pat --last One --mobile "(555) 222-3333" >/dev/null || fail "patient"
 runsys --tenant "Oak Ave" patient add --first Oak --last Two --mobile "(555) 444-5555" >/dev/null || fail "patient 2"

@@ -198,10 +198,47 @@ static void template_render__refuses__when_template_invalid(void **state)
 	assert_int_equal(n, 10);
 }
 
+
+static void template_validate_reply__allows_reply_variables__when_saved(void **state)
+{
+	char *err = NULL;
+	assert_int_equal(template_validate_reply("Hi {patientName}, {clinicName}: call {clinicPhone}.", &err), 0);
+	/* an appointment or a health detail means nothing in a keyword reply */
+	static const char *bad[] = {"See you {appointmentDate}", "About {diagnosis}", "Hi {patient}",
+				    "Hi {patientname}", "Hi {patientName", "{}", "   ", "a\x01b"};
+	static const char *why[] = {"cannot be used in a reply", "cannot be used in a reply", "unknown variable {patient}",
+				    "did you mean {patientName}", "unclosed brace", "empty variable", "empty",
+				    "control character"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (template_validate_reply(bad[i], &err) == 0)
+			fail_msg("\"%s\" was accepted", bad[i]);
+		if (err == NULL || strstr(err, why[i]) == NULL)
+			fail_msg("\"%s\": \"%s\" lacks \"%s\"", bad[i], err ? err : "(null)", why[i]);
+		xfree(&err);
+	}
+}
+
+static void template_render_reply__fills_first_name_and_phone__when_reply(void **state)
+{
+	char *r = template_render_reply("Hi {patientName}, {clinicName}: call {clinicPhone}. {{ok}}", "Oak Clinic",
+					"+13125550100", "Ann");
+	assert_string_equal(r, "Hi Ann, Oak Clinic: call (312) 555-0100. {ok}");
+	free(r);
+	/* stored before the check: what is no reply variable goes as written, nothing is lost */
+	r = template_render_reply("{patientName} {appointmentDate} {unknown} {clinic", "Oak", "", NULL);
+	assert_string_equal(r, " {appointmentDate} {unknown} {clinic");
+	free(r);
+	r = template_render_reply(NULL, "Oak", "", "Ann");
+	assert_string_equal(r, "");
+	free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(template_render__fills_every_variable__when_valid),
+	    cmocka_unit_test(template_validate_reply__allows_reply_variables__when_saved),
+	    cmocka_unit_test(template_render_reply__fills_first_name_and_phone__when_reply),
 	    cmocka_unit_test(template_render__uses_patient_zone__when_given),
 	    cmocka_unit_test(template_format_time__uses_twelve_hours__when_noon_or_midnight),
 	    cmocka_unit_test(template_render__keeps_braces__when_doubled_or_lone),
