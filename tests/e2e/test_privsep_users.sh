@@ -174,10 +174,14 @@ for f in "$DBF" "$DBF-wal"; do
 	ok
 done
 # Outside a system install: a database with staff accounts that belongs to another Unix
-# user (here left readable to all) still asks for a sign-in and the role.
+# user is refused while others can read it (patients' messages), and, shared through a
+# group instead, still asks for a sign-in and the role.
 install -d -m 0755 "$T/plain" "$T/shared"
 install -m 0755 "$B" "$T/plain/smsdesk"
 cp "$DBF" "$T/shared/s.db" && chown "$ANN" "$T/shared/s.db" && chmod 0666 "$T/shared/s.db" && chmod 0777 "$T/shared"
+as_rc 1 "$BOB" "\n" "'$T/plain/smsdesk' --db '$T/shared/s.db' user list"
+has err "can be read by others"
+chgrp "$(id -gn "$BOB")" "$T/shared/s.db" && chmod 0660 "$T/shared/s.db" || fail "chgrp"
 as_rc 3 "$BOB" "\n" "'$T/plain/smsdesk' --db '$T/shared/s.db' user list"
 has err "Wrong username or password"
 as_rc 3 "$BOB" "$PW_BOB\n" "'$T/plain/smsdesk' --db '$T/shared/s.db' user list"
