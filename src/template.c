@@ -1,4 +1,5 @@
 /* Reminder templates: checking when saved, rendering when sent. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,6 +233,19 @@ static void check_text(void *ctx, const char *s, size_t n)
 			c->visible++;
 }
 
+/* Whether the text has "cancel" as a whole word, any case ("cancelled" does not count). */
+static bool says_cancel(const char *s)
+{
+	for (const char *p = s; *p != '\0'; p++) {
+		if (strncasecmp(p, "cancel", 6) != 0)
+			continue;
+		bool start = p == s || !isalpha((unsigned char)p[-1]);
+		if (start && !isalpha((unsigned char)p[6]))
+			return true;
+	}
+	return false;
+}
+
 int template_validate(const char *tpl, bool allow_risky, char **err)
 {
 	struct check_ctx c = {.allow_risky = allow_risky, .err = err};
@@ -239,6 +253,11 @@ int template_validate(const char *tpl, bool allow_risky, char **err)
 		return -1;
 	if (c.visible == 0)
 		return seterr(err, "the template is empty");
+	/* Patients answer with the word they read, and CANCEL is by law an opt-out of all
+	 * texts: the appointment would stay booked and the patient unreachable. */
+	if (says_cancel(tpl))
+		return seterr(err, "the template says \"cancel\": patients answer \"Cancel\", which opts them out of all "
+				   "texts by law; write e.g. \"X if you can't come\"");
 	return 0;
 }
 

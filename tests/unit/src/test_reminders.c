@@ -804,8 +804,8 @@ static void reminders_pass__default_template_fits_one_segment__when_no_consent(v
 	assert_string_equal(rr.status, "queued");
 	struct sms_message m;
 	assert_int_equal(store_msg_get(f->s, rr.message_id, &m, &err), 0);
-	assert_string_equal(m.body, "Hi Maria, Lakeside Family Clinic: appointment Wed, Sep 30 at 12:30 PM. Call "
-				    "(312) 555-0100. Reply C to confirm, R to reschedule, X to cancel, STOP to opt out.");
+	assert_string_equal(m.body, "Hi Maria, Lakeside Family Clinic: visit Wed, Sep 30 at 12:30 PM. Call (312) "
+				    "555-0100. Reply C to confirm, R to reschedule, X if you can't come, STOP to opt out.");
 	assert_int_equal(m.segments, 1);
 	assert_true(strlen(m.body) <= 160);
 	sms_message_free(&m);
