@@ -117,6 +117,13 @@ static int plan_one(struct store *s, const struct tenant_ctx *tc, const struct r
 		add(b, c, 0, 0, xstrdup("texting hours: no allowed time before the appointment"));
 		return 0;
 	}
+	/* The scheduler holds back a reminder its template cannot give this patient (no
+	 * {clinicPhone} without consent): the plan says so rather than promising a send. */
+	char *tpl = rem_template_problem(tc->t, c);
+	if (tpl != NULL) {
+		add(b, c, 0, 0, tpl);
+		return 0;
+	}
 	char *body = NULL, *limit = NULL;
 	int rc = rem_render_body(tc->t, c, &body, err);
 	if (rc == 0)

@@ -34,7 +34,7 @@ now=$(TZ=America/Chicago date -d 'today 10:00' +%s)
 export SMSDESK_FAKE_NOW=$now
 start=$(TZ=UTC date -d "@$((now + 26 * 3600))" +%Y%m%d%H%M%S)+0000
 "$B" init >/dev/null || fail "init"
-"$B" tenant add "EHR Clinic" --timezone America/Chicago >/dev/null || fail "tenant add"
+"$B" tenant add "EHR Clinic" --timezone America/Chicago --phone +13125550100 >/dev/null || fail "tenant add"
 "$B" ehr set --facility SMSDESK >/dev/null || fail "ehr set"
 mkdir -p "$D/drop"
 

@@ -38,7 +38,8 @@ static int setup(void **state)
 	st_sim_store_vault(1000, &f->sim, &f->s, &f->dir, &f->v);
 	f->tenant = st_sim_tenant_add(f->s, f->v, f->sim, "Main Street", "+13125550199", CLINIC, sim_auth_token(f->sim));
 	assert_int_equal(store_tenant_set(f->s, f->tenant, "reminder_template",
-					  "Hi {patientName}: appointment {appointmentDate} {appointmentTime}. Reply C, R or X.",
+					  "Hi {patientName}: appointment {appointmentDate} {appointmentTime}. Call {clinicPhone}. "
+					  "Reply C, R or X.",
 					  NULL), 0);
 	if (sim_ehr_start("127.0.0.1:0", &f->ehr, &err) != 0 ||
 	    ehr_listener_start(store_path(f->s), "127.0.0.1:0", NULL, &f->listener, &err) != 0)

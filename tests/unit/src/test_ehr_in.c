@@ -34,11 +34,14 @@ static int setup(void **state)
 	struct fx *f = xcalloc(1, sizeof(*f));
 	f->s = tu_store_new(&f->path);
 	f->tenant = tu_tenant_add(f->s, "Main Street");
-	/* Able to send (reminders pass), with a one-segment template (no consent on file). */
+	/* Able to send (reminders pass), with a one-segment template that gives the clinic's phone
+	 * (no consent on file: the FCC exemption needs both). */
 	assert_int_equal(store_tenant_set(f->s, f->tenant, "account_sid", "AC0123456789abcdef0123456789abcdef", NULL), 0);
 	assert_int_equal(store_tenant_set(f->s, f->tenant, "from_number", "+13125550999", NULL), 0);
+	assert_int_equal(store_tenant_set(f->s, f->tenant, "phone", "+13125550100", NULL), 0);
 	assert_int_equal(store_tenant_set(f->s, f->tenant, "reminder_template",
-					  "Hi {patientName}: appointment {appointmentDate} {appointmentTime}. Reply C, R or X.",
+					  "Hi {patientName}: appointment {appointmentDate} {appointmentTime}. Call {clinicPhone}. "
+					  "Reply C, R or X.",
 					  NULL), 0);
 	clock_set_fake(at(2026, 12, 9, 15, 0));
 	*state = f;

@@ -43,7 +43,9 @@ static void plan_build__lists_sends_and_reasons__when_mixed(void **state)
 	char *path = NULL;
 	struct store *s = tu_store_new(&path);
 	int64_t t = tu_tenant_add(s, "Main");
-	assert_int_equal(store_tenant_set(s, t, "reminder_template", "Hi {patientName}, see you {appointmentTime}.", NULL), 0);
+	assert_int_equal(store_tenant_set(s, t, "reminder_template",
+					  "Hi {patientName}, see you {appointmentTime}. Call {clinicPhone}.", NULL), 0);
+	assert_int_equal(store_tenant_set(s, t, "phone", "+13125550100", NULL), 0);
 	int64_t now = at(9, 10, 0);
 	clock_set_fake(now);
 	int64_t p;
@@ -90,10 +92,54 @@ static void plan_build__lists_sends_and_reasons__when_mixed(void **state)
 	free(path);
 }
 
+/* A template the scheduler would hold back (no {clinicPhone} for a patient without consent, or
+ * a location without a phone) is the reason in the plan, not a send time. */
+static void plan_build__gives_template_reason__when_template_cannot_go(void **state)
+{
+	(void)state;
+	char *path = NULL;
+	struct store *s = tu_store_new(&path);
+	int64_t t = tu_tenant_add(s, "Main");
+	assert_int_equal(store_tenant_set(s, t, "reminder_template", "Hi {patientName}, see you {appointmentTime}.", NULL), 0);
+	int64_t now = at(9, 10, 0);
+	clock_set_fake(now);
+	int64_t p;
+	int64_t id = appt(s, t, "Ann", "+13125557001", at(10, 12, 0), &p);
+	struct plan_item *v = NULL;
+	size_t n = 0;
+	assert_int_equal(plan_build(s, t, now, 86400, &v, &n, NULL), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(find(v, n, id)->send_at, 0);
+	assert_non_null(strstr(find(v, n, id)->reason, "template: no {clinicPhone}"));
+	plan_list_free(&v, n);
+	/* With {clinicPhone} but no phone on the location: still held back, in words. */
+	assert_int_equal(store_tenant_set(s, t, "reminder_template", "Hi {patientName}, call {clinicPhone}.", NULL), 0);
+	assert_int_equal(store_tenant_set(s, t, "phone", "", NULL), 0);
+	assert_int_equal(plan_build(s, t, now, 86400, &v, &n, NULL), 0);
+	assert_int_equal(n, 1);
+	assert_non_null(strstr(v[0].reason, "{clinicPhone} is empty"));
+	plan_list_free(&v, n);
+	/* With a phone: planned for 24 h before. */
+	assert_int_equal(store_tenant_set(s, t, "phone", "+13125550100", NULL), 0);
+	assert_int_equal(plan_build(s, t, now, 86400, &v, &n, NULL), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].send_at, at(9, 12, 0));
+	assert_null(v[0].reason);
+	plan_list_free(&v, n);
+	clock_set_fake(0);
+	store_close(&s);
+	char *dir = xstrdup(path);
+	*strrchr(dir, '/') = '\0';
+	tu_rmdir(dir);
+	free(dir);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(plan_build__lists_sends_and_reasons__when_mixed),
+		cmocka_unit_test(plan_build__gives_template_reason__when_template_cannot_go),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
