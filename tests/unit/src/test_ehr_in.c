@@ -387,9 +387,11 @@ static void ehr_writeback__queues__when_patient_answers_or_stops(void **state)
 	free(ev);
 	assert_int_equal(store_setting_set(f->s, f->tenant, "ehr_writeback", "127.0.0.1:1", NULL), 0);
 	inbound(f, "SM0002", "R");
+	/* YES right after a reminder confirms it (main's keyword rule): a confirmation goes back too. */
+	inbound(f, "SM0004", "YES");
 	inbound(f, "SM0003", "STOP");
 	ev = outbox_events(f);
-	assert_string_equal(ev, "reschedule,opted_out");
+	assert_string_equal(ev, "reschedule,confirmed,opted_out");
 	free(ev);
 	/* The opt-out write-back is an ADT^A08 with ZSC|N for the EHR's patient id. */
 	struct ehr_out *rows = NULL;
