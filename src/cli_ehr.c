@@ -22,7 +22,7 @@ extern const struct cli_command cli_cmd_ehr;
 extern const struct cli_command cli_cmd_plan;
 
 static const char usage_ehr[] =
-	"usage: smsdesk [--tenant T] ehr set [--facility NAME] [--writeback HOST:PORT|off] [--writeback-type SIU^S14]\n"
+	"usage: smsdesk [--tenant T] ehr set [--facility NAME] [--writeback HOST:PORT|off] [--writeback-type SIU^Snn]\n"
 	"       smsdesk [--tenant T] ehr set --fhir-base URL | ehr set-fhir-token (token on stdin)\n"
 	"       smsdesk [--tenant T] ehr show\n"
 	"       smsdesk ehr import FILE...\n"
@@ -33,9 +33,10 @@ static const char usage_ehr[] =
 	"       smsdesk ehr fake-ehr HOST:PORT       (act as the EHR: print each write-back received, ACK it)\n"
 	"The EHR connection. --facility is the name in MSH-6 (or MSH-4) that selects this location\n"
 	"(not needed with one location). --writeback is the EHR's MLLP listener: each patient\n"
-	"answer (C, R, X) to an appointment that came from the EHR, and each opt-out of a patient\n"
-	"it knows, is queued and sent there as --writeback-type (default SIU^S14; opt-outs as\n"
-	"ADT^A08 with ZSC|N) by the scheduler, retried until the EHR answers AA. 'import' applies\n"
+	"answer (C, R, X, or YES to a reminder) to an appointment that came from the EHR, and each\n"
+	"opt-out of a patient it knows, is queued and sent there as --writeback-type (an SIU event\n"
+	"from S12 to S26, default SIU^S14; opt-outs as ADT^A08 with ZSC|N) by the scheduler,\n"
+	"retried until the EHR answers AA. 'import' applies\n"
 	"HL7 files (SIU^S12/S13/S14/S15/S17/S26, ADT^A04/A08) now and prints each ACK code; the\n"
 	"scheduler does the same with --mllp HOST:PORT and --hl7-dir DIR. 'import-fhir' applies a FHIR\n"
 	"R4 Bundle of Patient and Appointment resources (upserted by their ids; a refused resource\n"
@@ -64,8 +65,9 @@ static int ehr_set(struct cli_ctx *ctx, const char *facility, const char *wb, co
 		free(err);
 		return rc;
 	}
-	if (type != NULL && (strlen(type) != 7 || type[3] != '^'))
-		return cli_usage("ehr", "--writeback-type is TYPE^EVENT, e.g. SIU^S14");
+	if (type != NULL && !ehr_writeback_type_ok(type))
+		return cli_usage("ehr", "--writeback-type must be an SIU type from SIU^S12 to SIU^S26 (the write-back "
+					"is an SIU message), e.g. SIU^S14");
 	if (fhir != NULL && strncmp(fhir, "https://", 8) != 0 && strncmp(fhir, "http://127.0.0.1", 16) != 0 &&
 	    strncmp(fhir, "http://localhost", 16) != 0 && *fhir != '\0')
 		return cli_usage("ehr", "--fhir-base must be an https:// URL (http only to this machine)");
@@ -390,7 +392,8 @@ static const char usage_plan[] =
 	"usage: smsdesk [--tenant T] plan [HOURS]   (e.g. 24h, 2d, 90m; default 24h)\n"
 	"Lists every reminder the scheduler will send in the coming hours (when, which slot, which\n"
 	"appointment) and every appointment in that window that gets none, with the reason:\n"
-	"opted out, no mobile or a landline only, texting hours, the no-consent limit, cancelled,\n"
+	"opted out, no mobile or a landline only, texting hours, the no-consent limit, the template\n"
+	"(no {clinicPhone} or no location phone for a patient without consent), cancelled,\n"
 	"reminders off, already reminded. Nothing is written.\n";
 
 /* "24h" -> seconds (one reminder-slot item). */

@@ -108,6 +108,10 @@ int ehr_writeback_appt(struct store *s, int64_t tenant_id, int64_t appointment_i
 /* The hook for opt-outs: one write-back per patient on that number known to the EHR. */
 int ehr_writeback_optout(struct store *s, int64_t tenant_id, const char *phone, int64_t now, char **err);
 
+/* True for a write-back type the outbox can build: SIU^S12 to SIU^S26 (the body is an SIU
+ * message; the setting goes into MSH-9 as is, so nothing else may pass). */
+bool ehr_writeback_type_ok(const char *type);
+
 /* The HL7 message for one outbox row (malloc'd), built from the appointment as it is now. */
 char *ehr_writeback_message(struct store *s, const struct ehr_out *o, char **err);
 

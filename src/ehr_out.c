@@ -132,12 +132,21 @@ static char *pid(struct store *s, int64_t patient_id, char **err)
 	return out;
 }
 
-/* The configured write-back type ("SIU^S14" unless ehr_writeback_type says otherwise). */
+bool ehr_writeback_type_ok(const char *type)
+{
+	if (type == NULL || strlen(type) != 7 || strncmp(type, "SIU^S", 5) != 0 || type[5] < '1' || type[5] > '2' ||
+	    type[6] < '0' || type[6] > '9')
+		return false;
+	int n = (type[5] - '0') * 10 + (type[6] - '0');
+	return n >= 12 && n <= 26;
+}
+
+/* The configured write-back type ("SIU^S14" unless ehr_writeback_type says otherwise; a value
+ * put into the settings table by other means is checked again, since it goes into MSH-9). */
 static char *writeback_type(struct store *s, int64_t tenant_id)
 {
 	char *v = NULL;
-	if (store_setting_get(s, tenant_id, "ehr_writeback_type", &v, NULL) == 0 && v != NULL && strlen(v) == 7 &&
-	    v[3] == '^')
+	if (store_setting_get(s, tenant_id, "ehr_writeback_type", &v, NULL) == 0 && ehr_writeback_type_ok(v))
 		return v;
 	free(v);
 	return xstrdup("SIU^S14");

@@ -36,6 +36,12 @@ start=$(TZ=UTC date -d "@$((now + 26 * 3600))" +%Y%m%d%H%M%S)+0000
 "$B" init >/dev/null || fail "init"
 "$B" tenant add "EHR Clinic" --timezone America/Chicago --phone +13125550100 >/dev/null || fail "tenant add"
 "$B" ehr set --facility SMSDESK >/dev/null || fail "ehr set"
+# The write-back type goes into MSH-9 of an SIU body: only SIU^S12..S26, a separator never.
+"$B" ehr set --writeback-type 'SI|^S14' >/dev/null 2>&1
+[ $? = 64 ] || fail "a write-back type with a field separator was not refused as usage (exit 64)"
+"$B" ehr set --writeback-type ORU^R01 2>&1 | grep -q "SIU^S12 to SIU^S26" || fail "ORU^R01 not refused in words"
+"$B" ehr set --writeback-type SIU^S13 >/dev/null || fail "SIU^S13 refused"
+"$B" ehr show | grep -q "ehr_writeback_type .*SIU^S13" || fail "ehr show lacks the write-back type: $("$B" ehr show)"
 mkdir -p "$D/drop"
 
 "$B" --scheduler --mllp 127.0.0.1:0 --hl7-dir "$D/drop" --interval 1 2>"$D/sched.log" &

@@ -405,6 +405,25 @@ static void ehr_writeback__queues__when_patient_answers_or_stops(void **state)
 	assert_non_null(strstr(hl7, "\rZSC|N|"));
 	free(hl7);
 	ehr_out_list_free(&rows, n);
+	/* The answer goes as the configured SIU event; a type that is not one (put into the
+	 * settings table by other means: it would go into MSH-9 as is) falls back to SIU^S14. */
+	assert_int_equal(store_ehr_out_list(f->s, f->tenant, 0, &rows, &n, NULL), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(rows[2].event, "reschedule");
+	assert_int_equal(store_setting_set(f->s, f->tenant, "ehr_writeback_type", "SIU^S13", NULL), 0);
+	hl7 = ehr_writeback_message(f->s, &rows[2], &err);
+	assert_non_null(strstr(hl7, "|SIU^S13|"));
+	free(hl7);
+	assert_true(ehr_writeback_type_ok("SIU^S26"));
+	assert_false(ehr_writeback_type_ok("SIU^S27"));
+	assert_false(ehr_writeback_type_ok("SI|^S14"));
+	assert_false(ehr_writeback_type_ok("ORU^R01"));
+	assert_int_equal(store_setting_set(f->s, f->tenant, "ehr_writeback_type", "SI|^S14", NULL), 0);
+	hl7 = ehr_writeback_message(f->s, &rows[2], &err);
+	assert_null(strstr(hl7, "SI|"));
+	assert_non_null(strstr(hl7, "|SIU^S14|"));
+	free(hl7);
+	ehr_out_list_free(&rows, n);
 }
 
 int main(void)
