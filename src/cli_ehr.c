@@ -309,7 +309,27 @@ static int ehr_send(const char *addr, const char *path)
 	return rc;
 }
 
-/* `ehr fake-ehr HOST:PORT`: prints each received message (segments on lines) until SIGTERM. */
+/* Prints one received message, a segment per line, each made safe for the terminal on its own
+ * (the safe copy turns line ends into '?', so the CRs are split on first). */
+static void fake_print(char *m)
+{
+	char *safe = xmalloc(strlen(m) + 1);
+	for (char *seg = m, *end; *seg != '\0'; seg = end) {
+		end = seg + strcspn(seg, "\r\n");
+		bool more = *end != '\0';
+		*end = '\0';
+		cli_safe_text(seg, false, safe, strlen(seg) + 1);
+		printf("%s\n", safe);
+		if (more)
+			end++;
+	}
+	printf("\n");
+	fflush(stdout);
+	free(safe);
+}
+
+/* `ehr fake-ehr HOST:PORT`: prints each received message (segments on lines, a blank line
+ * after each) until SIGTERM. */
 static int ehr_fake(const char *addr)
 {
 	struct sim_ehr *e = NULL;
@@ -332,14 +352,7 @@ static int ehr_fake(const char *addr)
 		int sig = sigtimedwait(&sigs, NULL, &ts);
 		for (; shown < sim_ehr_count(e); shown++) {
 			char *m = sim_ehr_message(e, shown);
-			for (char *p = m; *p; p++)
-				if (*p == '\r')
-					*p = '\n';
-			char *safe = xmalloc(strlen(m) + 1);
-			cli_safe_text(m, false, safe, strlen(m) + 1);
-			printf("%s\n", safe);
-			fflush(stdout);
-			free(safe);
+			fake_print(m);
 			free(m);
 		}
 		if (sig == SIGTERM || sig == SIGINT)
