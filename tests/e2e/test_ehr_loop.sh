@@ -81,6 +81,14 @@ grep -qE '^PID\|1\|\|MRN9\^' "$D/ehr.out" || fail "the write-back lacks the EHR'
 "$B" ehr outbox | grep -qE 'confirmed +sent' || fail "the outbox row is not sent: $("$B" ehr outbox)"
 pass "the patient's C arrived at the fake EHR as an SIU^S14 CONFIRMED"
 
+# Sites that import files get the same answer from the status export, in both formats.
+"$B" ehr export --format csv | grep -qE '^A9,MRN9,[0-9T:-]+Z,confirmed,' ||
+	fail "the CSV export lacks the confirmation: $("$B" ehr export --format csv)"
+"$B" ehr export --format fhir | grep -q '"accepted"' || fail "the FHIR export lacks the accepted participant"
+"$B" ehr export --format xml >/dev/null 2>&1
+[ $? = 64 ] || fail "an unknown export format was not refused as usage"
+pass "ehr export says confirmed (CSV) and accepted (FHIR)"
+
 # A malformed message: NAK, and nothing changes (counted before and after, after passes).
 before_p=$("$B" patient list 2>/dev/null | grep -c Lopez)
 before_r=$(sent | grep -o 'Reply C to confirm' | wc -l)
