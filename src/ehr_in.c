@@ -3,10 +3,12 @@
  * and answered with an ACK: AA applied, AE readable but not usable, AR not readable. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "src/ehr.h"
 #include "src/util.h"
@@ -271,6 +273,22 @@ static int by_name(const void *a, const void *b)
 }
 
 /* Lists dir's *.hl7 regular files, sorted. */
+/* A file whose last write is younger than this (by the real clock, the file system's) may
+ * still be being written: it is taken on a later pass. */
+#define EHR_FILE_SETTLE_S 2
+
+/* True when name in d is a regular file that has been still for EHR_FILE_SETTLE_S: a writer
+ * that has just created it (empty) or is still appending is not read half-way, and a FIFO
+ * or device named *.hl7 is never opened (the read would block the scheduler). */
+static bool settled_file(DIR *d, const char *name)
+{
+	struct stat st;
+	if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+		return false;
+	double age = difftime(time(NULL), st.st_mtime);
+	return age < 0 || age >= EHR_FILE_SETTLE_S; /* a future mtime (clock skew) cannot be judged */
+}
+
 static int list_hl7(const char *dir, char ***names, size_t *n, char **err)
 {
 	DIR *d = opendir(dir);
@@ -282,7 +300,8 @@ static int list_hl7(const char *dir, char ***names, size_t *n, char **err)
 	struct dirent *e;
 	while ((e = readdir(d)) != NULL) {
 		size_t len = strlen(e->d_name);
-		if (e->d_name[0] == '.' || len < 5 || strcmp(e->d_name + len - 4, ".hl7") != 0)
+		if (e->d_name[0] == '.' || len < 5 || strcmp(e->d_name + len - 4, ".hl7") != 0 ||
+		    !settled_file(d, e->d_name))
 			continue;
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 16;
