@@ -409,8 +409,8 @@ static void wait_next(struct sched *sc)
 	"--mllp listens for HL7 v2 messages from the EHR (SIU, ADT) and answers each with an ACK;\n"  \
 	"--hl7-dir reads *.hl7 files dropped in DIR on each pass (moved to DIR/done or DIR/failed\n" \
 	"with their ACK; a file is taken once unchanged for 2 s, regular files only). Write-backs\n"  \
-	"to the EHR go out on each pass, and locations with a FHIR\n"                                 \
-	"server (smsdesk ehr set --fhir-base) are polled for appointments.\n"
+	"to the EHR go out on each pass, and locations with a FHIR server (smsdesk ehr set\n"        \
+	"--fhir-base) are polled for appointments.\n"
 
 /* Parses the scheduler's own options; 1 when --help was asked for. */
 static int parse_args(struct sched *sc, int argc, char **argv)
