@@ -325,8 +325,9 @@ void hl7_format_time(long long t, char *buf, size_t len)
 	time_t tt = (time_t)t;
 	struct tm tm;
 	gmtime_r(&tt, &tm);
-	snprintf(buf, len, "%04d%02d%02d%02d%02d%02d+0000", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec);
+	/* strftime, not snprintf: gcc -O3 (Release) warns that the ints could overflow the buffer */
+	if (len > 0 && strftime(buf, len, "%Y%m%d%H%M%S+0000", &tm) == 0)
+		buf[0] = '\0';
 }
 
 /* Reads n digits at *p into *v; false when they are not all digits. */

@@ -62,7 +62,7 @@ int mllp_parse_addr(const char *addr, char *host, size_t hostlen, unsigned short
 static int resolve(const char *addr, bool passive, struct addrinfo **res, char **err)
 {
 	char host[256], port[8];
-	unsigned short p;
+	unsigned short p = 0; /* set by mllp_parse_addr; gcc -O3 cannot see it */
 	if (mllp_parse_addr(addr, host, sizeof(host), &p, err) != 0)
 		return -1;
 	snprintf(port, sizeof(port), "%u", p);
