@@ -60,6 +60,10 @@ int auth_hash_password(const char *password, char out[AUTH_HASH_MAX], char **err
 const char *auth_dummy_hash(void);
 /* How many argon2id hashes or verifications this process has done (tests, benchmarks). */
 unsigned long auth_hash_count(void);
+
+/* The last argon2id verify's wall and CPU time in microseconds (its thread's CPU: argon2id runs
+ * single-threaded), for the start-up benchmark's time split. */
+void auth_last_verify_us(long long *wall_us, long long *cpu_us);
 /* Checks a password's length and characters (no control characters) without hashing. */
 int auth_password_ok(const char *password, char **err);
 

@@ -148,6 +148,9 @@ int store_thread_list(struct store *s, int64_t tenant_id, unsigned filter, const
 int store_thread_position(struct store *s, int64_t tenant_id, unsigned filter, const char *query,
 			  int64_t thread_id, size_t *pos, bool *found, char **err);
 int store_thread_get(struct store *s, int64_t id, struct sms_thread *out, char **err); /* SD_NOTFOUND */
+/* The SELECT ... FROM ... part every thread query starts with (for bench_startup, which runs
+ * the inbox's query in the sqlite3 CLI to compare). */
+extern const char store_thread_select_sql[];
 /* Finds or creates the thread of (tenant, phone), linking the patient when exactly one has it. */
 int store_thread_for_phone(struct store *s, int64_t tenant_id, const char *phone, int64_t *id_out, char **err);
 int store_thread_mark_read(struct store *s, int64_t id, char **err);

@@ -17,6 +17,8 @@
 	"FROM sms_threads t LEFT JOIN patients p ON p.id = t.patient_id"                                     \
 	" LEFT JOIN sms_messages m ON m.id = t.last_message_id "
 
+const char store_thread_select_sql[] = THREAD_SELECT;
+
 void sms_thread_free(struct sms_thread *t)
 {
 	if (t == NULL)
