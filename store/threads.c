@@ -309,13 +309,18 @@ int store_thread_set_patient(struct store *s, int64_t id, int64_t patient_id, ch
 
 int store_unread_total(struct store *s, int64_t tenant_id, int *total, char **err)
 {
+	/* Two texts, not "?1 = 0 OR tenant_id = ?1": the OR keeps SQLite from the threads_unread
+	 * index, and the sum then scans every thread. */
 	sqlite3_stmt *st = store_stmt(s,
-				      "SELECT COALESCE(SUM(unread_count), 0) FROM sms_threads"
-				      " WHERE (?1 = 0 OR tenant_id = ?1) AND unread_count > 0",
+				      tenant_id != 0 ? "SELECT COALESCE(SUM(unread_count), 0) FROM sms_threads"
+						       " WHERE tenant_id = ?1 AND unread_count > 0"
+						     : "SELECT COALESCE(SUM(unread_count), 0) FROM sms_threads"
+						       " WHERE unread_count > 0",
 				      err);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, tenant_id);
+	if (tenant_id != 0)
+		sqlite3_bind_int64(st, 1, tenant_id);
 	int rc = sqlite3_step(st);
 	*total = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
 	sqlite3_reset(st);
