@@ -233,6 +233,7 @@ static void handle_sim_stats(struct sim *sim, struct sim_reply *r)
 	cJSON_AddNumberToObject(j, "inbound", (double)st.inbound);
 	cJSON_AddNumberToObject(j, "requests", (double)st.requests);
 	cJSON_AddNumberToObject(j, "faults", (double)st.faults);
+	cJSON_AddNumberToObject(j, "lists", (double)st.lists);
 	sim_reply_json(r, 200, j);
 }
 

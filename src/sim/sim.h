@@ -56,6 +56,7 @@ struct sim_stats {
 	size_t inbound;    /* inbound messages held */
 	size_t requests;   /* requests received */
 	size_t faults;     /* requests answered with an injected fault */
+	size_t lists;      /* GET .../Messages.json: list pages asked for (polls), among the last SIM_MAX_REQUESTS */
 };
 void sim_get_stats(struct sim *sim, struct sim_stats *out);
 
@@ -73,7 +74,7 @@ int sim_request_get(struct sim *sim, size_t n, char **method, char **path, char 
  *   POST /sim/fault     form Fault (429|500|503|slow|malformed|hang|drop|drop_after), Count, Param,
  *                       Method (GET|POST: only those requests; default every request)
  *   GET  /sim/outbound?To=+1555...                    -> {"count": N, "bodies": [...]}
- *   GET  /sim/stats     -> {"outbound", "duplicates", "recipients", "inbound", "requests", "faults"} (struct sim_stats)
+ *   GET  /sim/stats     -> {"outbound", "duplicates", "recipients", "inbound", "requests", "faults", "lists"} (struct sim_stats)
  */
 
 /* ---- the EHR side (src/sim/sim_ehr.c): a fake EHR for --demo and the tests ---- */

@@ -145,6 +145,14 @@ void sim_stats_locked(struct sim *sim, struct sim_stats *out)
 	out->outbound = sim->outbound_total;
 	out->requests = sim->nrequests;
 	out->faults = sim->faults_served;
+	/* list pages: the idle benchmark counts one per poll interval per location */
+	size_t first = sim->nrequests > SIM_MAX_REQUESTS ? sim->nrequests - SIM_MAX_REQUESTS : 0;
+	for (size_t i = first; i < sim->nrequests; i++) {
+		const struct sim_request *r = &sim->requests[i % SIM_MAX_REQUESTS];
+		const char *m = r->path ? strstr(r->path, "/Messages.json") : NULL;
+		if (m != NULL && strcmp(r->method, "GET") == 0 && (m[14] == '\0' || m[14] == '?'))
+			out->lists++;
+	}
 }
 
 /* The counters of struct sim_stats, for assertions. */

@@ -3,7 +3,7 @@
 # the command line (two locations wired to a loopback simulator, one thread each, users
 # ann = admin, bob = staff at Main St, cat = staff at both), and the console in tmux.
 # Usage in a test: source "$(dirname "$0")/lib_auth.sh" "$1"
-source "$(dirname "$0")/lib.sh" "$1"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh" "$1" # from here, so a bench in tests/bench can use it too
 SMSDESK=$(cd "$(dirname "$SMSDESK")" && pwd)/$(basename "$SMSDESK")
 export HOME=$E2E_DIR/home XDG_DATA_HOME=$E2E_DIR/home/data XDG_CONFIG_HOME=$E2E_DIR/home/config
 unset SMSDESK_DB SMSDESK_KEY_FILE SMSDESK_FAKE_NOW SMSDESK_IDLE_LOCK_SECONDS
