@@ -58,5 +58,9 @@ const char *store_path(struct store *s);
 #include "store/fold.h"
 #include "store/backup.h"
 #include "store/lifecycle.h"
+#include "store/notes.h"
+#include "store/canned.h"
+#include "store/worklist.h"
+#include "store/scheduled.h"
 
 #endif
