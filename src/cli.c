@@ -32,6 +32,10 @@
 	X(reminders)         \
 	X(send)              \
 	X(messages)          \
+	X(worklist)          \
+	X(note)              \
+	X(canned)            \
+	X(triage)            \
 	X(stats)             \
 	X(poll)              \
 	X(sim)               \
