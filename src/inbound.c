@@ -7,6 +7,7 @@
 #include "src/keywords.h"
 #include "src/outbox.h"
 #include "src/phone.h"
+#include "src/triage.h"
 #include "src/util.h"
 
 #define ACTOR "system"
@@ -195,6 +196,39 @@ static int act(struct ctx *c, char **err)
 	return audit(c, "sms.possible_optout", c->patient_id, "flagged for staff", err);
 }
 
+/* A free-text reply to an unanswered reminder (src/triage.c): a clear one acts as its
+ * keyword would (with the same reply row), an unclear one goes to the needs-human lane. */
+static int triage_reply(struct ctx *c, const char *body, const struct auto_response *rows, size_t n, char **err)
+{
+	int64_t appt = 0, reminder = 0;
+	enum kw_action k = c->match.action;
+	if (k == KW_CONFIRM || k == KW_RESCHEDULE || k == KW_CANCEL_APPT)
+		return store_thread_set_triage(c->s, c->thread_id, 0, err) < 0 ? -1 : 0; /* answered after all */
+	if (k != KW_NONE || c->match.possible_optout)
+		return 0;
+	int rc = store_triage_pending(c->s, c->t->id, c->from, c->now, &appt, &reminder, err);
+	if (rc != 0)
+		return rc == SD_NOTFOUND ? 0 : -1;
+	struct triage_result r;
+	triage_classify(body, &r);
+	enum kw_action a = r.intent == TRIAGE_CONFIRM	   ? KW_CONFIRM
+			   : r.intent == TRIAGE_RESCHEDULE ? KW_RESCHEDULE
+			   : r.intent == TRIAGE_CANCEL	   ? KW_CANCEL_APPT
+							   : KW_NONE;
+	if (a == KW_NONE) {
+		if (r.intent != TRIAGE_UNCLEAR || store_thread_set_triage(c->s, c->thread_id, c->msg_id, err) != 0)
+			return r.intent == TRIAGE_UNCLEAR ? -1 : 0;
+		return audit(c, "triage.needs_human", c->patient_id, r.why, err);
+	}
+	c->match.action = a;
+	snprintf(c->match.keyword, sizeof(c->match.keyword), "triage:%s", triage_intent_name(r.intent));
+	for (size_t i = 0; i < n && c->match.row == NULL; i++) {
+		if (rows[i].enabled && keywords_action_from_name(rows[i].action) == a)
+			c->match.row = &rows[i];
+	}
+	return 0;
+}
+
 /* Stores the message; fills c with its ids. *inserted false when the SID was seen. */
 static int store_message(struct ctx *c, const struct sms_message *m, bool *inserted, char **err)
 {
@@ -247,7 +281,7 @@ int inbound_process(struct store *s, const struct tenant *t, const struct sms_me
 		goto fail;
 	if (!inserted)
 		return store_commit(s, err);
-	if (classify(&c, m->body, err, &rows, &n) != 0)
+	if (classify(&c, m->body, err, &rows, &n) != 0 || triage_reply(&c, m->body, rows, n, err) != 0)
 		goto fail;
 	char *detail = c.match.action == KW_NONE
 			       ? xstrdup(c.match.possible_optout ? "possible opt-out" : "conversation")

@@ -62,5 +62,6 @@ const char *store_path(struct store *s);
 #include "store/canned.h"
 #include "store/worklist.h"
 #include "store/scheduled.h"
+#include "store/triage.h"
 
 #endif
