@@ -206,6 +206,14 @@ static int triage_reply(struct ctx *c, const char *body, const struct auto_respo
 		return store_thread_set_triage(c->s, c->thread_id, 0, err) < 0 ? -1 : 0; /* answered after all */
 	if (k != KW_NONE || c->match.possible_optout)
 		return 0;
+	/* A keyword the location turned off ("C" disabled) stays off: triage does not bring it back. */
+	char *norm = keywords_normalize(body);
+	bool off = false;
+	for (size_t i = 0; i < n && !off; i++)
+		off = !rows[i].enabled && rows[i].keyword != NULL && strcmp(rows[i].keyword, norm) == 0;
+	free(norm);
+	if (off)
+		return 0;
 	int rc = store_triage_pending(c->s, c->t->id, c->from, c->now, &appt, &reminder, err);
 	if (rc != 0)
 		return rc == SD_NOTFOUND ? 0 : -1;
@@ -220,12 +228,14 @@ static int triage_reply(struct ctx *c, const char *body, const struct auto_respo
 			return r.intent == TRIAGE_UNCLEAR ? -1 : 0;
 		return audit(c, "triage.needs_human", c->patient_id, r.why, err);
 	}
-	c->match.action = a;
-	snprintf(c->match.keyword, sizeof(c->match.keyword), "triage:%s", triage_intent_name(r.intent));
 	for (size_t i = 0; i < n && c->match.row == NULL; i++) {
 		if (rows[i].enabled && keywords_action_from_name(rows[i].action) == a)
 			c->match.row = &rows[i];
 	}
+	if (c->match.row == NULL)
+		return 0; /* every keyword of this answer is off at this location */
+	c->match.action = a;
+	snprintf(c->match.keyword, sizeof(c->match.keyword), "triage:%s", triage_intent_name(r.intent));
 	return 0;
 }
 
