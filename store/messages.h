@@ -166,6 +166,9 @@ struct thread_query {
 };
 int store_thread_query(struct store *s, int64_t tenant_id, const struct thread_query *q,
 		       struct sms_thread **out, size_t *n, char **err);
+/* store_thread_position for a query with every option (offset and limit unused). */
+int store_thread_query_position(struct store *s, int64_t tenant_id, const struct thread_query *q, int64_t thread_id,
+				size_t *pos, bool *found, char **err);
 /* How many threads of the tenant match filter (user_id for THREAD_FILTER_MINE). */
 int store_thread_count(struct store *s, int64_t tenant_id, unsigned filter, int64_t user_id, int *count,
 		       char **err);

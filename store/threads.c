@@ -172,6 +172,13 @@ int store_thread_query(struct store *s, int64_t tenant_id, const struct thread_q
 int store_thread_position(struct store *s, int64_t tenant_id, unsigned filter, const char *query,
 			  int64_t thread_id, size_t *pos, bool *found, char **err)
 {
+	struct thread_query q = {.filter = filter, .query = query};
+	return store_thread_query_position(s, tenant_id, &q, thread_id, pos, found, err);
+}
+
+int store_thread_query_position(struct store *s, int64_t tenant_id, const struct thread_query *q, int64_t thread_id,
+				size_t *pos, bool *found, char **err)
+{
 	/* The threads listed before it in store_thread_list's order; it must pass the filter
 	 * itself (the first subquery), else it is not in the list at all. */
 	sqlite3_stmt *st = store_stmt(
@@ -185,8 +192,9 @@ int store_thread_position(struct store *s, int64_t tenant_id, unsigned filter, c
 	    err);
 	if (st == NULL)
 		return -1;
-	bind_where(st, tenant_id, filter, query);
+	bind_where(st, tenant_id, q->filter, q->query);
 	sqlite3_bind_int64(st, 5, thread_id);
+	sqlite3_bind_int64(st, 7, q->user_id);
 	int rc = sqlite3_step(st);
 	*found = rc == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
 	*pos = rc == SQLITE_ROW ? (size_t)sqlite3_column_int64(st, 1) : 0;

@@ -12,6 +12,9 @@ CREATE TRIGGER threads_unarchive AFTER UPDATE OF unread_count ON sms_threads
   WHEN NEW.unread_count > OLD.unread_count AND NEW.archived_at IS NOT NULL
   BEGIN UPDATE sms_threads SET archived_at = NULL WHERE id = NEW.id; END;
 
+-- The failed-delivery worklist walks only failed messages.
+CREATE INDEX messages_failed ON sms_messages (tenant_id, created_at) WHERE status IN ('failed', 'undelivered');
+
 -- Internal notes on a thread: never sent, never in a message list.
 CREATE TABLE thread_notes (
   id         INTEGER PRIMARY KEY,
