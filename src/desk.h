@@ -64,6 +64,9 @@ int desk_canned_render(struct store *s, int64_t tenant_id, int64_t thread_id, co
 /* Send later: the first allowed moment at or after want for the thread's patient (texting
  * hours of the location, in the patient's zone or the clinic's). */
 int desk_later_time(struct store *s, int64_t tenant_id, int64_t thread_id, int64_t want, int64_t *at, char **err);
+/* Reads when to send: "HH:MM" (today, or tomorrow when that has passed), "tomorrow HH:MM" or
+ * "YYYY-MM-DD HH:MM", local time in tz; refused (-1, words) when malformed or not later than now. */
+int desk_later_parse(const char *text, const char *tz, int64_t now, int64_t *at, char **err);
 /* Cancels a scheduled message before it goes; SD_NOTFOUND when it is already on its way. */
 int desk_later_cancel(struct store *s, const struct desk_actor *a, int64_t tenant_id, int64_t message_id,
 		      char **err);

@@ -144,3 +144,52 @@ int desk_later_cancel(struct store *s, const struct desk_actor *a, int64_t tenan
 	snprintf(target, sizeof(target), "%lld", (long long)message_id);
 	return audited(s, a, tenant_id, "sms.later_cancel", target, NULL, rc, err);
 }
+
+/* Unix time of local date (y, m, d) at hh:mm in tz, or -1 when that day or time does not exist. */
+static int64_t local_time(const char *tz, int y, int mo, int d, int hh, int mm)
+{
+	struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = hh, .tm_min = mm};
+	int64_t t = tz_mktime(tz, &tm);
+	struct tm back;
+	if (t == TZ_ERROR || tz_local(tz, t, &back) != 0 || back.tm_mday != d || back.tm_mon != mo - 1)
+		return -1;
+	return t;
+}
+
+int desk_later_parse(const char *text, const char *tz, int64_t now, int64_t *at, char **err)
+{
+	int y = 0, mo = 0, d = 0, hh = -1, mm = -1, used = 0;
+	bool relative = true;
+	struct tm today;
+	if (text == NULL || tz_local(tz, now, &today) != 0)
+		return seterr(err, "no time given");
+	if (sscanf(text, "%4d-%2d-%2d %2d:%2d%n", &y, &mo, &d, &hh, &mm, &used) == 5 && text[used] == '\0') {
+		relative = false; /* a date that does not exist is refused, not rolled over */
+	} else if (sscanf(text, "tomorrow %2d:%2d%n", &hh, &mm, &used) == 2 && text[used] == '\0') {
+		y = today.tm_year + 1900, mo = today.tm_mon + 1, d = today.tm_mday + 1;
+	} else if (sscanf(text, "%2d:%2d%n", &hh, &mm, &used) == 2 && text[used] == '\0') {
+		y = today.tm_year + 1900, mo = today.tm_mon + 1, d = today.tm_mday;
+		if (hh * 60 + mm <= today.tm_hour * 60 + today.tm_min)
+			d++; /* 09:00 said at 15:00 means tomorrow */
+	} else {
+		return seterr(err, "say when as HH:MM, \"tomorrow HH:MM\" or YYYY-MM-DD HH:MM");
+	}
+	if (hh < 0 || hh > 23 || mm < 0 || mm > 59 || mo < 1 || mo > 12 || d < 1 || d > 32)
+		return seterr(err, "that is not a time of day");
+	if (relative && d > 28) { /* "tomorrow" past the month's end: let mktime roll it, then read it back */
+		struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = 12};
+		int64_t noon = tz_mktime(tz, &tm);
+		struct tm back;
+		if (noon != TZ_ERROR && tz_local(tz, noon, &back) == 0)
+			y = back.tm_year + 1900, mo = back.tm_mon + 1, d = back.tm_mday;
+	}
+	int64_t t = local_time(tz, y, mo, d, hh, mm);
+	if (t < 0)
+		return seterr(err, "that day or time does not exist in %s", tz);
+	if (t <= now)
+		return seterr(err, "that time has passed");
+	if (t > now + 366 * 86400LL)
+		return seterr(err, "at most a year ahead");
+	*at = t;
+	return 0;
+}

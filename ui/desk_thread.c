@@ -19,6 +19,8 @@ struct ui_desk_thread {
 	size_t n_appts;
 	struct thread_note *notes;
 	size_t n_notes;
+	struct scheduled_send *later; /* messages waiting for their time, soonest first */
+	size_t n_later;
 };
 
 struct ui_desk_thread *ui_desk_thread_load(struct ui *ui, int64_t thread_id)
@@ -32,6 +34,7 @@ struct ui_desk_thread *ui_desk_thread_load(struct ui *ui, int64_t thread_id)
 	sms_thread_free(&t);
 	desk_next_appointments(ui->store, thread_id, clock_now(), SHOWN_APPTS, &d->appts, &d->n_appts, NULL);
 	store_note_list(ui->store, thread_id, &d->notes, &d->n_notes, NULL);
+	store_scheduled_list(ui->store, ui->session.tenant_id, thread_id, clock_now(), &d->later, &d->n_later, NULL);
 	return d;
 }
 
@@ -43,6 +46,7 @@ void ui_desk_thread_free(struct ui_desk_thread **dp)
 	free(d->assignee);
 	appointment_list_free(&d->appts, d->n_appts);
 	thread_note_list_free(&d->notes, d->n_notes);
+	scheduled_send_list_free(&d->later, d->n_later);
 	free(d);
 	*dp = NULL;
 }
@@ -64,6 +68,15 @@ int ui_desk_thread_draw(struct ui *ui, WINDOW *w, int y, int cols, const struct 
 	free(who);
 	free(line);
 	free(words);
+	if (d->n_later > 0) {
+		char when[32];
+		ui_time(ui, d->later[0].send_at, when, sizeof when);
+		char *line2 = xasprintf("Scheduled %s%s: %s", when, d->n_later > 1 ? " (+more)" : "", d->later[0].body);
+		int x2 = text_put(w, y + used, 0, line2, cols - 12, ui_attr(ui, ST_MARK), false);
+		text_put(w, y + used, x2 + 1, "L cancels", 10, ui_attr(ui, ST_DIM), false);
+		used++;
+		free(line2);
+	}
 	if (d->n_notes > 0) {
 		const struct thread_note *n = &d->notes[d->n_notes - 1];
 		char when[32];
@@ -151,6 +164,19 @@ static void appt_yes(struct ui *ui, int64_t ctx)
 	ui_reload(ui);
 }
 
+/* Cancels a scheduled message after a yes. */
+static void later_cancel_yes(struct ui *ui, int64_t msg)
+{
+	char *err = NULL;
+	struct desk_actor a = ui_desk_actor(ui);
+	if (desk_later_cancel(ui->store, &a, ui->session.tenant_id, msg, &err) != 0)
+		ui_message(ui, "Not cancelled", err ? err : "store error");
+	else
+		ui_flash(ui, "Scheduled message cancelled: it will not be sent.");
+	free(err);
+	ui_reload(ui);
+}
+
 int ui_desk_thread_key(struct ui *ui, struct ui_desk_thread *d, int action)
 {
 	char *err = NULL;
@@ -176,6 +202,13 @@ int ui_desk_thread_key(struct ui *ui, struct ui_desk_thread *d, int action)
 		ui_flash(ui, "%s", action == UI_DESK_UNREAD ? "Marked unread." : "Archived (done).");
 		return UI_POP | UI_RELOAD | UI_REDRAW; /* back to the inbox, where it shows */
 	}
+	case UI_DESK_LATER_CANCEL:
+		if (d->n_later == 0) {
+			ui_flash(ui, "Nothing is scheduled in this thread.");
+			return UI_REDRAW;
+		}
+		ui_confirm(ui, "Cancel the scheduled message?", d->later[0].body, later_cancel_yes, d->later[0].message_id);
+		return UI_REDRAW;
 	case UI_DESK_CONFIRM:
 	case UI_DESK_RESCHED:
 	case UI_DESK_CANCEL: {

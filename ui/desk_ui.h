@@ -28,11 +28,15 @@ void ui_desk_thread_free(struct ui_desk_thread **dp);
 int ui_desk_thread_draw(struct ui *ui, WINDOW *w, int y, int cols, const struct ui_desk_thread *d);
 /* The thread's desk keys (UI_DESK_* actions); returns UI_* flags. */
 enum { UI_DESK_NOTE = 100, UI_DESK_NOTES, UI_DESK_ASSIGN, UI_DESK_UNREAD, UI_DESK_ARCHIVE, UI_DESK_CONFIRM,
-       UI_DESK_RESCHED, UI_DESK_CANCEL };
+       UI_DESK_RESCHED, UI_DESK_CANCEL, UI_DESK_LATER_CANCEL };
 int ui_desk_thread_key(struct ui *ui, struct ui_desk_thread *d, int action);
 
 /* Compose: opens the quick-reply picker; chosen text (rendered for the thread) goes to put(). */
 typedef void (*ui_desk_put_fn)(struct ui *ui, void *ctx, const char *text);
 void ui_desk_canned_pick(struct ui *ui, int64_t thread_id, ui_desk_put_fn put, void *ctx);
+/* Review's l: asks when, then queues the draft for that time (moved out of quiet hours) and
+ * closes review and compose. */
+void ui_desk_send_later(struct ui *ui, struct screen *review, struct screen *compose, int64_t thread_id,
+			int64_t patient_id, const char *phone, const char *body);
 
 #endif

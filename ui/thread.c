@@ -41,6 +41,7 @@ static const struct keybinding thread_keys[] = {
 	{'C', false, UI_DESK_CONFIRM, "C", "confirm the next appointment", false},
 	{'R', false, UI_DESK_RESCHED, "R", "next appointment: reschedule requested", false},
 	{'X', false, UI_DESK_CANCEL, "X", "cancel the next appointment", false},
+	{'L', false, UI_DESK_LATER_CANCEL, "L", "cancel the scheduled (send later) message", false},
 	{27, false, TA_BACK, "Esc/q", "back", true},
 	{'q', false, TA_BACK, "q", "back", false},
 	{KEY_LEFT, true, TA_BACK, "Left", "back", false},

@@ -356,6 +356,29 @@ static void outbox_queue__waits_until_not_before__when_sent_later(void **state)
 	assert_int_equal(store_msg_claim_next(f->s, f->tenant, "test", at + 1, &m, &err), SD_NOTFOUND);
 }
 
+static void desk_later_parse__reads_times__and_refuses_the_rest(void **state)
+{
+	(void)state;
+	const char *tz = "America/Chicago";
+	int64_t at = 0, now = NOW; /* 05:06 in Chicago, 2026-11-18 */
+	char *err = NULL;
+	assert_int_equal(desk_later_parse("09:30", tz, now, &at, &err), 0);
+	assert_int_equal(at, NOW - 40000 + 15 * 3600 + 30 * 60); /* today 09:30 CST = 15:30 UTC */
+	assert_int_equal(desk_later_parse("05:00", tz, now, &at, &err), 0); /* passed: tomorrow */
+	assert_int_equal(at, NOW - 40000 + 11 * 3600 + 86400);
+	assert_int_equal(desk_later_parse("tomorrow 08:00", tz, now, &at, &err), 0);
+	assert_int_equal(at, NOW - 40000 + 14 * 3600 + 86400);
+	assert_int_equal(desk_later_parse("2026-11-30 23:59", tz, now, &at, &err), 0);
+	static const char *const bad[] = {"", "9", "25:00", "09:60", "tomorrow", "2026-02-30 09:00",
+					  "2026-11-17 09:00", "2030-01-01 09:00", "09:00 pm", "\x1b[2J"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(desk_later_parse(bad[i], tz, now, &at, &err), -1);
+		assert_non_null(err);
+		free(err);
+		err = NULL;
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -368,6 +391,7 @@ int main(void)
 		cmocka_unit_test(failures_category__maps_codes__with_other_row),
 		cmocka_unit_test_setup_teardown(desk_canned_put__checks_like_templates__when_saved, setup, teardown),
 		cmocka_unit_test_setup_teardown(outbox_queue__waits_until_not_before__when_sent_later, setup, teardown),
+		cmocka_unit_test(desk_later_parse__reads_times__and_refuses_the_rest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
