@@ -48,3 +48,13 @@ CREATE TABLE canned_replies (
   updated_at INTEGER NOT NULL,
   UNIQUE (tenant_id, name)
 );
+
+-- Deleting a patient's messages and threads (store/lifecycle.c) takes their desk rows along:
+-- follow-ups and notes are about those records and must not block the deletion.
+CREATE TRIGGER followups_go_with_message BEFORE DELETE ON sms_messages
+  BEGIN
+    DELETE FROM delivery_followups WHERE message_id = OLD.id;
+    UPDATE sms_threads SET triage_message_id = NULL WHERE triage_message_id = OLD.id;
+  END;
+CREATE TRIGGER notes_go_with_thread BEFORE DELETE ON sms_threads
+  BEGIN DELETE FROM thread_notes WHERE thread_id = OLD.id; END;

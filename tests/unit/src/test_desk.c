@@ -274,6 +274,26 @@ static void desk_followup__empties_worklist__when_each_is_handled(void **state)
 	free(err);
 }
 
+static void store_patient_delete__takes_desk_rows_along__when_notes_and_followups(void **state)
+{
+	struct fx *f = *state;
+	char *err = NULL;
+	int64_t msg = 0;
+	int64_t th = inbound(f, "SM1", BEN, &msg);
+	assert_int_equal(desk_note_add(f->s, &f->staff, th, "asked about parking", NULL, &err), 0);
+	assert_int_equal(store_thread_set_triage(f->s, th, msg, &err), 0);
+	int64_t m = failed(f, f->ben, 0, "conversation", 30003);
+	assert_int_equal(desk_followup(f->s, &f->staff, f->tenant, m, "called", NULL, &err), 0);
+	struct patient_change ch;
+	if (store_patient_delete(f->s, f->ben, &ch, &err) != 0)
+		fail_msg("store_patient_delete: %s", err);
+	struct thread_note *notes = NULL;
+	size_t n = 0;
+	assert_int_equal(store_note_list(f->s, th, &notes, &n, &err), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(thread_count(f, THREAD_FILTER_NEEDS_HUMAN, 0), 0);
+}
+
 static void failures_category__maps_codes__with_other_row(void **state)
 {
 	(void)state;
@@ -389,6 +409,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(desk_followup__empties_worklist__when_each_is_handled, setup, teardown),
 		cmocka_unit_test(failures_category__maps_codes__with_other_row),
+		cmocka_unit_test_setup_teardown(store_patient_delete__takes_desk_rows_along__when_notes_and_followups, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(desk_canned_put__checks_like_templates__when_saved, setup, teardown),
 		cmocka_unit_test_setup_teardown(outbox_queue__waits_until_not_before__when_sent_later, setup, teardown),
 		cmocka_unit_test(desk_later_parse__reads_times__and_refuses_the_rest),
