@@ -440,10 +440,10 @@ static void set(struct triage_result *out, enum triage_intent i, const char *why
 /* The whole-message checks: empty, the law's keywords, one-letter codes, opt-out phrases. */
 static bool whole_message(const char *body, const struct tokens *t, struct triage_result *out)
 {
-	char *norm = keywords_normalize(body);
-	enum kw_action law;
-	bool is_law = keywords_is_law_word(norm, &law) && strcmp(norm, "YES") != 0;
-	free(norm);
+	/* The same reading the inbound processor gives the law's words ("Stop.", "cancel please"). */
+	struct kw_match m;
+	keywords_classify(body, NULL, 0, &m);
+	bool is_law = m.law && strcmp(m.keyword, "YES") != 0;
 	if (is_law) {
 		set(out, TRIAGE_NONE, "a keyword the law defines (opt-out, opt-in, help)");
 		return true;

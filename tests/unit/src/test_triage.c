@@ -249,7 +249,7 @@ static const struct {
 	{"cancel my appointment", TRIAGE_CANCEL},
 	{"Cancel my appointment please", TRIAGE_CANCEL},
 	{"cancel appointment", TRIAGE_CANCEL},
-	{"Please cancel", TRIAGE_CANCEL},
+	{"Please cancel", TRIAGE_NONE}, /* CANCEL with a courtesy word: the law's opt-out */
 	{"please cancel my appointment", TRIAGE_CANCEL},
 	{"Cancel it", TRIAGE_CANCEL},
 	{"cancel it please", TRIAGE_CANCEL},
