@@ -57,7 +57,8 @@ enum {
 	P_LIAM = 17,
 	P_FATIMA = 18,
 	P_WEI = 19,
-	P_OLIVIA = 20
+	P_OLIVIA = 20,
+	P_NOAH = 21
 };
 
 #define LONG_BODY "@long" /* replaced by a 600-character message */
@@ -346,12 +347,12 @@ static int finish_desk(struct store *s, int64_t tenant_id, const char *tz, const
 			return -1;
 	}
 	char number[16];
-	demo_number(patients[P_ZOE].number, number);
-	struct sms_message later = {.tenant_id = tenant_id, .patient_id = ids[P_ZOE], .direction = "outbound",
+	demo_number(patients[P_NOAH].number, number);
+	struct sms_message later = {.tenant_id = tenant_id, .patient_id = ids[P_NOAH], .direction = "outbound",
 				    .from_number = (char *)from, .to_number = number, .segments = 1,
 				    .body = "Reminder: no food or drink after midnight before your blood test.",
 				    .encoding = "GSM-7", .message_type = "conversation", .sent_by = user,
-				    .next_attempt_at = local_at(tz, now, 1, 9, 0), .created_at = now - 120};
+				    .next_attempt_at = local_at(tz, now, 1, 9, 0), .created_at = now - 4000 * 60};
 	return store_msg_queue(s, &later, NULL, err);
 }
 

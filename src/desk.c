@@ -192,7 +192,8 @@ int desk_next_appointments(struct store *s, int64_t thread_id, int64_t now, size
 		*n = 0;
 		return -1;
 	}
-	qsort(*out, *n, sizeof(**out), by_start);
+	if (*n > 1)
+		qsort(*out, *n, sizeof(**out), by_start);
 	while (*n > max)
 		appointment_free(&(*out)[--*n]);
 	return 0;

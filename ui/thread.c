@@ -271,8 +271,8 @@ static void thread_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, i
 	if (v->n == v->limit)
 		text_put(w, 0, cols - 18, "o: older messages", 18, ui_attr(ui, ST_DIM), false);
 	int banner = ui_thread_banner(ui, w, 1, cols, &v->t, v->people, v->opted_out);
-	banner += ui_desk_thread_draw(ui, w, 1 + banner, cols, v->desk);
 	ui_rule(ui, w, 1 + banner, cols);
+	banner += ui_desk_thread_draw(ui, w, 2 + banner, cols, v->desk); /* under the rule: the header stays put */
 	free(head);
 	if (v->n == 0) {
 		text_put(w, 3 + banner, 2, "No messages yet. Press r to write one.", cols - 4, ui_attr(ui, ST_DIM), false);

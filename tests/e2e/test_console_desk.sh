@@ -70,7 +70,7 @@ keys q
 
 # ---- a thread: note, assign, appointment, archive ----
 keys /
-wait_for "Search by name or number"
+wait_for "Search"
 type_text "Lindqvist"
 keys Enter
 wait_for 'search "Lindqvist"'

@@ -16,12 +16,12 @@ tomorrow8=$((tomorrow9 - 3600))
 
 # ---- the demo's scheduled message, cancelled before it goes ----
 keys /
-wait_for "Search by name or number"
-type_text "Müller"
+wait_for "Search"
+type_text "Williams"
 keys Enter
-wait_for 'search "Müller"'
+wait_for 'search "Williams"'
 keys Enter
-wait_for "Zoë Müller  (312) 555-0102"
+wait_for "Noah Williams  (312) 555-0120"
 wait_for_re "Scheduled [A-Z][a-z]{2} [0-9]{2} 09:00" >/dev/null
 wait_for "L cancels"
 keys L
@@ -36,7 +36,7 @@ pass "L cancels a scheduled message before it goes"
 
 # ---- quick replies ----
 keys r
-wait_for "Message to Zoë"
+wait_for "Message to Noah"
 keys C-t
 wait_for "Quick replies"
 wait_for "bring card"
@@ -67,7 +67,7 @@ keys j
 wait_for "bring card"
 keys Enter
 wait_gone "Quick replies"
-wait_for "Hi Zoë Müller, please bring your insurance card"
+wait_for "Hi Noah Williams, please bring your insurance card"
 pass "Ctrl-T puts the chosen reply, filled in for the patient, into the editor"
 
 # ---- send later ----
@@ -78,12 +78,12 @@ wait_for "Send at"
 keys Enter
 wait_for "Scheduled for"
 wait_for_re "Scheduled [A-Z][a-z]{2} [0-9]{2} 09:00" >/dev/null
-row=$(sqlite3 "$DB" "SELECT status || ' ' || next_attempt_at FROM sms_messages WHERE body LIKE 'Hi Zoë Müller, please bring%'")
+row=$(sqlite3 "$DB" "SELECT status || ' ' || next_attempt_at FROM sms_messages WHERE body LIKE 'Hi Noah Williams, please bring%'")
 [ "$row" = "queued $tomorrow9" ] || fail "send later queued '$row', expected 'queued $tomorrow9'"
 pass "l in review schedules the message for tomorrow 09:00; the thread shows it"
 
 keys r
-wait_for "Message to Zoë"
+wait_for "Message to Noah"
 type_text "See you soon"
 keys C-x
 wait_for "l sends later"
