@@ -198,9 +198,11 @@ static void inbox_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, in
 	struct inbox *in = sc->priv;
 	char head[256];
 	char f[80];
-	snprintf(f, sizeof f, "%s%s%s%s", in->filter & THREAD_FILTER_ARCHIVED ? "archive" : "all",
+	snprintf(f, sizeof f, "%s%s%s%s", in->filter & THREAD_FILTER_ARCHIVED ? ", archive" : "",
 		 in->filter & THREAD_FILTER_UNREAD ? ", unread" : "", in->filter & THREAD_FILTER_ACTION ? ", needs action" : "",
 		 in->filter & THREAD_FILTER_MINE ? ", mine" : "");
+	if (f[0] == '\0')
+		snprintf(f, sizeof f, ", all");
 
 	in->page = rows - 3 > 1 ? rows - 3 : 1;
 	snprintf(head, sizeof head, "Inbox %s %s", ui_sym("\xE2\x80\x94", "-"), ui->session.tenant_name);
@@ -208,8 +210,8 @@ static void inbox_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, in
 	char lanes[40];
 	snprintf(lanes, sizeof lanes, " H:%d F:%d", in->lane, in->failed);
 	text_put(w, 0, hx, lanes, 16, ui_attr(ui, in->lane + in->failed ? ST_WARN : ST_DIM), false);
-	char *right = in->query ? xasprintf("search \"%s\" %s %s", in->query, ui_sym("\xC2\xB7", "|"), f)
-				: xasprintf("showing %s", f);
+	char *right = in->query ? xasprintf("search \"%s\" %s %s", in->query, ui_sym("\xC2\xB7", "|"), f + 2)
+				: xasprintf("showing %s", f + 2);
 	int rw = text_width(right);
 	if (rw > cols / 2 - 1)
 		rw = cols / 2 - 1;

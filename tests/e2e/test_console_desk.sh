@@ -102,7 +102,7 @@ keys Escape
 wait_gone 'search "Lindqvist"'
 capture | grep -qF "Björn Lindqvist" && fail "the archived thread is still in the inbox"
 keys m
-wait_for "showing all, mine"
+wait_for "showing mine"
 wait_for "No threads match."
 keys z
 wait_for "showing archive, mine"
