@@ -169,6 +169,15 @@ static int session_fill(struct store *s, const struct user *u, struct auth_sessi
 		tenant_list_free(&list, n);
 	} else if (store_user_tenants(s, u->id, &out->tenants, &out->n_tenants, err) != 0) {
 		return -1;
+	} else {
+		/* A retired location is closed to its staff too. */
+		size_t kept = 0;
+		for (size_t i = 0; i < out->n_tenants; i++) {
+			int64_t retired = 0;
+			if (store_tenant_retired(s, out->tenants[i], &retired, NULL) == 0 && retired == 0)
+				out->tenants[kept++] = out->tenants[i];
+		}
+		out->n_tenants = kept;
 	}
 	out->user_id = u->id;
 	out->username = xstrdup(u->username);

@@ -82,9 +82,12 @@ int cli_tenant_lifecycle(struct cli_ctx *ctx, int argc, char **argv)
 	int r = rename ? store_tenant_rename(s, t.id, argv[3], &err)
 		       : store_tenant_retire(s, t.id, retire ? clock_now() : 0, &err);
 	if (r != 0) {
-		rc = rename && r < 0 && strstr(err ? err : "", "database") == NULL ? cli_fail(EXIT_USAGE, "tenant", "%s", err)
-										   : store_failed("tenant", r, err);
-		err = NULL;
+		if (rename && r < 0 && strstr(err ? err : "", "database") == NULL) {
+			rc = cli_fail(EXIT_USAGE, "tenant", "%s", err);
+		} else {
+			rc = store_failed("tenant", r, err);
+			err = NULL; /* store_failed freed it */
+		}
 		goto out;
 	}
 	char *detail = rename ? xasprintf("renamed to %s", argv[3]) : NULL;

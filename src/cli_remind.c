@@ -20,7 +20,7 @@ static const char usage_remind[] =
 	"usage: smsdesk [--tenant T] remind APPOINTMENT_ID\n"
 	"Sends the location's reminder for one appointment now, rendered from its template. It is\n"
 	"refused (exit 3) for cancelled or past appointments, opted-out patients, patients with\n"
-	"reminders off, in quiet hours, beyond the exemption limits for patients without consent on\n"
+	"reminders off, outside texting hours, beyond the exemption limits for patients without consent on\n"
 	"file, and when a reminder for this appointment was already sent by hand today. Unless a\n"
 	"scheduler holds the sync lease it is sent at once; otherwise the scheduler sends it.\n";
 
@@ -133,8 +133,10 @@ static const char usage_reminders[] =
 	"usage: smsdesk [--tenant T] reminders [--show upcoming|sent|waiting|skipped|responses|all]\n"
 	"                                      [--limit N] [--days N]\n"
 	"Lists a location's reminders: upcoming (the next one each appointment of the next --days\n"
-	"days, default 7, will get), sent (queued or sent), waiting (for quiet hours to end),\n"
+	"days, default 7, will get), sent (queued or sent), waiting (for texting hours to begin),\n"
 	"skipped (and failed) with the reason, the patients' responses, or all rows (default).\n"
+	"STATUS is the message's own as Twilio last reported it (queued, sent, delivered,\n"
+	"undelivered, failed), with Twilio's error code and text when it has one.\n"
 	"Numbers are masked; times are the location's.\n";
 
 /* Prints the rows of one stored view. */
@@ -143,6 +145,10 @@ static int list_rows(struct store *s, const struct tenant *t, enum reminder_view
 	struct reminder_row *rows = NULL;
 	size_t n = 0;
 	char *err = NULL;
+	/* rows follow their messages first, so a failed one is listed with the failures */
+	int changed = 0;
+	if (store_reminder_sync_messages(s, &changed, &err) != 0)
+		xfree(&err); /* a read-only moment (another writer): the statuses below still come from the messages */
 	if (store_reminder_list(s, t->id, view, limit, &rows, &n, &err) != 0) {
 		int rc = cli_fail(EXIT_FAIL, "reminders", "%s", err);
 		free(err);
@@ -159,11 +165,14 @@ static int list_rows(struct store *s, const struct tenant *t, enum reminder_view
 		if (v->mobile != NULL)
 			phone_mask(v->mobile, mobile, sizeof(mobile));
 		reminders_format_slot(v->r.slot_minutes, slot, sizeof(slot));
-		const char *extra = v->r.response ? v->r.response : v->r.skip_reason ? v->r.skip_reason : "";
+		char *reason = reminders_row_reason(v);
+		const char *extra = v->r.response ? v->r.response : reason ? reason : "";
 		cli_safe_text(extra, true, why, sizeof(why));
+		free(reason);
+		char status[24];
+		cli_safe_text(reminders_row_status(v), true, status, sizeof(status));
 		printf("%-6lld %-6lld %-16s %-22.22s %-15s %-7s %-13s %-16s %s\n", (long long)v->r.id,
-		       (long long)v->r.appointment_id, start, name, mobile, slot, cli_show(v->r.status), when,
-		       why);
+		       (long long)v->r.appointment_id, start, name, mobile, slot, status, when, why);
 	}
 	if (n == 0)
 		printf("(no reminders)\n");

@@ -6,6 +6,8 @@
 #include "src/connect.h"
 #include "src/outbox.h"
 #include "src/phone.h"
+#include "src/quiet.h"
+#include "src/tz.h"
 #include "src/segments.h"
 #include "src/sim/sim.h"
 #include "src/sync.h"
@@ -19,15 +21,70 @@ extern const struct cli_command cli_cmd_send, cli_cmd_messages, cli_cmd_poll, cl
 
 static const char usage_send[] =
 	"usage: smsdesk [--tenant T] send (--patient ID | --to NUMBER) --body TEXT [--dry-run]\n"
+	"                                 [--force --reason TEXT]\n"
 	"Shows the encoding (GSM-7 or UCS-2), the number of segments and the estimated cost, then\n"
 	"queues the message through the one send path (opt-outs, the 1,600-character limit) and,\n"
 	"unless a scheduler holds the sync lease, sends it at once and prints Twilio's SID and status.\n"
+	"Outside the location's texting hours (08:00-21:00 by default) in the patient's time zone\n"
+	"(else the location's) it is refused, as the console warns; --force --reason \"...\" sends it\n"
+	"anyway and records the reason in the audit log.\n"
 	"--dry-run stops after the figures. Exit codes: 3 refused by a rule, 4 Twilio or network.\n";
 
 struct send_args {
-	const char *patient, *to, *body;
-	bool dry_run;
+	const char *patient, *to, *body, *reason;
+	bool dry_run, force;
 };
+
+/* A --reason for the audit log: one line without control characters. */
+static bool reason_ok(const char *r)
+{
+	for (const unsigned char *p = (const unsigned char *)r; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+	return true;
+}
+
+/* Why a send now would be outside the texting hours (malloc'd words), or NULL. The patient's
+ * zone when known, else the location's: the same rule the console warns with. */
+static char *outside_hours(struct store *s, const struct tenant *t, int64_t pid)
+{
+	struct patient p;
+	bool have_p = pid > 0 && store_patient_get(s, pid, &p, NULL) == 0;
+	const char *tz = have_p && p.timezone && tz_valid(p.timezone) ? p.timezone : t->timezone;
+	int64_t now = clock_now();
+	char *why = NULL;
+	if (!quiet_allowed(now, tz, t->quiet_start, t->quiet_end)) {
+		struct tm lt;
+		char local[16] = "?";
+		if (tz_local(tz, now, &lt) == 0)
+			snprintf(local, sizeof(local), "%02d:%02d", lt.tm_hour, lt.tm_min);
+		why = xasprintf("it is %s for the patient (%s), outside texting hours %02d:%02d-%02d:%02d", local, tz,
+				t->quiet_start / 60, t->quiet_start % 60, t->quiet_end / 60, t->quiet_end % 60);
+	}
+	if (have_p)
+		patient_free(&p);
+	return why;
+}
+
+/* The texting-hours rule for a send: EXIT_REFUSED with the words, or EXIT_OK (with *forced set
+ * when --force --reason let it through, for the audit entry). */
+static int hours_rule(struct store *s, const struct tenant *t, int64_t pid, const struct send_args *a, bool *forced)
+{
+	*forced = false;
+	char *why = outside_hours(s, t, pid);
+	if (why == NULL)
+		return EXIT_OK;
+	int rc = EXIT_OK;
+	if (a->dry_run)
+		rc = cli_fail(EXIT_REFUSED, "send", "would be refused: %s (--force --reason \"...\" sends anyway)", why);
+	else if (!a->force)
+		rc = cli_fail(EXIT_REFUSED, "send", "refused: %s. To send anyway: --force --reason \"why it cannot "
+						     "wait\" (recorded in the audit log)", why);
+	else
+		*forced = true;
+	free(why);
+	return rc;
+}
 
 /* Finds the number to send to: the patient's mobile, or --to in E.164. */
 static int send_target(struct store *s, const struct tenant *t, const struct send_args *a, int64_t *pid,
@@ -121,7 +178,7 @@ static int send_now(struct cli_ctx *ctx, struct store *s, int64_t id, const char
 
 /* Queues the message and, when no other process holds the sync lease, sends it. */
 static int send_queue(struct cli_ctx *ctx, struct store *s, const struct tenant *t, int64_t pid, const char *to,
-		      const char *body)
+		      const char *body, const char *forced_reason)
 {
 	struct outbox_request req = {.tenant_id = t->id, .patient_id = pid, .to = to, .body = body,
 				     .message_type = "conversation", .actor = CLI_ACTOR};
@@ -135,6 +192,17 @@ static int send_queue(struct cli_ctx *ctx, struct store *s, const struct tenant 
 	if (rc != 0) {
 		rc = cli_fail(EXIT_FAIL, "send", "%s", err);
 		goto out;
+	}
+	if (forced_reason != NULL) {
+		/* outside texting hours on the sender's word: who, which message and why (never the body) */
+		char target[40];
+		snprintf(target, sizeof(target), "message %lld", (long long)id);
+		char *detail = xasprintf("sent outside texting hours (--force): %s", forced_reason);
+		if (store_audit_append(s, 0, CLI_ACTOR, t->id, "sms.send_outside_hours", pid, target, detail, &err) != 0)
+			fprintf(stderr, "smsdesk send: warning: the audit entry was not written: %s\n", err);
+		free(detail);
+		xfree(&err);
+		fprintf(stderr, "smsdesk send: warning: outside texting hours; sent on --force (audited)\n");
 	}
 	bool got = false;
 	rc = cli_take_send_lease(s, "send", owner, id, &got);
@@ -154,7 +222,8 @@ static int run_send(struct cli_ctx *ctx, int argc, char **argv)
 	struct send_args a = {0};
 	struct cli_opt opts[] = {
 		{"--patient", &a.patient, NULL}, {"--to", &a.to, NULL}, {"--body", &a.body, NULL},
-		{"--dry-run", NULL, &a.dry_run}, {NULL, NULL, NULL},
+		{"--dry-run", NULL, &a.dry_run}, {"--force", NULL, &a.force}, {"--reason", &a.reason, NULL},
+		{NULL, NULL, NULL},
 	};
 	char *pos[argc + 1];
 	int npos = 0;
@@ -167,6 +236,12 @@ static int run_send(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_usage("send", "give either --patient ID or --to NUMBER");
 	if (a.body == NULL || a.body[0] == '\0')
 		return cli_usage("send", "send needs --body TEXT");
+	if (a.force && (a.reason == NULL || a.reason[0] == '\0' || strlen(a.reason) > 200 ||
+			!reason_ok(a.reason)))
+		return cli_usage("send", "--force needs --reason \"...\" (one line, up to 200 characters): it goes in the "
+					 "audit log");
+	if (a.reason != NULL && !a.force)
+		return cli_usage("send", "--reason goes with --force");
 	struct store *s = NULL;
 	struct tenant t = {0};
 	int64_t pid = 0;
@@ -178,6 +253,9 @@ static int run_send(struct cli_ctx *ctx, int argc, char **argv)
 		rc = send_target(s, &t, &a, &pid, to);
 	if (rc == EXIT_OK)
 		rc = send_figures(&t, a.body);
+	bool forced = false;
+	if (rc == EXIT_OK)
+		rc = hours_rule(s, &t, pid, &a, &forced);
 	if (rc == EXIT_OK && a.dry_run) {
 		bool blocked = false;
 		store_number_opted_out(s, t.id, to, &blocked, NULL);
@@ -186,7 +264,7 @@ static int run_send(struct cli_ctx *ctx, int argc, char **argv)
 		else
 			printf("dry run: nothing sent\n");
 	} else if (rc == EXIT_OK) {
-		rc = send_queue(ctx, s, &t, pid, to, a.body);
+		rc = send_queue(ctx, s, &t, pid, to, a.body, forced ? a.reason : NULL);
 	}
 	tenant_free(&t);
 	store_close(&s);

@@ -9,6 +9,7 @@
 #include "src/connect.h"
 #include "src/phone.h"
 #include "src/reminders.h"
+#include "src/template.h"
 #include "src/twilio.h"
 #include "src/tz.h"
 #include "src/util.h"
@@ -179,9 +180,15 @@ static const char usage_settings[] =
 	"  --api-key-secret-stdin       the same for the API key secret\n"
 	"  --slots 72h,24h,2h           when reminders go out before an appointment; off (or\n"
 	"                               none): no automatic reminders, the template is kept\n"
-	"  --quiet 08:00-21:00          the hours in which reminders may be sent\n"
-	"  --template TEXT              the reminder text ({patientName}, {clinicName},\n"
-	"                               {appointmentDate}, {appointmentTime})\n"
+	"  --texting-hours 08:00-21:00  the hours in the patient's local time in which automated\n"
+	"                               texts may go out (--quiet is the old name, still accepted)\n"
+	"  --template TEXT              the reminder text ({patientName}, {clinicName}, {clinicPhone},\n"
+	"                               {appointmentDate}, {appointmentTime}, {providerName},\n"
+	"                               {location}); checked when saved: unknown or unclosed\n"
+	"                               variables are refused; without {clinicPhone} patients without\n"
+	"                               consent on file will not get it (a warning)\n"
+	"  --allow-risky                let --template use {procedure}, {reason} or {diagnosis}\n"
+	"                               (health details in a text: an admin's explicit choice, audited)\n"
 	"COLUMN VALUE pairs set other location settings, e.g. 'poll_seconds 30',\n"
 	"'optout_replies_by smsdesk', 'timezone America/Denver', 'idle_lock_seconds 300'.\n"
 	"Secrets are encrypted with the key file and shown only as set / not set.\n";
@@ -205,8 +212,8 @@ static int read_secret(const char *what, char *buf, size_t len, char **err)
 	return 0;
 }
 
-/* "08:00-21:00" into minutes after midnight. */
-static bool parse_quiet(const char *s, int *start, int *end)
+/* "08:00-21:00" (texting hours) into minutes after midnight. */
+static bool parse_hours(const char *s, int *start, int *end)
 {
 	int h1, m1, h2, m2, used = 0;
 	if (sscanf(s, "%2d:%2d-%2d:%2d%n", &h1, &m1, &h2, &m2, &used) != 4 || s[used] != '\0' || !isdigit((unsigned char)s[0]))
@@ -241,8 +248,8 @@ struct change {
 };
 
 struct settings_args {
-	const char *account_sid, *api_key_sid, *from, *mg, *api_base, *ca_bundle, *slots, *quiet, *template;
-	bool token_stdin, secret_stdin;
+	const char *account_sid, *api_key_sid, *from, *mg, *api_base, *ca_bundle, *slots, *hours, *quiet, *template;
+	bool token_stdin, secret_stdin, allow_risky;
 };
 
 /* Adds a change (value copied). */
@@ -251,6 +258,23 @@ static void add_change(struct change *ch, int *n, const char *column, const char
 	ch[*n].column = column;
 	ch[*n].value = value ? xstrdup(value) : NULL;
 	(*n)++;
+}
+
+/* The reminder template check every path shares (reminders_check_template); prints its
+ * warning to stderr. EXIT_USAGE when it cannot be saved. */
+static int check_template(const char *tmpl, bool allow_risky)
+{
+	char *err = NULL, *warning = NULL;
+	if (reminders_check_template(tmpl, allow_risky, &warning, &err) != 0) {
+		int rc = cli_usage("settings", "reminder template not saved: %s%s", err ? err : "invalid",
+				   template_uses_risky(tmpl) && !allow_risky ? " (--allow-risky saves it anyway)" : "");
+		free(err);
+		return rc;
+	}
+	if (warning != NULL)
+		fprintf(stderr, "smsdesk settings: warning: %s\n", warning);
+	free(warning);
+	return EXIT_OK;
 }
 
 /* Turns the options into column changes; EXIT_USAGE with the reason on a bad value. */
@@ -289,12 +313,18 @@ static int collect_changes(const struct settings_args *a, char **pos, int npos, 
 		add_change(ch, n, "api_base", a->api_base);
 	if (a->slots)
 		add_change(ch, n, "reminder_slots", reminders_slots_off(a->slots) ? REMINDER_SLOTS_OFF : a->slots);
+	if (a->template && check_template(a->template, a->allow_risky) != EXIT_OK)
+		return EXIT_USAGE;
 	if (a->template)
 		add_change(ch, n, "reminder_template", a->template);
-	if (a->quiet) {
+	if (a->hours && a->quiet)
+		return cli_usage("settings", "give --texting-hours once (--quiet is its old name)");
+	const char *hours = a->hours ? a->hours : a->quiet;
+	if (hours) {
 		int qs, qe;
-		if (!parse_quiet(a->quiet, &qs, &qe))
-			return cli_usage("settings", "--quiet must look like 08:00-21:00 (start before end)");
+		if (!parse_hours(hours, &qs, &qe))
+			return cli_usage("settings", "--texting-hours must look like 08:00-21:00 (start before end): "
+						     "the hours in which automated texts may go out");
 		char b1[16], b2[16];
 		snprintf(b1, sizeof(b1), "%d", qs);
 		snprintf(b2, sizeof(b2), "%d", qe);
@@ -308,6 +338,8 @@ static int collect_changes(const struct settings_args *a, char **pos, int npos, 
 			return cli_usage("settings", "unknown time zone '%s'", pos[i + 1]);
 		if (strcmp(pos[i], "api_base") == 0 && !twilio_base_ok(pos[i + 1]))
 			return cli_usage("settings", API_BASE_RULE, "api_base");
+		if (strcmp(pos[i], "reminder_template") == 0 && check_template(pos[i + 1], a->allow_risky) != EXIT_OK)
+			return EXIT_USAGE;
 		add_change(ch, n, pos[i], pos[i + 1]);
 	}
 	return EXIT_OK;
@@ -369,7 +401,10 @@ static int settings_set(struct cli_ctx *ctx, const struct settings_args *a, char
 			rc = cli_usage("settings", "%s", err);
 			goto out;
 		}
-		store_audit_append(s, 0, CLI_ACTOR, t.id, "setting.set", 0, ch[i].column, NULL, NULL);
+		/* a template with health details in it is saved only on the admin's word: say so */
+		bool risky = strcmp(ch[i].column, "reminder_template") == 0 && template_uses_risky(ch[i].value);
+		store_audit_append(s, 0, CLI_ACTOR, t.id, "setting.set", 0, ch[i].column,
+				   risky ? "risky variables allowed (--allow-risky)" : NULL, NULL);
 	}
 	if (a->ca_bundle && (store_setting_set(s, t.id, "ca_bundle", a->ca_bundle, &err) != 0 ||
 			     store_audit_append(s, 0, CLI_ACTOR, t.id, "setting.set", 0, "ca_bundle", NULL, &err) != 0))
@@ -440,7 +475,7 @@ static int settings_show(struct cli_ctx *ctx)
 	printf("api_base:              %s\n", cli_show(t.api_base));
 	printf("ca_bundle:             %s\n", ca ? cli_show(ca) : "system default");
 	printf("reminder_slots:        %s\n", cli_show(t.reminder_slots));
-	printf("quiet hours:           %02d:%02d-%02d:%02d\n", t.quiet_start / 60, t.quiet_start % 60,
+	printf("texting hours:         %02d:%02d-%02d:%02d\n", t.quiet_start / 60, t.quiet_start % 60,
 	       t.quiet_end / 60, t.quiet_end % 60);
 	printf("poll_seconds:          %d\n", t.poll_seconds);
 	printf("idle_lock_seconds:     %d\n", t.idle_lock_seconds);
@@ -460,7 +495,8 @@ static int run_settings(struct cli_ctx *ctx, int argc, char **argv)
 		{"--account-sid", &a.account_sid, NULL}, {"--api-key-sid", &a.api_key_sid, NULL},
 		{"--from", &a.from, NULL}, {"--messaging-service", &a.mg, NULL}, {"--api-base", &a.api_base, NULL},
 		{"--ca-bundle", &a.ca_bundle, NULL}, {"--slots", &a.slots, NULL}, {"--quiet", &a.quiet, NULL},
-		{"--template", &a.template, NULL}, {"--auth-token-stdin", NULL, &a.token_stdin},
+		{"--texting-hours", &a.hours, NULL}, {"--template", &a.template, NULL},
+		{"--allow-risky", NULL, &a.allow_risky}, {"--auth-token-stdin", NULL, &a.token_stdin},
 		{"--api-key-secret-stdin", NULL, &a.secret_stdin}, {NULL, NULL, NULL},
 	};
 	char *pos[argc + 1];

@@ -77,7 +77,7 @@ struct demo_msg {
 static const struct demo_msg script[] = {
     {P_ANA, false, 1560, "reminder",
      "Hi Ana, this is Lakeside Family Clinic: you have an appointment soon. "
-     "Reply C to confirm, R to reschedule, X to cancel. Reply STOP to opt out.",
+     "Reply C to confirm, R to reschedule, X if you can't come. Reply STOP to opt out.",
      "delivered", 0, NULL},
     {P_ANA, true, 1500, NULL, "C", "received", 0, NULL},
     {P_ANA, false, 1500, "auto_reply", "Thanks, your appointment is confirmed. See you soon!", "delivered", 0,
@@ -87,7 +87,7 @@ static const struct demo_msg script[] = {
     {P_ZOE, true, 240, NULL, "Thank you so much!! \xF0\x9F\x98\x8A\xF0\x9F\x99\x8F", "received", 0, NULL},
     {P_JOSE, false, 1200, "reminder",
      "Hi José, this is Lakeside Family Clinic: you have an appointment soon. "
-     "Reply C to confirm, R to reschedule, X to cancel.",
+     "Reply C to confirm, R to reschedule, X if you can't come.",
      "delivered", 0, NULL},
     {P_JOSE, true, 1100, NULL, "Is this for José or for Lucía? \xF0\x9F\xA4\x94", "received", 0, NULL},
     {P_CHLOE, true, 90, NULL, LONG_BODY, "received", 0, NULL},
@@ -117,7 +117,7 @@ static const struct demo_msg script[] = {
     {P_MAI, true, 15, NULL, "Xin chào! Tôi có thể đổi lịch hẹn không?", "received", 0, NULL},
     {P_AHMED, false, 1400, "reminder",
      "Hi Ahmed, this is Lakeside Family Clinic: you have an appointment "
-     "soon. Reply C to confirm, X to cancel.",
+     "soon. Reply C to confirm, X if you can't come.",
      "delivered", 0, NULL},
     {P_AHMED, true, 1380, NULL, "X", "received", 0, NULL},
     {P_AHMED, false, 1380, "auto_reply", "Your appointment is cancelled. Call us to book a new time.",
@@ -126,14 +126,14 @@ static const struct demo_msg script[] = {
      * failed deliveries of several causes. */
     {P_GRACE, false, 400, "reminder",
      "Hi Grace, this is Lakeside Family Clinic: you have an appointment soon. "
-     "Reply C to confirm, R to reschedule, X to cancel.",
+     "Reply C to confirm, R to reschedule, X if you can't come.",
      "delivered", 0, NULL},
     {P_GRACE, true, 380, NULL, "I'll be 15 minutes late, is that ok?", "received", 0, NULL},
     {P_EMILY, false, 600, "reminder",
      "Hi Emily, this is Lakeside Family Clinic: you have an appointment soon. "
-     "Reply C to confirm, R to reschedule, X to cancel.",
+     "Reply C to confirm, R to reschedule, X if you can't come.",
      "delivered", 0, NULL},
-    {P_EMILY, true, 590, NULL, "sÃ­, confirmo ð", "received", 0, NULL},
+    {P_EMILY, true, 590, NULL, "s\xC3\xAD, confirmo \xF0\x9F\x91\x8D", "received", 0, NULL},
     {P_EMILY, false, 590, "auto_reply", "Thank you, your appointment with Lakeside Family Clinic is confirmed.",
      "delivered", 0, NULL},
     {P_LIAM, false, 240, "reminder",

@@ -7,6 +7,7 @@
 #include "src/keywords.h"
 #include "src/outbox.h"
 #include "src/phone.h"
+#include "src/template.h"
 #include "src/triage.h"
 #include "src/util.h"
 
@@ -22,6 +23,8 @@ struct ctx {
 	int64_t patient_id; /* 0: unknown sender or a family phone nobody picked */
 	int64_t now;
 	struct kw_match match;
+	const struct auto_response *rows; /* the tenant's keyword rows (classify) */
+	size_t nrows;
 	char target[32];    /* "message <id>" for the audit log */
 };
 
@@ -36,13 +39,16 @@ static int audit(struct ctx *c, const char *action, int64_t patient_id, const ch
 static int reply(struct ctx *c, const char *text, const char *type, int64_t patient_id, int64_t appt_id,
 		 char **err)
 {
-	char phone[64];
-	const char *clinic_phone = c->t->phone ? c->t->phone : "";
-	if (phone_is_e164(clinic_phone))
-		phone_display(clinic_phone, phone, sizeof(phone));
-	else
-		snprintf(phone, sizeof(phone), "%s", clinic_phone);
-	char *body = keywords_render(text, c->t->name, phone);
+	/* the same engine and variables the reply was checked with when saved */
+	char *first = NULL;
+	struct patient p;
+	if (patient_id > 0 && text != NULL && strstr(text, "{patientName}") != NULL &&
+	    store_patient_get(c->s, patient_id, &p, NULL) == 0) {
+		first = xstrdup(p.first_name);
+		patient_free(&p);
+	}
+	char *body = template_render_reply(text, c->t->name, c->t->phone, first ? first : TEMPLATE_UNKNOWN_NAME);
+	free(first);
 	struct outbox_request req = {
 		.tenant_id = c->t->id,
 		.patient_id = patient_id,
@@ -88,6 +94,35 @@ static bool we_confirm(const struct ctx *c)
 	return !c->match.twilio_word;
 }
 
+/* CANCEL is the law's opt-out word, and also what a patient told "X to cancel" may write
+ * about the appointment: after the opt-out, a booked reminded appointment is put before
+ * staff (the thread flagged with it), since nobody else would learn of it. */
+static int flag_cancel_word(struct ctx *c, char **err)
+{
+	int64_t appt_id = 0, reminder_id = 0;
+	int rc = store_reminder_latest_for_phone(c->s, c->t->id, c->from, c->now, &appt_id, &reminder_id, err);
+	if (rc != 0)
+		return rc == SD_NOTFOUND ? 0 : -1;
+	struct appointment appt = {0};
+	if (store_appt_get(c->s, appt_id, &appt, err) != 0)
+		return -1;
+	char day[32], at[32];
+	template_format_date(appt.starts_at, c->t->timezone, day, sizeof(day));
+	template_format_time(appt.starts_at, c->t->timezone, at, sizeof(at));
+	bool with = appt.provider != NULL && appt.provider[0] != '\0';
+	char *reason = xasprintf("cancel appointment? opted out; still booked %s %s%s%.40s", day, at, with ? " " : "",
+				 with ? appt.provider : "");
+	char *detail = xasprintf("appointment %lld still booked; keyword %s opted out; flagged for staff",
+				 (long long)appt_id, c->match.keyword);
+	rc = store_thread_set_action(c->s, c->thread_id, true, reason, err);
+	if (rc == 0)
+		rc = audit(c, "appt.cancel_word", appt.patient_id, detail, err);
+	free(detail);
+	free(reason);
+	appointment_free(&appt);
+	return rc;
+}
+
 /* STOP family: block the number, cancel what waits for it, then the one confirmation. */
 static int act_opt_out(struct ctx *c, char **err)
 {
@@ -104,9 +139,9 @@ static int act_opt_out(struct ctx *c, char **err)
 	if (rc != 0)
 		return -1;
 	/* When Twilio answered STOP itself, a second confirmation from us would be one too many. */
-	if (!we_confirm(c))
-		return 0;
-	return reply(c, match_text(c), "optout_confirm", c->patient_id, 0, err);
+	if (we_confirm(c) && reply(c, match_text(c), "optout_confirm", c->patient_id, 0, err) != 0)
+		return -1;
+	return strcmp(c->match.keyword, "CANCEL") == 0 ? flag_cancel_word(c, err) : 0;
 }
 
 /* START / UNSTOP / YES: lift the block first so the confirmation may pass the send path. */
@@ -170,6 +205,44 @@ static int act_appointment(struct ctx *c, char **err)
 	return text == NULL ? 0 : reply(c, text, "auto_reply", patient_id, appt_id, err);
 }
 
+/* The tenant's enabled confirm row ("C" first), or NULL when confirming by text is off. */
+static const struct auto_response *confirm_row(const struct ctx *c)
+{
+	const struct auto_response *any = NULL;
+	for (size_t i = 0; i < c->nrows; i++) {
+		const struct auto_response *r = &c->rows[i];
+		if (!r->enabled || keywords_action_from_name(r->action) != KW_CONFIRM)
+			continue;
+		if (strcmp(r->keyword, "C") == 0)
+			return r;
+		if (any == NULL)
+			any = r;
+	}
+	return any;
+}
+
+/* "YES" right after a reminder answers the reminder: it confirms the reminded upcoming
+ * appointment (C's action and reply), and opts back in first when the number was out, as
+ * the law's opt-in word. Without such an appointment it is the opt-in word alone. */
+static int act_yes(struct ctx *c, char **err)
+{
+	int64_t appt_id = 0, reminder_id = 0;
+	const struct auto_response *row = confirm_row(c);
+	int rc = row == NULL ? SD_NOTFOUND
+			     : store_reminder_latest_for_phone(c->s, c->t->id, c->from, c->now, &appt_id, &reminder_id,
+								err);
+	if (rc < 0)
+		return -1;
+	if (rc == SD_NOTFOUND)
+		return act_opt_in(c, err);
+	bool out = false;
+	if (store_number_opted_out(c->s, c->t->id, c->from, &out, err) != 0 || (out && act_opt_in(c, err) != 0))
+		return -1;
+	c->match.action = KW_CONFIRM;
+	c->match.row = row;
+	return act_appointment(c, err);
+}
+
 /* Runs the matched action (or flags a possible opt-out). */
 static int act(struct ctx *c, char **err)
 {
@@ -177,7 +250,7 @@ static int act(struct ctx *c, char **err)
 	case KW_OPT_OUT:
 		return act_opt_out(c, err);
 	case KW_OPT_IN:
-		return act_opt_in(c, err);
+		return strcmp(c->match.keyword, "YES") == 0 ? act_yes(c, err) : act_opt_in(c, err);
 	case KW_HELP:
 		return reply(c, match_text(c), "help", c->patient_id, 0, err);
 	case KW_CONFIRM:
@@ -270,6 +343,8 @@ static int classify(struct ctx *c, const char *body, char **err, struct auto_res
 	if (store_autoresp_list(c->s, c->t->id, rows, n, err) != 0)
 		return -1;
 	keywords_classify(body, *rows, *n, &c->match);
+	c->rows = *rows;
+	c->nrows = *n;
 	return 0;
 }
 

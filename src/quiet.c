@@ -1,4 +1,5 @@
-/* Quiet hours (TCPA: no automated texts before 08:00 or after 21:00 local time). */
+/* Texting hours (TCPA: no automated texts before 08:00 or after 21:00 local time). The module
+ * keeps its old name, "quiet"; the window it checks is the one texts are allowed in. */
 #include <string.h>
 #include <time.h>
 #include "src/quiet.h"

@@ -1,4 +1,5 @@
-/* Quiet hours: automated texts only between start and end, local time of the recipient.
+/* Texting hours (once called "quiet hours"): automated texts only between start and end,
+ * local time of the recipient. The columns keep their old names, quiet_start and quiet_end.
  * Owner: src/quiet.c */
 #ifndef SMSDESK_QUIET_H
 #define SMSDESK_QUIET_H

@@ -113,10 +113,74 @@ void reminders_format_slot(int minutes, char *buf, size_t len)
 		snprintf(buf, len, "%dm", minutes);
 }
 
-/* The settings check for a reminder template. */
-int reminders_check_template(const char *tmpl, bool allow_risky, char **err)
+/* The settings check for a reminder template: the one every path that saves one calls. */
+int reminders_check_template(const char *tmpl, bool allow_risky, char **warning, char **err)
 {
-	return template_validate(tmpl, allow_risky, err);
+	if (warning != NULL)
+		*warning = NULL;
+	if (template_validate(tmpl, allow_risky, err) != 0)
+		return -1;
+	if (warning != NULL && !template_uses_clinic_phone(tmpl))
+		*warning = xstrdup("the template has no {clinicPhone}: patients without consent on file will not "
+				   "get this reminder (the FCC exemption needs the clinic's contact number)");
+	return 0;
+}
+
+/* Why this tenant's template cannot go to this patient, prefixed REM_TEMPLATE_REASON (an admin
+ * can fix it, and then the reminder is retried), or NULL. */
+char *rem_template_problem(const struct tenant *t, const struct reminder_candidate *c)
+{
+	char *terr = NULL;
+	if (template_validate(t->reminder_template, true, &terr) != 0) {
+		char *why = xasprintf(REM_TEMPLATE_REASON "%s", terr ? terr : "cannot be rendered");
+		free(terr);
+		return why;
+	}
+	if (c->has_consent)
+		return NULL;
+	if (!template_uses_clinic_phone(t->reminder_template))
+		return xstrdup(REM_TEMPLATE_REASON "no {clinicPhone}, which a patient without consent on file must "
+						   "be given (FCC exemption)");
+	if (t->phone == NULL || t->phone[0] == '\0')
+		return xstrdup(REM_TEMPLATE_REASON "{clinicPhone} is empty: the location has no phone number, which a "
+						   "patient without consent on file must be given");
+	return NULL;
+}
+
+/* True when row was skipped for a template problem that an admin has changed since (gone,
+ * or a different one to show): it is decided again. The same problem stays as it is, so a
+ * broken template costs no transaction and no audit entry on every pass. */
+bool rem_template_fixed(const struct tenant *t, const struct reminder_candidate *c, const struct appt_reminder *row)
+{
+	if (strcmp(row->status, "skipped") != 0 || row->skip_reason == NULL ||
+	    strncmp(row->skip_reason, REM_TEMPLATE_REASON, strlen(REM_TEMPLATE_REASON)) != 0)
+		return false;
+	char *why = rem_template_problem(t, c);
+	bool changed = why == NULL || strcmp(why, row->skip_reason) != 0;
+	free(why);
+	return changed;
+}
+
+/* ---- what a row shows ----------------------------------------------------------------------- */
+
+/* The message's status once there is one: the row's own stays "queued" until a pass syncs it. */
+const char *reminders_row_status(const struct reminder_row *v)
+{
+	if (v->r.message_id > 0 && v->msg_status != NULL && v->msg_status[0] != '\0')
+		return v->msg_status;
+	if (v->r.status != NULL && strcmp(v->r.status, "waiting_quiet") == 0)
+		return "waiting"; /* for texting hours to begin: the reason says until when */
+	return v->r.status ? v->r.status : "";
+}
+
+/* Twilio's error code and text when the message has one, else the skip reason. */
+char *reminders_row_reason(const struct reminder_row *v)
+{
+	if (v->r.message_id > 0 && v->msg_error_code != 0)
+		return xasprintf("Twilio error %d: %s", v->msg_error_code,
+				 v->msg_error_message && v->msg_error_message[0] ? v->msg_error_message
+										  : "(no text from Twilio)");
+	return v->r.skip_reason ? xstrdup(v->r.skip_reason) : NULL;
 }
 
 /* ---- report and events ------------------------------------------------------------------- */
@@ -176,7 +240,7 @@ void rem_ev_flush(struct event_buf *b, struct reminders_report *r, bool commit)
 
 /* ---- the decision ------------------------------------------------------------------------ */
 
-/* The zone quiet hours are read in: the patient's, else the clinic's. */
+/* The zone texting hours are read in: the patient's, else the clinic's. */
 const char *rem_zone_for(const struct reminder_candidate *c, const struct tenant *t)
 {
 	if (c->timezone != NULL && *c->timezone != '\0' && tz_valid(c->timezone))
@@ -239,13 +303,13 @@ int rem_exemption_check(struct store *s, const struct reminder_candidate *c, con
 	return 0;
 }
 
-/* "quiet hours in America/Los_Angeles until 08:00" for a wait until `until`. */
+/* "outside texting hours in America/Los_Angeles until 08:00" for a wait until `until`. */
 char *rem_wait_reason(const char *zone, int64_t until)
 {
 	struct tm lt;
 	if (tz_local(zone, until, &lt) != 0)
-		return xasprintf("quiet hours in %s", zone);
-	return xasprintf("quiet hours in %s until %02d:%02d", zone, lt.tm_hour, lt.tm_min);
+		return xasprintf("outside texting hours in %s", zone);
+	return xasprintf("outside texting hours in %s until %02d:%02d", zone, lt.tm_hour, lt.tm_min);
 }
 
 /* Decides what to do with the reminder of slot `slot` due at due_at (scheduler rules). */
@@ -275,13 +339,16 @@ static int decide(struct store *s, const struct tenant_ctx *tc, const struct rem
 			d->until = next;
 			d->reason = rem_wait_reason(zone, next);
 		} else {
-			d->reason = xstrdup("quiet hours until the appointment");
+			d->reason = xstrdup("outside texting hours until the appointment");
 		}
 		return 0;
 	}
+	d->reason = rem_template_problem(tc->t, c);
+	if (d->reason != NULL)
+		return 0;
 	char *terr = NULL;
 	if (rem_render_body(tc->t, c, &d->body, &terr) != 0) {
-		d->reason = xasprintf("template: %s", terr ? terr : "cannot be rendered");
+		d->reason = xasprintf(REM_TEMPLATE_REASON "%s", terr ? terr : "cannot be rendered");
 		free(terr);
 		return 0;
 	}
@@ -414,15 +481,32 @@ static bool needs_work(const struct tenant_ctx *tc, const struct reminder_candid
 		const struct appt_reminder *row = rem_row_for(rows, n, tc->slots[i]);
 		if (row == NULL || (is_open(row) && (i + 1 < k || row->due_at <= now)))
 			return true;
+		if (i + 1 == k && rem_template_fixed(tc->t, c, row))
+			return true;
 	}
 	return false;
 }
 
 /* Takes the active slot's row: inserts it, or claims an open due one. *id 0: nothing to do. */
-static int take_active(struct store *s, const struct reminder_candidate *c, const struct appt_reminder *row,
-		       int active, int64_t now, int64_t *id, int64_t *due_at, struct reminders_report *r, char **err)
+static int take_active(struct store *s, const struct tenant_ctx *tc, const struct reminder_candidate *c,
+		       const struct appt_reminder *row, int active, int64_t now, int64_t *id, int64_t *due_at,
+		       struct reminders_report *r, char **err)
 {
 	*id = 0;
+	if (row != NULL && rem_template_fixed(tc->t, c, row)) {
+		/* skipped for a template an admin has fixed since: decided again while still ahead */
+		int rc = store_reminder_reopen(s, row->id, REM_TEMPLATE_REASON, err);
+		if (rc < 0)
+			return -1;
+		if (rc == SD_NOTFOUND) {
+			r->already++;
+			return 0;
+		}
+		r->retried++;
+		*id = row->id;
+		*due_at = row->due_at;
+		return 0;
+	}
 	if (row == NULL) {
 		bool inserted = false;
 		*due_at = c->starts_at - (int64_t)active * 60;
@@ -449,26 +533,27 @@ static int take_active(struct store *s, const struct reminder_candidate *c, cons
 	return 0;
 }
 
-/* The appointment's work inside one transaction. forced: skip the active slot with this reason
- * (after the outbox refused it). Returns OUTBOX_REFUSED (rolled back) for the caller to redo. */
+/* The appointment's work inside one savepoint of the batch's transaction (tenant_pass), its
+ * events kept in eb until the batch commits. forced: skip the active slot with this reason
+ * (after the outbox refused it). Returns OUTBOX_REFUSED (undone) for the caller to redo. */
 static int appointment_tx(struct store *s, const struct tenant_ctx *tc, const struct reminder_candidate *c,
 			  size_t k, const struct appt_reminder *rows, size_t n, int64_t now, const char *forced,
-			  struct reminders_report *r, char **err)
+			  struct event_buf *eb_out, struct reminders_report *r, char **err)
 {
 	int active = tc->slots[k - 1];
-	struct event_buf eb = {0};
+	struct event_buf *eb = eb_out;
 	struct decision d = {0};
-	if (store_begin(s, err) != 0)
+	if (store_savepoint(s, err) != 0)
 		return -1;
 	int rc = 0;
 	for (size_t i = 0; i + 1 < k && rc == 0; i++) {
 		const struct appt_reminder *row = rem_row_for(rows, n, tc->slots[i]);
 		if (row == NULL || is_open(row))
-			rc = supersede(s, tc, c, row, tc->slots[i], active, now, &eb, err);
+			rc = supersede(s, tc, c, row, tc->slots[i], active, now, eb, err);
 	}
 	int64_t id = 0, due_at = 0;
 	if (rc == 0)
-		rc = take_active(s, c, rem_row_for(rows, n, active), active, now, &id, &due_at, r, err);
+		rc = take_active(s, tc, c, rem_row_for(rows, n, active), active, now, &id, &due_at, r, err);
 	if (rc == 0 && id > 0) {
 		if (forced != NULL) {
 			d.v = V_SKIP;
@@ -477,25 +562,23 @@ static int appointment_tx(struct store *s, const struct tenant_ctx *tc, const st
 			rc = decide(s, tc, c, active, due_at, now, &d, err);
 		}
 		if (rc == 0)
-			rc = d.v == V_QUEUE ? rem_apply_queue(s, tc, c, id, active, &d, &eb, NULL, err)
-					    : apply_not_sent(s, tc, c, id, active, &d, &eb, err);
+			rc = d.v == V_QUEUE ? rem_apply_queue(s, tc, c, id, active, &d, eb, NULL, err)
+					    : apply_not_sent(s, tc, c, id, active, &d, eb, err);
 	}
 	rem_decision_free(&d);
-	if (rc == 0 && store_commit(s, err) == 0) {
-		rem_ev_flush(&eb, r, true);
-		return 0;
-	}
+	if (rc == 0 && store_savepoint_release(s, err) == 0)
+		return 0; /* the events wait for the batch's commit */
 	if (rc == 0)
-		rc = -1; /* the commit failed (and rolled back) */
+		rc = -1; /* the release failed (and undid the work) */
 	else
-		store_rollback(s);
-	rem_ev_flush(&eb, r, false);
+		store_savepoint_rollback(s);
+	rem_ev_flush(eb, r, false);
 	return rc;
 }
 
 /* Decides every due slot of one appointment (see the rules in reminders.h). */
 static int process_appointment(struct store *s, const struct tenant_ctx *tc, const struct reminder_candidate *c,
-			       int64_t now, struct reminders_report *r, char **err)
+			       int64_t now, struct event_buf *eb, struct reminders_report *r, char **err)
 {
 	size_t k = 0;
 	while (k < tc->nslots && c->starts_at - (int64_t)tc->slots[k] * 60 <= now)
@@ -508,17 +591,19 @@ static int process_appointment(struct store *s, const struct tenant_ctx *tc, con
 		return -1;
 	int rc = 0;
 	if (needs_work(tc, c, k, rows, n, now)) {
-		rc = appointment_tx(s, tc, c, k, rows, n, now, NULL, r, err);
+		rc = appointment_tx(s, tc, c, k, rows, n, now, NULL, eb, r, err);
 		if (rc == OUTBOX_REFUSED) {
 			char *why = *err ? xstrdup(*err) : xstrdup("refused by the send rules");
 			xfree(err);
-			rc = appointment_tx(s, tc, c, k, rows, n, now, why, r, err);
+			rc = appointment_tx(s, tc, c, k, rows, n, now, why, eb, r, err);
 			free(why);
 		}
 	}
 	appt_reminder_list_free(&rows, n);
 	return rc == OUTBOX_REFUSED ? -1 : rc;
 }
+
+#define REM_BATCH 500 /* appointments per transaction */
 
 /* ---- the pass ------------------------------------------------------------------------------ */
 
@@ -539,6 +624,30 @@ static void tenant_failed(struct reminders_report *r, const struct tenant *t, co
 	xfree(err);
 }
 
+/* Decides up to REM_BATCH appointments in one transaction, each in its own savepoint (a
+ * transaction per appointment cost a WAL write each: issue 15). A failing appointment is
+ * undone alone and ends the pass; the ones before it are kept. Events are emitted only once
+ * the transaction is committed. Crash-safe: every row is keyed by (appointment, slot), so
+ * the next pass redoes exactly what a lost batch did not keep. */
+static int batch_pass(struct store *s, const struct tenant_ctx *tc, const struct reminder_candidate *cands,
+		      size_t m, int64_t now, struct reminders_report *r, char **err)
+{
+	struct event_buf *ebs = xcalloc(m, sizeof(*ebs));
+	int rc = store_begin(s, err);
+	size_t done = 0;
+	while (rc == 0 && done < m) {
+		rc = process_appointment(s, tc, &cands[done], now, &ebs[done], r, err);
+		done++;
+	}
+	char *commit_err = NULL;
+	bool committed = store_commit(s, rc == 0 ? err : &commit_err) == 0;
+	free(commit_err);
+	for (size_t i = 0; i < done; i++)
+		rem_ev_flush(&ebs[i], r, committed);
+	free(ebs);
+	return committed ? rc : -1;
+}
+
 /* One tenant's due reminders. */
 static int tenant_pass(struct store *s, const struct tenant *t, int64_t now, struct reminders_report *r, char **err)
 {
@@ -555,6 +664,17 @@ static int tenant_pass(struct store *s, const struct tenant *t, int64_t now, str
 			r->on_event(r->event_ctx, &ev);
 		return 0;
 	}
+	char *terr = NULL;
+	if (template_validate(t->reminder_template, true, &terr) != 0) {
+		/* said once per pass for the location; each reminder is skipped with the reason too */
+		char *why = xasprintf("reminder template: %s", terr ? terr : "invalid");
+		struct reminder_event ev = {.what = "reminders.template_invalid", .tenant_id = t->id, .reason = why};
+		r->templates_invalid++;
+		if (r->on_event != NULL)
+			r->on_event(r->event_ctx, &ev);
+		free(why);
+		free(terr);
+	}
 	struct reminder_candidate *cands = NULL;
 	size_t n = 0;
 	if (store_reminder_candidates(s, t->id, now, now + (int64_t)tc.slots[0] * 60, &cands, &n, err) != 0) {
@@ -563,8 +683,9 @@ static int tenant_pass(struct store *s, const struct tenant *t, int64_t now, str
 	}
 	r->tenants++;
 	r->appointments += (int)n;
-	for (size_t i = 0; i < n; i++) {
-		if (process_appointment(s, &tc, &cands[i], now, r, err) != 0) {
+	for (size_t i = 0; i < n; i += REM_BATCH) {
+		size_t m = n - i < REM_BATCH ? n - i : REM_BATCH;
+		if (batch_pass(s, &tc, cands + i, m, now, r, err) != 0) {
 			tenant_failed(r, t, "reminders", err);
 			break;
 		}

@@ -1,4 +1,4 @@
-/* Appointment reminders: which are due, which wait for quiet hours, which are skipped and
+/* Appointment reminders: which are due, which wait for texting hours, which are skipped and
  * why, and queueing exactly one message per appointment and slot. Owner: src/reminders.c
  *
  * Rules:
@@ -11,15 +11,19 @@
  *   appointment is at least min(slot / 2, 2 h) away, else skipped "missed: ...".
  * - When several slots of one appointment are due at once only the nearest to the
  *   appointment is sent; the older ones are skipped "superseded".
- * - Quiet hours are the tenant's [quiet_start, quiet_end) allowed window in the patient's
+ * - Texting hours are the tenant's [quiet_start, quiet_end) allowed window in the patient's
  *   zone, else the clinic's: a reminder due outside it waits (waiting_quiet) for the next
  *   allowed minute if that is before the appointment, else is skipped.
  * - Patients without consent on file get at most one segment, one reminder per rolling 24 h
- *   and three per rolling 7 days (the FCC healthcare exemption); more is skipped with the
+ *   and three per rolling 7 days (the FCC healthcare exemption), and only from a template
+ *   with {clinicPhone} and a location with a phone number; else it is skipped with the
  *   reason. With consent on file the clinic's own plan applies.
+ * - A reminder skipped for its template ("template: ...": a broken template stored before
+ *   the save check, no {clinicPhone} for a patient without consent) is decided again on a
+ *   later pass once the template (or phone) is fixed, while the appointment is still ahead.
  * - "Send reminder now" uses slot_minutes = -(days since 1970 in the clinic's zone): one
  *   manual reminder per appointment per clinic day, so a double key press never sends twice;
- *   it refuses (never waits) in quiet hours and for opted-out patients. */
+ *   it refuses (never waits) outside texting hours and for opted-out patients. */
 #ifndef SMSDESK_REMINDERS_H
 #define SMSDESK_REMINDERS_H
 #include <stdbool.h>
@@ -44,10 +48,12 @@ bool reminders_slots_off(const char *text);
 /* Formats minutes as the shortest of "3d", "24h", "90m" into buf. */
 void reminders_format_slot(int minutes, char *buf, size_t len);
 
-/* For the settings code: a template is checked when saved (an unknown variable is an
- * error then, never at send time); a risky variable needs allow_risky (an admin's explicit
- * confirmation). {patientName} is the patient's first name (minimum necessary). */
-int reminders_check_template(const char *tmpl, bool allow_risky, char **err);
+/* The one check every path that saves a reminder template calls (CLI, console): a template is
+ * checked when saved (an unknown or unclosed variable is an error then); a risky variable
+ * needs allow_risky (an admin's explicit confirmation). *warning (malloc'd; NULL when none,
+ * warning may be NULL) says what a savable template will not do: without {clinicPhone},
+ * patients without consent on file do not get it. {patientName} is the first name. */
+int reminders_check_template(const char *tmpl, bool allow_risky, char **warning, char **err);
 
 /* What happened to one reminder, for the scheduler's log (never a body or a number). */
 struct reminder_event {
@@ -75,6 +81,8 @@ struct reminders_report {
 	int expired;         /* open rows whose appointment started or was cancelled */
 	int tenants_failed;
 	int tenants_off;     /* skipped: automatic reminders are off there (one "reminders.off" event each) */
+	int templates_invalid; /* locations whose template does not validate ("reminders.template_invalid") */
+	int retried;         /* rows skipped for their template, taken again after it was fixed */
 	char *last_error;    /* malloc'd, NULL when every tenant went well */
 };
 /* Frees last_error and zeroes the counters (keeps on_event and event_ctx). */
@@ -88,9 +96,17 @@ int reminders_pass(struct store *s, int64_t now, struct reminders_report *r, cha
 
 /* "Send reminder now" for one appointment, rendered from the tenant's template. Returns 0
  * (queued; *message_id set when not NULL), OUTBOX_REFUSED with the reason in *err (opted
- * out, cancelled, past, quiet hours, exemption limit, already sent today), SD_NOTFOUND, or -1. */
+ * out, cancelled, past, outside texting hours, exemption limit, already sent today), SD_NOTFOUND, or -1. */
 int reminders_send_now(struct store *s, int64_t appointment_id, const char *actor, int64_t *message_id,
 		       char **err);
+
+/* What the reminders screen and `smsdesk reminders` show for a row: once a message exists,
+ * its own status as Twilio last reported it (queued, sent, delivered, undelivered, failed,
+ * ...), else the row's (pending, waiting_quiet, skipped). */
+const char *reminders_row_status(const struct reminder_row *v);
+/* The words beside it (malloc'd, NULL when none): Twilio's "error 30003: Unreachable
+ * destination handset" when the message carries one, else the row's skip reason. */
+char *reminders_row_reason(const struct reminder_row *v);
 
 /* The next reminder each upcoming appointment will get, for the screen's "upcoming" list.
  * With reminders off: every upcoming appointment, slot 0, due_at 0, a note saying so (so

@@ -34,7 +34,13 @@ struct event_buf {
 	size_t n;
 };
 
+/* The start of a skip reason an admin can fix by changing the template (or the location's
+ * phone): such a reminder is decided again once fixed, while the appointment is ahead. */
+#define REM_TEMPLATE_REASON "template: "
+
 /* The helpers (src/reminders.c). */
+char *rem_template_problem(const struct tenant *t, const struct reminder_candidate *c);
+bool rem_template_fixed(const struct tenant *t, const struct reminder_candidate *c, const struct appt_reminder *row);
 const char *rem_zone_for(const struct reminder_candidate *c, const struct tenant *t);
 int rem_render_body(const struct tenant *t, const struct reminder_candidate *c, char **body, char **err);
 const char *rem_blocking_reason(const struct reminder_candidate *c);

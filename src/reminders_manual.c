@@ -28,6 +28,12 @@ static char *send_now_refusal(const struct tenant *t, const struct reminder_cand
 		return xasprintf("%s; no reminder was sent", block);
 	if (!rem_tenant_can_send(t))
 		return xstrdup("this location has no Twilio account or sending number yet");
+	char *tpl = rem_template_problem(t, c);
+	if (tpl != NULL) {
+		char *msg = xasprintf("%s; no reminder was sent", tpl);
+		free(tpl);
+		return msg;
+	}
 	const char *zone = rem_zone_for(c, t);
 	if (!quiet_allowed(now, zone, t->quiet_start, t->quiet_end)) {
 		char *w = rem_wait_reason(zone, quiet_next_allowed(now, zone, t->quiet_start, t->quiet_end));

@@ -133,8 +133,9 @@ static void on_reminder(void *ctx, const struct reminder_event *ev)
 	(void)ctx;
 	char slot[16];
 	reminders_format_slot(ev->slot_minutes, slot, sizeof(slot));
-	if (ev->appointment_id == 0) /* about the whole location, e.g. reminders.off */
-		logf_("info", ev->tenant_id, ev->what, "reason=\"%s\"", ev->reason ? ev->reason : "");
+	if (ev->appointment_id == 0) /* about the whole location: reminders.off, a broken template (a warning) */
+		logf_(strcmp(ev->what, "reminders.template_invalid") == 0 ? "warn" : "info", ev->tenant_id, ev->what,
+		      "reason=\"%s\"", ev->reason ? ev->reason : "");
 	else if (ev->message_id > 0)
 		logf_("info", ev->tenant_id, ev->what, "appt=%lld reminder=%lld slot=%s msg=%lld",
 		      (long long)ev->appointment_id, (long long)ev->reminder_id, slot, (long long)ev->message_id);

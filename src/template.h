@@ -28,6 +28,20 @@ struct template_vars {
  * control characters, or a risky variable without allow_risky give -1 and a message
  * naming the problem (and suggesting the right spelling for a wrong case). */
 int template_validate(const char *tpl, bool allow_risky, char **err);
+/* True when tpl (a valid reminder template) uses {clinicPhone}: without it a reminder to a
+ * patient without consent on file would not give the provider's contact number (FCC). */
+bool template_uses_clinic_phone(const char *tpl);
+/* The check when a keyword reply is saved: the same rules as a template, but the only
+ * variables are {clinicName}, {clinicPhone} and {patientName} (the patient's first name);
+ * anything else in braces is refused with a message naming it. */
+int template_validate_reply(const char *text, char **err);
+/* {patientName} in a reply to a number that is no known patient (or a family phone). */
+#define TEMPLATE_UNKNOWN_NAME "there"
+/* Renders a keyword reply (malloc'd, never NULL). A reply stored before it was checked may
+ * hold text that is not a reply variable: that is sent as written. clinic_phone in E.164 is
+ * shown as "(312) 555-0100"; a NULL value renders as "". */
+char *template_render_reply(const char *text, const char *clinic_name, const char *clinic_phone,
+			    const char *first_name);
 /* True when tpl uses {procedure}, {reason} or {diagnosis}. */
 bool template_uses_risky(const char *tpl);
 /* Renders tpl into *out (malloc'd). Fails only on a template that template_validate (with

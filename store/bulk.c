@@ -23,7 +23,7 @@ struct bulk_body {
 
 static const struct bulk_body out_bodies[] = {
     {"Hi, this is your clinic: you have an appointment tomorrow at 9:30 AM. Reply C to confirm, R to "
-     "reschedule, X to cancel. Reply STOP to opt out.",
+     "reschedule, X if you can't come. Reply STOP to opt out.",
      "GSM-7", 1},
     {"Thanks, your appointment is confirmed. See you soon!", "GSM-7", 1},
     {"Your lab results are ready. Please call us at (312) 555-0100.", "GSM-7", 1},

@@ -73,6 +73,11 @@ static size_t fold_into(const unsigned char *in, size_t n, char *out)
 {
 	size_t o = 0;
 	for (size_t i = 0; i < n;) {
+		if (in[i] < 0x80) { /* most text: no decoding */
+			out[o++] = (char)(in[i] >= 'A' && in[i] <= 'Z' ? in[i] + 32 : in[i]);
+			i++;
+			continue;
+		}
 		unsigned cp = 0;
 		size_t len = utf8_next(in + i, n - i, &cp);
 		if (len == 0) { /* not UTF-8: kept byte for byte */
@@ -80,9 +85,7 @@ static size_t fold_into(const unsigned char *in, size_t n, char *out)
 			continue;
 		}
 		const char *f = fold_cp(cp);
-		if (cp < 0x80)
-			out[o++] = (char)(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp);
-		else if (cp >= 0x300 && cp < 0x370)
+		if (cp >= 0x300 && cp < 0x370)
 			; /* a combining accent (text typed decomposed) */
 		else if (f != NULL)
 			for (; *f; f++)

@@ -41,7 +41,7 @@ bool sms_status_is_final(const char *status);
 
 /* Queues an outbound message (status "queued"): finds or creates the thread for
  * (tenant, to_number), sets the thread's last message. Checks nothing: the one send path
- * (src/outbox.c) checks opt-out, limits and quiet hours before calling this. */
+ * (src/outbox.c) checks opt-out, limits and texting hours before calling this. */
 int store_msg_queue(struct store *s, const struct sms_message *m, int64_t *id_out, char **err);
 
 /* Stores an inbound message keyed by its SID. *inserted is false (and nothing changes) when

@@ -73,6 +73,9 @@ int store_reminder_insert(struct store *s, int64_t tenant_id, int64_t appointmen
 /* Takes an open row (pending or waiting_quiet, due by now) for evaluation: status -> pending.
  * SD_NOTFOUND when another pass got there first or it is not due. */
 int store_reminder_claim_open(struct store *s, int64_t id, int64_t now, char **err);
+/* Takes a skipped row whose reason starts with reason_prefix back for evaluation (status ->
+ * pending, reason cleared): a conditional update, SD_NOTFOUND when another pass got it. */
+int store_reminder_reopen(struct store *s, int64_t id, const char *reason_prefix, char **err);
 /* Sets a row's status: pending, waiting_quiet, queued, sent, skipped, failed. reason is kept
  * for skipped / failed / waiting_quiet (NULL clears it); due_at 0 and message_id 0 keep the
  * old values. */
@@ -106,6 +109,9 @@ struct reminder_row {
 	char *provider;
 	int64_t starts_at;
 	char *appt_status;
+	char *msg_status;        /* the reminder message's own status (delivered, undelivered, ...), or NULL */
+	int msg_error_code;      /* Twilio's error code on it, 0 when none */
+	char *msg_error_message; /* Twilio's error text, or NULL */
 };
 void reminder_row_list_free(struct reminder_row **list, size_t n);
 /* Rows of a tenant (0 = all) for a view, at most limit (0 = no limit). */

@@ -1,6 +1,6 @@
 /* Reminder rows for the scheduler: finding due work, the unique insert, status changes,
  * the exemption counts and the lists the reminders screen shows. The decisions themselves
- * (slots, quiet hours, catch-up) live in src/reminders.c. */
+ * (slots, texting hours, catch-up) live in src/reminders.c. */
 #include <stdlib.h>
 #include <string.h>
 #include "store/internal.h"
@@ -226,6 +226,25 @@ int store_reminder_claim_open(struct store *s, int64_t id, int64_t now, char **e
 	return sqlite3_changes(store_db(s)) == 1 ? 0 : SD_NOTFOUND;
 }
 
+/* Takes a skipped row back for evaluation when its reason says it can be retried. */
+int store_reminder_reopen(struct store *s, int64_t id, const char *reason_prefix, char **err)
+{
+	sqlite3_stmt *st = store_stmt(s,
+				      "UPDATE appointment_sms_reminders SET status = 'pending', skip_reason = NULL "
+				      "WHERE id = ?1 AND status = 'skipped' "
+				      "AND substr(skip_reason, 1, length(?2)) = ?2",
+				      err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, reason_prefix ? reason_prefix : "", -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, err, "retrying a reminder");
+	return sqlite3_changes(store_db(s)) == 1 ? 0 : SD_NOTFOUND;
+}
+
 /* True for the statuses the schema allows. */
 static bool valid_status(const char *status)
 {
@@ -353,6 +372,8 @@ static void screen_row_free(void *elem)
 	free(v->mobile);
 	free(v->provider);
 	free(v->appt_status);
+	free(v->msg_status);
+	free(v->msg_error_message);
 }
 
 /* Frees a list of screen rows and nulls the pointer. */
@@ -375,6 +396,9 @@ static void screen_row_from_row(sqlite3_stmt *st, void *elem)
 	v->provider = store_col_text_or(st, 15, "");
 	v->starts_at = sqlite3_column_int64(st, 16);
 	v->appt_status = store_col_text_or(st, 17, "");
+	v->msg_status = store_col_text(st, 18);
+	v->msg_error_code = sqlite3_column_int(st, 19);
+	v->msg_error_message = store_col_text(st, 20);
 }
 
 /* Rows for the reminders screen, filtered by view. */
@@ -386,8 +410,9 @@ int store_reminder_list(struct store *s, int64_t tenant_id, enum reminder_view v
 	sqlite3_stmt *st = store_stmt(
 		s,
 		"SELECT " ROW_COLS ", p.id, p.first_name || ' ' || p.last_name, p.mobile, a.provider, "
-		"a.starts_at, a.status FROM appointment_sms_reminders r "
+		"a.starts_at, a.status, m.status, m.error_code, m.error_message FROM appointment_sms_reminders r "
 		"JOIN appointments a ON a.id = r.appointment_id JOIN patients p ON p.id = a.patient_id "
+		"LEFT JOIN sms_messages m ON m.id = r.message_id "
 		"WHERE (?1 = 0 OR r.tenant_id = ?1) AND (?2 = 0 "
 		" OR (?2 = 1 AND r.status IN ('queued', 'sent')) "
 		" OR (?2 = 2 AND r.status IN ('pending', 'waiting_quiet')) "

@@ -258,13 +258,16 @@ int store_tenant_add(struct store *s, const char *name, const char *timezone, co
 		return -1;
 	if (store_begin(s, err) != 0)
 		return -1;
-	sqlite3_stmt *st = store_stmt(s, "INSERT INTO tenants (name, timezone, phone, created_at) VALUES (?1, ?2, ?3, ?4)", err);
+	sqlite3_stmt *st = store_stmt(
+		s, "INSERT INTO tenants (name, timezone, phone, created_at, reminder_template) VALUES (?1, ?2, ?3, ?4, ?5)",
+		err);
 	if (st == NULL)
 		goto fail;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, timezone, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 3, phone ? phone : "", -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 4, clock_now());
+	sqlite3_bind_text(st, 5, TENANT_DEFAULT_TEMPLATE, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_CONSTRAINT_UNIQUE) {
 		seterr(err, "a location named \"%s\" already exists", name);

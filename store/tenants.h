@@ -27,6 +27,14 @@ struct tenant {
 
 void tenant_free(struct tenant *t); /* frees the strings, not t */
 
+/* A new location's reminder template. It names the clinic and gives its number (the FCC
+ * exemption for patients without consent on file), names no word that is an opt-out keyword
+ * ("cancel"), and stays one GSM-7 segment for a first name and clinic name of up to 27
+ * characters together (tests/unit/src/test_reminders.c). Migration 004 holds the same text. */
+#define TENANT_DEFAULT_TEMPLATE                                                                          \
+	"Hi {patientName}, {clinicName}: visit {appointmentDate} at {appointmentTime}. Call "         \
+	"{clinicPhone}. Reply C to confirm, R to reschedule, X if you can't come, STOP to opt out."
+
 /* Adds a tenant with defaults for everything but name, timezone and phone; seeds its
  * default keyword replies (store_autoresp_seed_defaults). */
 int store_tenant_add(struct store *s, const char *name, const char *timezone, const char *phone,

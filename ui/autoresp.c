@@ -11,6 +11,7 @@
 #include "src/keywords.h"
 #include "src/phone.h"
 #include "src/segments.h"
+#include "src/template.h"
 #include "src/util.h"
 #include "ui/screen.h"
 #include "ui/text.h"
@@ -51,7 +52,7 @@ struct arview {
 	char *error;
 };
 
-static const char REPLY_QUESTION[] = "Reply text ({clinicName} and {clinicPhone} are filled in):";
+static const char REPLY_QUESTION[] = "Reply text ({clinicName} {clinicPhone} {patientName}=first name):";
 
 /* The clinic's phone as inbound replies render it: formatted when E.164, else as stored. */
 static void load_phone(struct ui *ui, struct arview *v)
@@ -100,10 +101,11 @@ static int autoresp_init(struct ui *ui, struct screen *sc, void *arg)
 	return 0;
 }
 
-/* The reply as the patient will read it, with this clinic's name and phone. */
+/* The reply as the patient will read it, with this clinic's name and phone and a sample
+ * first name (the engine inbound replies are rendered with). */
 static char *render(const struct ui *ui, const struct arview *v, const char *text)
 {
-	return keywords_render(text, ui->session.tenant_name, v->phone);
+	return template_render_reply(text, ui->session.tenant_name, v->phone, "Maria");
 }
 
 /* Draws a preview of text for keyword: its segments, cost and the rendered text, wrapped. */
@@ -204,6 +206,11 @@ static int audit_in_tx(struct ui *ui, const char *action, const char *keyword, c
 static void save(struct ui *ui, const struct auto_response *a, const char *action, const char *detail)
 {
 	char *err = NULL;
+	if (template_validate_reply(a->reply_text, &err) != 0) {
+		ui_message(ui, "Not saved", err ? err : "the reply cannot be used");
+		free(err);
+		return;
+	}
 	if (store_begin(ui->store, &err) != 0)
 		goto fail;
 	if (store_autoresp_upsert(ui->store, a, NULL, &err) != 0 || audit_in_tx(ui, action, a->keyword, detail, &err) != 0) {

@@ -177,6 +177,7 @@ static void draw_row(struct ui *ui, WINDOW *w, int y, int cols, const struct sms
 		st = strcmp(t->action_reason, "possible opt-out") == 0 ? "opt-out?"
 		     : strncmp(t->action_reason, "reschedule", 10) == 0 ? "call back"
 		     : strncmp(t->action_reason, "appointment cancelled", 21) == 0 ? "cancelled"
+		     : strncmp(t->action_reason, "cancel appointment?", 19) == 0 ? "cancel?"
 									   : "action";
 	char *preview = xasprintf("%s%s", ours ? "You: " : "", t->last_body ? t->last_body : "");
 	text_put(w, y, 2 + name_w + 6, preview, prev_w - 1 + (st[0] ? 0 : state_w), base, false);

@@ -1,4 +1,4 @@
-/* The reminders screen: upcoming reminders, what was sent, what waits for quiet hours to
+/* The reminders screen: upcoming reminders, what was sent, what waits for texting hours to
  * end, what was skipped (with the reason) and the patients' answers; "send reminder now"
  * for the selected appointment. Reads through the store, never draws from a key handler. */
 #include <stdio.h>
@@ -28,7 +28,7 @@ static const struct keybinding reminders_keys[] = {
 	{KEY_LEFT, true, RM_PREV_TAB, "Left", "previous list", false},
 	{'1', false, RM_TAB1, "1", "upcoming", false},
 	{'2', false, RM_TAB2, "2", "sent", false},
-	{'3', false, RM_TAB3, "3", "waiting for quiet hours to end", false},
+	{'3', false, RM_TAB3, "3", "waiting for texting hours to begin", false},
 	{'4', false, RM_TAB4, "4", "skipped and failed, with the reason", false},
 	{'5', false, RM_TAB5, "5", "patient responses", false},
 	{'s', false, RM_SEND, "s", "send reminder now", true},
@@ -68,6 +68,9 @@ static void load(struct ui *ui, struct rmview *v)
 	char *err = NULL;
 	clear_rows(v);
 	xfree(&v->error);
+	/* rows follow their messages (delivered, failed) before they are listed */
+	if (v->tab != TAB_UPCOMING && store_reminder_sync_messages(ui->store, NULL, &err) != 0)
+		xfree(&err);
 	int rc = v->tab == TAB_UPCOMING
 			 ? reminders_upcoming(ui->store, ui->session.tenant_id, clock_now(), RM_HORIZON, &v->up, &v->n, &err)
 			 : store_reminder_list(ui->store, ui->session.tenant_id, tab_views[v->tab], RM_LIMIT, &v->rows,
@@ -131,7 +134,7 @@ static void columns(const struct rmview *v, int cols, struct rm_col out[COL_COUN
 		{"PATIENT", up ? 23 : 20},
 		{"MOBILE", !up && cols >= 100 ? 15 : -1},
 		{"SLOT", 7},
-		{"STATUS", up ? -1 : 10},
+		{"STATUS", up ? -1 : 12},
 		{up ? "NEXT REMINDER" : "WHEN", up ? 19 : 13},
 		{up ? "NOTE" : v->tab == TAB_RESPONSES ? "RESPONSE" : "REASON", 0},
 	};
@@ -164,14 +167,22 @@ static void row_cells(struct ui *ui, const struct rmview *v, size_t i, char *cel
 	reminders_format_slot(r->r.slot_minutes, slot, sizeof slot);
 	if (r->mobile != NULL)
 		phone_mask(r->mobile, mobile, sizeof mobile);
-	const char *extra = v->tab == TAB_RESPONSES ? r->r.response : r->r.skip_reason;
 	cell[COL_APPT] = xstrdup(start);
 	cell[COL_PATIENT] = xstrdup(r->patient_name ? r->patient_name : "");
 	cell[COL_MOBILE] = xstrdup(mobile);
 	cell[COL_SLOT] = xstrdup(slot);
-	cell[COL_STATUS] = xstrdup(r->r.status ? r->r.status : "");
+	cell[COL_STATUS] = xstrdup(reminders_row_status(r));
 	cell[COL_WHEN] = xstrdup(when);
-	cell[COL_EXTRA] = xstrdup(extra ? extra : "");
+	cell[COL_EXTRA] = v->tab == TAB_RESPONSES ? xstrdup(r->r.response ? r->r.response : "") : reminders_row_reason(r);
+	if (cell[COL_EXTRA] == NULL)
+		cell[COL_EXTRA] = xstrdup("");
+}
+
+/* True when the row's message did not reach the patient (shown in the error colour). */
+static bool row_failed(const struct reminder_row *r)
+{
+	const char *st = reminders_row_status(r);
+	return strcmp(st, "failed") == 0 || strcmp(st, "undelivered") == 0 || strcmp(st, "canceled") == 0;
 }
 
 /* Draws cells (or headings when cell is NULL) in their columns, by display width so names
@@ -196,15 +207,17 @@ static void draw_cells(WINDOW *w, int y, int cols, const struct rm_col col[COL_C
 /* The selected row's note, reason or response in full (it is cut in its column). */
 static void draw_detail(struct ui *ui, const struct rmview *v, WINDOW *w, int y, int cols)
 {
+	char *reason = v->tab != TAB_UPCOMING && v->tab != TAB_RESPONSES ? reminders_row_reason(&v->rows[v->sel]) : NULL;
 	const char *extra = v->tab == TAB_UPCOMING ? v->up[v->sel].note
 			    : v->tab == TAB_RESPONSES  ? v->rows[v->sel].r.response
-						       : v->rows[v->sel].r.skip_reason;
+						       : reason;
 	const char *name = v->tab == TAB_UPCOMING ? v->up[v->sel].patient_name : v->rows[v->sel].patient_name;
-	if (extra == NULL || extra[0] == '\0')
-		return;
-	char *s = xasprintf("%s: %s", name ? name : "", extra);
-	text_put_wrap(w, y, 1, s, cols - 2, 2, ui_attr(ui, ST_WARN));
-	free(s);
+	if (extra != NULL && extra[0] != '\0') {
+		char *s = xasprintf("%s: %s", name ? name : "", extra);
+		text_put_wrap(w, y, 1, s, cols - 2, 2, ui_attr(ui, ST_WARN));
+		free(s);
+	}
+	free(reason);
 }
 
 /* Draws the tabs, the column heads and the rows. */
@@ -241,7 +254,7 @@ static void reminders_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows
 		char *cell[COL_COUNT];
 		bool sel = k == v->sel;
 		enum ui_style st = sel ? ST_SELECTED : ST_NORMAL;
-		if (!sel && v->tab != TAB_UPCOMING && v->rows[k].r.status && strcmp(v->rows[k].r.status, "failed") == 0)
+		if (!sel && v->tab != TAB_UPCOMING && row_failed(&v->rows[k]))
 			st = ST_ERROR;
 		else if (!sel && v->tab == TAB_UPCOMING && v->up[k].note != NULL)
 			st = ST_WARN;

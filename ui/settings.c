@@ -1,5 +1,5 @@
 /* The settings screen (S, admins only): the location's Twilio account and secrets, sending
- * number, reminder times, quiet hours, idle lock and the reminder template; "test connection"
+ * number, reminder times, texting hours, idle lock and the reminder template; "test connection"
  * asks Twilio in a thread and shows its answer in words. Secrets are typed masked, encrypted
  * with the key file at once, and only ever shown as "set" / "not set". */
 #include <ctype.h>
@@ -25,7 +25,7 @@ enum row { R_ACCOUNT, R_TOKEN, R_KEY_SID, R_KEY_SECRET, R_FROM, R_MG, R_SLOTS, R
 static const char *const row_label[R_COUNT] = {
 	[R_ACCOUNT] = "Twilio account SID", [R_TOKEN] = "Auth token",	    [R_KEY_SID] = "API key SID (optional)",
 	[R_KEY_SECRET] = "API key secret",  [R_FROM] = "Sending number",   [R_MG] = "Messaging service SID",
-	[R_SLOTS] = "Reminder times",	    [R_QUIET] = "Quiet hours",	    [R_IDLE] = "Idle lock (seconds)",
+	[R_SLOTS] = "Reminder times",	    [R_QUIET] = "Texting hours",	    [R_IDLE] = "Idle lock (seconds)",
 	[R_TEMPLATE] = "Reminder template",
 };
 
@@ -178,7 +178,7 @@ static int apply_row(struct ui *ui, struct settings *st, enum row r, const char 
 		return set_column(ui, st, "reminder_slots", n == 0 ? REMINDER_SLOTS_OFF : v, err);
 	case R_QUIET:
 		if (!parse_quiet(v, &qs, &qe))
-			return seterr(err, "Quiet hours look like 08:00-21:00, the start before the end.");
+			return seterr(err, "Texting hours (when automated texts may go out) look like 08:00-21:00, the start before the end.");
 		snprintf(b1, sizeof(b1), "%d", qs);
 		snprintf(b2, sizeof(b2), "%d", qe);
 		return set_column(ui, st, "quiet_start", b1, err) == 0 ? set_column(ui, st, "quiet_end", b2, err) : -1;

@@ -264,8 +264,9 @@ static void thread_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, i
 	char *head = xasprintf("%s  %s", ui_thread_who(&v->t), num);
 	int x = text_put(w, 0, 0, head, cols - 30, ui_attr(ui, ST_TITLE), false);
 	if (v->opted_out)
-		text_put(w, 0, x + 2, "OPTED OUT", 12, ui_attr(ui, ST_ERROR), false);
-	else if (v->t.needs_action)
+		x += 2 + text_put(w, 0, x + 2, "OPTED OUT", 12, ui_attr(ui, ST_ERROR), false);
+	/* An opted-out thread may still need staff ("cancel appointment? ... still booked"). */
+	if (v->t.needs_action && cols - x - 3 > 0)
 		text_put(w, 0, x + 2, v->t.action_reason ? v->t.action_reason : "needs action", cols - x - 3,
 			 ui_attr(ui, ST_WARN), false);
 	if (v->n == v->limit)

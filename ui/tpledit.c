@@ -41,7 +41,8 @@ static void tpl_refresh(struct ui *ui, struct tpl *tp)
 	xfree(&tp->preview);
 	xfree(&tp->problem);
 	xfree(&tp->figures);
-	if (reminders_check_template(tp->text, true, &err) != 0) {
+	char *warning = NULL;
+	if (reminders_check_template(tp->text, true, &warning, &err) != 0) {
 		tp->problem = err;
 		return;
 	}
@@ -79,6 +80,12 @@ static void tpl_refresh(struct ui *ui, struct tpl *tp)
 	if (template_uses_risky(tp->text))
 		tp->problem = xstrdup("Uses {procedure}, {reason} or {diagnosis}: health details in a text. "
 				      "Ctrl-R saves it anyway.");
+	else if (warning != NULL)
+		tp->problem = xasprintf("Warning: %s.", warning);
+	else if (si.segments > 1)
+		tp->problem = xstrdup("Warning: more than one segment: patients without consent on file will not "
+				      "get this reminder.");
+	free(warning);
 }
 
 /* Opens the editor on the location's template. */
@@ -149,15 +156,20 @@ static void template_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows,
 /* Saves after the same checks as the command line. */
 static int template_save(struct ui *ui, struct tpl *tp, bool allow_risky)
 {
-	char *err = NULL;
-	if (reminders_check_template(tp->text, allow_risky, &err) != 0 ||
+	char *err = NULL, *warning = NULL;
+	if (reminders_check_template(tp->text, allow_risky, &warning, &err) != 0 ||
 	    store_tenant_set(ui->store, ui->session.tenant_id, "reminder_template", tp->text, &err) != 0) {
 		free(tp->problem);
 		tp->problem = err ? err : xstrdup("Not saved.");
+		free(warning);
 		return UI_REDRAW;
 	}
-	ui_audit(ui, "setting.set", 0, "reminder_template", allow_risky ? "sensitive fields allowed" : NULL);
-	ui_flash(ui, "Reminder template saved");
+	ui_audit(ui, "setting.set", 0, "reminder_template",
+		 allow_risky && template_uses_risky(tp->text) ? "sensitive fields allowed" : NULL);
+	ui_flash(ui, warning ? "Template saved. Without {clinicPhone}, patients without consent on file will not "
+			       "get this reminder."
+			     : "Reminder template saved");
+	free(warning);
 	return UI_POP | UI_RELOAD;
 }
 

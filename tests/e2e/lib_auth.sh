@@ -49,7 +49,7 @@ auth_setup() {
 	SIM_SID=$(sed -n 's/^account_sid=//p' "$E2E_DIR/sim.out")
 	SIM_TOKEN=$(sed -n 's/^auth_token=//p' "$E2E_DIR/sim.out")
 	for t in "Main St" "Oak Ave"; do
-		sd_in "$SIM_TOKEN" --tenant "$t" settings set --account-sid "$SIM_SID" --from +15005550006 \
+		sd_in "$SIM_TOKEN" --tenant "$t" settings set --account-sid "$SIM_SID" --from +15005550006 --texting-hours 00:00-24:00 \
 			--api-base "$SIM_BASE" --auth-token-stdin
 	done
 	sd --tenant "Main St" patient add --first Alice --last Mainly --mobile "+1 555 222 3333"

@@ -85,7 +85,7 @@ ops_clinic() {
 	run 0 init
 	run 0 tenant add "Main St" --timezone America/Chicago --phone "(555) 123-0000"
 	ops_start_sim
-	run_in 0 "$TOKEN" settings set --account-sid "$SID" --from "$FROM" --api-base "$BASE" --auth-token-stdin
+	run_in 0 "$TOKEN" settings set --account-sid "$SID" --from "$FROM" --api-base "$BASE" --texting-hours 00:00-24:00 --auth-token-stdin
 	run 0 patient add --first Ann --last Lee --mobile "(555) 222-3333"
 	run 0 patient add --first Bob --last Ray --mobile "(555) 444-5555"
 }

@@ -49,6 +49,10 @@ run 0 tenant list
 has out "Elm St"
 run 0 tenant retire "Elm St"
 run 5 tenant retire "Nowhere"
+# Staff of a retired location only can no longer sign in to it.
+run_in 0 "elm-password-1" user add elmdesk --role staff --tenant "Elm St" --password-stdin
+run_in 3 "elm-password-1" --user elmdesk messages
+has err "no clinic location"
 # With the second location retired, Main St is the only one again: no --tenant needed.
 run 0 patient list
 run 0 audit list --action tenant

@@ -73,7 +73,9 @@ keys Enter
 wait_for "Inbox — Oak Ave"
 wait_for "Oscar Oakley"
 wait_gone "Alice Mainly"
-wait_for "Oak Ave · cat (staff)"
+# the status bar gives its room to "reminders are not being sent" here (no scheduler ran), so
+# the location shows in the title; the bar still names who is signed in
+wait_for "cat (staff)"
 keys L
 wait_for "Switch location"
 keys k
@@ -81,7 +83,7 @@ keys Enter
 wait_for "Inbox — Main St"
 wait_for "Alice Mainly"
 [ "$(audit_count location.switch)" -eq 2 ] || fail "location switches are not audited"
-pass "locations: L switches the inbox and the status bar, and back"
+pass "locations: L switches the inbox (title and list), and back"
 
 # ---- an admin gets settings and the audit screen ----
 keys q

@@ -8,7 +8,7 @@ source "$(dirname "$0")/lib.sh" "$1"
 
 PATIENT="+13125550190" # last digit 0: the demo simulator never answers it
 OTHER="+13125550180"
-HOURS_TEXT="We are open Mon-Fri 8am-5pm. Call {clinicPhone} to book."
+HOURS_TEXT="Hi {patientName}, we are open Mon-Fri 8am-5pm. Call {clinicPhone} to book."
 HELP_TEXT="{clinicName} help desk: call {clinicPhone}. Reply STOP to opt out. Msg rates may apply."
 
 # The preview header of the selected row ("Preview of HELP — ..."), or nothing.
@@ -129,7 +129,7 @@ type_text "$HOURS_TEXT"
 wait_for_re "Preview of HOURS as typed (—|-) 1 segment, GSM-7" 5 >/dev/null
 keys Enter
 wait_for "Saved HOURS"
-wait_for_re "^HOURS +reply +on +custom We are open" 5 >/dev/null
+wait_for_re "^HOURS +reply +on +custom Hi \\{patientName\\}, we are open" 5 >/dev/null
 pass "law words and existing keywords refused; HOURS added"
 
 # Hostile keyword text is refused before a reply is asked for.
@@ -141,6 +141,24 @@ wait_for "A keyword is 1 to 32 letters"
 keys Enter
 wait_gone "Not added"
 capture | grep -qF "<B>" && fail "a keyword with markup was listed"
+
+# A reply with a variable that means nothing in a keyword reply, or a misspelt one, is refused
+# when saved (the template engine's check), with the reason in words; nothing is added.
+for bad in "See you {appointmentDate}|cannot be used in a reply" "Hi {patientNme}|unknown variable {patientNme}"; do
+	keys a
+	wait_for "New keyword"
+	type_text "lot"
+	keys Enter
+	wait_for "Reply text"
+	type_text "${bad%%|*}"
+	keys Enter
+	wait_for "Not saved"
+	wait_for "${bad#*|}"
+	keys Enter
+	wait_gone "Not saved"
+	capture | grep -qE "^LOT " && fail "a reply with \"${bad%%|*}\" was saved"
+done
+pass "replies with variables a reply cannot fill are refused when saved"
 
 # Removing a custom keyword asks first; anything but "yes" keeps it.
 keys a
@@ -189,8 +207,9 @@ pass "HOURS turned off (no reply) and on"
 keys Escape
 wait_for "Inbox"
 sim_inbound "$PATIENT" "hours"
-wait_outbound "$PATIENT" "We are open Mon-Fri 8am-5pm. Call (" 45
+wait_outbound "$PATIENT" "we are open Mon-Fri 8am-5pm. Call (" 45
 outbound_to "$PATIENT" | grep -qF "{clinicPhone}" && fail "the reply went out with {clinicPhone} unfilled"
+outbound_to "$PATIENT" | grep -qF "{patientName}" && fail "the reply went out with {patientName} unfilled"
 pass "an inbound \"hours\" gets the custom reply"
 sim_inbound "$PATIENT" "HELP"
 wait_outbound "$PATIENT" "Demo Clinic help desk: call (" 45

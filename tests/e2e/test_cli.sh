@@ -218,6 +218,42 @@ has out "2030-02-03 10:00"
 run 0 appointment list
 has out "Dr Who"
 
+# ---- texting hours (the old name "quiet hours" is still accepted as --quiet) ----
+run 64 settings set --texting-hours 21:00-08:00
+has err "texting-hours"
+run 64 settings set --texting-hours 08:00-21:00 --quiet 08:00-21:00
+run 0 settings set --quiet 07:30-20:00
+run 0 settings show
+has out "texting hours:         07:30-20:00"
+lacks out "quiet"
+run 0 settings set --texting-hours 08:00-21:00
+run 0 settings --help
+has out "--texting-hours 08:00-21:00"
+# send refuses outside them (exit 3, in words) as the console warns; --force --reason sends
+# and the audit log keeps the reason. 03:00 at the clinic (Chicago) is outside.
+NIGHT=$(TZ=America/Chicago date -d 'today 03:00' +%s)
+export SMSDESK_FAKE_NOW=$NIGHT
+run 3 send --patient 1 --body "Your lab results are in"
+has err "outside texting hours 08:00-21:00"
+has err "--force --reason"
+run 3 send --patient 1 --body "Your lab results are in" --dry-run
+has err "would be refused"
+run 64 send --patient 1 --body "Your lab results are in" --force
+has err "--reason"
+run 64 send --patient 1 --body "Your lab results are in" --force --reason $'two\nlines'
+run 64 send --patient 1 --body "Your lab results are in" --reason "no force"
+run 0 messages
+has out "(no messages)"
+run 0 send --patient 1 --body "Your lab results are in" --force --reason "doctor asked: results cannot wait"
+has out "sent: message"
+has err "outside texting hours"
+run 0 audit list --action sms.send_outside_hours
+has out "doctor asked: results cannot wait"
+lacks out "lab results are in"
+unset SMSDESK_FAKE_NOW
+# the rest of this test sends at whatever time it runs
+run 0 settings set --texting-hours 00:00-24:00
+
 # ---- send: figures ----
 run 0 send --patient 1 --body "Hello Ann" --dry-run
 has out "encoding: GSM-7"
@@ -238,7 +274,8 @@ run 64 send --patient 1
 run 64 send --to 555-CALL-NOW --body x
 run 5 send --patient 99 --body x
 run 0 messages
-has out "(no messages)"
+[ "$(grep -c ' out ' "$T/out")" = 1 ] || fail "a refused or dry-run send stored a message (only the forced one may be there)"
+ok
 
 # ---- send: through the simulator ----
 run 0 send --patient 1 --body "See you Monday"
@@ -252,6 +289,41 @@ wait_for 15 "the message to be delivered" delivered
 has out "See you Monday"
 has out "(***) ***-3333"
 lacks out "222-3333"
+
+# ---- reminders: the template is checked when saved; the status is the message's own ----
+run 64 settings set --template "Hi {patient}, see you {appointmentDate}"
+has err "unknown variable {patient}"
+run 64 settings set --template "Hi {patientName"
+has err "unclosed"
+run 64 settings set reminder_template "About your {diagnosis}: call {clinicPhone}"
+has err "--allow-risky"
+run 0 settings show
+has out "Call {clinicPhone}"
+run 0 settings set --template "Hi {patientName}, see you {appointmentDate}."
+has err "patients without consent on file will not get this reminder"
+run 3 remind 1
+has err "{clinicPhone}"
+run 0 settings set --template "About your {diagnosis}: call {clinicPhone}" --allow-risky
+run 0 audit list --action setting.set
+has out "risky variables allowed (--allow-risky)"
+run 0 settings set --template "Hi {patientName}, {clinicName}: appointment {appointmentDate} at {appointmentTime}. Call {clinicPhone}."
+lacks err "warning"
+run 0 patient add --first Una --last Reach --mobile "+1 500 555 0011"
+run 0 appointment add --patient 3 --provider "Dr Who" --at "2030-02-04 10:00"
+run 0 remind 1
+has out "sent: message"
+run 0 remind 2
+reminders_settled() {
+	"$B" poll >/dev/null 2>&1
+	"$B" reminders >"$T/out" 2>"$T/err" && grep -qE " delivered " "$T/out" && grep -qE " undelivered " "$T/out"
+}
+wait_for 20 "the reminders to show delivered and undelivered" reminders_settled
+has out "Twilio error 30003"
+lacks out " queued "
+run 0 reminders --show skipped
+has out "undelivered"
+has out "30003"
+lacks out "Ann Lee"
 
 # ---- opt-outs: a STOP from the patient, then a refused send ----
 curl -s -f -X POST "$BASE/sim/inbound" --data-urlencode "From=+15554445555" --data-urlencode "To=$FROM" \
@@ -285,7 +357,8 @@ lacks out "STOP"
 run 0 messages --direction out --type conversation --status delivered
 has out "See you Monday"
 run 0 messages --type reminder
-has out "(no messages)"
+has out "Hi Ann, Main St: appointment"
+lacks out "See you Monday"
 run 0 messages --status received --patient 1
 has out "hi ?[31mred"
 lacks out "STOP"

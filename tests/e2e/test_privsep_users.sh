@@ -56,9 +56,9 @@ ok
 ops_start_sim
 runsys tenant add "Main St" --timezone America/Chicago >/dev/null || fail "tenant add"
 runsys tenant add "Oak Ave" --timezone America/Chicago >/dev/null || fail "tenant add 2"
-printf '%s\n' "$TOKEN" | runsys --tenant "Main St" settings set --account-sid "$SID" --from "$FROM" \
+printf '%s\n' "$TOKEN" | runsys --tenant "Main St" settings set --account-sid "$SID" --from "$FROM" --texting-hours 00:00-24:00 \
 	--api-base "$BASE" --auth-token-stdin >/dev/null || fail "settings"
-printf '%s\n' "$TOKEN" | runsys --tenant "Oak Ave" settings set --account-sid "$SID" --from "$FROM" \
+printf '%s\n' "$TOKEN" | runsys --tenant "Oak Ave" settings set --account-sid "$SID" --from "$FROM" --texting-hours 00:00-24:00 \
 	--api-base "$BASE" --auth-token-stdin >/dev/null || fail "settings 2"
 runsys --tenant "Main St" patient add --first Pat --last One --mobile "(555) 222-3333" >/dev/null || fail "patient"
 runsys --tenant "Oak Ave" patient add --first Oak --last Two --mobile "(555) 444-5555" >/dev/null || fail "patient 2"
@@ -174,10 +174,14 @@ for f in "$DBF" "$DBF-wal"; do
 	ok
 done
 # Outside a system install: a database with staff accounts that belongs to another Unix
-# user (here left readable to all) still asks for a sign-in and the role.
+# user is refused while others can read it (patients' messages), and, shared through a
+# group instead, still asks for a sign-in and the role.
 install -d -m 0755 "$T/plain" "$T/shared"
 install -m 0755 "$B" "$T/plain/smsdesk"
 cp "$DBF" "$T/shared/s.db" && chown "$ANN" "$T/shared/s.db" && chmod 0666 "$T/shared/s.db" && chmod 0777 "$T/shared"
+as_rc 1 "$BOB" "\n" "'$T/plain/smsdesk' --db '$T/shared/s.db' user list"
+has err "can be read by others"
+chgrp "$(id -gn "$BOB")" "$T/shared/s.db" && chmod 0660 "$T/shared/s.db" || fail "chgrp"
 as_rc 3 "$BOB" "\n" "'$T/plain/smsdesk' --db '$T/shared/s.db' user list"
 has err "Wrong username or password"
 as_rc 3 "$BOB" "$PW_BOB\n" "'$T/plain/smsdesk' --db '$T/shared/s.db' user list"

@@ -36,12 +36,21 @@ done
 pass "send reminder now queued appointment $queued"
 keys 2
 wait_for "STATUS"
-wait_for_re "manual +(queued|sent)" 10 >/dev/null
+wait_for_re "manual +(queued|sent|delivered)" 10 >/dev/null
+# The status follows the message as Twilio reports it (the console polls the simulator):
+# delivered, not "queued" for good.
+deadline=$((SECONDS + 60))
+while ! capture | grep -qE "manual +delivered" && [ $SECONDS -lt $deadline ]; do
+	keys g
+	sleep 0.5
+done
+capture | grep -qE "manual +delivered" || fail "the manual reminder never showed as delivered"
+pass "the Sent list shows the message's own status (delivered)"
 # Pressing it again the same day is refused, with the reason.
 keys 1
 wait_for "NEXT REMINDER"
 keys 2
-wait_for_re "manual +(queued|sent)" 10 >/dev/null
+wait_for_re "manual +(queued|sent|delivered)" 10 >/dev/null
 keys s
 wait_for "Reminder not sent"
 wait_for "already sent today"
@@ -76,4 +85,12 @@ grep -q "reminder_template: *[^ ]" <<<"$out" || fail "the template was lost: $ou
 pass "reminders off: the screen says so, send reminder now still queues ($sent_off)"
 keys q
 wait_for "Inbox"
+# The settings screen names the allowed window for what it is.
+keys S
+wait_for "Texting hours"
+wait_for "08:00-21:00"
+capture | grep -qi "quiet hours" && fail "the settings screen still says quiet hours"
+keys Escape
+wait_for "Inbox"
+pass "settings show texting hours"
 quit_console

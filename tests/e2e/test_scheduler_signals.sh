@@ -37,7 +37,7 @@ wait_gone() {
 
 export SMSDESK_DB=$D/smsdesk.db SMSDESK_KEY_FILE=$D/key
 "$B" init >/dev/null || fail "init"
-"$B" tenant add "Signal Clinic" --timezone America/Chicago >/dev/null || fail "tenant add"
+"$B" tenant add "Signal Clinic" --timezone America/Chicago --phone "(312) 555-0100" >/dev/null || fail "tenant add"
 
 for sig in TERM INT; do
 	log=$D/daemon-$sig.log

@@ -1,4 +1,4 @@
-/* libFuzzer target for the streaming CSV reader of imports (not built by default). Build and run:
+/* libFuzzer target for the streaming CSV reader of imports (tests/fuzz/run.sh fuzzes it; ctest replays its corpus). Build and run:
  * clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -DSMSDESK_VERSION='"fuzz"' -I.
  * tests/fuzz/fuzz_import_csv.c src/import_csv.c src/util.c src/version.c $(pkg-config --cflags --libs
  * libsodium sqlite3) -o fuzz_import_csv && ./fuzz_import_csv -max_total_time=60 */

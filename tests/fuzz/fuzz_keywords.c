@@ -1,4 +1,4 @@
-/* libFuzzer target for keyword normalisation and classification (not built by default). Build and run:
+/* libFuzzer target for keyword normalisation and classification (tests/fuzz/run.sh fuzzes it; ctest replays its corpus). Build and run:
  * clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -DSMSDESK_VERSION='"fuzz"' -I.
  * tests/fuzz/fuzz_keywords.c src/keywords.c src/util.c src/version.c $(pkg-config --cflags --libs libsodium)
  * -o fuzz_keywords && ./fuzz_keywords -max_total_time=60 */

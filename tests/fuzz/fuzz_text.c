@@ -1,5 +1,5 @@
 /* libFuzzer target for ui/text.c: the sanitiser between outside text and the terminal, widths,
- * cutting and wrapping (not built by default). Build and run:
+ * cutting and wrapping (tests/fuzz/run.sh fuzzes it; ctest replays its corpus). Build and run:
  * clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -DSMSDESK_VERSION='"fuzz"' -I.
  * tests/fuzz/fuzz_text.c ui/text.c src/util.c src/version.c $(pkg-config --cflags --libs ncursesw libsodium)
  * -o fuzz_text && ./fuzz_text -max_total_time=60 */

@@ -1,4 +1,4 @@
-/* libFuzzer target for the Twilio JSON parsers (not built by default). Build and run:
+/* libFuzzer target for the Twilio JSON parsers (tests/fuzz/run.sh fuzzes it; ctest replays its corpus). Build and run:
  * clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -DSMSDESK_VERSION='"fuzz"' -I. tests/fuzz/fuzz_twilio_parse.c src/twilio_parse.c src/util.c $(pkg-config --cflags --libs libcjson) -lm -o fuzz_twilio_parse && ./fuzz_twilio_parse -max_total_time=60 */
 #include <stddef.h>
 #include <stdint.h>

@@ -943,6 +943,27 @@ static void inbound__stores_safely__when_hostile_body(void **state)
 	xfree(&err);
 }
 
+
+static void inbound__fills_first_name__when_reply_uses_patient_name(void **state)
+{
+	struct fx *f = *state;
+	char *err = NULL;
+	struct auto_response hours = {.tenant_id = f->t.id, .keyword = "HOURS", .action = "reply",
+				      .reply_text = "Hi {patientName}, {clinicName} is open 8-5: {clinicPhone}.",
+				      .enabled = true};
+	assert_int_equal(store_autoresp_upsert(f->s, &hours, NULL, &err), 0);
+	inject(f, ANN, "hours");
+	inject(f, STRANGER, "hours");
+	poll_ok(f);
+	drain(f);
+	char *body = sim_outbound_body(f->sim, ANN, 0);
+	assert_string_equal(body, "Hi Ann, Oak Clinic is open 8-5: " CLINIC_PHONE_SHOWN ".");
+	free(body);
+	body = sim_outbound_body(f->sim, STRANGER, 0);
+	assert_string_equal(body, "Hi there, Oak Clinic is open 8-5: " CLINIC_PHONE_SHOWN ".");
+	free(body);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -965,6 +986,7 @@ int main(void)
 		T(poll__keeps_cursor__when_listing_fails),
 		T(poll__keeps_earlier_undoes_failed__when_one_message_fails),
 		T(inbound__stores_safely__when_hostile_body),
+		T(inbound__fills_first_name__when_reply_uses_patient_name),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sqlite3.h>
 #include "store/store.h"
+#include "src/keywords.h"
 #include "src/outbox.h"
 #include "src/poll.h"
 #include "src/sim/sim.h"
@@ -75,6 +76,40 @@ static int teardown(void **state)
 	free(f);
 	clock_set_fake(0);
 	return 0;
+}
+
+static int64_t add_patient(struct fx *f, const char *first, const char *mobile)
+{
+	struct patient p = {.tenant_id = f->t.id, .first_name = (char *)first, .last_name = "Rivera",
+			    .mobile = (char *)mobile};
+	int64_t id = 0;
+	char *err = NULL;
+	if (store_patient_add(f->s, &p, &id, &err) != 0)
+		fail_msg("store_patient_add: %s", err);
+	return id;
+}
+
+/* An upcoming appointment (starts_in seconds from now) whose reminder went out `ago` seconds
+ * before now. */
+static int64_t reminded_appt(struct fx *f, int64_t patient_id, int64_t starts_in, int64_t ago)
+{
+	struct appointment a = {.tenant_id = f->t.id, .patient_id = patient_id, .provider = "Dr. Lee",
+				.starts_at = NOW + starts_in};
+	int64_t id = 0;
+	char *err = NULL;
+	assert_int_equal(store_appt_add(f->s, &a, &id, &err), 0);
+	sqlite3_stmt *st = NULL;
+	assert_int_equal(sqlite3_prepare_v2(f->raw,
+					    "INSERT INTO appointment_sms_reminders (tenant_id, appointment_id, slot_minutes,"
+					    " due_at, status, sent_at, created_at) VALUES (?1, ?2, 1440, ?3, 'sent', ?3, ?3)",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_int64(st, 1, f->t.id);
+	sqlite3_bind_int64(st, 2, id);
+	sqlite3_bind_int64(st, 3, NOW - ago);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	return id;
 }
 
 static void inject(struct fx *f, const char *from, const char *body)
@@ -224,12 +259,113 @@ static void inbound__confirms_once__when_smsdesk_replies(void **state)
 	free(reason);
 }
 
+/* The tenant's reply for keyword, rendered as the patient sees it. */
+static char *rendered(struct fx *f, const char *keyword)
+{
+	struct auto_response a;
+	char *err = NULL;
+	assert_int_equal(store_autoresp_find(f->s, f->t.id, keyword, &a, &err), 0);
+	char *r = keywords_render(a.reply_text, "Oak Clinic", "(312) 555-0199");
+	auto_response_free(&a);
+	return r;
+}
+
+static char *appt_status(struct fx *f, int64_t appt)
+{
+	return q_text(f, "SELECT status FROM appointments WHERE id = ?1", NULL, appt);
+}
+
+static void inbound__confirms_appointment__when_yes_after_reminder(void **state)
+{
+	struct fx *f = *state;
+	set_replies_by(f, "smsdesk");
+	int64_t ann = add_patient(f, "Ann", "+13125557001");
+	int64_t appt = reminded_appt(f, ann, 86400, 600);
+	inject(f, "+13125557001", "Yes");
+	exchange(f);
+	char *st = appt_status(f, appt);
+	assert_string_equal(st, "confirmed");
+	free(st);
+	char *resp = q_text(f, "SELECT response FROM appointment_sms_reminders WHERE appointment_id = ?1", NULL, appt);
+	assert_string_equal(resp, "confirmed");
+	free(resp);
+	/* One text back: C's confirmation (she was never out, so no opt-in confirmation). */
+	assert_int_equal(sim_outbound_count_to(f->sim, "+13125557001"), 1);
+	char *body = sim_outbound_body(f->sim, "+13125557001", 0), *want = rendered(f, "C");
+	assert_string_equal(body, want);
+	free(body);
+	free(want);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM audit_log WHERE action = 'appt.confirm' AND patient_id = ?1", NULL,
+			       ann),
+			 1);
+	/* Opted out after the reminder, then "YES": back in, and the appointment confirmed. */
+	int64_t bob = add_patient(f, "Bob", "+13125557002");
+	inject(f, "+13125557002", "STOP");
+	exchange(f);
+	assert_true(opted_out(f, "+13125557002"));
+	int64_t appt2 = reminded_appt(f, bob, 2 * 86400, 60);
+	clock_set_fake(NOW + 30);
+	inject(f, "+13125557002", "YES");
+	exchange(f);
+	assert_false(opted_out(f, "+13125557002"));
+	st = appt_status(f, appt2);
+	assert_string_equal(st, "confirmed");
+	free(st);
+	assert_int_equal(confirmations(f, "+13125557002", "auto_reply"), 1);
+	/* Without a reminded appointment "YES" is the opt-in word only. */
+	int64_t cy = add_patient(f, "Cy", "+13125557003");
+	struct appointment a = {.tenant_id = f->t.id, .patient_id = cy, .provider = "Dr. Lee", .starts_at = NOW + 86400};
+	int64_t unreminded = 0;
+	char *err = NULL;
+	assert_int_equal(store_appt_add(f->s, &a, &unreminded, &err), 0);
+	inject(f, "+13125557003", "yes");
+	exchange(f);
+	st = appt_status(f, unreminded);
+	assert_string_equal(st, "scheduled");
+	free(st);
+	assert_int_equal(confirmations(f, "+13125557003", "auto_reply"), 0);
+}
+
+static void inbound__flags_booked_appointment__when_cancel_opts_out(void **state)
+{
+	struct fx *f = *state;
+	set_replies_by(f, "smsdesk");
+	int64_t ann = add_patient(f, "Ann", "+13125557001");
+	int64_t appt = reminded_appt(f, ann, 86400, 600);
+	inject(f, "+13125557001", "Cancel");
+	exchange(f);
+	/* The law: CANCEL opts out, with the one confirmation. */
+	assert_true(opted_out(f, "+13125557001"));
+	assert_int_equal(confirmations(f, "+13125557001", "optout_confirm"), 1);
+	/* The appointment stays booked, and staff are told, with the appointment shown. */
+	char *st = appt_status(f, appt);
+	assert_string_equal(st, "scheduled");
+	free(st);
+	assert_int_equal(q_int(f, "SELECT needs_action FROM sms_threads WHERE phone = ?1", "+13125557001", 0), 1);
+	char *reason = q_text(f, "SELECT action_reason FROM sms_threads WHERE phone = ?1", "+13125557001", 0);
+	assert_non_null(reason);
+	assert_non_null(strstr(reason, "cancel appointment? opted out; still booked"));
+	assert_non_null(strstr(reason, "Jan 16"));
+	assert_non_null(strstr(reason, "Dr. Lee"));
+	free(reason);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM audit_log WHERE action = 'appt.cancel_word' AND patient_id = ?1",
+			       NULL, ann),
+			 1);
+	/* No appointment booked: CANCEL is the opt-out alone, nothing for staff. */
+	inject(f, "+13125557004", "CANCEL");
+	exchange(f);
+	assert_true(opted_out(f, "+13125557004"));
+	assert_int_equal(q_int(f, "SELECT needs_action FROM sms_threads WHERE phone = ?1", "+13125557004", 0), 0);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(inbound__confirms_once__when_twilio_did_not_answer),
 		T(inbound__confirms_once__when_smsdesk_replies),
+		T(inbound__confirms_appointment__when_yes_after_reminder),
+		T(inbound__flags_booked_appointment__when_cancel_opts_out),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

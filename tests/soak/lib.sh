@@ -50,7 +50,7 @@ sim_start() {
 clinic_setup() {
 	"$B" init >/dev/null || fail "init"
 	"$B" tenant add "Soak Clinic" --timezone UTC --phone +13125550100 >/dev/null || fail "tenant add"
-	echo "$TOKEN" | "$B" settings set --account-sid "$AC" --from +13125550199 --api-base "$URL" \
+	echo "$TOKEN" | "$B" settings set --account-sid "$AC" --from +13125550199 --api-base "$URL" --texting-hours 00:00-24:00 \
 		--auth-token-stdin quiet_start 0 quiet_end 1440 >/dev/null || fail "settings"
 }
 

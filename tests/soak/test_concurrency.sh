@@ -73,7 +73,7 @@ SOAK_PIDS+=($!)
 for c in c1 c2; do
 	n=${c#c}
 	tm send-keys -t "$c" /
-	wait_screen "$c" "Search by name or number"
+	wait_screen "$c" "Search names, numbers and messages"
 	tm send-keys -t "$c" -l "559000$n"
 	tm send-keys -t "$c" Enter
 	wait_screen "$c" "search \"559000$n\""

@@ -51,7 +51,8 @@ static int setup(void **state)
 	set_col(f->s, f->tenant, "account_sid", "AC0123456789abcdef0123456789abcdef");
 	set_col(f->s, f->tenant, "from_number", "+13125550199");
 	set_col(f->s, f->tenant, "reminder_template",
-		"Hi {patientName}, {clinicName}: appointment {appointmentDate} at {appointmentTime}. Reply STOP to opt out.");
+		"Hi {patientName}, {clinicName}: appointment {appointmentDate} at {appointmentTime}. Call {clinicPhone}. "
+		"Reply STOP to opt out.");
 	*state = f;
 	return 0;
 }
@@ -202,14 +203,14 @@ static void reminders_parse_slots__rejects__when_malformed(void **state)
 static void reminders_check_template__rejects__when_unknown_variable(void **state)
 {
 	char *err = NULL;
-	assert_int_equal(reminders_check_template("Hi {patientName} at {appointmentTime}", false, &err), 0);
-	assert_int_equal(reminders_check_template("Hi {patientNme}, see you {appointmentDate}", false, &err), -1);
+	assert_int_equal(reminders_check_template("Hi {patientName} at {appointmentTime}", false, NULL, &err), 0);
+	assert_int_equal(reminders_check_template("Hi {patientNme}, see you {appointmentDate}", false, NULL, &err), -1);
 	assert_non_null(err);
 	assert_non_null(strstr(err, "patientNme"));
 	xfree(&err);
-	assert_int_equal(reminders_check_template("Hi {patientName", false, &err), -1);
+	assert_int_equal(reminders_check_template("Hi {patientName", false, NULL, &err), -1);
 	xfree(&err);
-	assert_int_equal(reminders_check_template("About your {diagnosis}", false, &err), -1);
+	assert_int_equal(reminders_check_template("About your {diagnosis}", false, NULL, &err), -1);
 	xfree(&err);
 }
 
@@ -331,7 +332,7 @@ static void reminders_pass__skips__when_quiet_until_appointment(void **state)
 	set_col(f->s, f->tenant, "reminder_slots", "30m");
 	struct reminders_report r = pass_at(f->s, at(LA, 2026, 11, 27, 7, 15));
 	assert_int_equal(r.queued + r.waiting, 0);
-	assert_row(f, a, 30, "skipped", "quiet hours until the appointment");
+	assert_row(f, a, 30, "skipped", "outside texting hours until the appointment");
 }
 
 static void reminders_pass__uses_clinic_quiet_hours__when_tenant_sets_them(void **state)
@@ -499,7 +500,7 @@ static void reminders_pass__holds_back__when_longer_than_one_segment_without_con
 	set_col(f->s, f->tenant, "reminder_template",
 		"Hi {patientName}, this is {clinicName}. You have an appointment with {providerName} on "
 		"{appointmentDate} at {appointmentTime}. Please arrive 15 minutes early and bring your insurance card. "
-		"Reply C to confirm, R to reschedule. Reply STOP to opt out.");
+		"Call {clinicPhone}. Reply C to confirm, R to reschedule. Reply STOP to opt out.");
 	int64_t p = patient(f, "Quinn", "+14155550117", NULL);
 	int64_t q = patient(f, "Rae", "+14155550118", NULL);
 	assert_int_equal(store_prefs_set_consent(f->s, q, clock_now(), "verbal at desk", "staff1", "+14155550118", &err),
@@ -557,6 +558,56 @@ static void store_reminder_sync_messages__marks_sent_and_failed__when_outbox_rec
 	assert_int_equal(c.failed, 1);
 }
 
+
+static void reminders_row_status__shows_message_state__when_delivered_or_undelivered(void **state)
+{
+	struct fx *f = *state;
+	char *err = NULL;
+	int64_t p = patient(f, "Ugo", "+14155550180", NULL);
+	int64_t q = patient(f, "Val", "+14155550181", NULL);
+	int64_t start = at(NY, 2026, 11, 12, 16, 0);
+	appt(f, p, start);
+	appt(f, q, start);
+	int64_t now = start - 24 * HOUR;
+	assert_int_equal(pass_at(f->s, now).queued, 2);
+	struct sms_message m1, m2;
+	assert_int_equal(store_msg_claim_next(f->s, f->tenant, "test", now, &m1, &err), 0);
+	assert_int_equal(store_msg_claim_next(f->s, f->tenant, "test", now, &m2, &err), 0);
+	assert_int_equal(store_msg_record_sent(f->s, m1.id, "SM00000000000000000000000000000001", "queued", 1, now, &err), 0);
+	assert_int_equal(store_msg_record_sent(f->s, m2.id, "SM00000000000000000000000000000002", "queued", 1, now, &err), 0);
+	assert_int_equal(store_msg_update_status(f->s, "SM00000000000000000000000000000001", "delivered", 0, NULL, now + 5,
+						 &err), 0);
+	assert_int_equal(store_msg_update_status(f->s, "SM00000000000000000000000000000002", "undelivered", 30003,
+						 "Unreachable destination handset", now + 5, &err), 0);
+	/* no pass has synced the rows yet: the list shows what Twilio said all the same */
+	struct reminder_row *rows = NULL;
+	size_t n = 0;
+	assert_int_equal(store_reminder_list(f->s, f->tenant, REMINDER_VIEW_ALL, 0, &rows, &n, &err), 0);
+	assert_int_equal(n, 2);
+	for (size_t i = 0; i < n; i++) {
+		assert_string_equal(rows[i].r.status, "queued");
+		char *why = reminders_row_reason(&rows[i]);
+		if (rows[i].r.message_id == m1.id) {
+			assert_string_equal(reminders_row_status(&rows[i]), "delivered");
+			assert_null(why);
+		} else {
+			assert_string_equal(reminders_row_status(&rows[i]), "undelivered");
+			assert_non_null(why);
+			assert_string_equal(why, "Twilio error 30003: Unreachable destination handset");
+		}
+		free(why);
+	}
+	reminder_row_list_free(&rows, n);
+	sms_message_free(&m1);
+	sms_message_free(&m2);
+	/* a row without a message shows its own status and reason */
+	struct reminder_row none = {.r = {.status = "skipped", .skip_reason = "patient opted out of texts"}};
+	assert_string_equal(reminders_row_status(&none), "skipped");
+	char *why = reminders_row_reason(&none);
+	assert_string_equal(why, "patient opted out of texts");
+	free(why);
+}
+
 /* ---- send now ---- */
 
 static void reminders_send_now__queues_once_a_day__when_pressed_twice(void **state)
@@ -598,7 +649,7 @@ static void reminders_send_now__refuses__when_not_allowed(void **state)
 	xfree(&err);
 	clock_set_fake(at(NY, 2026, 11, 19, 22, 30)); /* quiet hours */
 	assert_int_equal(reminders_send_now(f->s, a, "frontdesk", &msg, &err), OUTBOX_REFUSED);
-	assert_non_null(strstr(err, "quiet hours"));
+	assert_non_null(strstr(err, "outside texting hours"));
 	xfree(&err);
 	clock_set_fake(start + MIN); /* started */
 	assert_int_equal(reminders_send_now(f->s, a, "frontdesk", &msg, &err), OUTBOX_REFUSED);
@@ -631,6 +682,134 @@ static void reminders_upcoming__lists_next_slot__when_appointments_ahead(void **
 	assert_int_equal(u[0].due_at, now + 2 * 24 * HOUR);
 	assert_null(u[0].note);
 	reminder_upcoming_list_free(&u, n);
+}
+
+
+/* ---- templates: checked when saved, retried when fixed, {clinicPhone} without consent ---- */
+
+static void reminders_check_template__warns__when_no_clinic_phone(void **state)
+{
+	char *err = NULL, *warn = NULL;
+	assert_int_equal(reminders_check_template("Hi {patientName}, see you {appointmentDate}", false, &warn, &err), 0);
+	assert_non_null(warn);
+	assert_non_null(strstr(warn, "patients without consent on file will not get this reminder"));
+	xfree(&warn);
+	assert_int_equal(reminders_check_template("Hi {patientName}, call {clinicPhone}", false, &warn, &err), 0);
+	assert_null(warn);
+	/* unknown, risky without the admin's word, unclosed: refused, no warning */
+	static const char *bad[] = {"Hi {patient}", "About {diagnosis} call {clinicPhone}", "Hi {patientName"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(reminders_check_template(bad[i], false, &warn, &err), -1);
+		assert_null(warn);
+		assert_non_null(err);
+		xfree(&err);
+	}
+	assert_int_equal(reminders_check_template("About {diagnosis} call {clinicPhone}", true, &warn, &err), 0);
+}
+
+/* Collects tenant-level event names. */
+static void ev_names(void *ctx, const struct reminder_event *ev)
+{
+	if (ev->appointment_id == 0)
+		strncat((char *)ctx, ev->what, 200);
+}
+
+static void reminders_pass__retries__when_bad_template_fixed(void **state)
+{
+	struct fx *f = *state;
+	char *err = NULL;
+	int64_t p = patient(f, "Xia", "+14155550160", NULL);
+	assert_int_equal(store_prefs_set_consent(f->s, p, clock_now(), "paper form", "admin", "+14155550160", &err), 0);
+	int64_t start = at(NY, 2026, 11, 20, 15, 0);
+	int64_t a = appt(f, p, start);
+	/* a template stored before the save check (the store itself does not check variables) */
+	set_col(f->s, f->tenant, "reminder_template", "Hi {patient}, see you {appointmentDate}");
+	char events[512] = "";
+	struct reminders_report r = {.on_event = ev_names, .event_ctx = events};
+	clock_set_fake(start - 24 * HOUR + MIN);
+	assert_int_equal(reminders_pass(f->s, clock_now(), &r, &err), 0);
+	assert_int_equal(r.templates_invalid, 1);
+	assert_non_null(strstr(events, "reminders.template_invalid"));
+	reminders_report_clear(&r);
+	assert_row(f, a, 1440, "skipped", "template: unknown variable {patient}");
+	/* still broken: left alone, nothing sent */
+	r = pass_at(f->s, start - 23 * HOUR);
+	assert_int_equal(r.retried, 0);
+	assert_row(f, a, 1440, "skipped", "template:");
+	assert_int_equal(reminder_msgs(f, p), 0);
+	/* fixed while the appointment is ahead: decided again and sent, once */
+	set_col(f->s, f->tenant, "reminder_template", "Hi {patientName}, see you {appointmentDate}");
+	r = pass_at(f->s, start - 22 * HOUR);
+	assert_int_equal(r.retried, 1);
+	assert_int_equal(r.queued, 1);
+	assert_row(f, a, 1440, "queued", NULL);
+	r = pass_at(f->s, start - 21 * HOUR);
+	assert_int_equal(r.queued + r.retried, 0);
+	assert_int_equal(reminder_msgs(f, p), 1);
+}
+
+static void reminders_pass__holds_back_no_consent__when_template_lacks_clinic_phone(void **state)
+{
+	struct fx *f = *state;
+	char *err = NULL;
+	set_col(f->s, f->tenant, "reminder_template", "Hi {patientName}, {clinicName} on {appointmentDate}. STOP to opt out.");
+	int64_t p = patient(f, "Yan", "+14155550161", NULL); /* no consent */
+	int64_t q = patient(f, "Zed", "+14155550162", NULL);
+	assert_int_equal(store_prefs_set_consent(f->s, q, clock_now(), "portal", "admin", "+14155550162", &err), 0);
+	int64_t start = at(NY, 2026, 11, 20, 15, 0);
+	int64_t a = appt(f, p, start), b = appt(f, q, start);
+	pass_at(f->s, start - 24 * HOUR + MIN);
+	assert_row(f, a, 1440, "skipped", "template: no {clinicPhone}");
+	assert_row(f, b, 1440, "queued", NULL);
+	/* send now says so too */
+	int64_t msg = 0;
+	clock_set_fake(start - 22 * HOUR);
+	assert_int_equal(reminders_send_now(f->s, a, "frontdesk", &msg, &err), OUTBOX_REFUSED);
+	assert_non_null(strstr(err, "{clinicPhone}"));
+	xfree(&err);
+	/* the location without a phone number: {clinicPhone} would be empty */
+	set_col(f->s, f->tenant, "reminder_template", "Hi {patientName}, call {clinicPhone}. STOP to opt out.");
+	set_col(f->s, f->tenant, "phone", "");
+	pass_at(f->s, start - 21 * HOUR);
+	assert_row(f, a, 1440, "skipped", "no phone number");
+	set_col(f->s, f->tenant, "phone", "+13125550100");
+	pass_at(f->s, start - 20 * HOUR);
+	assert_row(f, a, 1440, "queued", NULL);
+	assert_int_equal(reminder_msgs(f, p), 1);
+}
+
+static void reminders_pass__default_template_fits_one_segment__when_no_consent(void **state)
+{
+	struct fx *f = *state;
+	char *err = NULL;
+	int64_t tid = 0;
+	assert_int_equal(store_tenant_add(f->s, "Lakeside Family Clinic", NY, "+13125550100", &tid, &err), 0);
+	set_col(f->s, tid, "account_sid", "AC0123456789abcdef0123456789abcdef");
+	set_col(f->s, tid, "from_number", "+13125550198");
+	struct tenant t = {0};
+	assert_int_equal(store_tenant_get(f->s, tid, &t, &err), 0);
+	assert_string_equal(t.reminder_template, TENANT_DEFAULT_TEMPLATE);
+	assert_non_null(strstr(t.reminder_template, "{clinicPhone}"));
+	tenant_free(&t);
+	/* the longest date ("Wed, Sep 30") and time ("12:30 PM") with typical names, no consent */
+	struct patient pt = {.tenant_id = tid, .first_name = "Maria", .last_name = "Lopez", .mobile = "+14155550170"};
+	int64_t p = 0, a = 0;
+	assert_int_equal(store_patient_add(f->s, &pt, &p, &err), 0);
+	int64_t start = at(NY, 2026, 9, 30, 12, 30);
+	struct appointment ap = {.tenant_id = tid, .patient_id = p, .provider = "Dr. Rivera", .starts_at = start,
+				 .duration_min = 30, .status = "scheduled"};
+	assert_int_equal(store_appt_add(f->s, &ap, &a, &err), 0);
+	pass_at(f->s, start - 24 * HOUR + MIN);
+	struct appt_reminder rr = row(f, a, 1440);
+	assert_string_equal(rr.status, "queued");
+	struct sms_message m;
+	assert_int_equal(store_msg_get(f->s, rr.message_id, &m, &err), 0);
+	assert_string_equal(m.body, "Hi Maria, Lakeside Family Clinic: visit Wed, Sep 30 at 12:30 PM. Call (312) "
+				    "555-0100. Reply C to confirm, R to reschedule, X if you can't come, STOP to opt out.");
+	assert_int_equal(m.segments, 1);
+	assert_true(strlen(m.body) <= 160);
+	sms_message_free(&m);
+	appt_reminder_free(&rr);
 }
 
 /* ---- reminders off for a location ---- */
@@ -769,6 +948,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(reminders_upcoming__lists_next_slot__when_appointments_ahead, setup,
 						teardown),
 		cmocka_unit_test(reminders_parse_slots__gives_no_slots__when_off_or_none),
+		cmocka_unit_test(reminders_check_template__warns__when_no_clinic_phone),
+		cmocka_unit_test_setup_teardown(reminders_row_status__shows_message_state__when_delivered_or_undelivered,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(reminders_pass__retries__when_bad_template_fixed, setup, teardown),
+		cmocka_unit_test_setup_teardown(reminders_pass__holds_back_no_consent__when_template_lacks_clinic_phone,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(reminders_pass__default_template_fits_one_segment__when_no_consent, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(reminders_pass__skips_location_with_one_event__when_slots_off, setup,
 						teardown),
 	};

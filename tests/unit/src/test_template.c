@@ -5,6 +5,7 @@
 #include <time.h>
 #include "src/template.h"
 #include "src/util.h"
+#include "store/store.h"
 
 static int64_t utc(int y, int mo, int d, int h, int mi)
 {
@@ -198,15 +199,95 @@ static void template_render__refuses__when_template_invalid(void **state)
 	assert_int_equal(n, 10);
 }
 
+
+static void template_validate_reply__allows_reply_variables__when_saved(void **state)
+{
+	char *err = NULL;
+	assert_int_equal(template_validate_reply("Hi {patientName}, {clinicName}: call {clinicPhone}.", &err), 0);
+	/* an appointment or a health detail means nothing in a keyword reply */
+	static const char *bad[] = {"See you {appointmentDate}", "About {diagnosis}", "Hi {patient}",
+				    "Hi {patientname}", "Hi {patientName", "{}", "   ", "a\x01b"};
+	static const char *why[] = {"cannot be used in a reply", "cannot be used in a reply", "unknown variable {patient}",
+				    "did you mean {patientName}", "unclosed brace", "empty variable", "empty",
+				    "control character"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (template_validate_reply(bad[i], &err) == 0)
+			fail_msg("\"%s\" was accepted", bad[i]);
+		if (err == NULL || strstr(err, why[i]) == NULL)
+			fail_msg("\"%s\": \"%s\" lacks \"%s\"", bad[i], err ? err : "(null)", why[i]);
+		xfree(&err);
+	}
+}
+
+static void template_render_reply__fills_first_name_and_phone__when_reply(void **state)
+{
+	char *r = template_render_reply("Hi {patientName}, {clinicName}: call {clinicPhone}. {{ok}}", "Oak Clinic",
+					"+13125550100", "Ann");
+	assert_string_equal(r, "Hi Ann, Oak Clinic: call (312) 555-0100. {ok}");
+	free(r);
+	/* stored before the check: what is no reply variable goes as written, nothing is lost */
+	r = template_render_reply("{patientName} {appointmentDate} {unknown} {clinic", "Oak", "", NULL);
+	assert_string_equal(r, " {appointmentDate} {unknown} {clinic");
+	free(r);
+	r = template_render_reply(NULL, "Oak", "", "Ann");
+	assert_string_equal(r, "");
+	free(r);
+}
+
+static void template_validate__refuses_cancel__when_patients_would_answer_it(void **state)
+{
+	(void)state;
+	static const char *bad[] = {
+		"Reply C to confirm, R to reschedule, X to cancel. Reply STOP to opt out.",
+		"To CANCEL your visit reply X", "Cancel? Reply X.", "{clinicName}: cancel with X",
+	};
+	static const char *good[] = {
+		"Reply C to confirm, R to reschedule, X if you can't come. Reply STOP to opt out.",
+		"Your visit was cancelled earlier: reply C to rebook", "Cancellations: call {clinicPhone}",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *err = NULL;
+		if (template_validate(bad[i], false, &err) == 0)
+			fail_msg("accepted: \"%s\"", bad[i]);
+		assert_non_null(strstr(err, "opts them out of all texts"));
+		free(err);
+	}
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		char *err = NULL;
+		if (template_validate(good[i], false, &err) != 0)
+			fail_msg("refused \"%s\": %s", good[i], err);
+	}
+}
+
+static void store_tenant_add__gives_default_template_that_passes__when_new(void **state)
+{
+	(void)state;
+	struct store *s = tu_store_new(NULL);
+	int64_t id = 0;
+	char *err = NULL;
+	assert_int_equal(store_tenant_add(s, "Oak", "America/Chicago", "", &id, &err), 0);
+	struct tenant t;
+	assert_int_equal(store_tenant_get(s, id, &t, &err), 0);
+	assert_null(strstr(t.reminder_template, "cancel"));
+	assert_non_null(strstr(t.reminder_template, "X if you can't come"));
+	assert_int_equal(template_validate(t.reminder_template, false, &err), 0);
+	tenant_free(&t);
+	store_close(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(template_render__fills_every_variable__when_valid),
+	    cmocka_unit_test(template_validate_reply__allows_reply_variables__when_saved),
+	    cmocka_unit_test(template_render_reply__fills_first_name_and_phone__when_reply),
 	    cmocka_unit_test(template_render__uses_patient_zone__when_given),
 	    cmocka_unit_test(template_format_time__uses_twelve_hours__when_noon_or_midnight),
 	    cmocka_unit_test(template_render__keeps_braces__when_doubled_or_lone),
 	    cmocka_unit_test(template_render__blanks_control_characters__when_in_values),
 	    cmocka_unit_test(template_validate__names_problem__when_bad),
+	    cmocka_unit_test(template_validate__refuses_cancel__when_patients_would_answer_it),
+	    cmocka_unit_test(store_tenant_add__gives_default_template_that_passes__when_new),
 	    cmocka_unit_test(template_validate__accepts_risky__when_admin_confirmed),
 	    cmocka_unit_test(template_uses_risky__detects__when_risky_variable),
 	    cmocka_unit_test(template_render__refuses__when_template_invalid),
