@@ -73,9 +73,9 @@ out=$(sim_stat outbound) dup=$(sim_stat duplicates) rcpt=$(sim_stat recipients)
 [ -n "${KILL9_TRACE:-}" ] && echo "kill phase ended at $kill_ms ms, settled at $(($(now_ms) - start)) ms" >&2
 [ "$dup" = 0 ] || fail "$dup reminders were sent twice"
 [ "$out" = "$N" ] && [ "$rcpt" = "$N" ] || fail "the simulator got $out messages for $rcpt numbers, not $N each once"
-sent=$(SMSDESK_FAKE_NOW=$t "$B" reminders --show sent --limit 100000 | grep -c ' sent ')
+sent=$(SMSDESK_FAKE_NOW=$t "$B" reminders --show sent --limit 100000 | grep -cE ' (sent|delivered) ')
 [ "$sent" = "$N" ] || fail "$sent of $N reminders show as sent"
-other=$(SMSDESK_FAKE_NOW=$t "$B" reminders --show all --limit 100000 | tail -n +2 | grep -vc ' sent ')
+other=$(SMSDESK_FAKE_NOW=$t "$B" reminders --show all --limit 100000 | tail -n +2 | grep -vcE ' (sent|delivered) ')
 [ "$other" = 0 ] || fail "$other reminders are not sent"
 no_lock_errors "$D/sched.log"
 echo "ok ($SOAK_NAME): $kills kills ($mid mid-drain, $sent_during of $N sent before the clean passes)," \
