@@ -94,6 +94,13 @@ static bool we_confirm(const struct ctx *c)
 	return !c->match.twilio_word;
 }
 
+/* A later answer the processor acts on (C, YES, CANCEL with a booked appointment) takes the
+ * thread out of the needs-human lane: the older unclear reply no longer needs reading. */
+static int leave_lane(struct ctx *c, char **err)
+{
+	return store_thread_set_triage(c->s, c->thread_id, 0, err) < 0 ? -1 : 0;
+}
+
 /* CANCEL is the law's opt-out word, and also what a patient told "X to cancel" may write
  * about the appointment: after the opt-out, a booked reminded appointment is put before
  * staff (the thread flagged with it), since nobody else would learn of it. */
@@ -115,6 +122,8 @@ static int flag_cancel_word(struct ctx *c, char **err)
 	char *detail = xasprintf("appointment %lld still booked; keyword %s opted out; flagged for staff",
 				 (long long)appt_id, c->match.keyword);
 	rc = store_thread_set_action(c->s, c->thread_id, true, reason, err);
+	if (rc == 0)
+		rc = leave_lane(c, err);
 	if (rc == 0)
 		rc = audit(c, "appt.cancel_word", appt.patient_id, detail, err);
 	free(detail);
@@ -236,7 +245,8 @@ static int act_yes(struct ctx *c, char **err)
 	if (rc == SD_NOTFOUND)
 		return act_opt_in(c, err);
 	bool out = false;
-	if (store_number_opted_out(c->s, c->t->id, c->from, &out, err) != 0 || (out && act_opt_in(c, err) != 0))
+	if (store_number_opted_out(c->s, c->t->id, c->from, &out, err) != 0 || (out && act_opt_in(c, err) != 0) ||
+	    leave_lane(c, err) != 0)
 		return -1;
 	c->match.action = KW_CONFIRM;
 	c->match.row = row;
@@ -276,7 +286,7 @@ static int triage_reply(struct ctx *c, const char *body, const struct auto_respo
 	int64_t appt = 0, reminder = 0;
 	enum kw_action k = c->match.action;
 	if (k == KW_CONFIRM || k == KW_RESCHEDULE || k == KW_CANCEL_APPT)
-		return store_thread_set_triage(c->s, c->thread_id, 0, err) < 0 ? -1 : 0; /* answered after all */
+		return leave_lane(c, err); /* answered after all */
 	if (k != KW_NONE || c->match.possible_optout)
 		return 0;
 	/* A keyword the location turned off ("C" disabled) stays off: triage does not bring it back. */

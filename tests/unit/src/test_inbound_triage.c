@@ -181,6 +181,43 @@ static void inbound__opts_out__when_law_word_even_with_pending_reminder(void **s
 	free(st);
 }
 
+static int64_t in_lane(struct fx *f)
+{
+	return q_int(f, "SELECT COUNT(*) FROM sms_threads WHERE triage_message_id IS NOT NULL AND id = ?1", f->thread);
+}
+
+/* YES after a reminder confirms like C (src/inbound.c act_yes): the thread leaves the lane too. */
+static void inbound__yes_confirms_and_leaves_lane__after_unclear_reply(void **state)
+{
+	struct fx *f = *state;
+	text(f, "Is that with Dr Lee or Dr Park?");
+	assert_int_equal(in_lane(f), 1);
+	text(f, "YES");
+	char *st = appt_status(f);
+	assert_string_equal(st, "confirmed");
+	free(st);
+	assert_int_equal(in_lane(f), 0);
+}
+
+/* CANCEL opts out and flags the still-booked appointment; that flag, not the older unclear
+ * reply, is what staff should see. */
+static void inbound__cancel_word_flags_appointment_and_leaves_lane__after_unclear_reply(void **state)
+{
+	struct fx *f = *state;
+	text(f, "which doctor is it?");
+	assert_int_equal(in_lane(f), 1);
+	text(f, "CANCEL");
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM sms_optouts WHERE ?1 = ?1", 0), 1);
+	char *st = appt_status(f);
+	assert_string_equal(st, "scheduled");
+	free(st);
+	char *reason = q_text(f, "SELECT action_reason FROM sms_threads WHERE id = ?1", f->thread);
+	assert_non_null(reason);
+	assert_non_null(strstr(reason, "cancel appointment? opted out; still booked"));
+	free(reason);
+	assert_int_equal(in_lane(f), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -190,6 +227,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(inbound__puts_thread_in_needs_human_lane__when_unclear, setup, teardown),
 		cmocka_unit_test_setup_teardown(inbound__opts_out__when_law_word_even_with_pending_reminder, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(inbound__yes_confirms_and_leaves_lane__after_unclear_reply, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			inbound__cancel_word_flags_appointment_and_leaves_lane__after_unclear_reply, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
