@@ -325,6 +325,11 @@ static void desk_canned_put__checks_like_templates__when_saved(void **state)
 	assert_int_equal(desk_canned_put(f->s, &f->admin, f->tenant, "dx", "About your {diagnosis}", &err), DESK_REFUSED);
 	free(err);
 	err = NULL;
+	/* main's template rule: patients answer "Cancel", which opts them out of every text */
+	assert_int_equal(desk_canned_put(f->s, &f->admin, f->tenant, "x", "Reply X to cancel.", &err), DESK_REFUSED);
+	assert_non_null(strstr(err, "cancel"));
+	free(err);
+	err = NULL;
 	assert_int_equal(desk_canned_put(f->s, &f->admin, f->tenant, "hello",
 					 "Hi {patientName}, see you {appointmentDate} with {providerName}.", &err), 0);
 	struct canned_reply *list = NULL;
