@@ -83,6 +83,16 @@ static void worklist_print(const struct failed_delivery *w, size_t n, const char
 	}
 }
 
+/* Whether the word is one of the follow-up outcomes 'worklist done' takes. */
+static bool outcome_known(const char *word)
+{
+	for (size_t i = 0; i < FAILURE_N_OUTCOMES; i++) {
+		if (strcmp(word, FAILURE_OUTCOMES[i].name) == 0)
+			return true;
+	}
+	return false;
+}
+
 static int run_worklist(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *since_s = NULL, *mobile = NULL;
@@ -98,6 +108,10 @@ static int run_worklist(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_usage("worklist", "expected 'worklist' or 'worklist done MESSAGE_ID OUTCOME'");
 	if (done && !cli_parse_int(pos[1], 1, INT64_MAX, &id))
 		return cli_usage("worklist", "MESSAGE_ID must be a message number");
+	if (done && !outcome_known(pos[2]))
+		return cli_usage("worklist", "OUTCOME must be called, wrong_number, voicemail, resent or dismissed");
+	if (done && strcmp(pos[2], "wrong_number") == 0 && mobile == NULL)
+		return cli_usage("worklist", "wrong_number needs --mobile NUMBER (the patient's right number)");
 	struct store *s = NULL;
 	struct tenant t;
 	if ((rc = open_tenant(ctx, "worklist", &s, &t)) != EXIT_OK)
@@ -105,7 +119,10 @@ static int run_worklist(struct cli_ctx *ctx, int argc, char **argv)
 	char *err = NULL, name[80];
 	struct desk_actor a = actor(name);
 	if (done) {
-		rc = desk_exit("worklist", desk_followup(s, &a, t.id, id, pos[2], mobile, &err), err);
+		/* two statements: desk_exit must see err after desk_followup has set it (the order
+		 * in which a call's arguments are evaluated is unspecified) */
+		int r = desk_followup(s, &a, t.id, id, pos[2], mobile, &err);
+		rc = desk_exit("worklist", r, err);
 		if (rc == EXIT_OK)
 			printf("message %lld: %s\n", id, cli_show(pos[2]));
 		goto out;
@@ -218,9 +235,10 @@ static const char usage_canned[] =
 	"usage: smsdesk [--tenant T] canned list\n"
 	"       smsdesk [--tenant T] canned set NAME TEXT\n"
 	"       smsdesk [--tenant T] canned remove NAME\n"
-	"Quick replies staff pick in the console's composer (Ctrl-Q). TEXT may use the template\n"
+	"Quick replies staff pick in the console's composer (Ctrl-T). TEXT may use the template\n"
 	"variables {patientName} {providerName} {appointmentDate} {appointmentTime} {clinicName}\n"
-	"{clinicPhone} {location}, checked like reminder templates (the risky ones are refused).\n"
+	"{clinicPhone} {location}, checked like reminder templates (risky variables and the word\n"
+	"\"cancel\" are refused).\n"
 	"Audited.\n";
 
 static int run_canned(struct cli_ctx *ctx, int argc, char **argv)
@@ -270,8 +288,9 @@ const struct cli_command cli_cmd_canned = {"canned", "quick replies for the comp
 static const char usage_triage[] =
 	"usage: smsdesk triage TEXT\n"
 	"Says how a reply to a reminder would be read: confirm, reschedule, cancel, or unclear\n"
-	"(the needs-human lane), with the reason. Law keywords (STOP, HELP, START ...) say none.\n"
-	"Touches no database.\n";
+	"(the needs-human lane), with the reason. Law keywords (STOP, CANCEL, HELP, START ...) say\n"
+	"none: CANCEL opts out (and flags a still-booked appointment for staff). YES reads as\n"
+	"confirm, as the inbound processor takes it after a reminder. Touches no database.\n";
 
 static int run_triage(struct cli_ctx *ctx, int argc, char **argv)
 {

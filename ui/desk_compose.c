@@ -1,6 +1,6 @@
 /* Compose's front-desk parts: the quick-reply picker (Ctrl-T in the editor: Enter puts the
  * reply, rendered for this patient, at the cursor; admins add, edit and delete replies here)
- * and send later (l in review: a time, moved out of quiet hours, cancellable until it goes). */
+ * and send later (l in review: a time, moved into texting hours, cancellable until it goes). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

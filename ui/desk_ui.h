@@ -34,7 +34,7 @@ int ui_desk_thread_key(struct ui *ui, struct ui_desk_thread *d, int action);
 /* Compose: opens the quick-reply picker; chosen text (rendered for the thread) goes to put(). */
 typedef void (*ui_desk_put_fn)(struct ui *ui, void *ctx, const char *text);
 void ui_desk_canned_pick(struct ui *ui, int64_t thread_id, ui_desk_put_fn put, void *ctx);
-/* Review's l: asks when, then queues the draft for that time (moved out of quiet hours) and
+/* Review's l: asks when, then queues the draft for that time (moved into texting hours) and
  * closes review and compose. */
 void ui_desk_send_later(struct ui *ui, struct screen *review, struct screen *compose, int64_t thread_id,
 			int64_t patient_id, const char *phone, const char *body);

@@ -25,6 +25,15 @@ wait_for_re "next: [A-Z][a-z]{2}, [A-Z][a-z]{2} [0-9]+ [0-9:]+ [AP]M" >/dev/null
 wait_for "Is this for José or for Lucía?"
 pass "H lists each unclear reply with the patient's next appointment"
 
+# the help screen comes from the key table: each key once, with its words
+keys '?'
+wait_for "Help — needs a person screen"
+wait_for "not about the appointment"
+[ "$(capture | grep -c '^  Enter ')" = 1 ] || fail "Enter is listed more than once in H's help"
+keys Escape
+wait_for "2 replies to read"
+pass "H's help lists its keys once each"
+
 keys c
 wait_for "Appointment confirmed."
 wait_for "1 reply to read"

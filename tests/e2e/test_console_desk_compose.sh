@@ -95,7 +95,7 @@ keys Enter
 wait_for "(texting hours)"
 row=$(sqlite3 "$DB" "SELECT next_attempt_at FROM sms_messages WHERE body = 'See you soon'")
 [ "$row" = "$tomorrow8" ] || fail "a 23:30 send was queued for $row, expected $tomorrow8 (08:00)"
-pass "a time in quiet hours moves to 08:00"
+pass "a time outside texting hours moves to 08:00"
 keys q
 
 keys Escape
