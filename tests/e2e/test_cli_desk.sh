@@ -4,35 +4,7 @@
 # checked like templates ("cancel" refused), notes go on a conversation and are never sent,
 # and a failed delivery sits in the worklist under its cause until 'done' logs the follow-up.
 # $1 = the smsdesk binary. Everything lives in a temp HOME.
-set -u
-B=${1:?usage: test_cli_desk.sh path/to/smsdesk}
-B=$(cd "$(dirname "$B")" && pwd)/$(basename "$B")
-T=$(mktemp -d "${TMPDIR:-/tmp}/smsdesk-e2e-clidesk-XXXXXX")
-SIM_PID=
-cleanup() {
-	[ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-export HOME=$T/home XDG_DATA_HOME=$T/home/data XDG_CONFIG_HOME=$T/home/config
-unset SMSDESK_DB SMSDESK_KEY_FILE SMSDESK_FAKE_NOW SMSDESK_CA_BUNDLE
-mkdir -p "$HOME"
-
-fail() {
-	echo "FAIL (test_cli_desk): $*" >&2
-	for f in out err; do [ -f "$T/$f" ] && { echo "--- $f:" >&2; head -c 2000 "$T/$f" >&2; }; done
-	exit 1
-}
-# run EXPECTED_RC ARGS...: stdout in $T/out, stderr in $T/err.
-run() {
-	local want=$1
-	shift
-	"$B" "$@" >"$T/out" 2>"$T/err" </dev/null
-	local rc=$?
-	[ "$rc" = "$want" ] || fail "smsdesk $* exited $rc, expected $want"
-}
-has() { grep -q -F -- "$2" "$T/$1" || fail "$1 lacks '$2'"; }
-lacks() { ! grep -q -F -- "$2" "$T/$1" || fail "$1 has '$2'"; }
+source "$(dirname "$0")/lib_ops.sh" "$1"
 
 # ---- triage: how replies would be read ----
 run 0 triage "sí, confirmo 👍"
@@ -51,21 +23,10 @@ run 64 triage
 echo "ok (test_cli_desk): triage reads plain words; CANCEL is the law's, YES confirms"
 
 # ---- a location on the simulator, one reachable patient and one unreachable ----
-run 0 init
-run 0 tenant add "Main St" --timezone America/Chicago --phone 3125550100
-"$B" sim --step-ms 100 >"$T/sim.out" 2>"$T/sim.err" &
-SIM_PID=$!
-for _ in $(seq 50); do grep -q '^auth_token=' "$T/sim.out" 2>/dev/null && break; sleep 0.2; done
-grep -q '^auth_token=' "$T/sim.out" || fail "the simulator did not start"
-base=$(sed -n 's/^base_url=//p' "$T/sim.out")
-sid=$(sed -n 's/^account_sid=//p' "$T/sim.out")
-token=$(sed -n 's/^auth_token=//p' "$T/sim.out")
-printf '%s\n' "$token" | "$B" settings set --account-sid "$sid" --from +15005550006 --texting-hours 00:00-24:00 \
-	--api-base "$base" --auth-token-stdin >"$T/out" 2>"$T/err" || fail "settings set"
-run 0 patient add --first Alice --last Mainly --mobile "+1 555 222 3333"
+ops_clinic
 run 0 patient add --first Una --last Reach --mobile "+1 500 555 0011"
+run 0 send --patient 3 --body "your forms are ready"
 run 0 send --patient 1 --body "hello from main street"
-run 0 send --patient 2 --body "your forms are ready"
 
 # ---- quick replies: admin-only in the console, checked like templates everywhere ----
 run 3 canned set x "Reply X to cancel."
@@ -85,9 +46,9 @@ echo "ok (test_cli_desk): quick replies saved, listed, removed; \"cancel\" and r
 # ---- notes: on the conversation, never sent ----
 run 0 messages
 n_before=$(grep -c . "$T/out")
-run 0 note "+1 555 222 3333" "Prefers calls after 5pm"
+run 0 note "(555) 222-3333" "Prefers calls after 5pm"
 has out "note "
-run 0 note "+1 555 222 3333"
+run 0 note "(555) 222-3333"
 has out "Prefers calls after 5pm"
 run 0 messages
 [ "$(grep -c . "$T/out")" = "$n_before" ] || fail "a note became a message"
@@ -104,7 +65,7 @@ for _ in $(seq 50); do
 done
 has out "number unreachable (1)"
 has out "Una Reach"
-lacks out "Alice"
+lacks out "Ann Lee"
 id=$(awk '/Una Reach/ { print $1 }' "$T/out")
 [ -n "$id" ] || fail "no message id in the worklist"
 run 64 worklist done "$id" teleported
