@@ -22,26 +22,15 @@ struct fx {
 	int seq;
 };
 
+/* The shared raw-SQL lookups (tests/support), with ?1 bound to arg. */
 static int64_t q_int(struct fx *f, const char *sql, int64_t arg)
 {
-	sqlite3_stmt *st = NULL;
-	assert_int_equal(sqlite3_prepare_v2(f->raw, sql, -1, &st, NULL), SQLITE_OK);
-	sqlite3_bind_int64(st, 1, arg);
-	int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-	sqlite3_finalize(st);
-	return v;
+	return tu_q_int(f->raw, sql, NULL, arg);
 }
 
 static char *q_text(struct fx *f, const char *sql, int64_t arg)
 {
-	sqlite3_stmt *st = NULL;
-	assert_int_equal(sqlite3_prepare_v2(f->raw, sql, -1, &st, NULL), SQLITE_OK);
-	sqlite3_bind_int64(st, 1, arg);
-	char *v = NULL;
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL)
-		v = xstrdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return v;
+	return tu_q_text(f->raw, sql, NULL, arg);
 }
 
 /* Ann's appointment in two days, reminded an hour ago, unanswered. */
