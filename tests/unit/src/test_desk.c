@@ -404,9 +404,36 @@ static void desk_later_parse__reads_times__and_refuses_the_rest(void **state)
 	}
 }
 
+/* Staff settling an appointment that came from the EHR (by hand or in H) tells the EHR, as a
+ * patient's C/R/X does (src/ehr_out.c); one that did not come from it is kept here only. */
+static void desk_appt_set__queues_ehr_writeback__when_appointment_came_from_ehr(void **state)
+{
+	struct fx *f = *state;
+	char *err = NULL;
+	bool created = false, moved = false;
+	int64_t ehr_appt = 0;
+	struct ehr_appt_row row = {.ehr_id = "F456", .patient_id = f->ana, .provider = "Dr Park",
+				   .starts_at = clock_now() + 3 * 86400, .duration_min = 30};
+	assert_int_equal(store_begin(f->s, &err), 0);
+	assert_int_equal(store_ehr_appt_upsert(f->s, f->tenant, &row, clock_now(), &ehr_appt, &created, &moved, &err), 0);
+	assert_int_equal(store_commit(f->s, &err), 0);
+	assert_int_equal(store_setting_set(f->s, f->tenant, "ehr_writeback", "127.0.0.1:1", &err), 0);
+	assert_int_equal(desk_appt_set(f->s, &f->staff, f->appt, DESK_CONFIRM, &err), 0); /* not from the EHR */
+	assert_int_equal(desk_appt_set(f->s, &f->staff, ehr_appt, DESK_CANCEL, &err), 0);
+	struct ehr_out *rows = NULL;
+	size_t n = 0;
+	assert_int_equal(store_ehr_out_list(f->s, f->tenant, 0, &rows, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(rows[0].appointment_id, ehr_appt);
+	assert_string_equal(rows[0].event, "cancelled");
+	ehr_out_list_free(&rows, n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(desk_appt_set__queues_ehr_writeback__when_appointment_came_from_ehr, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(desk_note_add__keeps_text_out_of_audit__when_added, setup, teardown),
 		cmocka_unit_test_setup_teardown(desk_assign__fills_mine__when_assigned_to_me, setup, teardown),
 		cmocka_unit_test_setup_teardown(desk_archive__hides_thread__until_patient_writes_again, setup, teardown),
