@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "src/desk.h"
+#include "src/ehr.h"
 #include "src/failures.h"
 #include "src/phone.h"
 #include "src/util.h"
@@ -222,6 +223,9 @@ static int appt_apply(struct store *s, const struct desk_actor *a, int64_t appt_
 	rc = store_appt_set_status(s, appt_id, RESOLVE[r].status, err);
 	if (rc == 0 && reminder_id != 0)
 		rc = store_reminder_set_response(s, reminder_id, RESOLVE[r].response, clock_now(), err);
+	/* what came from the EHR goes back to it, as a patient's own C / R / X does */
+	if (rc == 0)
+		rc = ehr_writeback_appt(s, ap.tenant_id, appt_id, RESOLVE[r].response, clock_now(), err);
 	if (rc == 0)
 		rc = store_audit_append(s, a->user_id, a->username, ap.tenant_id, RESOLVE[r].action, ap.patient_id,
 					target, why, err);
