@@ -11,6 +11,8 @@ packages=(
   ca-certificates tzdata
   # for the tests: tmux drives the console; curl and sqlite3 poke the simulator and the database; ps
   tmux curl sqlite3 procps
+  # for the benchmarks: sqlite3 is bench_startup's limit; socat and openssl make bench_drain's TLS front
+  socat openssl
 )
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
