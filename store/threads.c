@@ -407,13 +407,17 @@ int store_thread_set_triage(struct store *s, int64_t id, int64_t message_id, cha
 
 int store_thread_count(struct store *s, int64_t tenant_id, unsigned filter, int64_t user_id, int *count, char **err)
 {
-	sqlite3_stmt *st = store_stmt(s,
-				      "SELECT COUNT(*) FROM sms_threads t WHERE t.tenant_id = ?1"
-				      " AND (?2 & 1 = 0 OR t.unread_count > 0) AND (?2 & 2 = 0 OR t.needs_action != 0)"
-				      " AND (?2 & 4 = 0 OR t.assigned_to = ?3)"
-				      " AND (?2 & 8 = 0 OR t.triage_message_id IS NOT NULL)"
-				      " AND ((?2 & 16 = 0) = (t.archived_at IS NULL))",
-				      err);
+#define COUNT_SQL                                                                                            \
+	"SELECT COUNT(*) FROM sms_threads t WHERE t.tenant_id = ?1"                                          \
+	" AND (?2 & 1 = 0 OR t.unread_count > 0) AND (?2 & 2 = 0 OR t.needs_action != 0)"                   \
+	" AND (?2 & 4 = 0 OR t.assigned_to = ?3)"                                                            \
+	" AND (?2 & 8 = 0 OR t.triage_message_id IS NOT NULL)"                                               \
+	" AND ((?2 & 16 = 0) = (t.archived_at IS NULL))"
+	/* The inbox counts the needs-a-person lane on open and on every reload: with the term
+	 * spelled out (not behind a parameter) SQLite walks the threads_needs_human index
+	 * instead of every thread (issue 15: 20,000 threads scanned twice before the first paint). */
+	sqlite3_stmt *st = store_stmt(
+	    s, (filter & THREAD_FILTER_NEEDS_HUMAN) ? COUNT_SQL " AND t.triage_message_id IS NOT NULL" : COUNT_SQL, err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, tenant_id);
