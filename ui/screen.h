@@ -147,5 +147,6 @@ extern const struct screen_ops ui_message_screen;  /* via ui_message() */
 extern const struct screen_ops ui_prompt_screen;   /* via ui_prompt() */
 extern const struct screen_ops ui_reminders_screen; /* ui/reminders.c; arg unused */
 extern const struct screen_ops ui_autoresp_screen; /* ui/autoresp.c; arg unused; admins only */
+extern const struct screen_ops ui_plan_screen;     /* ui/plan.c; arg unused */
 
 #endif
