@@ -90,6 +90,7 @@ struct ui {
 	bool sync_error;
 	char *reminders_warn; /* "reminders are not being sent: ..." when no scheduler ran lately */
 	char *flash;      /* a one-line note on the hint line until the next key */
+	char *ehr_note;   /* the demo's EHR step for the status bar ("EHR: S12 in"), or NULL */
 	int poll_seconds;
 	struct ui_worker *worker;
 	bool quit;
