@@ -129,10 +129,9 @@ static void draw_title(struct ui *ui, const struct planview *v, WINDOW *w, int c
 static void draw_detail(struct ui *ui, const struct planview *v, WINDOW *w, int y, int cols)
 {
 	const struct plan_item *p = &v->items[v->sel];
-	char *s = p->send_at == 0 ? xasprintf("%s: no reminder: %s", p->patient_name ? p->patient_name : "",
-					       p->reason ? p->reason : "")
-				  : xasprintf("%s: %s", p->patient_name ? p->patient_name : "",
-					      p->reason ? p->reason : "the reminder will be sent at that time");
+	const char *name = p->patient_name ? p->patient_name : "", *src = p->from_ehr ? " (from the EHR)" : "";
+	char *s = p->send_at == 0 ? xasprintf("%s%s: no reminder: %s", name, src, p->reason ? p->reason : "")
+				  : xasprintf("%s%s: %s", name, src, p->reason ? p->reason : "the reminder will be sent at that time");
 	text_put_wrap(w, y, 1, s, cols - 2, 2, ui_attr(ui, p->send_at == 0 ? ST_WARN : ST_DIM));
 	free(s);
 }

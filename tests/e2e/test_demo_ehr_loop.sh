@@ -13,7 +13,7 @@ start_demo -s 80 24 "SMSDESK_FAKE_NOW=$now"
 wait_inbox
 DDB=$(demo_info db)
 wait_for "EHR: " 20
-pass "the status bar shows the EHR loop: $(capture | grep -oE 'EHR: [a-z0-9 -]+' | tail -1)"
+pass "the status bar shows the EHR loop: $(capture | grep -oE 'EHR: [A-Za-z0-9 -]+' | tail -1)"
 [ -n "$(demo_info mllp_port)" ] && [ -n "$(demo_info fake_ehr_port)" ] || fail "no MLLP ports in the demo info"
 row=$(sqlite3 "$DDB" "SELECT p.first_name || ' ' || p.last_name, p.external_id, a.status
 	FROM appointments a JOIN patients p ON p.id = a.patient_id WHERE a.ehr_id = 'EHR-APPT-1'")
@@ -38,6 +38,21 @@ n=$(sqlite3 "$DDB" "SELECT count(*) FROM sms_messages WHERE direction = 'inbound
 n=$(sqlite3 "$DDB" "SELECT count(*) FROM audit_log WHERE action = 'ehr.writeback' AND detail = 'sent'")
 [ "$n" = 1 ] || fail "the acknowledged write-back is not audited ($n)"
 pass "reminder sent, C received, appointment confirmed, SIU^S14 sent and audited"
+
+# the send plan says where her appointment came from (the selected row's line)
+keys P
+wait_for "Send plan"
+for _ in $(seq 1 40); do
+	capture | grep -qF "Rosa Delgado (from the EHR): " && break
+	keys j
+	sleep 0.1
+done
+wait_for "Rosa Delgado (from the EHR): no reminder: already reminded" 5
+keys Home # the first row: a reminder to a demo patient of our own, not from the EHR
+wait_gone "(from the EHR)" 5
+keys Escape
+wait_for "Inbox"
+pass "the send plan marks her appointment as from the EHR"
 
 # a person sees it: the audit log lists the EHR's steps
 keys A
