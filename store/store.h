@@ -59,5 +59,10 @@ const char *store_path(struct store *s);
 #include "store/backup.h"
 #include "store/lifecycle.h"
 #include "store/ehr.h"
+#include "store/notes.h"
+#include "store/canned.h"
+#include "store/worklist.h"
+#include "store/scheduled.h"
+#include "store/triage.h"
 
 #endif
