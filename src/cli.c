@@ -33,6 +33,7 @@
 	X(send)              \
 	X(messages)          \
 	X(stats)             \
+	X(campaign)          \
 	X(poll)              \
 	X(sim)               \
 	X(user)              \

@@ -231,6 +231,9 @@ static int command_need(const char *cmd, const char *sub)
 		{"import", NULL, AUTH_SEND},        {"audit", NULL, AUTH_AUDIT_VIEW},
 		{"settings", "show", AUTH_SETTINGS}, {"test-connection", NULL, AUTH_SETTINGS},
 		{"settings", NULL, AUTH_CREDENTIALS},
+		{"campaign", "list", AUTH_VIEW},    {"campaign", "show", AUTH_VIEW},
+		{"campaign", "preview", AUTH_VIEW}, {"campaign", "consent", AUTH_SEND},
+		{"campaign", NULL, AUTH_SETTINGS},  /* create, send, stop: texts to many patients */
 	};
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
 		if (strcmp(table[i].cmd, cmd) == 0 && (table[i].sub == NULL || (sub && strcmp(table[i].sub, sub) == 0)))
