@@ -8,7 +8,7 @@ int store_campaign_results(struct store *s, int64_t campaign_id, struct campaign
 {
 	memset(out, 0, sizeof(*out));
 	/* "sent" means Twilio has it (a SID); a reply is an inbound text in the recipient's
-	 * thread after ours; a booking is an appointment made after the text, not cancelled. */
+	 * thread after ours; a booking is a visit made after the text, for after it, not cancelled. */
 	sqlite3_stmt *st = store_stmt(
 	    s,
 	    "SELECT COUNT(*), TOTAL(r.status = 'excluded'), TOTAL(r.status = 'pending'),"
@@ -18,7 +18,8 @@ int store_campaign_results(struct store *s, int64_t campaign_id, struct campaign
 	    " TOTAL(m.twilio_sid IS NOT NULL AND EXISTS (SELECT 1 FROM sms_messages i WHERE"
 	    "  i.thread_id = m.thread_id AND i.direction = 'inbound' AND i.created_at >= m.created_at)),"
 	    " TOTAL(m.twilio_sid IS NOT NULL AND EXISTS (SELECT 1 FROM appointments a WHERE"
-	    "  a.patient_id = r.patient_id AND a.created_at >= r.released_at AND a.status <> 'cancelled')),"
+	    "  a.patient_id = r.patient_id AND a.created_at >= r.released_at AND a.starts_at >= r.released_at"
+	    "  AND a.status <> 'cancelled')),"
 	    " TOTAL(CASE WHEN m.twilio_sid IS NOT NULL THEN m.segments ELSE 0 END),"
 	    " TOTAL(CASE WHEN m.twilio_sid IS NOT NULL THEN m.segments * t.segment_price_micros ELSE 0 END)"
 	    " FROM sms_campaign_recipients r LEFT JOIN sms_messages m ON m.id = r.message_id"

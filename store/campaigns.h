@@ -103,7 +103,7 @@ struct campaign_results {
 	int64_t sent;                  /* Twilio has it (accepted .. delivered, undelivered) */
 	int64_t delivered, failed;
 	int64_t replied;               /* an inbound text from the number after the campaign's */
-	int64_t booked;                /* an appointment made after the text (not cancelled) */
+	int64_t booked;                /* a visit made after the text, for after it (not cancelled) */
 	int64_t segments;
 	int64_t cost_micros;           /* segments at the location's price, once Twilio has them */
 };
