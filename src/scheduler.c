@@ -195,6 +195,9 @@ static int step_sync(struct sched *sc)
 	      "tenants_failed=%d",
 	      rep.inbound_new, rep.inbound_unmatched, rep.status_updates, rep.outbox.sent, rep.outbox.failed, rep.outbox.retrying,
 	      rep.outbox.reconciled, rep.tenants_ok, rep.tenants_failed);
+	if (rep.filler.opened + rep.filler.offered + rep.filler.filled + rep.filler.closed > 0)
+		logf_("info", 0, "filler.pass", "opened=%d offered=%d filled=%d taken=%d closed=%d", rep.filler.opened,
+		      rep.filler.offered, rep.filler.filled, rep.filler.taken, rep.filler.closed);
 	if (rep.last_error != NULL)
 		logf_("warn", 0, "sync.tenant_error", "error=\"%s\"", rep.last_error);
 	sc->failures += rep.tenants_failed;

@@ -182,6 +182,12 @@ int sync_engine_pass(struct sync_engine *e, struct sync_report *r, char **err)
 			pass_tenant(e, &list[i], r);
 	}
 	tenant_list_free(&list, n);
+	/* After the polls (a BOOK reply is in), before the outbox (the texts go in this pass). */
+	char *why = NULL;
+	if (filler_pass(e->s, clock_now(), &r->filler, &why) != 0) {
+		report_fail(r, "cancellation filler", why);
+		free(why);
+	}
 	pass_outbox(e, r);
 	return 0;
 }

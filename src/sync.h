@@ -5,6 +5,7 @@
 #define SMSDESK_SYNC_H
 #include <stdbool.h>
 #include "store/store.h"
+#include "src/filler.h"
 #include "src/outbox.h"
 #include "src/twilio.h"
 #include "src/vault.h"
@@ -31,6 +32,7 @@ struct sync_report {
 	struct outbox_stats outbox;
 	int tenants_ok;
 	int tenants_failed;
+	struct filler_report filler; /* the cancellation filler's step (src/filler.c) */
 	int campaign_released;  /* campaign texts handed to the outbox (src/campaign_send.c) */
 	bool campaign_active;   /* a campaign is sending: call sync_engine_campaign_tick soon */
 	int64_t campaign_next_ms; /* when (clock_mono_ms) it can release the next text */

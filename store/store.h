@@ -59,5 +59,6 @@ const char *store_path(struct store *s);
 #include "store/backup.h"
 #include "store/lifecycle.h"
 #include "store/campaigns.h"
+#include "store/filler.h"
 
 #endif

@@ -66,3 +66,52 @@ CREATE TRIGGER landline_seen AFTER UPDATE OF error_code ON sms_messages
 -- Messages per minute a location may send (campaigns are paced to it): 0 means the default,
 -- 60 (1 per second, a long code's rate) or 600 with a Messaging Service (a pool of numbers).
 ALTER TABLE tenants ADD COLUMN send_per_minute INTEGER NOT NULL DEFAULT 0;
+
+-- The cancellation filler: a simple waitlist, and for each cancelled slot the chain of
+-- offers (waitlist first, then patients overdue for a recall), a few at a time. The first
+-- BOOK reply fills the slot (one conditional UPDATE); the others offered are told it is taken.
+CREATE TABLE waitlist (
+  id         INTEGER PRIMARY KEY,
+  tenant_id  INTEGER NOT NULL REFERENCES tenants(id),
+  patient_id INTEGER NOT NULL REFERENCES patients(id),
+  provider   TEXT,                  -- NULL: any provider
+  from_at    INTEGER NOT NULL,      -- wants a visit starting in [from_at, to_at)
+  to_at      INTEGER NOT NULL,
+  status     TEXT NOT NULL DEFAULT 'waiting' CHECK (status IN ('waiting', 'booked', 'removed')),
+  created_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX waitlist_by_tenant ON waitlist (tenant_id, status, created_at);
+
+CREATE TABLE slot_offers (
+  id             INTEGER PRIMARY KEY,
+  tenant_id      INTEGER NOT NULL REFERENCES tenants(id),
+  appointment_id INTEGER NOT NULL UNIQUE REFERENCES appointments(id), -- the cancelled visit
+  provider       TEXT NOT NULL,
+  location       TEXT NOT NULL DEFAULT '',
+  starts_at      INTEGER NOT NULL,
+  duration_min   INTEGER NOT NULL,
+  status         TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'filled', 'expired', 'exhausted')),
+  filled_by      INTEGER REFERENCES patients(id),
+  new_appointment_id INTEGER REFERENCES appointments(id),
+  created_at     INTEGER NOT NULL,
+  updated_at     INTEGER NOT NULL
+);
+CREATE INDEX slot_offers_open ON slot_offers (status, tenant_id);
+
+CREATE TABLE slot_offer_chain (
+  id          INTEGER PRIMARY KEY,
+  offer_id    INTEGER NOT NULL REFERENCES slot_offers(id),
+  patient_id  INTEGER NOT NULL REFERENCES patients(id),
+  phone       TEXT NOT NULL,
+  source      TEXT NOT NULL CHECK (source IN ('waitlist', 'recall')),
+  rank        INTEGER NOT NULL,
+  status      TEXT NOT NULL DEFAULT 'waiting'
+              CHECK (status IN ('waiting', 'offered', 'won', 'told_taken', 'no_answer', 'skipped')),
+  reason      TEXT,
+  message_id  INTEGER REFERENCES sms_messages(id),
+  offered_at  INTEGER,
+  answered_at INTEGER,
+  UNIQUE (offer_id, patient_id)
+);
+CREATE INDEX slot_offer_chain_by_offer ON slot_offer_chain (offer_id, status, rank);
