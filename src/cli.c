@@ -34,6 +34,8 @@
 	X(messages)          \
 	X(stats)             \
 	X(campaign)          \
+	X(waitlist)          \
+	X(filler)            \
 	X(poll)              \
 	X(sim)               \
 	X(user)              \

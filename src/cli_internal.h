@@ -80,5 +80,7 @@ int cli_anchor_write(struct store *s, const char *path, bool force);
 int cli_user_lifecycle(struct cli_ctx *ctx, int argc, char **argv);
 int cli_tenant_lifecycle(struct cli_ctx *ctx, int argc, char **argv);
 int cli_patient_lifecycle(struct cli_ctx *ctx, int argc, char **argv);
+/* `appointment cancel ID` (src/cli_filler.c): by hand, audited; the filler offers the slot. */
+int cli_appointment_cancel(struct cli_ctx *ctx, int argc, char **argv);
 
 #endif

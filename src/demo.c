@@ -224,6 +224,15 @@ static int add_past_visits(struct store *s, int64_t tenant_id, const char *tz, i
 		if (store_appt_add(s, &a, NULL, err) != 0)
 			return -1;
 	}
+	/* Two patients want an earlier visit: Ahmed's cancelled one is offered to them (the sim's
+	 * Fatima answers BOOK), then to those overdue for their yearly check. */
+	static const int waiting[] = {18, 16}; /* Fatima Haddad, Emily Johnson */
+	for (size_t k = 0; k < sizeof(waiting) / sizeof(waiting[0]); k++) {
+		struct waitlist_entry wl = {.tenant_id = tenant_id, .patient_id = ids[waiting[k]], .from_at = now,
+					    .to_at = now + 14 * 86400, .created_by = "demo", .provider = NULL};
+		if (store_waitlist_add(s, &wl, NULL, err) != 0)
+			return -1;
+	}
 	/* Two patients signed the marketing consent form as well. */
 	return store_prefs_set_marketing_consent(s, ids[P_ANA], now - 86400 * 20, "paper form", "demo", err) != 0 ||
 			       store_prefs_set_marketing_consent(s, ids[P_ZOE], now - 86400 * 9, "patient portal", "demo",
