@@ -2,7 +2,7 @@
 # Campaigns in the console (issue 14): the demo's draft recall, follow-up and offer are listed
 # with who is left out and why; an admin sends the recall with `s` and watches it go out at
 # the location's pace (one a second) until done, with every recipient texted once; `x` on a
-# finished campaign is refused in words.
+# finished campaign is refused in words; T (analytics) shows its results and the weeks.
 source "$(dirname "$0")/lib.sh" "$1"
 command -v sqlite3 >/dev/null || { echo "skipped: no sqlite3"; exit 0; }
 
@@ -28,7 +28,7 @@ wait_for_re '^ +1 done ' 60 >/dev/null
 wait_for "0 pending, 0 in the outbox, $to_text sent"
 pass "s sends the recall at the location's pace until done: $to_text texted"
 DDB=$(demo_info db)
-n=$(sqlite3 "$DDB" "SELECT COUNT(*), COUNT(DISTINCT to_number) FROM sms_messages WHERE message_type = 'campaign'")
+n=$(sqlite3 "$DDB" "SELECT COUNT(*), COUNT(DISTINCT to_number) FROM sms_messages WHERE body LIKE '%yearly skin check is due%'")
 [ "$n" = "$to_text|$to_text" ] || fail "campaign messages (count|numbers) $n, not $to_text each once"
 a=$(sqlite3 "$DDB" "SELECT COUNT(*) FROM audit_log WHERE action IN ('campaign.start', 'campaign.done') AND target = 'campaign 1'")
 [ "$a" = 2 ] || fail "campaign start and done are not both audited ($a)"
@@ -36,4 +36,12 @@ keys x
 wait_for "cannot be stopped"
 pass "each recipient texted once, audited; a finished campaign cannot be stopped"
 keys Enter
+keys Escape
+wait_for "Inbox"
+keys T
+wait_for "Analytics: the last 8 weeks"
+wait_for_re "Campaign 1 Annual skin check recall +done +sent $to_text, delivered" >/dev/null
+wait_for "No-shows: after a reminder"
+capture | grep -qE '^[A-Z][a-z]{2} [0-9]{2} [0-9]{4} +[0-9]+ ' || fail "no week rows: $(capture)"
+pass "T shows the weeks, no-shows and the campaign's results"
 quit_console
