@@ -25,12 +25,14 @@ static const char usage_waitlist[] =
 static const char usage_filler[] =
 	"usage: smsdesk [--tenant T] filler [list]\n"
 	"       smsdesk filler show OFFER_ID\n"
+	"       smsdesk [--tenant T] filler mode all|waitlist|off\n"
 	"The cancellation filler: each cancelled visit starting more than 2 hours ahead is offered\n"
 	"by text to the waitlist, then to patients overdue for a recall, 3 at a time within\n"
 	"texting hours, the next 3 after 20 minutes without an answer. The first to reply BOOK gets\n"
 	"it (booked at once, and told); the others offered are told it is taken. list shows the\n"
 	"offers; show the chain: who was offered it when, who answered, who got it. Audited\n"
-	"(filler.offer, filler.filled, filler.expired, filler.exhausted).\n";
+	"(filler.offer, filler.filled, filler.expired, filler.exhausted). mode (admins): all (the\n"
+	"default: the waitlist, then recall-overdue patients), waitlist only, or off.\n";
 
 /* The actor for the audit log. */
 static char *actor_name(struct cli_ctx *ctx)
@@ -213,6 +215,29 @@ static int filler_list(struct cli_ctx *ctx, struct store *s)
 	return rc;
 }
 
+/* `filler mode all|waitlist|off`: who is offered a cancelled visit, audited. */
+static int filler_mode(struct cli_ctx *ctx, struct store *s, const char *mode)
+{
+	struct tenant t = {0};
+	char *err = NULL, *actor = actor_name(ctx);
+	int rc = cli_resolve_tenant(ctx, "filler", s, &t);
+	if (rc == EXIT_OK && strcmp(mode, "all") != 0 && strcmp(mode, "waitlist") != 0 && strcmp(mode, "off") != 0)
+		rc = cli_usage("filler", "mode is all, waitlist or off");
+	if (rc == EXIT_OK && (store_begin(s, &err) != 0 || store_setting_set(s, t.id, "filler", mode, &err) != 0 ||
+			      store_audit_append(s, ctx->session ? ctx->session->user_id : 0, actor, t.id, "setting.set", 0,
+						 "filler", mode, &err) != 0 ||
+			      store_commit(s, &err) != 0)) {
+		store_rollback(s);
+		rc = cli_fail(EXIT_FAIL, "filler", "%s", err);
+	}
+	if (rc == EXIT_OK)
+		printf("filler: %s\n", mode);
+	free(actor);
+	free(err);
+	tenant_free(&t);
+	return rc;
+}
+
 static int run_filler(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *tenant = NULL;
@@ -232,8 +257,10 @@ static int run_filler(struct cli_ctx *ctx, int argc, char **argv)
 		rc = filler_list(ctx, s);
 	else if (npos == 2 && strcmp(pos[0], "show") == 0)
 		rc = filler_show(s, pos[1]);
+	else if (npos == 2 && strcmp(pos[0], "mode") == 0)
+		rc = filler_mode(ctx, s, pos[1]);
 	else
-		rc = cli_usage("filler", "expected 'filler list' or 'filler show ID'");
+		rc = cli_usage("filler", "expected 'filler list', 'filler show ID' or 'filler mode all|waitlist|off'");
 	store_close(&s);
 	return rc;
 }

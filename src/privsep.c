@@ -235,7 +235,7 @@ static int command_need(const char *cmd, const char *sub)
 		{"campaign", "preview", AUTH_VIEW}, {"campaign", "consent", AUTH_SEND},
 		{"campaign", NULL, AUTH_SETTINGS},  /* create, send, stop: texts to many patients */
 		{"waitlist", "list", AUTH_VIEW},    {"waitlist", NULL, AUTH_SEND},
-		{"filler", NULL, AUTH_VIEW},        {"appointment", "cancel", AUTH_SEND},
+		{"filler", "mode", AUTH_SETTINGS},  {"filler", NULL, AUTH_VIEW},        {"appointment", "cancel", AUTH_SEND},
 	};
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
 		if (strcmp(table[i].cmd, cmd) == 0 && (table[i].sub == NULL || (sub && strcmp(table[i].sub, sub) == 0)))
