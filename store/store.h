@@ -60,5 +60,6 @@ const char *store_path(struct store *s);
 #include "store/lifecycle.h"
 #include "store/campaigns.h"
 #include "store/filler.h"
+#include "store/ehr.h"
 
 #endif

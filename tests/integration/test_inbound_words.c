@@ -1,6 +1,7 @@
 /* Replies in plain words, end to end through the simulator: who confirms an opt-out Twilio
  * did not answer, "YES" after a reminder, "Cancel" that opts out with an appointment booked. */
 #include "testutil.h"
+#include "simtenant.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,14 +46,8 @@ static int setup(void **state)
 	struct fx *f = xcalloc(1, sizeof(*f));
 	char *err = NULL;
 	clock_set_fake(NOW);
-	struct sim_config sc = {.step_ms = 1};
-	if (sim_start(&sc, &f->sim, &err) != 0)
-		fail_msg("sim_start: %s", err);
-	struct twilio_config cfg = {.api_base = sim_base_url(f->sim), .account_sid = sim_account_sid(f->sim),
-				    .username = sim_account_sid(f->sim), .password = sim_auth_token(f->sim),
-				    .max_retries = -1};
-	if (twilio_client_new(&cfg, &f->c, &err) != 0)
-		fail_msg("twilio_client_new: %s", err);
+	f->sim = st_sim_start(1);
+	f->c = st_sim_client(f->sim, 0);
 	f->s = tu_store_new(&f->path);
 	assert_int_equal(sqlite3_open(f->path, &f->raw), SQLITE_OK);
 	sqlite3_busy_timeout(f->raw, 5000);
@@ -136,36 +131,15 @@ static void exchange(struct fx *f)
 		fail_msg("outbox_drain: %s", err);
 }
 
-/* One number from raw SQL with one text (or else number) parameter; -1 when no row. */
+/* Raw SQL on the second connection: what the store wrote, seen from outside. */
 static int64_t q_int(struct fx *f, const char *sql, const char *text, int64_t num)
 {
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(f->raw, sql, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("prepare %s: %s", sql, sqlite3_errmsg(f->raw));
-	if (text)
-		sqlite3_bind_text(st, 1, text, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_int64(st, 1, num);
-	int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-	sqlite3_finalize(st);
-	return v;
+	return tu_q_int(f->raw, sql, text, num);
 }
 
-/* One text from raw SQL, malloc'd; NULL when no row or NULL. */
 static char *q_text(struct fx *f, const char *sql, const char *text, int64_t num)
 {
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(f->raw, sql, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("prepare %s: %s", sql, sqlite3_errmsg(f->raw));
-	if (text)
-		sqlite3_bind_text(st, 1, text, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_int64(st, 1, num);
-	char *v = NULL;
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL)
-		v = xstrdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return v;
+	return tu_q_text(f->raw, sql, text, num);
 }
 
 static bool opted_out(struct fx *f, const char *phone)
