@@ -33,6 +33,10 @@
 	X(plan)              \
 	X(send)              \
 	X(messages)          \
+	X(worklist)          \
+	X(note)              \
+	X(canned)            \
+	X(triage)            \
 	X(stats)             \
 	X(campaign)          \
 	X(waitlist)          \
