@@ -90,6 +90,7 @@ struct ui {
 	bool sync_error;
 	char *reminders_warn; /* "reminders are not being sent: ..." when no scheduler ran lately */
 	char *flash;      /* a one-line note on the hint line until the next key */
+	char *ehr_note;   /* the demo's EHR step for the status bar ("EHR: S12 in"), or NULL */
 	int poll_seconds;
 	struct ui_worker *worker;
 	bool quit;
@@ -146,6 +147,10 @@ extern const struct screen_ops ui_help_screen;     /* arg: struct screen * whose
 extern const struct screen_ops ui_message_screen;  /* via ui_message() */
 extern const struct screen_ops ui_prompt_screen;   /* via ui_prompt() */
 extern const struct screen_ops ui_reminders_screen; /* ui/reminders.c; arg unused */
+extern const struct screen_ops ui_campaigns_screen; /* ui/campaigns.c; arg unused */
+extern const struct screen_ops ui_filler_screen;    /* ui/filler.c; arg unused */
+extern const struct screen_ops ui_stats_screen;     /* ui/stats.c; arg unused */
 extern const struct screen_ops ui_autoresp_screen; /* ui/autoresp.c; arg unused; admins only */
+extern const struct screen_ops ui_plan_screen;     /* ui/plan.c; arg unused */
 
 #endif
