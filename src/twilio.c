@@ -34,6 +34,7 @@ struct twilio_client {
 	char *buf;
 	size_t len, cap;
 	bool too_big;
+	bool accept_redirect; /* a 3xx is the answer (media), not an error */
 	long retry_after_s; /* -1: no Retry-After header */
 	/* the POST body, handed to libcurl by read_body so that it can never be sent twice */
 	const char *form;
@@ -425,7 +426,7 @@ static enum twilio_result request(struct twilio_client *c, const char *url, cons
 		enum twilio_result r;
 		if (rc != CURLE_OK)
 			r = classify_curl(c, rc, pre > 0, e, &post_safe);
-		else if (status >= 200 && status < 300)
+		else if ((status >= 200 && status < 300) || (c->accept_redirect && status >= 300 && status < 400))
 			r = TW_OK;
 		else
 			r = classify_http(c, status, e, &post_safe);
@@ -614,4 +615,54 @@ enum twilio_result twilio_fetch_account(struct twilio_client *c, struct twilio_a
 	char *why = NULL;
 	enum twilio_decode d = twilio_decode_account(c->buf, c->len, out, &why);
 	return decoded(d, status, why, e);
+}
+
+const char *twilio_client_base(const struct twilio_client *c)
+{
+	return c ? c->base : NULL;
+}
+
+enum twilio_result twilio_media_list(struct twilio_client *c, const char *msg_sid, struct twilio_media_list *out,
+				     struct twilio_error *e)
+{
+	begin(e);
+	memset(out, 0, sizeof(*out));
+	if (c == NULL || !is_sid(msg_sid, NULL))
+		return fail(e, TW_ERR_USAGE, 0, 0, false, xstrdup("not a Twilio message SID"));
+	char *url = xasprintf("%s/2010-04-01/Accounts/%s/Messages/%s/Media.json?PageSize=20", c->base,
+			      c->account_sid, msg_sid);
+	long status = 0;
+	enum twilio_result r = request(c, url, NULL, &status, e);
+	free(url);
+	if (r != TW_OK)
+		return r;
+	char *why = NULL;
+	enum twilio_decode d = twilio_decode_media_list(c->buf, c->len, out, &why);
+	return decoded(d, status, why, e);
+}
+
+enum twilio_result twilio_media_locate(struct twilio_client *c, const char *msg_sid, const char *media_sid,
+				       char **location, struct twilio_error *e)
+{
+	begin(e);
+	*location = NULL;
+	if (c == NULL || !is_sid(msg_sid, NULL) || !is_sid(media_sid, "ME"))
+		return fail(e, TW_ERR_USAGE, 0, 0, false, xstrdup("not a Twilio message and media SID"));
+	char *url = xasprintf("%s/2010-04-01/Accounts/%s/Messages/%s/Media/%s", c->base, c->account_sid, msg_sid,
+			      media_sid);
+	long status = 0;
+	c->accept_redirect = true;
+	enum twilio_result r = request(c, url, NULL, &status, e);
+	c->accept_redirect = false;
+	free(url);
+	if (r != TW_OK)
+		return r;
+	char *where = NULL;
+	if (status < 300 || status >= 400 || curl_easy_getinfo(c->h, CURLINFO_REDIRECT_URL, &where) != CURLE_OK ||
+	    where == NULL || *where == '\0')
+		return fail(e, TW_ERR_PARSE, (int)status, 0, false,
+			    xasprintf("Twilio answered the media request with HTTP %ld and no redirect to the "
+				      "photo", status));
+	*location = xstrdup(where);
+	return TW_OK;
 }

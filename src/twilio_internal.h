@@ -16,6 +16,8 @@ enum twilio_decode {
  * reason in *why (malloc'd). */
 enum twilio_decode twilio_decode_message(const char *body, size_t len, struct twilio_message *out, char **why);
 enum twilio_decode twilio_decode_page(const char *body, size_t len, struct twilio_page *out, char **why);
+enum twilio_decode twilio_decode_media_list(const char *body, size_t len, struct twilio_media_list *out,
+					   char **why);
 enum twilio_decode twilio_decode_account(const char *body, size_t len, struct twilio_account *out, char **why);
 
 /* Twilio's error JSON {code, message, ...} of an answer with this HTTP status: *code (0 when

@@ -58,5 +58,6 @@ const char *store_path(struct store *s);
 #include "store/fold.h"
 #include "store/backup.h"
 #include "store/lifecycle.h"
+#include "store/media.h"
 
 #endif
