@@ -32,6 +32,7 @@
 	X(reminders)         \
 	X(send)              \
 	X(messages)          \
+	X(media)             \
 	X(stats)             \
 	X(poll)              \
 	X(sim)               \

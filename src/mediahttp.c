@@ -369,3 +369,30 @@ enum mediahttp_outcome mediahttp_head(const char *url, long timeout_ms, char **c
 	curl_easy_cleanup(h);
 	return o;
 }
+
+int mediahttp_outbound(const char *url, long timeout_ms, char **json, char **what, char **err)
+{
+	char *ct = NULL, size[32] = "size not told";
+	int64_t len = -1;
+	*json = *what = NULL;
+	if (mediahttp_head(url, timeout_ms, &ct, &len, err) != MH_OK)
+		return -1;
+	if (len >= 0)
+		mediahttp_size_text(len, size, sizeof(size));
+	size_t n = strlen(url);
+	char *j = xmalloc(2 * n + 5), *w = j;
+	*w++ = '[';
+	*w++ = '"';
+	for (const char *p = url; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			*w++ = '\\';
+		*w++ = *p;
+	}
+	*w++ = '"';
+	*w++ = ']';
+	*w = '\0';
+	*json = j;
+	*what = xasprintf("%s %s", ct, size);
+	free(ct);
+	return 0;
+}

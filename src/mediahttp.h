@@ -43,6 +43,10 @@ enum mediahttp_outcome mediahttp_get(const char *url, long timeout_ms, struct me
  * at most MEDIA_MAX_BYTES. *content_type (malloc'd) and *size (-1: not told) on MH_OK. */
 enum mediahttp_outcome mediahttp_head(const char *url, long timeout_ms, char **content_type, int64_t *size,
 				      char **err);
+/* The whole check of an outbound media URL before it is queued: the URL rule, then the HEAD
+ * check. 0 with *json (the outbox's media list, malloc'd) and *what ("image/jpeg 80 KB",
+ * malloc'd), or -1 with the reason in words in *err. */
+int mediahttp_outbound(const char *url, long timeout_ms, char **json, char **what, char **err);
 /* "240 KB", "4.8 MB", "512 B" */
 void mediahttp_size_text(int64_t bytes, char *buf, size_t len);
 
