@@ -7,11 +7,12 @@
 #include "ui/screen.h"
 #include "ui/text.h"
 #include "ui/thread_actions.h"
+#include "ui/thread_media.h"
 
 #define THREAD_FIRST_LOAD 200
 
 enum { TA_DOWN = 1, TA_UP, TA_PGDN, TA_PGUP, TA_TOP, TA_BOTTOM, TA_REPLY, TA_PATIENT, TA_BACK, TA_OLDER,
-       TA_CHOOSE, TA_OPTOUT, TA_DONE };
+       TA_CHOOSE, TA_OPTOUT, TA_DONE, TA_PHOTO };
 
 static const struct keybinding thread_keys[] = {
 	{'j', false, TA_DOWN, "j/Down", "scroll down", false},
@@ -32,6 +33,7 @@ static const struct keybinding thread_keys[] = {
 	{'P', false, TA_CHOOSE, "P", "choose the patient (shared phone, unknown sender)", false},
 	{'O', false, TA_OPTOUT, "O", "opt this number out (flagged thread)", false},
 	{'D', false, TA_DONE, "D", "done: clear the thread's flag", false},
+	{'v', false, TA_PHOTO, "v", "save a photo (MMS) to a folder", false},
 	{27, false, TA_BACK, "Esc/q", "back", true},
 	{'q', false, TA_BACK, "q", "back", false},
 	{KEY_LEFT, true, TA_BACK, "Left", "back", false},
@@ -54,6 +56,8 @@ struct tview {
 	char *people; /* names sharing the number (thread_actions.c), NULL when one or none */
 	struct sender *senders; /* staff who wrote the loaded messages */
 	size_t nsenders;
+	struct sms_media *media; /* photos of the thread's messages (by message, idx) */
+	size_t nmedia;
 	int scroll; /* lines up from the newest */
 	int page, total_lines;
 	char *error;
@@ -122,6 +126,12 @@ static void load(struct ui *ui, struct tview *v)
 	}
 	v->people = ui_thread_people(ui, &v->t);
 	senders_load(ui, v);
+	sms_media_list_free(&v->media, v->nmedia);
+	v->nmedia = 0;
+	if (store_media_list_thread(ui->store, v->id, &v->media, &v->nmedia, &err) != 0) {
+		v->error = err;
+		return;
+	}
 	if (v->t.unread_count > 0 && store_thread_mark_read(ui->store, v->id, &err) != 0) {
 		v->error = err;
 		return;
@@ -203,7 +213,8 @@ static void draw_messages(struct ui *ui, struct tview *v, WINDOW *w, int top, in
 		text_from_utf8(&bufs[i], v->msgs[i].body, v->msgs[i].body ? strlen(v->msgs[i].body) : 0,
 			       TEXT_KEEP_NEWLINES);
 		nl[i] = text_wrap(&bufs[i], body_w, &lines[i]);
-		total += (int)nl[i] + 2;
+		size_t first_media;
+		total += (int)nl[i] + 2 + (int)ui_media_of(v->media, v->nmedia, v->msgs[i].id, &first_media);
 	}
 	v->total_lines = total;
 	v->page = rows;
@@ -225,6 +236,14 @@ static void draw_messages(struct ui *ui, struct tview *v, WINDOW *w, int top, in
 		for (size_t k = 0; k < nl[i] && y < top + rows; k++)
 			if (line++ >= first)
 				text_draw(w, y++, indent + 2, &bufs[i], lines[i][k].from, lines[i][k].to, body_w, A_NORMAL);
+		size_t m0 = 0, nm = ui_media_of(v->media, v->nmedia, v->msgs[i].id, &m0);
+		for (size_t k = 0; k < nm && y < top + rows; k++) {
+			char label[400];
+			enum ui_style ms;
+			ui_media_line(&v->media[m0 + k], label, sizeof label, &ms);
+			if (line++ >= first)
+				text_put(w, y++, indent + 2, label, body_w, ui_attr(ui, ms), false);
+		}
 		if (line++ >= first)
 			y++;
 	}
@@ -292,6 +311,7 @@ static int thread_key(struct ui *ui, struct screen *sc, const struct key_event *
 	case TA_CHOOSE: return ui_thread_choose(ui, &v->t);
 	case TA_OPTOUT: return ui_thread_optout(ui, &v->t, v->opted_out);
 	case TA_DONE: return ui_thread_done(ui, &v->t);
+	case TA_PHOTO: return ui_media_save(ui, v->media, v->nmedia);
 	case TA_BACK: return UI_POP | UI_REDRAW;
 	}
 	return UI_HANDLED;
@@ -312,6 +332,7 @@ static void thread_free(struct screen *sc)
 	free(v->error);
 	free(v->people);
 	senders_free(v);
+	sms_media_list_free(&v->media, v->nmedia);
 	free(v);
 }
 

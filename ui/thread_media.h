@@ -1,0 +1,18 @@
+/* Photos in a thread (MMS): their label lines under each message, and `v`: choose a stored
+ * photo and a folder, save it decrypted (a new 0600 file), audited. Owner: ui/thread_media.c */
+#ifndef SMSDESK_UI_THREAD_MEDIA_H
+#define SMSDESK_UI_THREAD_MEDIA_H
+#include "ui/screen.h"
+
+/* The rows of list (ordered by message, then idx) that belong to message msg_id: the first
+ * at *first; how many. */
+size_t ui_media_of(const struct sms_media *list, size_t n, int64_t msg_id, size_t *first);
+/* The label of a row and its style (refused: warning; not yet fetched: dim). */
+void ui_media_line(const struct sms_media *m, char *buf, size_t len, enum ui_style *st);
+/* `v`: with no stored photo says so; with one asks for the folder; with several lets the user
+ * choose first (newest at the top). */
+int ui_media_save(struct ui *ui, const struct sms_media *list, size_t n);
+
+extern const struct screen_ops ui_media_chooser_screen; /* via ui_media_save() */
+
+#endif
