@@ -336,6 +336,7 @@ enum mediahttp_outcome mediahttp_head(const char *url, long timeout_ms, char **c
 		return MH_FAILED;
 	}
 	curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)0); /* the size is judged below, in words */
 	CURLcode rc = curl_easy_perform(h);
 	long status = 0;
 	char *ct = NULL;
@@ -360,7 +361,7 @@ enum mediahttp_outcome mediahttp_head(const char *url, long timeout_ms, char **c
 		char got[32], limit[32];
 		mediahttp_size_text(len, got, sizeof(got));
 		mediahttp_size_text(MEDIA_MAX_BYTES, limit, sizeof(limit));
-		seterr(err, "the file at the media URL is %s, over the %s MMS limit: refused", got, limit);
+		seterr(err, "the file at the media URL is %s, over the %s MMS limit", got, limit);
 		o = MH_REFUSED;
 	} else {
 		*content_type = xstrdup(ct);
@@ -375,8 +376,13 @@ int mediahttp_outbound(const char *url, long timeout_ms, char **json, char **wha
 	char *ct = NULL, size[32] = "size not told";
 	int64_t len = -1;
 	*json = *what = NULL;
-	if (mediahttp_head(url, timeout_ms, &ct, &len, err) != MH_OK)
+	if (mediahttp_head(url, timeout_ms, &ct, &len, err) != MH_OK) {
+		/* the callers say "refused" (or "not attached") themselves */
+		size_t n = err && *err ? strlen(*err) : 0;
+		if (n > 9 && strcmp(*err + n - 9, ": refused") == 0)
+			(*err)[n - 9] = '\0';
 		return -1;
+	}
 	if (len >= 0)
 		mediahttp_size_text(len, size, sizeof(size));
 	size_t n = strlen(url);

@@ -372,7 +372,7 @@ static void media__head_checks_size_and_type__when_sending_mms(void **state)
 	free(url);
 	url = xasprintf("%s/sim/media/%s", sim_base_url(f->sim), l.items[1].sid);
 	assert_int_equal(mediahttp_head(url, 5000, &ct, &size, &err), MH_REFUSED);
-	assert_non_null(strstr(err, "larger than the 5.0 MB limit"));
+	assert_non_null(strstr(err, "is 50.0 MB, over the 5.0 MB MMS limit"));
 	free(url);
 	url = xasprintf("%s/sim/media/%s", sim_base_url(f->sim), l.items[2].sid);
 	assert_int_equal(mediahttp_head(url, 5000, &ct, &size, &err), MH_REFUSED);
