@@ -237,6 +237,10 @@ static void handle_sim_inbound(struct sim *sim, const struct sim_form *f, struct
 	sim_optout_note(sim, from, to, m->body);
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "sid", m->sid);
+	/* the media SIDs, so a test can use /sim/media/{ME} as a public file URL */
+	cJSON *sids = cJSON_AddArrayToObject(j, "media");
+	for (size_t i = 0; i < nmedia; i++)
+		cJSON_AddItemToArray(sids, cJSON_CreateString(media[i].sid));
 	sim_reply_json(r, 201, j);
 }
 

@@ -76,7 +76,7 @@ int sim_request_get(struct sim *sim, size_t n, char **method, char **path, char 
 
 /* Test endpoints over HTTP too (for shell and tmux tests, no auth, loopback only):
  *   POST /sim/inbound   form From, To, Body, MediaUrl (0-10 specs, as sim_inject_inbound_media)
- *                                                     -> {"sid": "SM..."}
+ *                                                     -> {"sid": "SM...", "media": ["ME...", ...]}
  *   GET  /sim/media/ME...  the bytes of an inbound media (Twilio's redirect target; no auth)
  *   POST /sim/fault     form Fault (429|500|503|slow|malformed|hang|drop|drop_after), Count, Param,
  *                       Method (GET|POST: only those requests; default every request)

@@ -111,4 +111,8 @@ has out "sent: message"
 curl -sf "$BASE/sim/stats" -o "$T/stats.json" || fail "stats"
 grep -q '"outbound": *1' "$T/stats.json" || fail "exactly one MMS should have reached the simulator"
 ok
+curl -sf -u "$SID:$TOKEN" "$BASE/2010-04-01/Accounts/$SID/Messages.json?To=%2B15551230001" -o "$T/sent.json" ||
+	fail "list sent"
+grep -q '"num_media": *"1"' "$T/sent.json" || fail "the message reached Twilio without its MediaUrl"
+ok
 echo "ok: $CHECKS checks"

@@ -53,6 +53,46 @@ fi
 cat "$file" | grep -qaF "JFIF" || fail "the check for JFIF cannot fail: the photo has none"
 pass "photo label, refused file reason, v saved a 0600 JPEG of 245760 bytes"
 
+# an outbound MMS: Ctrl-T attaches a checked URL; the counter shows the MMS price
+sheet=$(curl -sf --max-time 5 --data-urlencode "From=+13125550178" --data-urlencode "To=$to" \
+	--data-urlencode "MediaUrl=gen:application/pdf:81920" --data-urlencode "MediaUrl=gen:image/gif:6000000" \
+	"$base/sim/inbound") || fail "the simulator refused the sheets"
+pdf=$(grep -o 'ME[0-9a-f]\{32\}' <<<"$sheet" | sed -n 1p)
+big=$(grep -o 'ME[0-9a-f]\{32\}' <<<"$sheet" | sed -n 2p)
+[ -n "$pdf" ] && [ -n "$big" ] || fail "no media SIDs in the simulator's answer: $sheet"
+keys r
+wait_for "Message to"
+type_text "Your aftercare sheet is attached"
+keys C-t
+wait_for "Attach a file by its public https:// URL"
+type_text "$base/sim/media/$big"
+keys Enter
+wait_for "Not attached: the file at the media URL is 5.7 MB, over the"
+wait_for "5.0 MB MMS limit."
+keys Enter
+wait_gone "Not attached"
+keys C-t
+wait_for "Attach a file by its public https:// URL"
+type_text "$base/sim/media/$pdf"
+keys Enter
+wait_for "Attached (MMS): $base/sim/media/$pdf"
+wait_for "application/pdf 80 KB"
+wait_for "MMS"
+capture | grep -F "GSM-7" | grep -qF '$0.0200 MMS' || fail "the counter does not show the MMS price"
+keys C-x
+wait_for "Enter sends it now"
+wait_for "Attached (MMS)"
+keys Enter
+wait_for "Queued" 10
+deadline=$((SECONDS + 20))
+while [ $SECONDS -lt $deadline ]; do
+	curl -sf "$base/sim/outbound?To=%2B13125550177" | grep -qF "Your aftercare sheet is attached" && break
+	sleep 0.2
+done
+curl -sf "$base/sim/outbound?To=%2B13125550177" | grep -qF "Your aftercare sheet is attached" ||
+	fail "the MMS did not reach the simulator"
+pass "compose refused a 5.7 MB attachment in words, attached a PDF at the MMS price, sent it"
+
 # the demo's seeded photo, in Emily Johnson's thread
 keys Escape
 wait_for "Inbox"
