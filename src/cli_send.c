@@ -296,7 +296,7 @@ static int run_send(struct cli_ctx *ctx, int argc, char **argv)
 	return rc;
 }
 
-const struct cli_command cli_cmd_send = {"send", "send a text (or --dry-run for segments and cost)", usage_send,
+const struct cli_command cli_cmd_send = {"send", "send a text or an MMS (or --dry-run for segments and cost)", usage_send,
 					 run_send};
 
 /* ---- messages ---- */
@@ -429,8 +429,9 @@ const struct cli_command cli_cmd_messages = {"messages", "list recent messages",
 static const char usage_poll[] =
 	"usage: smsdesk poll\n"
 	"One pass of the Twilio work for every location: new inbound messages, delivery statuses,\n"
-	"stale claims and the outbox; prints the counts. Does nothing while another process (a\n"
-	"scheduler) holds the sync lease. Exit code 4 when Twilio failed for some location.\n";
+	"the photos of new MMS (see 'smsdesk media --help'), stale claims and the outbox; prints\n"
+	"the counts. Does nothing while another process (a scheduler) holds the sync lease.\n"
+	"Exit code 4 when Twilio failed for some location.\n";
 
 /* `poll`. */
 static int run_poll(struct cli_ctx *ctx, int argc, char **argv)
@@ -486,7 +487,7 @@ static int run_poll(struct cli_ctx *ctx, int argc, char **argv)
 	return rc;
 }
 
-const struct cli_command cli_cmd_poll = {"poll", "one pass of polling, statuses and the outbox", usage_poll, run_poll};
+const struct cli_command cli_cmd_poll = {"poll", "one pass of polling, statuses, photos and the outbox", usage_poll, run_poll};
 
 /* ---- sim ---- */
 
