@@ -58,6 +58,7 @@ struct tview {
 	size_t nsenders;
 	struct sms_media *media; /* photos of the thread's messages (by message, idx) */
 	size_t nmedia;
+	struct ui_photo_cache art; /* the photos drawn with symbols, kept across reloads */
 	int scroll; /* lines up from the newest */
 	int page, total_lines;
 	char *error;
@@ -132,6 +133,7 @@ static void load(struct ui *ui, struct tview *v)
 		v->error = err;
 		return;
 	}
+	ui_media_art_update(ui, &v->art, v->media, v->nmedia, v->t.patient_id);
 	if (v->t.unread_count > 0 && store_thread_mark_read(ui->store, v->id, &err) != 0) {
 		v->error = err;
 		return;
@@ -214,7 +216,12 @@ static void draw_messages(struct ui *ui, struct tview *v, WINDOW *w, int top, in
 			       TEXT_KEEP_NEWLINES);
 		nl[i] = text_wrap(&bufs[i], body_w, &lines[i]);
 		size_t first_media;
-		total += (int)nl[i] + 2 + (int)ui_media_of(v->media, v->nmedia, v->msgs[i].id, &first_media);
+		size_t nm = ui_media_of(v->media, v->nmedia, v->msgs[i].id, &first_media);
+		total += (int)nl[i] + 2 + (int)nm;
+		for (size_t k = 0; k < nm; k++) {
+			const struct ui_photo_art *a = ui_media_art_of(&v->art, v->media[first_media + k].id);
+			total += a ? (int)a->n : 0;
+		}
 	}
 	v->total_lines = total;
 	v->page = rows;
@@ -243,6 +250,10 @@ static void draw_messages(struct ui *ui, struct tview *v, WINDOW *w, int top, in
 			ui_media_line(&v->media[m0 + k], label, sizeof label, &ms);
 			if (line++ >= first)
 				text_put(w, y++, indent + 2, label, body_w, ui_attr(ui, ms), false);
+			const struct ui_photo_art *a = ui_media_art_of(&v->art, v->media[m0 + k].id);
+			for (size_t r = 0; a != NULL && r < a->n && y < top + rows; r++)
+				if (line++ >= first)
+					text_put(w, y++, indent + 4, a->lines[r], body_w - 2, A_NORMAL, false);
 		}
 		if (line++ >= first)
 			y++;
@@ -333,6 +344,7 @@ static void thread_free(struct screen *sc)
 	free(v->people);
 	senders_free(v);
 	sms_media_list_free(&v->media, v->nmedia);
+	ui_media_art_free(&v->art);
 	free(v);
 }
 

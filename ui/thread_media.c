@@ -1,11 +1,15 @@
 /* Photos in a thread: label lines, and saving one decrypted for the chart. The label texts
  * come from src/media.c; server words inside them are drawn only through text_put. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sodium.h>
 #include "src/media.h"
 #include "src/util.h"
 #include "src/vault.h"
 #include "ui/auth_ui.h"
+#include "ui/photo.h"
 #include "ui/text.h"
 #include "ui/thread_media.h"
 
@@ -174,3 +178,84 @@ const struct screen_ops ui_media_chooser_screen = {
 	.keys = chooser_keys,
 	.overlay = true,
 };
+
+/* ---- photos drawn in the thread ---- */
+
+#define ART_COLS 36  /* cells: fits an 80-column thread beside the indent */
+#define ART_ROWS 10
+#define ART_MAX 6    /* newest stored photos drawn per thread */
+
+const struct ui_photo_art *ui_media_art_of(const struct ui_photo_cache *c, int64_t media_id)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->a[i].media_id == media_id)
+			return c->a[i].lines != NULL ? &c->a[i] : NULL;
+	return NULL;
+}
+
+void ui_media_art_free(struct ui_photo_cache *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		ui_photo_lines_free(&c->a[i].lines, c->a[i].n);
+	free(c->a);
+	c->a = NULL;
+	c->n = 0;
+}
+
+/* Whether media_id was tried already (drawn or not). */
+static bool art_tried(const struct ui_photo_cache *c, int64_t media_id)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->a[i].media_id == media_id)
+			return true;
+	return false;
+}
+
+/* Decrypts and draws one photo into the cache (an entry even when it cannot be drawn, so it
+ * is not decrypted again at every reload). */
+static void art_add(struct ui *ui, struct ui_photo_cache *c, struct vault *v, const struct sms_media *m,
+		    int64_t patient_id)
+{
+	struct sms_media meta = {0};
+	unsigned char *data = NULL;
+	size_t len = 0;
+	struct ui_photo_art art = {.media_id = m->id};
+	bool ascii = ui_sym("\xE2\x96\x80", "#")[0] == '#';
+	if (media_read(ui->store, v, m->id, &meta, &data, &len, NULL) == 0) {
+		art.n = ui_photo_render(data, len, ART_COLS, ART_ROWS, ascii, &art.lines);
+		sms_media_free(&meta);
+	}
+	if (data != NULL)
+		sodium_memzero(data, len);
+	free(data);
+	c->a = xrealloc(c->a, (c->n + 1) * sizeof *c->a);
+	c->a[c->n++] = art;
+	if (art.n > 0) {
+		char target[32];
+		snprintf(target, sizeof target, "media %lld", (long long)m->id);
+		ui_audit(ui, "media.view", patient_id, target, "drawn in the thread");
+	}
+}
+
+void ui_media_art_update(struct ui *ui, struct ui_photo_cache *c, const struct sms_media *list, size_t n,
+			 int64_t patient_id)
+{
+	struct vault *v = NULL;
+	const char *kf = ui_auth_key_file();
+	size_t drawn = 0;
+	if (!ui_photo_available() || kf == NULL)
+		return;
+	for (size_t i = n; i-- > 0 && drawn < ART_MAX;) {
+		const struct sms_media *m = &list[i];
+		if (m->idx == 0 || strcmp(m->state, "stored") != 0 || m->content_type == NULL ||
+		    strncasecmp(m->content_type, "image/jpeg", 10) != 0)
+			continue;
+		drawn++;
+		if (art_tried(c, m->id))
+			continue;
+		if (v == NULL && vault_open_keyfile(kf, &v, NULL) != 0)
+			return;
+		art_add(ui, c, v, m, patient_id);
+	}
+	vault_close(&v);
+}
