@@ -293,24 +293,45 @@ static int store_message(struct ctx *c, const struct sms_message *m, bool *inser
 	return 0;
 }
 
-/* Matches the keyword against the tenant's current rows. */
-static int classify(struct ctx *c, const char *body, char **err, struct auto_response **rows, size_t *n)
+int inbound_keywords_load(struct store *s, int64_t tenant_id, struct inbound_keywords *kw, char **err)
 {
-	if (store_autoresp_list(c->s, c->t->id, rows, n, err) != 0)
+	*kw = (struct inbound_keywords){0};
+	return store_autoresp_list(s, tenant_id, &kw->rows, &kw->n, err);
+}
+
+void inbound_keywords_free(struct inbound_keywords *kw)
+{
+	auto_response_list_free(&kw->rows, kw->n);
+	kw->n = 0;
+}
+
+/* Stores, matches and acts inside the caller's transaction; false *processed when known. */
+static int process_in_tx(struct ctx *c, const struct sms_message *m, const struct inbound_keywords *kw,
+			 bool *processed, char **err)
+{
+	bool inserted = false;
+	if (store_message(c, m, &inserted, err) != 0)
 		return -1;
-	keywords_classify(body, *rows, *n, &c->match);
-	c->rows = *rows;
-	c->nrows = *n;
+	if (!inserted)
+		return 0;
+	keywords_classify(m->body, kw->rows, kw->n, &c->match);
+	c->rows = kw->rows;
+	c->nrows = kw->n;
+	char *detail = c->match.action == KW_NONE
+			       ? xstrdup(c->match.possible_optout ? "possible opt-out" : "conversation")
+			       : xasprintf("keyword %s (%s)", c->match.keyword, keywords_action_name(c->match.action));
+	int rc = audit(c, "sms.inbound", c->patient_id, detail, err);
+	free(detail);
+	if (rc != 0 || act(c, err) != 0)
+		return -1;
+	*processed = true;
 	return 0;
 }
 
-int inbound_process(struct store *s, const struct tenant *t, const struct sms_message *m, bool *processed,
-		    char **err)
+int inbound_process_with(struct store *s, const struct tenant *t, const struct sms_message *m,
+			 const struct inbound_keywords *kw, bool *processed, char **err)
 {
 	struct ctx c = {.s = s, .t = t, .from = m->from_number, .now = clock_now()};
-	struct auto_response *rows = NULL;
-	size_t n = 0;
-	bool inserted = false;
 	*processed = false;
 	if (m->twilio_sid == NULL || m->twilio_sid[0] == '\0')
 		return seterr(err, "an inbound message without a Twilio SID");
@@ -318,26 +339,37 @@ int inbound_process(struct store *s, const struct tenant *t, const struct sms_me
 		return seterr(err, "inbound message %s has no sender number", m->twilio_sid);
 	if (store_begin(s, err) != 0)
 		return -1;
-	if (store_message(&c, m, &inserted, err) != 0)
-		goto fail;
-	if (!inserted)
-		return store_commit(s, err);
-	if (classify(&c, m->body, err, &rows, &n) != 0)
-		goto fail;
-	char *detail = c.match.action == KW_NONE
-			       ? xstrdup(c.match.possible_optout ? "possible opt-out" : "conversation")
-			       : xasprintf("keyword %s (%s)", c.match.keyword, keywords_action_name(c.match.action));
-	int rc = audit(&c, "sms.inbound", c.patient_id, detail, err);
-	free(detail);
-	if (rc != 0 || act(&c, err) != 0)
-		goto fail;
-	auto_response_list_free(&rows, n);
-	if (store_commit(s, err) != 0)
+	if (process_in_tx(&c, m, kw, processed, err) != 0) {
+		*processed = false;
+		store_rollback(s);
 		return -1;
-	*processed = true;
+	}
+	if (store_commit(s, err) != 0) {
+		*processed = false;
+		return -1;
+	}
 	return 0;
-fail:
-	auto_response_list_free(&rows, n);
-	store_rollback(s);
-	return -1;
+}
+
+int inbound_process(struct store *s, const struct tenant *t, const struct sms_message *m, bool *processed,
+		    char **err)
+{
+	/* the keyword rows are read inside the write transaction, so they are the current ones */
+	*processed = false;
+	if (store_begin(s, err) != 0)
+		return -1;
+	struct inbound_keywords kw;
+	int rc = inbound_keywords_load(s, t->id, &kw, err);
+	if (rc == 0)
+		rc = inbound_process_with(s, t, m, &kw, processed, err);
+	inbound_keywords_free(&kw);
+	if (rc != 0) {
+		store_rollback(s);
+		return -1;
+	}
+	if (store_commit(s, err) != 0) {
+		*processed = false;
+		return -1;
+	}
+	return 0;
 }

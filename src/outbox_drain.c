@@ -1,5 +1,6 @@
 /* The one send path, second part: drains the outbox to Twilio, tenant by tenant, recording
- * each answer (retries with backoff, refusals, carrier opt-outs) in one transaction. */
+ * each answer (retries with backoff, refusals, carrier opt-outs) in one transaction, which also
+ * claims the next message. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,9 +63,6 @@ static int64_t backoff_seconds(int attempts)
 		d *= 2;
 	return d < OUTBOX_BACKOFF_CAP ? d : OUTBOX_BACKOFF_CAP;
 }
-
-/* What the drain does next after one message. */
-enum after_send { NEXT_MESSAGE, STOP_TENANT };
 
 /* Whether Twilio certainly did not create the message, so sending again is safe. A timeout,
  * a dropped connection or an unreadable 2xx may hide an accepted message: those stay
@@ -200,14 +198,25 @@ static int refuse_if_opted_out(struct store *s, const struct sms_message *m, con
 	return 1;
 }
 
-/* POSTs one claimed message and records the outcome. */
-static int send_one(struct store *s, struct twilio_client *c, const struct tenant *t,
-		    const struct sms_message *m, const char *actor, struct outbox_stats *st,
-		    enum after_send *next, char **err)
+/* What POSTing one claimed message brought: Twilio's answer, to be recorded. */
+struct post_result {
+	enum twilio_result r;
+	struct twilio_message tm;
+	struct twilio_error e;
+	bool refused; /* not POSTed: the recipient opted out meanwhile (already recorded) */
+};
+
+/* POSTs one claimed message, outside any transaction (never hold the write lock across the
+ * network). Returns -1 only on a store error. */
+static int post_one(struct store *s, struct twilio_client *c, const struct tenant *t, const struct sms_message *m,
+		    const char *actor, struct outbox_stats *st, struct post_result *pr, char **err)
 {
+	memset(pr, 0, sizeof(*pr));
 	int refused = refuse_if_opted_out(s, m, actor, st, err);
-	if (refused != 0)
+	if (refused != 0) {
+		pr->refused = true;
 		return refused < 0 ? -1 : 0;
+	}
 	char *urls[OUTBOX_MAX_MEDIA];
 	int n_media = outbox_media_parse(m->media_urls, urls);
 	if (n_media < 0)
@@ -221,20 +230,11 @@ static int send_one(struct store *s, struct twilio_client *c, const struct tenan
 	    .media_urls = (const char *const *)urls,
 	    .n_media = (size_t)n_media,
 	};
-	struct twilio_message tm;
-	struct twilio_error e;
-	memset(&tm, 0, sizeof(tm));
-	memset(&e, 0, sizeof(e));
-	enum twilio_result r = twilio_send(c, &req, &tm, &e);
+	pr->r = twilio_send(c, &req, &pr->tm, &pr->e);
 	crash_point("after_post"); /* test hook: Twilio has it, we have not looked at the answer */
 	for (int i = 0; i < n_media; i++)
 		free(urls[i]);
-	/* Trouble reaching Twilio (or our credentials) will hit this tenant's next message too. */
-	*next = (r == TW_ERR_NETWORK || r == TW_ERR_TIMEOUT || r == TW_ERR_AUTH) ? STOP_TENANT : NEXT_MESSAGE;
-	int rc = record_result(s, m, r, &tm, &e, actor, st, err);
-	twilio_message_free(&tm);
-	twilio_error_clear(&e);
-	return rc;
+	return 0;
 }
 
 /* One tenant's part of a drain. */
@@ -242,6 +242,16 @@ struct drain_slot {
 	struct tenant t;
 	struct twilio_client *client;
 	bool active;
+};
+
+/* A drain in progress: the tenants in round-robin order and who is sending. */
+struct drain {
+	struct store *s;
+	struct drain_slot *slots;
+	size_t n;
+	outbox_client_fn client_for;
+	void *ctx;
+	const char *owner;
 };
 
 /* Tenants that can send (an account SID, and a number or a messaging service). */
@@ -271,66 +281,104 @@ static int drain_slots(struct store *s, struct drain_slot **out, size_t *n, char
 	return 0;
 }
 
-/* Takes the next due message of one tenant and sends it; deactivates the slot when the tenant
- * has nothing due or cannot send now. Returns -1 only on a store error. */
-static int drain_turn(struct store *s, struct drain_slot *sl, outbox_client_fn client_for, void *ctx,
-		      const char *owner, const char *actor, struct outbox_stats *st, bool *tried, char **err)
+/* Whether the slot has a client; a tenant we cannot reach is left out of this drain with its
+ * messages queued and their attempts untouched (the sync engine reports why). */
+static bool slot_ready(struct drain *d, struct drain_slot *sl)
 {
-	*tried = false;
 	if (sl->client == NULL) {
-		/* Before claiming: a tenant we cannot reach keeps its messages queued with their
-		 * attempts untouched (the sync engine reports why). */
 		char *why = NULL;
-		sl->client = client_for(ctx, sl->t.id, &why);
+		sl->client = d->client_for(d->ctx, sl->t.id, &why);
 		free(why);
-		if (sl->client == NULL) {
-			sl->active = false;
-			return 0;
+	}
+	if (sl->client == NULL)
+		sl->active = false;
+	return sl->client != NULL;
+}
+
+/* Claims the next due message in round-robin order after slot `after`, one message per
+ * tenant per turn so one busy clinic cannot starve another; a tenant with nothing due drops
+ * out. Returns 1 with *m and *slot set, 0 when no tenant has anything due, -1 on error. */
+static int claim_next(struct drain *d, size_t after, struct sms_message *m, size_t *slot, char **err)
+{
+	for (size_t k = 1; k <= d->n; k++) {
+		size_t i = (after + k) % d->n;
+		struct drain_slot *sl = &d->slots[i];
+		if (!sl->active || !slot_ready(d, sl))
+			continue;
+		int got = store_msg_claim_next(d->s, sl->t.id, d->owner, clock_now(), m, err);
+		if (got < 0)
+			return -1;
+		if (got == 0) {
+			*slot = i;
+			return 1;
 		}
-	}
-	struct sms_message m;
-	int got = store_msg_claim_next(s, sl->t.id, owner, clock_now(), &m, err);
-	if (got != 0) {
 		sl->active = false;
-		return got < 0 ? -1 : 0;
 	}
-	crash_point("after_claim"); /* test hook: claimed, nothing POSTed yet */
-	enum after_send next = NEXT_MESSAGE;
-	int rc = send_one(s, sl->client, &sl->t, &m, actor, st, &next, err);
-	*tried = true;
-	sms_message_free(&m);
-	if (next == STOP_TENANT)
-		sl->active = false;
-	return rc;
+	return 0;
+}
+
+/* Records what POSTing m brought and, in the same transaction, claims the message after it
+ * (when want_next): one commit per message instead of two. A crash after the commit leaves
+ * the next one claimed and unsent, as a crash between claim and POST always did, and
+ * outbox_reconcile settles it. Returns claim_next's answer for the next message. */
+static int record_and_claim(struct drain *d, size_t cur, const struct sms_message *m, struct post_result *pr,
+			    const char *actor, struct outbox_stats *st, bool want_next, struct sms_message *next,
+			    size_t *next_slot, char **err)
+{
+	if (store_begin(d->s, err) != 0)
+		return -1;
+	int rc = pr->refused ? 0 : record_result(d->s, m, pr->r, &pr->tm, &pr->e, actor, st, err);
+	/* Trouble reaching Twilio (or our credentials) will hit this tenant's next message too. */
+	if (!pr->refused && (pr->r == TW_ERR_NETWORK || pr->r == TW_ERR_TIMEOUT || pr->r == TW_ERR_AUTH))
+		d->slots[cur].active = false;
+	int got = rc == 0 && want_next ? claim_next(d, cur, next, next_slot, err) : 0;
+	if (rc != 0 || got < 0) {
+		store_rollback(d->s);
+		return -1;
+	}
+	if (store_commit(d->s, err) != 0) {
+		if (got == 1)
+			sms_message_free(next);
+		return -1;
+	}
+	return got;
 }
 
 int outbox_drain(struct store *s, outbox_client_fn client_for, void *ctx, const char *owner, int max,
 		 struct outbox_stats *stats, char **err)
 {
-	struct drain_slot *slots = NULL;
-	size_t n = 0;
-	int tried = 0, rc = 0;
+	struct drain d = {.s = s, .client_for = client_for, .ctx = ctx, .owner = owner};
 	struct outbox_stats local = {0};
 	struct outbox_stats *st = stats ? stats : &local;
-	if (drain_slots(s, &slots, &n, err) != 0)
+	if (drain_slots(s, &d.slots, &d.n, err) != 0)
 		return -1;
 	char *actor = actor_of(owner);
-	bool any = n > 0;
-	/* Round robin, one message per tenant per turn, so one busy clinic cannot starve another. */
-	while (any && rc == 0 && (max <= 0 || tried < max)) {
-		any = false;
-		for (size_t i = 0; i < n && rc == 0 && (max <= 0 || tried < max); i++) {
-			bool did = false;
-			if (!slots[i].active)
-				continue;
-			rc = drain_turn(s, &slots[i], client_for, ctx, owner, actor, st, &did, err);
-			tried += did;
-			any = any || slots[i].active;
+	int tried = 0, rc = 0;
+	struct sms_message m;
+	size_t cur = 0;
+	int got = d.n > 0 ? claim_next(&d, d.n - 1, &m, &cur, err) : 0;
+	while (got == 1) {
+		crash_point("after_claim"); /* test hook: claimed, nothing POSTed yet */
+		tried++;
+		struct post_result pr;
+		struct sms_message next;
+		size_t next_slot = 0;
+		got = post_one(s, d.slots[cur].client, &d.slots[cur].t, &m, actor, st, &pr, err);
+		if (got == 0)
+			got = record_and_claim(&d, cur, &m, &pr, actor, st, max <= 0 || tried < max, &next, &next_slot,
+					       err);
+		twilio_message_free(&pr.tm);
+		twilio_error_clear(&pr.e);
+		sms_message_free(&m);
+		if (got == 1) {
+			m = next;
+			cur = next_slot;
 		}
 	}
-	for (size_t i = 0; i < n; i++)
-		tenant_free(&slots[i].t);
-	free(slots);
+	rc = got < 0 ? -1 : 0;
+	for (size_t i = 0; i < d.n; i++)
+		tenant_free(&d.slots[i].t);
+	free(d.slots);
 	free(actor);
 	return rc;
 }

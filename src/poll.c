@@ -219,6 +219,9 @@ static int process_chunk(struct store *s, const struct tenant *t, const struct b
 	int rc = 0, processed = 0;
 	if (store_begin(s, err) != 0)
 		return -1;
+	struct inbound_keywords kw = {0};
+	if (inbound_keywords_load(s, t->id, &kw, err) != 0)
+		rc = -1;
 	for (size_t i = from; i < to && rc == 0; i++) {
 		const struct twilio_message *tm = &b->items[i];
 		struct sms_message m = as_message(t, tm);
@@ -227,7 +230,7 @@ static int process_chunk(struct store *s, const struct tenant *t, const struct b
 			continue; /* listed again (the day overlap) */
 		if (store_savepoint(s, err) != 0) {
 			rc = -1;
-		} else if (inbound_process(s, t, &m, &done, err) != 0 ||
+		} else if (inbound_process_with(s, t, &m, &kw, &done, err) != 0 ||
 			   (done && tm->num_media > 0 && media_expect(s, t, tm->sid, err) != 0)) {
 			/* the photos are fetched after the poll (src/media.c): only noted here */
 			store_savepoint_rollback(s);
@@ -238,6 +241,7 @@ static int process_chunk(struct store *s, const struct tenant *t, const struct b
 			processed += done;
 		}
 	}
+	inbound_keywords_free(&kw);
 	if (rc == 0 && cursor > 0 && store_sync_set_cursor(s, t->id, cursor, err) != 0)
 		rc = -1;
 	char *commit_err = NULL;

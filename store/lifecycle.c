@@ -24,6 +24,24 @@ static int exec2(struct store *s, const char *sql, int64_t a, int64_t b, const c
 	return run(s, st, doing, err);
 }
 
+/* One integer column of the row with this id (sql has ?1 = id): 0 and *out set, SD_NOTFOUND
+ * when there is no such row, -1 on a database error. */
+static int int_by_id(struct store *s, const char *sql, int64_t id, int64_t *out, const char *doing, char **err)
+{
+	*out = 0;
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, err, doing);
+	return rc == SQLITE_DONE ? SD_NOTFOUND : 0;
+}
+
 int store_user_unlock(struct store *s, int64_t id, char **err)
 {
 	int n = exec2(s, "UPDATE users SET failed_logins = 0, locked_until = 0 WHERE id = ?1", id, 0,
@@ -40,18 +58,11 @@ int store_user_set_must_change(struct store *s, int64_t id, bool must, char **er
 
 int store_user_must_change(struct store *s, int64_t id, bool *must, char **err)
 {
-	*must = false;
-	sqlite3_stmt *st = store_stmt(s, "SELECT must_change_password FROM users WHERE id = ?1", err);
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*must = sqlite3_column_int(st, 0) != 0;
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_fail(s, err, "reading the password rule");
-	return rc == SQLITE_DONE ? SD_NOTFOUND : 0;
+	int64_t v = 0;
+	int rc = int_by_id(s, "SELECT must_change_password FROM users WHERE id = ?1", id, &v,
+			   "reading the password rule", err);
+	*must = v != 0;
+	return rc;
 }
 
 int store_tenant_rename(struct store *s, int64_t id, const char *name, char **err)
@@ -84,34 +95,14 @@ int store_tenant_retire(struct store *s, int64_t id, int64_t at, char **err)
 
 int store_tenant_retired(struct store *s, int64_t id, int64_t *at, char **err)
 {
-	*at = 0;
-	sqlite3_stmt *st = store_stmt(s, "SELECT retired_at FROM tenants WHERE id = ?1", err);
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*at = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_fail(s, err, "reading the location");
-	return rc == SQLITE_DONE ? SD_NOTFOUND : 0;
+	return int_by_id(s, "SELECT retired_at FROM tenants WHERE id = ?1", id, at, "reading the location", err);
 }
 
 /* The location of a patient; SD_NOTFOUND when there is no such patient. */
 static int patient_tenant(struct store *s, int64_t id, int64_t *tenant, char **err)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT tenant_id FROM patients WHERE id = ?1", err);
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*tenant = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_fail(s, err, "reading the patient");
-	return rc == SQLITE_DONE ? seterr(err, "no patient %lld", (long long)id), SD_NOTFOUND : 0;
+	int rc = int_by_id(s, "SELECT tenant_id FROM patients WHERE id = ?1", id, tenant, "reading the patient", err);
+	return rc == SD_NOTFOUND ? seterr(err, "no patient %lld", (long long)id), SD_NOTFOUND : rc;
 }
 
 /* The merge's statements, in order; ?1 = keep, ?2 = drop. Preferences: an opt-out of the

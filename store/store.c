@@ -202,6 +202,18 @@ static int exec(struct store *s, const char *sql, const char *doing, char **err)
 	return 0;
 }
 
+/* exec for a statement run again and again (savepoints: one per inbound message): prepared
+ * once and kept in the cache instead of parsed each time. */
+static int exec_cached(struct store *s, const char *sql, const char *doing, char **err)
+{
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	if (st == NULL)
+		return -1;
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : store_fail(s, err, doing);
+}
+
 /* Applies one migration and records its version, all in one transaction. */
 static int apply_migration(struct store *s, const struct asset *a, int version, char **err)
 {
@@ -378,7 +390,7 @@ int store_savepoint(struct store *s, char **err)
 		return seterr(err, "a savepoint needs a transaction");
 	if (s->sp_depth != 0)
 		return seterr(err, "savepoints do not nest");
-	if (exec(s, "SAVEPOINT store_sp", "opening a savepoint", err) != 0)
+	if (exec_cached(s, "SAVEPOINT store_sp", "opening a savepoint", err) != 0)
 		return -1;
 	s->sp_outer_failed = s->tx_failed;
 	s->tx_failed = false;
@@ -395,10 +407,10 @@ static int savepoint_close(struct store *s, bool keep, char **err)
 	if (!keep || s->tx_failed) {
 		if (keep)
 			rc = seterr(err, "savepoint rolled back by an inner failure");
-		if (exec(s, "ROLLBACK TO store_sp", "rolling back a savepoint", err) != 0)
+		if (exec_cached(s, "ROLLBACK TO store_sp", "rolling back a savepoint", err) != 0)
 			rc = -1;
 	}
-	if (exec(s, "RELEASE store_sp", "releasing a savepoint", rc == 0 ? err : NULL) != 0) {
+	if (exec_cached(s, "RELEASE store_sp", "releasing a savepoint", rc == 0 ? err : NULL) != 0) {
 		s->sp_outer_failed = true; /* the outer transaction cannot be trusted any more */
 		rc = -1;
 	}

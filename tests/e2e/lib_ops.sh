@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Shared by the operations tests (backup, status, audit anchor, admin lifecycle): a temp
+# Shared by the command-line tests (cli, import, backup, status, audit anchor, lifecycle): a temp
 # HOME, run/has/lacks checks, and a clinic wired to the loopback simulator.
 # Usage: source "$(dirname "$0")/lib_ops.sh" "$1"
 set -u

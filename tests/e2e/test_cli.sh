@@ -2,70 +2,7 @@
 # End-to-end test of the command line against the loopback simulator (`smsdesk sim`).
 # $1 = the smsdesk binary. Everything lives in a temp HOME; the first failed check stops
 # the script with a message.
-set -u
-B=${1:?usage: test_cli.sh path/to/smsdesk}
-B=$(cd "$(dirname "$B")" && pwd)/$(basename "$B")
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/smsdesk-e2e-cli-XXXXXX")
-SIM_PID=
-cleanup() {
-	if [ -n "$SIM_PID" ]; then
-		kill "$SIM_PID" 2>/dev/null
-		wait "$SIM_PID" 2>/dev/null
-	fi
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-export HOME=$T/home XDG_DATA_HOME=$T/home/data XDG_CONFIG_HOME=$T/home/config
-unset SMSDESK_DB SMSDESK_KEY_FILE SMSDESK_FAKE_NOW SMSDESK_CA_BUNDLE
-mkdir -p "$HOME"
-cd "$T" || exit 1
-DB=$XDG_DATA_HOME/smsdesk/smsdesk.db
-KEY=$XDG_CONFIG_HOME/smsdesk/key
-CHECKS=0
-
-fail() {
-	echo "FAIL: $*" >&2
-	for f in out err; do
-		[ -f "$T/$f" ] && { echo "--- $f:" >&2; head -c 3000 "$T/$f" >&2; echo >&2; }
-	done
-	exit 1
-}
-ok() { CHECKS=$((CHECKS + 1)); }
-
-# run EXPECTED_RC ARGS...: runs smsdesk with stdout in $T/out, stderr in $T/err.
-run() {
-	local want=$1
-	shift
-	"$B" "$@" >"$T/out" 2>"$T/err" </dev/null
-	local rc=$?
-	[ "$rc" = "$want" ] || fail "smsdesk $* exited $rc, expected $want"
-	ok
-}
-# run_in EXPECTED_RC INPUT ARGS...: the same with INPUT on stdin.
-run_in() {
-	local want=$1 input=$2
-	shift 2
-	printf '%s\n' "$input" | "$B" "$@" >"$T/out" 2>"$T/err"
-	local rc=$?
-	[ "$rc" = "$want" ] || fail "smsdesk $* (with stdin) exited $rc, expected $want"
-	ok
-}
-has() { grep -q -F -- "$2" "$T/$1" || fail "$1 lacks '$2'"; ok; }
-lacks() { ! grep -q -F -- "$2" "$T/$1" || fail "$1 has '$2'"; ok; }
-# wait_for SECONDS DESCRIPTION COMMAND...: retries COMMAND every 0.2 s until it succeeds.
-wait_for() {
-	local secs=$1 what=$2
-	shift 2
-	local tries=$((secs * 5))
-	while ! "$@"; do
-		tries=$((tries - 1))
-		[ "$tries" -gt 0 ] || fail "timed out after ${secs}s waiting for $what"
-		sleep 0.2
-	done
-	ok
-}
+source "$(dirname "$0")/lib_ops.sh" "$1"
 
 # ---- help and usage ----
 run 0 --help

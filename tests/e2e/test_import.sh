@@ -2,37 +2,7 @@
 # End-to-end test of `smsdesk import` and `smsdesk stats` with the real binary: a CSV with
 # good and hostile rows imports the good ones and exits 3 with one report line per bad row;
 # a dry run writes nothing; an unreadable file exits 1. $1 = the smsdesk binary.
-set -u
-B=${1:?usage: test_import.sh path/to/smsdesk}
-B=$(cd "$(dirname "$B")" && pwd)/$(basename "$B")
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/smsdesk-e2e-import-XXXXXX")
-trap 'rm -rf "$T"' EXIT
-export HOME=$T/home XDG_DATA_HOME=$T/home/data XDG_CONFIG_HOME=$T/home/config
-unset SMSDESK_DB SMSDESK_KEY_FILE SMSDESK_FAKE_NOW SMSDESK_CA_BUNDLE
-mkdir -p "$HOME"
-cd "$T" || exit 1
-CHECKS=0
-
-fail() {
-	echo "FAIL: $*" >&2
-	for f in out err; do
-		[ -f "$T/$f" ] && { echo "--- $f:" >&2; head -c 3000 "$T/$f" >&2; echo >&2; }
-	done
-	exit 1
-}
-ok() { CHECKS=$((CHECKS + 1)); }
-# run EXPECTED_RC ARGS...: stdout in $T/out, stderr in $T/err.
-run() {
-	local want=$1
-	shift
-	"$B" "$@" >"$T/out" 2>"$T/err" </dev/null
-	local rc=$?
-	[ "$rc" = "$want" ] || fail "smsdesk $* exited $rc, expected $want"
-	ok
-}
-has() { grep -q -F -- "$2" "$T/$1" || fail "$1 lacks '$2'"; ok; }
-lacks() { ! grep -q -F -- "$2" "$T/$1" || fail "$1 has '$2'"; ok; }
+source "$(dirname "$0")/lib_ops.sh" "$1"
 
 run 0 init
 run 0 tenant add "Main St" --timezone America/Chicago --phone "(555) 123-0000"

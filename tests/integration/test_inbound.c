@@ -1,6 +1,7 @@
 /* End to end: a patient's text injected into the real simulator, listed by poll_inbound,
  * processed into a real store file, the reply drained back to the simulator. */
 #include "testutil.h"
+#include "simtenant.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,13 +38,7 @@ struct fx {
 /* A client for the simulator; no retries so a fault shows at once. */
 static struct twilio_client *sim_client(struct sim *sim)
 {
-	struct twilio_config cfg = {.api_base = sim_base_url(sim), .account_sid = sim_account_sid(sim),
-				    .username = sim_account_sid(sim), .password = sim_auth_token(sim), .max_retries = -1};
-	struct twilio_client *c = NULL;
-	char *err = NULL;
-	if (twilio_client_new(&cfg, &c, &err) != 0)
-		fail_msg("twilio_client_new: %s", err);
-	return c;
+	return st_sim_client(sim, 0);
 }
 
 static void reload_tenant(struct fx *f)

@@ -1,6 +1,7 @@
 /* Replies in plain words, end to end through the simulator: who confirms an opt-out Twilio
  * did not answer, "YES" after a reminder, "Cancel" that opts out with an appointment booked. */
 #include "testutil.h"
+#include "simtenant.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,14 +46,8 @@ static int setup(void **state)
 	struct fx *f = xcalloc(1, sizeof(*f));
 	char *err = NULL;
 	clock_set_fake(NOW);
-	struct sim_config sc = {.step_ms = 1};
-	if (sim_start(&sc, &f->sim, &err) != 0)
-		fail_msg("sim_start: %s", err);
-	struct twilio_config cfg = {.api_base = sim_base_url(f->sim), .account_sid = sim_account_sid(f->sim),
-				    .username = sim_account_sid(f->sim), .password = sim_auth_token(f->sim),
-				    .max_retries = -1};
-	if (twilio_client_new(&cfg, &f->c, &err) != 0)
-		fail_msg("twilio_client_new: %s", err);
+	f->sim = st_sim_start(1);
+	f->c = st_sim_client(f->sim, 0);
 	f->s = tu_store_new(&f->path);
 	assert_int_equal(sqlite3_open(f->path, &f->raw), SQLITE_OK);
 	sqlite3_busy_timeout(f->raw, 5000);

@@ -45,13 +45,7 @@ static int setup(void **state)
 				      sim_auth_token(f->sim));
 	f->cache = client_cache_new(f->s, f->v);
 
-	struct twilio_config cfg = {.api_base = sim_base_url(f->sim),
-				    .account_sid = sim_account_sid(f->sim),
-				    .username = sim_account_sid(f->sim),
-				    .password = sim_auth_token(f->sim),
-				    .max_retries = -1,
-				    .timeout_ms = 400};
-	assert_int_equal(twilio_client_new(&cfg, &f->quick, &err), 0);
+	f->quick = st_sim_client(f->sim, 400);
 
 	struct patient p = {.tenant_id = f->tenant, .first_name = "Jane", .last_name = "Doe", .mobile = JANE};
 	assert_int_equal(store_patient_add(f->s, &p, &f->jane, &err), 0);

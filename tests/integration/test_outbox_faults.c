@@ -28,18 +28,11 @@ struct fx {
 static int setup(void **state)
 {
 	struct fx *f = xcalloc(1, sizeof(*f));
-	char *err = NULL;
 	clock_set_fake(NOW);
 	st_sim_store_vault(1000, &f->sim, &f->s, &f->dir, &f->v);
 	f->tenant = st_sim_tenant_add(f->s, f->v, f->sim, "Fault Clinic", "+13125550199", CLINIC_NUMBER,
 				      sim_auth_token(f->sim));
-	struct twilio_config cfg = {.api_base = sim_base_url(f->sim),
-				    .account_sid = sim_account_sid(f->sim),
-				    .username = sim_account_sid(f->sim),
-				    .password = sim_auth_token(f->sim),
-				    .max_retries = -1,
-				    .timeout_ms = 400};
-	assert_int_equal(twilio_client_new(&cfg, &f->quick, &err), 0);
+	f->quick = st_sim_client(f->sim, 400);
 	*state = f;
 	return 0;
 }

@@ -2,6 +2,7 @@
  * number and some through a Messaging Service (which lists the whole account), each get
  * exactly their own patients' inbound texts; a text for no location is attached to none. */
 #include "testutil.h"
+#include "simtenant.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,16 +48,9 @@ static void add_location(struct fx *f, struct tenant *t, const char *name, const
 static int setup(void **state)
 {
 	struct fx *f = xcalloc(1, sizeof(*f));
-	char *err = NULL;
 	clock_set_fake(NOW);
-	struct sim_config sc = {.step_ms = 1};
-	if (sim_start(&sc, &f->sim, &err) != 0)
-		fail_msg("sim_start: %s", err);
-	struct twilio_config cfg = {.api_base = sim_base_url(f->sim), .account_sid = sim_account_sid(f->sim),
-				    .username = sim_account_sid(f->sim), .password = sim_auth_token(f->sim),
-				    .max_retries = -1};
-	if (twilio_client_new(&cfg, &f->c, &err) != 0)
-		fail_msg("twilio_client_new: %s", err);
+	f->sim = st_sim_start(1);
+	f->c = st_sim_client(f->sim, 0);
 	f->s = tu_store_new(&f->path);
 	assert_int_equal(sqlite3_open(f->path, &f->raw), SQLITE_OK);
 	sqlite3_busy_timeout(f->raw, 5000);

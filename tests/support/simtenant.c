@@ -4,12 +4,35 @@
 #include "simtenant.h"
 #include "src/util.h"
 
+struct sim *st_sim_start(int step_ms)
+{
+	char *err = NULL;
+	struct sim *sim = NULL;
+	struct sim_config sc = {.step_ms = step_ms};
+	if (sim_start(&sc, &sim, &err) != 0)
+		fail_msg("sim_start: %s", err);
+	return sim;
+}
+
+struct twilio_client *st_sim_client(struct sim *sim, long timeout_ms)
+{
+	struct twilio_config cfg = {.api_base = sim_base_url(sim),
+				    .account_sid = sim_account_sid(sim),
+				    .username = sim_account_sid(sim),
+				    .password = sim_auth_token(sim),
+				    .max_retries = -1,
+				    .timeout_ms = timeout_ms};
+	struct twilio_client *c = NULL;
+	char *err = NULL;
+	if (twilio_client_new(&cfg, &c, &err) != 0)
+		fail_msg("twilio_client_new: %s", err);
+	return c;
+}
+
 void st_sim_store_vault(int step_ms, struct sim **sim, struct store **s, char **dir, struct vault **v)
 {
 	char *err = NULL;
-	struct sim_config sc = {.step_ms = step_ms};
-	if (sim_start(&sc, sim, &err) != 0)
-		fail_msg("sim_start: %s", err);
+	*sim = st_sim_start(step_ms);
 	*s = tu_store_new(NULL);
 	*dir = tu_tempdir();
 	char *key = xasprintf("%s/key", *dir);

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include "store/store.h"
 #include "src/sim/sim.h"
+#include "src/twilio.h"
 #include "src/vault.h"
 
 /* Starts a simulator with this step, opens a fresh store and creates a vault whose key file
@@ -19,5 +20,12 @@ void st_sim_store_vault_free(struct sim **sim, struct store **s, char **dir, str
  * does. Returns its id; fails the test on error. */
 int64_t st_sim_tenant_add(struct store *s, struct vault *v, struct sim *sim, const char *name, const char *phone,
 			  const char *from_number, const char *token);
+
+/* Starts a simulator with this step (ms per status change); fails the test on error. */
+struct sim *st_sim_start(int step_ms);
+
+/* A Twilio client for the simulator's account that never retries (each fault shows at once);
+ * timeout_ms 0 = the client's default. Fails the test on error. */
+struct twilio_client *st_sim_client(struct sim *sim, long timeout_ms);
 
 #endif

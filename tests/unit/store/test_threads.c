@@ -405,7 +405,8 @@ static void store_thread_list__stays_fast__when_million_messages(void **state)
 	print_message(
 	    "inbox on 1,000,000 messages: worst list %.0f ms, unread total %.0f ms, one scan %.0f ms\n",
 	    worst, unread_ms, scan_ms);
-	assert_true(worst < 250);
+	/* Relative, not absolute: a loaded machine or a sanitizer build slows both alike. The
+	 * absolute figure is bench_bigdb's. */
 	assert_true(worst < scan_ms || worst < 20);
 }
 
