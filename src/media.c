@@ -124,7 +124,7 @@ static int work_item(struct store *s, struct twilio_client *c, const struct vaul
 	} else if (mediahttp_redirect_ok(twilio_client_base(c), where, &why) != 0) {
 		refused = true;
 	} else {
-		enum mediahttp_outcome o = mediahttp_get(where, 0, &b, &why);
+		enum mediahttp_outcome o = mediahttp_get(where, MEDIA_FETCH_TIMEOUT_MS, &b, &why);
 		refused = o == MH_REFUSED;
 		if (o == MH_OK)
 			xfree(&why);
@@ -143,9 +143,18 @@ static int work_item(struct store *s, struct twilio_client *c, const struct vaul
 	return rc;
 }
 
-/* One round over the due rows (at most limit); *worked counts them. */
+/* The time one pass may spend on photos (SMSDESK_MEDIA_BUDGET_MS for tests): slow media hosts
+ * must not hold back the next pass's texts. */
+static int64_t pass_budget_ms(void)
+{
+	const char *e = getenv("SMSDESK_MEDIA_BUDGET_MS");
+	long v = e != NULL ? strtol(e, NULL, 10) : 0;
+	return v > 0 ? v : MEDIA_PASS_BUDGET_MS;
+}
+
+/* One round over the due rows (at most limit) until the deadline; *worked counts them. */
 static int sync_round(struct store *s, struct twilio_client *c, const struct vault *v, const struct tenant *t,
-		      size_t limit, size_t *worked, struct media_stats *stats, char **err)
+		      size_t limit, int64_t deadline, size_t *worked, struct media_stats *stats, char **err)
 {
 	struct sms_media *due = NULL;
 	size_t n = 0;
@@ -153,7 +162,7 @@ static int sync_round(struct store *s, struct twilio_client *c, const struct vau
 	if (store_media_due(s, t->id, clock_now(), limit, &due, &n, err) != 0)
 		return -1;
 	int rc = 0;
-	for (size_t i = 0; i < n && rc == 0; i++, (*worked)++) {
+	for (size_t i = 0; i < n && rc == 0 && clock_mono_ms() < deadline; i++, (*worked)++) {
 		if (due[i].message_sid == NULL)
 			rc = record(s, &due[i], true, "the message has no Twilio SID", stats, err);
 		else if (due[i].idx == 0)
@@ -172,14 +181,15 @@ int media_sync(struct store *s, struct twilio_client *c, const struct vault *v, 
 	if (stats == NULL)
 		stats = &local;
 	size_t left = (size_t)(limit > 0 ? limit : MEDIA_SYNC_LIMIT), worked = 0;
+	int64_t deadline = clock_mono_ms() + pass_budget_ms();
 	/* A list fetched in the first round makes its photos due at once: a second round fetches
 	 * them in the same pass, so a photo shows one poll after its text, not two. */
 	for (int round = 0; round < 2 && left > 0; round++) {
 		int listed = stats->listed;
-		if (sync_round(s, c, v, t, left, &worked, stats, err) != 0)
+		if (sync_round(s, c, v, t, left, deadline, &worked, stats, err) != 0)
 			return -1;
 		left -= worked;
-		if (stats->listed == listed)
+		if (stats->listed == listed || clock_mono_ms() >= deadline)
 			break;
 	}
 	return 0;

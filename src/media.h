@@ -12,6 +12,8 @@
 #define MEDIA_MAX_ATTEMPTS 10	   /* a failing media is given up (refused) after this many tries */
 #define MEDIA_BACKOFF_CAP 21600	   /* seconds: retries at most 6 hours apart */
 #define MEDIA_SYNC_LIMIT 20	   /* media rows worked per tenant per pass */
+#define MEDIA_PASS_BUDGET_MS 20000 /* photo work per tenant per pass stops after this; the rest waits */
+#define MEDIA_FETCH_TIMEOUT_MS 30000 /* one photo's download */
 
 struct media_stats {
 	int listed;  /* media lists fetched */
@@ -24,7 +26,8 @@ struct media_stats {
  * media to fetch (poll does this when NumMedia > 0). */
 int media_expect(struct store *s, const struct tenant *t, const char *message_sid, char **err);
 
-/* Works the tenant's due media (at most limit rows; 0: MEDIA_SYNC_LIMIT): fetches media lists
+/* Works the tenant's due media (at most limit rows; 0: MEDIA_SYNC_LIMIT; for at most
+ * MEDIA_PASS_BUDGET_MS, the rest left due for the next pass): fetches media lists
  * and photos, stores each photo encrypted, records failures with their reason and a back-off.
  * A media's failure is recorded on its row, not returned: -1 only for a store failure. */
 int media_sync(struct store *s, struct twilio_client *c, const struct vault *v, const struct tenant *t,

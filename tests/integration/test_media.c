@@ -326,6 +326,31 @@ static void media__keeps_text_and_retries__when_twilio_fails(void **state)
 	assert_string_equal(label, "[photo 1: image/png 5 KB]");
 }
 
+/* A slow Twilio holds the photo work to its time budget; what is left stays due, nothing lost. */
+static void media__stops_at_budget__when_twilio_is_slow(void **state)
+{
+	struct fx *f = *state;
+	const char *media[] = {"gen:image/jpeg:1000", "gen:image/jpeg:1000", "gen:image/jpeg:1000"};
+	int64_t msg = mms_in(f, "three", media, 3);
+	sim_set_fault_method(f->sim, "GET");
+	sim_set_fault(f->sim, SIM_FAULT_SLOW, 100, 400); /* each Twilio GET takes 400 ms */
+	setenv("SMSDESK_MEDIA_BUDGET_MS", "600", 1);
+	int64_t t0 = clock_mono_ms();
+	struct media_stats slow = {0};
+	char *err = NULL;
+	assert_int_equal(media_sync(f->s, f->c, f->v, &f->t, 0, &slow, &err), 0);
+	int64_t took = clock_mono_ms() - t0;
+	unsetenv("SMSDESK_MEDIA_BUDGET_MS");
+	sim_set_fault(f->sim, SIM_FAULT_NONE, 0, 0);
+	assert_true(slow.stored >= 1 && slow.stored < 3); /* stopped at the budget */
+	assert_true(took < 3000);
+	struct media_stats ms = sync_media(f);
+	assert_int_equal(ms.stored + slow.stored, 3);
+	char label[256];
+	label_of(f, msg, 3, label, sizeof(label));
+	assert_string_equal(label, "[photo 3: image/jpeg 1000 B]");
+}
+
 /* The sync engine's pass fetches photos after the texts, in the same pass. */
 static void media__sync_pass_stores_photo__when_configured(void **state)
 {
@@ -420,6 +445,7 @@ int main(void)
 		T(media__retries_with_backoff__when_fetch_fails_once),
 		T(media__gives_up_after_tries__when_list_is_malformed),
 		T(media__keeps_text_and_retries__when_twilio_fails),
+		T(media__stops_at_budget__when_twilio_is_slow),
 		T(media__sync_pass_stores_photo__when_configured),
 		T(media__head_checks_size_and_type__when_sending_mms),
 		cmocka_unit_test(media__redirect_rules__when_base_is_twilio),
