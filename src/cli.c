@@ -30,12 +30,14 @@
 	X(import)            \
 	X(remind)            \
 	X(reminders)         \
+	X(plan)              \
 	X(send)              \
 	X(messages)          \
 	X(media)             \
 	X(stats)             \
 	X(poll)              \
 	X(sim)               \
+	X(ehr)               \
 	X(user)              \
 	X(audit)             \
 	X(status)            \
@@ -383,7 +385,8 @@ static void print_help(FILE *f)
 	      "\n"
 	      "Texting patients through Twilio from the clinic's front desk.\n"
 	      "  smsdesk                  the console (sign in, then the inbox)\n"
-	      "  smsdesk --scheduler      the headless service (reminders, polling, outbox)\n"
+	      "  smsdesk --scheduler      the headless service (reminders, polling, outbox;\n"
+	      "                           --mllp HOST:PORT / --hl7-dir DIR: the EHR's HL7 feed)\n"
 	      "  smsdesk --demo           a throw-away demo with a built-in Twilio simulator\n"
 	      "\n"
 	      "Global options:\n"

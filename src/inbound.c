@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "src/inbound.h"
+#include "src/ehr.h"
 #include "src/keywords.h"
 #include "src/outbox.h"
 #include "src/phone.h"
@@ -135,7 +136,7 @@ static int act_opt_out(struct ctx *c, char **err)
 	char *detail = xasprintf("keyword %s; %d queued message(s) cancelled", c->match.keyword, cancelled);
 	rc = audit(c, "pref.optout.sms", c->patient_id, detail, err);
 	free(detail);
-	if (rc != 0)
+	if (rc != 0 || ehr_writeback_optout(c->s, c->t->id, c->from, c->now, err) != 0)
 		return -1;
 	/* When Twilio answered STOP itself, a second confirmation from us would be one too many. */
 	if (we_confirm(c) && reply(c, match_text(c), "optout_confirm", c->patient_id, 0, err) != 0)
@@ -198,7 +199,7 @@ static int act_appointment(struct ctx *c, char **err)
 	char *detail = xasprintf("appointment %lld; keyword %s", (long long)appt_id, c->match.keyword);
 	rc = audit(c, what[a].audit, patient_id, detail, err);
 	free(detail);
-	if (rc != 0)
+	if (rc != 0 || ehr_writeback_appt(c->s, c->t->id, appt_id, what[a].response, c->now, err) != 0)
 		return -1;
 	const char *text = match_text(c);
 	return text == NULL ? 0 : reply(c, text, "auto_reply", patient_id, appt_id, err);

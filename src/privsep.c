@@ -231,6 +231,11 @@ static int command_need(const char *cmd, const char *sub)
 		{"import", NULL, AUTH_SEND},        {"audit", NULL, AUTH_AUDIT_VIEW},
 		{"settings", "show", AUTH_SETTINGS}, {"test-connection", NULL, AUTH_SETTINGS},
 		{"settings", NULL, AUTH_CREDENTIALS},
+		{"plan", NULL, AUTH_VIEW},          {"ehr", "outbox", AUTH_VIEW},
+		{"ehr", "import", AUTH_SEND},       {"ehr", "import-fhir", AUTH_SEND},
+		{"ehr", "send", NEED_NOTHING},      {"ehr", "fake-ehr", NEED_NOTHING},
+		{"ehr", "show", AUTH_SETTINGS},     {"ehr", "set", AUTH_SETTINGS},
+		{"ehr", "export", AUTH_SETTINGS},   {"ehr", "set-fhir-token", AUTH_CREDENTIALS},
 	};
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
 		if (strcmp(table[i].cmd, cmd) == 0 && (table[i].sub == NULL || (sub && strcmp(table[i].sub, sub) == 0)))

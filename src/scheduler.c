@@ -13,6 +13,8 @@
 #include "src/scheduler.h"
 #include "src/anchor.h"
 #include "src/connect.h"
+#include "src/ehr.h"
+#include "src/fhir.h"
 #include "src/outbox.h"
 #include "src/reminders.h"
 #include "src/sync.h"
@@ -37,6 +39,9 @@ struct sched {
 	int failures;      /* tenant failures in the last pass */
 	const char *anchor; /* --audit-anchor FILE, or NULL */
 	bool anchor_bad;    /* the last pass found the log short of the anchor (logged once) */
+	const char *mllp;  /* --mllp HOST:PORT: the HL7 listener's address, or NULL */
+	const char *hl7_dir; /* --hl7-dir DIR: a drop folder read on each pass, or NULL */
+	struct ehr_listener *listener;
 };
 
 /* Copies text for a log line: runs of 7+ digits keep only their last 4, controls become '?'. */
@@ -290,6 +295,56 @@ static void step_anchor(struct sched *sc)
 	free(err);
 }
 
+/* The HL7 listener's log lines, through the same format and sanitizer. */
+static void ehr_log(const char *level, int64_t tenant_id, const char *event, const char *fields)
+{
+	logf_(level, tenant_id, event, "%s", fields);
+}
+
+/* Logs one file of the drop folder. */
+static void on_hl7_file(void *ctx, const char *name, const struct ehr_in_result *r)
+{
+	(void)ctx;
+	logf_(strcmp(r->code, "AA") == 0 ? "info" : "warn", r->tenant_id, "ehr.file",
+	      "file=%s type=%s code=%s appt=%lld detail=\"%s\"", name, *r->type ? r->type : "?", r->code,
+	      (long long)r->appointment_id, r->detail ? r->detail : "");
+}
+
+/* The EHR's side of a pass: the drop folder in, then the write-backs out (lease holder only). */
+static int step_ehr(struct sched *sc)
+{
+	char *err = NULL;
+	int ok = 0, failed = 0, rc = 0;
+	if (sc->hl7_dir != NULL && ehr_in_folder(sc->s, sc->hl7_dir, on_hl7_file, sc, &ok, &failed, &err) != 0) {
+		logf_("error", 0, "ehr.folder", "error=\"%s\"", err ? err : "?");
+		xfree(&err);
+		rc = -1;
+	}
+	struct ehr_drain_stats st = {0};
+	if (sc->holding && ehr_writeback_drain(sc->s, clock_now(), 10000, &st, &err) != 0) {
+		logf_("error", 0, "ehr.writeback", "error=\"%s\"", err ? err : "?");
+		xfree(&err);
+		rc = -1;
+	} else if (st.sent + st.failed + st.retrying > 0) {
+		logf_(st.failed + st.retrying ? "warn" : "info", 0, "ehr.writeback", "sent=%d failed=%d retrying=%d%s%s%s",
+		      st.sent, st.failed, st.retrying, st.last_error ? " error=\"" : "", st.last_error ? st.last_error : "",
+		      st.last_error ? "\"" : "");
+	}
+	free(st.last_error);
+	struct fhir_poll_stats fs = {0};
+	if (sc->holding && fhir_poll_all(sc->s, sc->v, clock_now(), 20000, &fs, &err) != 0) {
+		logf_("error", 0, "ehr.fhir", "error=\"%s\"", err ? err : "?");
+		xfree(&err);
+		rc = -1;
+	} else if (fs.tenants > 0) {
+		logf_(fs.failed ? "warn" : "info", 0, "ehr.fhir", "pages=%d patients=%d appointments=%d refused=%d failed=%d%s%s%s",
+		      fs.pages, fs.patients, fs.appointments, fs.refused, fs.failed, fs.last_error ? " error=\"" : "",
+		      fs.last_error ? fs.last_error : "", fs.last_error ? "\"" : "");
+	}
+	free(fs.last_error);
+	return rc;
+}
+
 /* One pass: sync (if we hold the lease), reminders, then send them at once. */
 static int run_pass(struct sched *sc)
 {
@@ -312,6 +367,8 @@ static int run_pass(struct sched *sc)
 		rc = -1;
 	if (sc->anchor != NULL)
 		step_anchor(sc);
+	if (!stop_requested(sc) && step_ehr(sc) != 0)
+		rc = -1;
 	return rc;
 }
 
@@ -342,13 +399,18 @@ static void wait_next(struct sched *sc)
 
 #define SCHEDULER_USAGE                                                                                    \
 	"usage: smsdesk [--db PATH] [--key-file PATH] --scheduler [--once] [--interval SECONDS] [--drain-chunk N]\n" \
-	"                                                       [--audit-anchor FILE]\n"                         \
+	"                [--audit-anchor FILE] [--mllp HOST:PORT] [--hl7-dir DIR]\n"                         \
 	"Holds the sync lease and every --interval seconds (default 60) polls inbound messages,\n"          \
 	"refreshes delivery statuses, drains the outbox and sends due reminders. Logs one line per\n"       \
 	"event to stderr. SIGTERM or SIGINT finishes the current step and exits 0. --once does one\n"       \
 	"pass and exits (cron, systemd timer). --drain-chunk sends at most N messages between checks\n"    \
 	"for a signal (default 200). --audit-anchor writes the audit log's head to FILE after each\n"  \
-	"pass and logs it (see 'smsdesk audit --help'); a system install does it by default.\n"
+	"pass and logs it (see 'smsdesk audit --help'); a system install does it by default.\n"       \
+	"--mllp listens for HL7 v2 messages from the EHR (SIU, ADT) and answers each with an ACK;\n"  \
+	"--hl7-dir reads *.hl7 files dropped in DIR on each pass (moved to DIR/done or DIR/failed\n" \
+	"with their ACK; a file is taken once unchanged for 2 s, regular files only). Write-backs\n"  \
+	"to the EHR go out on each pass, and locations with a FHIR server (smsdesk ehr set\n"        \
+	"--fhir-base) are polled for appointments.\n"
 
 /* Parses the scheduler's own options; 1 when --help was asked for. */
 static int parse_args(struct sched *sc, int argc, char **argv)
@@ -362,6 +424,8 @@ static int parse_args(struct sched *sc, int argc, char **argv)
 			sc->anchor = argv[++i];
 		} else if (strcmp(a, "--once") == 0) {
 			sc->once = true;
+		} else if ((strcmp(a, "--mllp") == 0 || strcmp(a, "--hl7-dir") == 0) && i + 1 < argc) {
+			*(strcmp(a, "--mllp") == 0 ? &sc->mllp : &sc->hl7_dir) = argv[++i];
 		} else if ((strcmp(a, "--interval") == 0 || strcmp(a, "--drain-chunk") == 0) && i + 1 < argc) {
 			char *end = NULL;
 			long v = strtol(argv[++i], &end, 10);
@@ -396,12 +460,21 @@ static int open_all(struct sched *sc, struct cli_ctx *ctx)
 		return -1;
 	}
 	sc->cache = client_cache_new(sc->s, sc->v);
+	if (sc->mllp != NULL) {
+		if (ehr_listener_start(ctx->db_path, sc->mllp, ehr_log, &sc->listener, &err) != 0) {
+			logf_("error", 0, "ehr.listen", "error=\"%s\"", err ? err : "?");
+			free(err);
+			return -1;
+		}
+		logf_("info", 0, "ehr.listen", "addr=%s port=%u", sc->mllp, ehr_listener_port(sc->listener));
+	}
 	return 0;
 }
 
 /* Releases the lease and frees everything in reverse order. */
 static void close_all(struct sched *sc)
 {
+	ehr_listener_stop(&sc->listener);
 	if (sc->e != NULL) {
 		sync_engine_release(sc->e);
 		if (sc->holding)

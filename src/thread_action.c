@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "src/ehr.h"
 #include "src/thread_action.h"
 #include "src/util.h"
 
@@ -99,7 +100,8 @@ int thread_action_optout(struct store *s, const struct thread_actor *who, int64_
 		goto fail;
 	if (store_optout_number(s, t.tenant_id, t.phone, clock_now(), "staff", "asked by text", err) != 0 ||
 	    store_msg_cancel_queued_to(s, t.tenant_id, t.phone, 0, "recipient opted out", &n, err) != 0 ||
-	    store_thread_set_action(s, thread_id, false, NULL, err) != 0)
+	    store_thread_set_action(s, thread_id, false, NULL, err) != 0 ||
+	    ehr_writeback_optout(s, t.tenant_id, t.phone, clock_now(), err) != 0)
 		goto fail;
 	detail = xasprintf("asked by text (%s); %d queued message(s) cancelled; no confirmation sent",
 			   t.action_reason ? t.action_reason : "not flagged", n);

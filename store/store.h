@@ -59,5 +59,6 @@ const char *store_path(struct store *s);
 #include "store/backup.h"
 #include "store/lifecycle.h"
 #include "store/media.h"
+#include "store/ehr.h"
 
 #endif

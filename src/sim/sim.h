@@ -84,6 +84,27 @@ int sim_request_get(struct sim *sim, size_t n, char **method, char **path, char 
  *   GET  /sim/stats     -> {"outbound", "duplicates", "recipients", "inbound", "requests", "faults"} (struct sim_stats)
  */
 
+/* ---- the EHR side (src/sim/sim_ehr.c): a fake EHR for --demo and the tests ---- */
+
+/* An MLLP listener on addr (port 0: any) that records every message it gets and answers each
+ * with an ACK (AA unless sim_ehr_answer says otherwise): where smsdesk's write-backs arrive. */
+struct sim_ehr;
+int sim_ehr_start(const char *addr, struct sim_ehr **out, char **err);
+unsigned short sim_ehr_port(const struct sim_ehr *e);
+void sim_ehr_stop(struct sim_ehr **ep);
+size_t sim_ehr_count(struct sim_ehr *e);
+/* The n-th (0-based) message received, malloc'd; NULL if none. */
+char *sim_ehr_message(struct sim_ehr *e, size_t n);
+/* The next count messages get code ("AE", "AR"; "" = no answer at all) instead of AA. */
+void sim_ehr_answer(struct sim_ehr *e, const char *code, int count);
+
+/* The EHR's sending side: an SIU (trigger S12, S14, S15, ...) for one patient and appointment
+ * starting at Unix time start (malloc'd). */
+char *sim_ehr_siu(const char *trigger, const char *control_id, const char *appt_id, const char *mrn,
+		  const char *first, const char *last, const char *mobile, int64_t start);
+/* Sends msg to smsdesk's listener at addr; *code the MSA-1 of its ACK (malloc'd). */
+int sim_ehr_send(const char *addr, const char *msg, char **code, char **err);
+
 int sim_main(int argc, char **argv); /* `smsdesk sim` (src/sim/sim_cli.c); argv[0] is "sim" */
 
 #endif

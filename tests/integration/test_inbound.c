@@ -159,36 +159,15 @@ static void drain(struct fx *f)
 		fail_msg("outbox_drain: %s", err);
 }
 
-/* One number from raw SQL (a single integer result), -1 when no row. */
+/* Raw SQL on the second connection: what the store wrote, seen from outside. */
 static int64_t q_int(struct fx *f, const char *sql, const char *text, int64_t num)
 {
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(f->raw, sql, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("prepare %s: %s", sql, sqlite3_errmsg(f->raw));
-	if (text)
-		sqlite3_bind_text(st, 1, text, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_int64(st, 1, num);
-	int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-	sqlite3_finalize(st);
-	return v;
+	return tu_q_int(f->raw, sql, text, num);
 }
 
-/* One text from raw SQL, malloc'd, NULL when no row or NULL. */
 static char *q_text(struct fx *f, const char *sql, const char *text, int64_t num)
 {
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(f->raw, sql, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("prepare %s: %s", sql, sqlite3_errmsg(f->raw));
-	if (text)
-		sqlite3_bind_text(st, 1, text, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_int64(st, 1, num);
-	char *v = NULL;
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL)
-		v = xstrdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return v;
+	return tu_q_text(f->raw, sql, text, num);
 }
 
 static char *optout_via(struct fx *f, const char *phone)

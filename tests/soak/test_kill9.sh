@@ -37,13 +37,22 @@ at=$(date -u -d "@$((t + 72000))" '+%Y-%m-%dT%H:%M')
 slow_ms=5
 [ "$SOAK_QUICK" = 1 ] && slow_ms=20
 sim_fault slow 1000000 $slow_ms
-delay=200 # ms, adapted: the kill comes between delay/2 and delay after the start
+delay=200 # ms, adapted: the kill comes between delay/2 and delay after the scheduler has started
 kills=0 mid=0 before=0
+touch "$D/sched.log"
 for ((run = 0; run < KILLS; run++)); do
 	t=$((t + 240))
+	started=$(grep -c 'lease.taken' "$D/sched.log")
 	SMSDESK_FAKE_NOW=$t "$B" --scheduler --interval 1 2>>"$D/sched.log" &
 	pid=$!
 	SOAK_PIDS=("$pid")
+	# Start-up time varies (a sanitizer build, a loaded machine): count the delay from the
+	# moment this scheduler holds the lease, so the kills land in the drain, not before it.
+	for ((w = 0; w < 200; w++)); do
+		[ "$(grep -c 'lease.taken' "$D/sched.log")" -gt "$started" ] && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
 	wait_ms=$((delay / 2 + RANDOM % (delay / 2 + 1)))
 	sleep "$((wait_ms / 1000)).$(printf '%03d' $((wait_ms % 1000)))"
 	kill -9 "$pid" 2>/dev/null && kills=$((kills + 1))

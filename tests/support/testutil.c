@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <sqlite3.h>
 #include "testutil.h"
 #include "src/util.h"
 
@@ -105,4 +106,35 @@ char *tu_source_path(const char *rel)
 {
 	const char *base = getenv("SMSDESK_SOURCE");
 	return xasprintf("%s/%s", base && *base ? base : ".", rel);
+}
+
+/* Prepares sql on db with ?1 bound to text, or else to num; fails the test on error. */
+static sqlite3_stmt *q_prepare(sqlite3 *db, const char *sql, const char *text, int64_t num)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("prepare %s: %s", sql, sqlite3_errmsg(db));
+	if (text)
+		sqlite3_bind_text(st, 1, text, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_int64(st, 1, num);
+	return st;
+}
+
+int64_t tu_q_int(sqlite3 *db, const char *sql, const char *text, int64_t num)
+{
+	sqlite3_stmt *st = q_prepare(db, sql, text, num);
+	int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	sqlite3_finalize(st);
+	return v;
+}
+
+char *tu_q_text(sqlite3 *db, const char *sql, const char *text, int64_t num)
+{
+	sqlite3_stmt *st = q_prepare(db, sql, text, num);
+	char *v = NULL;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL)
+		v = xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return v;
 }

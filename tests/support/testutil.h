@@ -22,4 +22,11 @@ char *tu_read_file(const char *path, size_t *len);
 /* Path of the source tree (SMSDESK_SOURCE) + rel, malloc'd: tests read only files inside the repository. */
 char *tu_source_path(const char *rel);
 
+/* One value from raw SQL on a second connection (what the store wrote, seen from outside),
+ * with ?1 bound to text, or else to num. tu_q_int: the first column as an integer, -1 when
+ * no row. tu_q_text: malloc'd, NULL when no row or NULL. A bad statement fails the test. */
+struct sqlite3;
+int64_t tu_q_int(struct sqlite3 *db, const char *sql, const char *text, int64_t num);
+char *tu_q_text(struct sqlite3 *db, const char *sql, const char *text, int64_t num);
+
 #endif

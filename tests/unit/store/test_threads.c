@@ -381,7 +381,7 @@ static void store_thread_list__stays_fast__when_million_messages(void **state)
 	    {0, NULL, 50},	{THREAD_FILTER_UNREAD, NULL, 50}, {THREAD_FILTER_ACTION, NULL, 50},
 	    {0, "last1234", 1}, {0, "(555) 001-2345", 1},	  {0, "no such name", 0},
 	};
-	double worst = 0;
+	double worst = 0, worst_list = 0;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct sms_thread *list = NULL;
 		size_t n = 0;
@@ -391,6 +391,8 @@ static void store_thread_list__stays_fast__when_million_messages(void **state)
 		    store_thread_list(s, t, cases[i].filter, cases[i].query, 0, 50, &list, &n, &err), 0);
 		double took = ms_since(start);
 		worst = took > worst ? took : worst;
+		if (cases[i].query == NULL && took > worst_list)
+			worst_list = took;
 		assert_true(n >= cases[i].min_rows);
 		if (n > 0 && cases[i].query == NULL)
 			assert_non_null(list[0].last_body);
@@ -405,9 +407,12 @@ static void store_thread_list__stays_fast__when_million_messages(void **state)
 	print_message(
 	    "inbox on 1,000,000 messages: worst list %.0f ms, unread total %.0f ms, one scan %.0f ms\n",
 	    worst, unread_ms, scan_ms);
-	/* Relative, not absolute: a loaded machine or a sanitizer build slows both alike. The
-	 * absolute figure is bench_bigdb's. */
-	assert_true(worst < scan_ms || worst < 20);
+	/* Relative, not absolute: a loaded machine slows both alike (the absolute figures are
+	 * bench_bigdb's). The lists walk indexes: well under one scan of the table. A search also
+	 * reads the newest messages' text through our folding function, which a sanitizer build
+	 * slows more than SQLite's own scan: it gets twice the scan. */
+	assert_true(worst_list < scan_ms / 2 || worst_list < 20);
+	assert_true(worst < 2 * scan_ms);
 }
 
 int main(void)
