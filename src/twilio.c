@@ -622,47 +622,36 @@ const char *twilio_client_base(const struct twilio_client *c)
 	return c ? c->base : NULL;
 }
 
-enum twilio_result twilio_media_list(struct twilio_client *c, const char *msg_sid, struct twilio_media_list *out,
-				     struct twilio_error *e)
+bool twilio_is_sid(const char *s, const char *prefix)
 {
-	begin(e);
-	memset(out, 0, sizeof(*out));
-	if (c == NULL || !is_sid(msg_sid, NULL))
-		return fail(e, TW_ERR_USAGE, 0, 0, false, xstrdup("not a Twilio message SID"));
-	char *url = xasprintf("%s/2010-04-01/Accounts/%s/Messages/%s/Media.json?PageSize=20", c->base,
-			      c->account_sid, msg_sid);
-	long status = 0;
-	enum twilio_result r = request(c, url, NULL, &status, e);
-	free(url);
-	if (r != TW_OK)
-		return r;
-	char *why = NULL;
-	enum twilio_decode d = twilio_decode_media_list(c->buf, c->len, out, &why);
-	return decoded(d, status, why, e);
+	return is_sid(s, prefix);
 }
 
-enum twilio_result twilio_media_locate(struct twilio_client *c, const char *msg_sid, const char *media_sid,
-				       char **location, struct twilio_error *e)
+enum twilio_result twilio_fail(struct twilio_error *e, enum twilio_result kind, int http, char *msg_owned)
+{
+	return fail(e, kind, http, 0, false, msg_owned);
+}
+
+enum twilio_result twilio_get_path(struct twilio_client *c, const char *path, bool accept_redirect, long *status,
+				   const char **body, size_t *len, char **location, struct twilio_error *e)
 {
 	begin(e);
-	*location = NULL;
-	if (c == NULL || !is_sid(msg_sid, NULL) || !is_sid(media_sid, "ME"))
-		return fail(e, TW_ERR_USAGE, 0, 0, false, xstrdup("not a Twilio message and media SID"));
-	char *url = xasprintf("%s/2010-04-01/Accounts/%s/Messages/%s/Media/%s", c->base, c->account_sid, msg_sid,
-			      media_sid);
-	long status = 0;
-	c->accept_redirect = true;
-	enum twilio_result r = request(c, url, NULL, &status, e);
+	*body = NULL;
+	*len = 0;
+	if (location != NULL)
+		*location = NULL;
+	char *url = xasprintf("%s/2010-04-01/Accounts/%s/%s", c->base, c->account_sid, path);
+	c->accept_redirect = accept_redirect;
+	enum twilio_result r = request(c, url, NULL, status, e);
 	c->accept_redirect = false;
 	free(url);
 	if (r != TW_OK)
 		return r;
+	*body = c->buf ? c->buf : "";
+	*len = c->len;
 	char *where = NULL;
-	if (status < 300 || status >= 400 || curl_easy_getinfo(c->h, CURLINFO_REDIRECT_URL, &where) != CURLE_OK ||
-	    where == NULL || *where == '\0')
-		return fail(e, TW_ERR_PARSE, (int)status, 0, false,
-			    xasprintf("Twilio answered the media request with HTTP %ld and no redirect to the "
-				      "photo", status));
-	*location = xstrdup(where);
+	if (location != NULL && *status >= 300 && *status < 400 &&
+	    curl_easy_getinfo(c->h, CURLINFO_REDIRECT_URL, &where) == CURLE_OK && where != NULL && *where != '\0')
+		*location = xstrdup(where);
 	return TW_OK;
 }
