@@ -1,6 +1,7 @@
-/* Twilio REST client (libcurl): send, fetch, list with paging, account fetch.
- * Owner: src/twilio.c (requests, retries) and src/twilio_parse.c (JSON), the client's edge:
- * cJSON stays inside those two files, callers see plain structs. */
+/* Twilio REST client (libcurl): send, fetch, list with paging, account fetch, MMS media.
+ * Owner: src/twilio.c (requests, retries), src/twilio_media.c (MMS media) and
+ * src/twilio_parse.c (JSON), the client's edge: cJSON stays inside twilio_parse.c, callers
+ * see plain structs. */
 #ifndef SMSDESK_TWILIO_H
 #define SMSDESK_TWILIO_H
 #include <stdbool.h>
