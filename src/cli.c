@@ -34,6 +34,10 @@
 	X(send)              \
 	X(messages)          \
 	X(media)             \
+	X(worklist)          \
+	X(note)              \
+	X(canned)            \
+	X(triage)            \
 	X(stats)             \
 	X(poll)              \
 	X(sim)               \

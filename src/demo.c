@@ -51,7 +51,14 @@ enum {
 	P_BJORN = 10,
 	P_SIOBHAN = 11,
 	P_MAI = 12,
-	P_AHMED = 13
+	P_AHMED = 13,
+	P_GRACE = 14,
+	P_EMILY = 16,
+	P_LIAM = 17,
+	P_FATIMA = 18,
+	P_WEI = 19,
+	P_OLIVIA = 20,
+	P_NOAH = 21
 };
 
 #define LONG_BODY "@long" /* replaced by a 600-character message */
@@ -115,6 +122,29 @@ static const struct demo_msg script[] = {
     {P_AHMED, true, 1380, NULL, "X", "received", 0, NULL},
     {P_AHMED, false, 1380, "auto_reply", "Your appointment is cancelled. Call us to book a new time.",
      "delivered", 0, NULL},
+    /* The front desk's lanes: a reply triage could not read, one it read ("sí, confirmo"),
+     * failed deliveries of several causes. */
+    {P_GRACE, false, 400, "reminder",
+     "Hi Grace, this is Lakeside Family Clinic: you have an appointment soon. "
+     "Reply C to confirm, R to reschedule, X if you can't come.",
+     "delivered", 0, NULL},
+    {P_GRACE, true, 380, NULL, "I'll be 15 minutes late, is that ok?", "received", 0, NULL},
+    {P_EMILY, false, 600, "reminder",
+     "Hi Emily, this is Lakeside Family Clinic: you have an appointment soon. "
+     "Reply C to confirm, R to reschedule, X if you can't come.",
+     "delivered", 0, NULL},
+    {P_EMILY, true, 590, NULL, "s\xC3\xAD, confirmo \xF0\x9F\x91\x8D", "received", 0, NULL},
+    {P_EMILY, false, 590, "auto_reply", "Thank you, your appointment with Lakeside Family Clinic is confirmed.",
+     "delivered", 0, NULL},
+    {P_LIAM, false, 240, "reminder",
+     "Hi Liam, this is Lakeside Family Clinic: you have an appointment soon. Reply C to confirm.", "undelivered",
+     30006, "Landline or unreachable carrier"},
+    {P_FATIMA, false, 120, "conversation", "Your referral letter is ready to pick up at the front desk.",
+     "undelivered", 30007, "Message filtered"},
+    {P_WEI, false, 500, "conversation", "Please call us about your lab results.", "failed", 30005,
+     "Unknown destination handset"},
+    {P_OLIVIA, false, 60, "conversation", "We received your forms, thank you!", "failed", 30001,
+     "Queue overflow"},
 };
 
 /* Threads staff have already read; the others stay unread. */
@@ -260,6 +290,72 @@ static int finish_threads(struct store *s, int64_t tenant_id, int64_t now, char 
 	return store_optout_number(s, tenant_id, number, now - 2880 * 60, "sms", "replied STOP", err);
 }
 
+/* The thread of a demo patient's number. */
+static int demo_thread(struct store *s, int64_t tenant_id, int patient, int64_t *thread, char **err)
+{
+	char number[16];
+	demo_number(patients[patient].number, number);
+	return store_thread_for_phone(s, tenant_id, number, thread, err);
+}
+
+/* Puts the thread in the needs-human lane for its newest message. */
+static int demo_lane(struct store *s, int64_t tenant_id, int patient, char **err)
+{
+	int64_t thread = 0;
+	struct sms_message *last = NULL;
+	size_t n = 0;
+	if (demo_thread(s, tenant_id, patient, &thread, err) != 0 ||
+	    store_msg_list_thread(s, thread, 1, &last, &n, err) != 0)
+		return -1;
+	int rc = n == 1 ? store_thread_set_triage(s, thread, last[0].id, err) : 0;
+	sms_message_list_free(&last, n);
+	return rc;
+}
+
+/* The front desk's state: lanes, a note, assignments, the archive, quick replies, a message
+ * to send later (tomorrow 09:00). */
+static int finish_desk(struct store *s, int64_t tenant_id, const char *tz, const char *from, int64_t now,
+		       const int64_t ids[DEMO_PATIENTS], const int64_t appts[DEMO_PATIENTS], char **err)
+{
+	static const struct {
+		const char *name, *body;
+	} canned[] = {
+		{"address", "{clinicName} is at 200 N Lake St, Suite 4. Parking is behind the building."},
+		{"bring card", "Hi {patientName}, please bring your insurance card and a photo ID to your visit."},
+		{"call us", "Hi {patientName}, please call {clinicName} at {clinicPhone} when you have a moment."},
+	};
+	int64_t thread = 0, user = 0;
+	struct user u = {0};
+	if (store_user_find(s, "demo", &u, NULL) == 0)
+		user = u.id;
+	user_free(&u);
+	if (demo_lane(s, tenant_id, P_JOSE, err) != 0 || demo_lane(s, tenant_id, P_GRACE, err) != 0 ||
+	    store_appt_set_status(s, appts[P_EMILY], "confirmed", err) != 0)
+		return -1;
+	struct thread_note note = {.user_id = user, .username = "demo", .created_at = now - 600 * 60,
+				   .body = "Called back: she prefers Thursday afternoons. Waiting for Dr. Lindgren's schedule."};
+	if (demo_thread(s, tenant_id, P_LEILANI, &note.thread_id, err) != 0 || store_note_add(s, &note, NULL, err) != 0 ||
+	    store_thread_assign(s, note.thread_id, THREAD_FRONT_DESK, err) != 0 ||
+	    demo_thread(s, tenant_id, P_BJORN, &thread, err) != 0 ||
+	    store_thread_assign(s, thread, user != 0 ? user : THREAD_FRONT_DESK, err) != 0 ||
+	    demo_thread(s, tenant_id, P_SIOBHAN, &thread, err) != 0 || store_thread_archive(s, thread, now - 600, err) != 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(canned) / sizeof(canned[0]); i++) {
+		struct canned_reply c = {.tenant_id = tenant_id, .name = (char *)canned[i].name,
+					 .body = (char *)canned[i].body, .updated_by = "demo", .updated_at = now};
+		if (store_canned_put(s, &c, NULL, err) != 0)
+			return -1;
+	}
+	char number[16];
+	demo_number(patients[P_NOAH].number, number);
+	struct sms_message later = {.tenant_id = tenant_id, .patient_id = ids[P_NOAH], .direction = "outbound",
+				    .from_number = (char *)from, .to_number = number, .segments = 1,
+				    .body = "Reminder: no food or drink after midnight before your blood test.",
+				    .encoding = "GSM-7", .message_type = "conversation", .sent_by = user,
+				    .next_attempt_at = local_at(tz, now, 1, 9, 0), .created_at = now - 4000 * 60};
+	return store_msg_queue(s, &later, NULL, err);
+}
+
 int demo_populate(struct store *s, int64_t tenant_id, int64_t now, char **err)
 {
 	struct tenant t = {0};
@@ -285,7 +381,7 @@ int demo_populate(struct store *s, int64_t tenant_id, int64_t now, char **err)
 	for (size_t i = 0; i < sizeof(script) / sizeof(script[0]); i++)
 		if (add_message(s, tenant_id, from, now, (int)i + 1, &script[i], ids, appts, err) != 0)
 			goto fail;
-	if (finish_threads(s, tenant_id, now, err) != 0)
+	if (finish_threads(s, tenant_id, now, err) != 0 || finish_desk(s, tenant_id, tz, from, now, ids, appts, err) != 0)
 		goto fail;
 	if (store_commit(s, err) != 0)
 		goto fail_early; /* a failed commit has rolled back already */

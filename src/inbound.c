@@ -9,6 +9,7 @@
 #include "src/outbox.h"
 #include "src/phone.h"
 #include "src/template.h"
+#include "src/triage.h"
 #include "src/util.h"
 
 #define ACTOR "system"
@@ -94,6 +95,13 @@ static bool we_confirm(const struct ctx *c)
 	return !c->match.twilio_word;
 }
 
+/* A later answer the processor acts on (C, YES, CANCEL with a booked appointment) takes the
+ * thread out of the needs-human lane: the older unclear reply no longer needs reading. */
+static int leave_lane(struct ctx *c, char **err)
+{
+	return store_thread_set_triage(c->s, c->thread_id, 0, err) < 0 ? -1 : 0;
+}
+
 /* CANCEL is the law's opt-out word, and also what a patient told "X to cancel" may write
  * about the appointment: after the opt-out, a booked reminded appointment is put before
  * staff (the thread flagged with it), since nobody else would learn of it. */
@@ -115,6 +123,8 @@ static int flag_cancel_word(struct ctx *c, char **err)
 	char *detail = xasprintf("appointment %lld still booked; keyword %s opted out; flagged for staff",
 				 (long long)appt_id, c->match.keyword);
 	rc = store_thread_set_action(c->s, c->thread_id, true, reason, err);
+	if (rc == 0)
+		rc = leave_lane(c, err);
 	if (rc == 0)
 		rc = audit(c, "appt.cancel_word", appt.patient_id, detail, err);
 	free(detail);
@@ -236,7 +246,8 @@ static int act_yes(struct ctx *c, char **err)
 	if (rc == SD_NOTFOUND)
 		return act_opt_in(c, err);
 	bool out = false;
-	if (store_number_opted_out(c->s, c->t->id, c->from, &out, err) != 0 || (out && act_opt_in(c, err) != 0))
+	if (store_number_opted_out(c->s, c->t->id, c->from, &out, err) != 0 || (out && act_opt_in(c, err) != 0) ||
+	    leave_lane(c, err) != 0)
 		return -1;
 	c->match.action = KW_CONFIRM;
 	c->match.row = row;
@@ -267,6 +278,49 @@ static int act(struct ctx *c, char **err)
 	if (store_thread_set_action(c->s, c->thread_id, true, "possible opt-out", err) != 0)
 		return -1;
 	return audit(c, "sms.possible_optout", c->patient_id, "flagged for staff", err);
+}
+
+/* A free-text reply to an unanswered reminder (src/triage.c): a clear one acts as its
+ * keyword would (with the same reply row), an unclear one goes to the needs-human lane. */
+static int triage_reply(struct ctx *c, const char *body, const struct auto_response *rows, size_t n, char **err)
+{
+	int64_t appt = 0, reminder = 0;
+	enum kw_action k = c->match.action;
+	if (k == KW_CONFIRM || k == KW_RESCHEDULE || k == KW_CANCEL_APPT)
+		return leave_lane(c, err); /* answered after all */
+	if (k != KW_NONE || c->match.possible_optout)
+		return 0;
+	/* A keyword the location turned off ("C" disabled) stays off: triage does not bring it back. */
+	char *norm = keywords_normalize(body);
+	bool off = false;
+	for (size_t i = 0; i < n && !off; i++)
+		off = !rows[i].enabled && rows[i].keyword != NULL && strcmp(rows[i].keyword, norm) == 0;
+	free(norm);
+	if (off)
+		return 0;
+	int rc = store_triage_pending(c->s, c->t->id, c->from, c->now, &appt, &reminder, err);
+	if (rc != 0)
+		return rc == SD_NOTFOUND ? 0 : -1;
+	struct triage_result r;
+	triage_classify(body, &r);
+	enum kw_action a = r.intent == TRIAGE_CONFIRM	   ? KW_CONFIRM
+			   : r.intent == TRIAGE_RESCHEDULE ? KW_RESCHEDULE
+			   : r.intent == TRIAGE_CANCEL	   ? KW_CANCEL_APPT
+							   : KW_NONE;
+	if (a == KW_NONE) {
+		if (r.intent != TRIAGE_UNCLEAR || store_thread_set_triage(c->s, c->thread_id, c->msg_id, err) != 0)
+			return r.intent == TRIAGE_UNCLEAR ? -1 : 0;
+		return audit(c, "triage.needs_human", c->patient_id, r.why, err);
+	}
+	for (size_t i = 0; i < n && c->match.row == NULL; i++) {
+		if (rows[i].enabled && keywords_action_from_name(rows[i].action) == a)
+			c->match.row = &rows[i];
+	}
+	if (c->match.row == NULL)
+		return 0; /* every keyword of this answer is off at this location */
+	c->match.action = a;
+	snprintf(c->match.keyword, sizeof(c->match.keyword), "triage:%s", triage_intent_name(r.intent));
+	return 0;
 }
 
 /* Stores the message; fills c with its ids. *inserted false when the SID was seen. */
@@ -318,6 +372,8 @@ static int process_in_tx(struct ctx *c, const struct sms_message *m, const struc
 	keywords_classify(m->body, kw->rows, kw->n, &c->match);
 	c->rows = kw->rows;
 	c->nrows = kw->n;
+	if (triage_reply(c, m->body, kw->rows, kw->n, err) != 0)
+		return -1;
 	char *detail = c->match.action == KW_NONE
 			       ? xstrdup(c->match.possible_optout ? "possible opt-out" : "conversation")
 			       : xasprintf("keyword %s (%s)", c->match.keyword, keywords_action_name(c->match.action));

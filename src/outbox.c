@@ -303,7 +303,7 @@ static int queue_and_audit(struct store *s, const struct outbox_request *req, co
 	    .appointment_id = req->appointment_id,
 	    .reminder_id = req->reminder_id,
 	    .sent_by = req->sent_by,
-	    .next_attempt_at = now,
+	    .next_attempt_at = req->not_before > now ? req->not_before : now,
 	    .created_at = now,
 	};
 	int64_t id = 0;
@@ -311,10 +311,15 @@ static int queue_and_audit(struct store *s, const struct outbox_request *req, co
 		return -1;
 	if (store_msg_queue(s, &m, &id, err) != 0)
 		goto fail;
-	char target[32], detail[96];
+	char target[32], detail[144];
 	snprintf(target, sizeof(target), "%lld", (long long)id);
-	snprintf(detail, sizeof(detail), "type=%s segments=%d encoding=%s%s", type, seg.segments, m.encoding,
-		 req->media_urls_json ? " media=yes" : "");
+	char later[48] = "";
+	if (m.next_attempt_at > now) {
+		char iso[32];
+		snprintf(later, sizeof(later), " send_at=%s", time_iso_utc(m.next_attempt_at, iso, sizeof(iso)));
+	}
+	snprintf(detail, sizeof(detail), "type=%s segments=%d encoding=%s%s%s", type, seg.segments, m.encoding,
+		 req->media_urls_json ? " media=yes" : "", later);
 	if (store_audit_append(s, req->sent_by, req->actor ? req->actor : "system", req->tenant_id,
 			       "sms.queue", req->patient_id, target, detail, err) != 0)
 		goto fail;

@@ -132,13 +132,23 @@ struct sms_thread {
 	char *last_direction;
 	char *last_status;       /* status of the last message */
 	char *last_outbound_status; /* status of the last outbound message, NULL when none */
+	int64_t assigned_to;     /* users.id; THREAD_FRONT_DESK; THREAD_NOBODY when unassigned */
+	char *assignee;          /* "front desk", the username, or NULL */
+	int64_t archived_at;     /* 0 while open */
+	int64_t triage_message_id; /* the reply a person must read (needs-human lane), 0 = none */
 };
+
+#define THREAD_FRONT_DESK 0
+#define THREAD_NOBODY (-1)
 
 void sms_thread_free(struct sms_thread *t);
 void sms_thread_list_free(struct sms_thread **list, size_t n);
 
 #define THREAD_FILTER_UNREAD 1u
 #define THREAD_FILTER_ACTION 2u
+#define THREAD_FILTER_MINE 4u        /* assigned to thread_query.user_id */
+#define THREAD_FILTER_NEEDS_HUMAN 8u /* a reply to a reminder that triage could not read */
+#define THREAD_FILTER_ARCHIVED 16u   /* the archive (done) instead of the open threads */
 /* Threads of a tenant by last activity; filter flags above; query matches patient name
  * (case-insensitive substring) or phone digits; NULL/"" = all. offset/limit page. */
 int store_thread_list(struct store *s, int64_t tenant_id, unsigned filter, const char *query,
@@ -147,12 +157,35 @@ int store_thread_list(struct store *s, int64_t tenant_id, unsigned filter, const
  * threads come before it; *found is false when it is not in that list (then *pos means nothing). */
 int store_thread_position(struct store *s, int64_t tenant_id, unsigned filter, const char *query,
 			  int64_t thread_id, size_t *pos, bool *found, char **err);
+/* The same with every option: filter flags, query, the user "mine" means, page. */
+struct thread_query {
+	unsigned filter;
+	const char *query;
+	int64_t user_id;
+	size_t offset, limit;
+};
+int store_thread_query(struct store *s, int64_t tenant_id, const struct thread_query *q,
+		       struct sms_thread **out, size_t *n, char **err);
+/* store_thread_position for a query with every option (offset and limit unused). */
+int store_thread_query_position(struct store *s, int64_t tenant_id, const struct thread_query *q, int64_t thread_id,
+				size_t *pos, bool *found, char **err);
+/* How many threads of the tenant match filter (user_id for THREAD_FILTER_MINE). */
+int store_thread_count(struct store *s, int64_t tenant_id, unsigned filter, int64_t user_id, int *count,
+		       char **err);
 int store_thread_get(struct store *s, int64_t id, struct sms_thread *out, char **err); /* SD_NOTFOUND */
 /* Finds or creates the thread of (tenant, phone), linking the patient when exactly one has it. */
 int store_thread_for_phone(struct store *s, int64_t tenant_id, const char *phone, int64_t *id_out, char **err);
 int store_thread_mark_read(struct store *s, int64_t id, char **err);
 int store_thread_set_action(struct store *s, int64_t id, bool needs_action, const char *reason, char **err);
 int store_thread_set_patient(struct store *s, int64_t id, int64_t patient_id, char **err);
+/* Assigns to a user, THREAD_FRONT_DESK or THREAD_NOBODY. SD_NOTFOUND for no such thread. */
+int store_thread_assign(struct store *s, int64_t id, int64_t user_id, char **err);
+/* Archives (done) at time at, or reopens with at 0. Archiving marks it read; a new inbound
+ * message reopens it (a trigger). */
+int store_thread_archive(struct store *s, int64_t id, int64_t at, char **err);
+int store_thread_mark_unread(struct store *s, int64_t id, char **err);
+/* Puts the thread in the needs-human lane for message_id, or takes it out with 0. */
+int store_thread_set_triage(struct store *s, int64_t id, int64_t message_id, char **err);
 int store_unread_total(struct store *s, int64_t tenant_id, int *total, char **err);
 
 #endif

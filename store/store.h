@@ -60,5 +60,10 @@ const char *store_path(struct store *s);
 #include "store/lifecycle.h"
 #include "store/media.h"
 #include "store/ehr.h"
+#include "store/notes.h"
+#include "store/canned.h"
+#include "store/worklist.h"
+#include "store/scheduled.h"
+#include "store/triage.h"
 
 #endif

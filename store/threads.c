@@ -13,7 +13,9 @@
 	" t.unread_count, t.needs_action, t.action_reason, t.last_message_at,"                               \
 	" m.body, m.direction, m.status,"                                                                    \
 	" (SELECT o.status FROM sms_messages o WHERE o.thread_id = t.id AND o.direction = 'outbound'"        \
-	"  ORDER BY o.created_at DESC, o.id DESC LIMIT 1) "                                                  \
+	"  ORDER BY o.created_at DESC, o.id DESC LIMIT 1),"                                                   \
+	" t.assigned_to, t.archived_at, t.triage_message_id,"                                                \
+	" (SELECT u.username FROM users u WHERE u.id = t.assigned_to) "                                       \
 	"FROM sms_threads t LEFT JOIN patients p ON p.id = t.patient_id"                                     \
 	" LEFT JOIN sms_messages m ON m.id = t.last_message_id "
 
@@ -28,6 +30,7 @@ void sms_thread_free(struct sms_thread *t)
 	free(t->last_direction);
 	free(t->last_status);
 	free(t->last_outbound_status);
+	free(t->assignee);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -63,6 +66,13 @@ static void read_thread(sqlite3_stmt *st, void *elem)
 	out->last_direction = store_col_text(st, 11);
 	out->last_status = store_col_text(st, 12);
 	out->last_outbound_status = store_col_text(st, 13);
+	out->assigned_to = sqlite3_column_type(st, 14) == SQLITE_NULL ? THREAD_NOBODY : sqlite3_column_int64(st, 14);
+	out->archived_at = sqlite3_column_int64(st, 15);
+	out->triage_message_id = sqlite3_column_int64(st, 16);
+	if (out->assigned_to == 0)
+		out->assignee = xstrdup("front desk");
+	else
+		out->assignee = store_col_text(st, 17);
 }
 
 /* The digits of a query that looks like a phone number ("(555) 12", "+1 555"), else "". */
@@ -104,6 +114,8 @@ static char *query_trim(const char *q)
 #define THREAD_WHERE                                                                                         \
 	"WHERE t.tenant_id = ?1"                                                                             \
 	" AND (?2 & 1 = 0 OR t.unread_count > 0) AND (?2 & 2 = 0 OR t.needs_action != 0)"                   \
+	" AND (?2 & 4 = 0 OR t.assigned_to = ?7) AND (?2 & 8 = 0 OR t.triage_message_id IS NOT NULL)"       \
+	" AND ((?2 & 16 = 0) = (t.archived_at IS NULL))"                                                     \
 	" AND (?3 IS NULL"                                                                                   \
 	"  OR (?4 != '' AND instr(t.phone, ?4) > 0)"                                                         \
 	"  OR instr(sd_fold(p.first_name || ' ' || p.last_name), ?3) > 0"                                    \
@@ -132,15 +144,24 @@ static void bind_where(sqlite3_stmt *st, int64_t tenant_id, unsigned filter, con
 int store_thread_list(struct store *s, int64_t tenant_id, unsigned filter, const char *query, size_t offset,
 		      size_t limit, struct sms_thread **out, size_t *n, char **err)
 {
+	struct thread_query q = {.filter = filter, .query = query, .offset = offset, .limit = limit};
+	return store_thread_query(s, tenant_id, &q, out, n, err);
+}
+
+int store_thread_query(struct store *s, int64_t tenant_id, const struct thread_query *tq, struct sms_thread **out,
+		       size_t *n, char **err)
+{
 	/* Walks threads_by_activity newest first and stops at the page's end; the name test is a
-	 * lookup of the patients sharing the thread's number (patients_by_mobile). */
+	 * lookup of the patients sharing the thread's number (patients_by_mobile). Archived
+	 * threads show only when asked for, and then only they. */
 	sqlite3_stmt *st = store_stmt(
 	    s, THREAD_SELECT THREAD_WHERE " ORDER BY t.last_message_at DESC, t.id LIMIT ?6 OFFSET ?5", err);
 	if (st == NULL)
 		return -1;
-	bind_where(st, tenant_id, filter, query);
-	sqlite3_bind_int64(st, 5, (int64_t)offset);
-	sqlite3_bind_int64(st, 6, limit == 0 ? -1 : (int64_t)limit);
+	bind_where(st, tenant_id, tq->filter, tq->query);
+	sqlite3_bind_int64(st, 5, (int64_t)tq->offset);
+	sqlite3_bind_int64(st, 6, tq->limit == 0 ? -1 : (int64_t)tq->limit);
+	sqlite3_bind_int64(st, 7, tq->user_id);
 
 	void *rows;
 	int rc = store_collect(s, st, sizeof(**out), read_thread, thread_free_elem, &rows, n, "listing threads", err);
@@ -150,6 +171,13 @@ int store_thread_list(struct store *s, int64_t tenant_id, unsigned filter, const
 
 int store_thread_position(struct store *s, int64_t tenant_id, unsigned filter, const char *query,
 			  int64_t thread_id, size_t *pos, bool *found, char **err)
+{
+	struct thread_query q = {.filter = filter, .query = query};
+	return store_thread_query_position(s, tenant_id, &q, thread_id, pos, found, err);
+}
+
+int store_thread_query_position(struct store *s, int64_t tenant_id, const struct thread_query *q, int64_t thread_id,
+				size_t *pos, bool *found, char **err)
 {
 	/* The threads listed before it in store_thread_list's order; it must pass the filter
 	 * itself (the first subquery), else it is not in the list at all. */
@@ -164,8 +192,9 @@ int store_thread_position(struct store *s, int64_t tenant_id, unsigned filter, c
 	    err);
 	if (st == NULL)
 		return -1;
-	bind_where(st, tenant_id, filter, query);
+	bind_where(st, tenant_id, q->filter, q->query);
 	sqlite3_bind_int64(st, 5, thread_id);
+	sqlite3_bind_int64(st, 7, q->user_id);
 	int rc = sqlite3_step(st);
 	*found = rc == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
 	*pos = rc == SQLITE_ROW ? (size_t)sqlite3_column_int64(st, 1) : 0;
@@ -319,5 +348,74 @@ int store_unread_total(struct store *s, int64_t tenant_id, int *total, char **er
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW)
 		return store_fail(s, err, "counting unread messages");
+	return 0;
+}
+
+int store_thread_assign(struct store *s, int64_t id, int64_t user_id, char **err)
+{
+	sqlite3_stmt *st = store_stmt(s, "UPDATE sms_threads SET assigned_to = ?2 WHERE id = ?1", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if (user_id != THREAD_NOBODY)
+		sqlite3_bind_int64(st, 2, user_id);
+	return thread_update(s, st, err, "assigning a thread");
+}
+
+int store_thread_archive(struct store *s, int64_t id, int64_t at, char **err)
+{
+	/* Done means read: an archived thread with unread messages would come back at once. */
+	sqlite3_stmt *st = store_stmt(
+	    s, "UPDATE sms_threads SET archived_at = ?2, unread_count = CASE WHEN ?2 THEN 0 ELSE unread_count END"
+	       " WHERE id = ?1",
+	    err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if (at != 0)
+		sqlite3_bind_int64(st, 2, at);
+	return thread_update(s, st, err, "archiving a thread");
+}
+
+int store_thread_mark_unread(struct store *s, int64_t id, char **err)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, "UPDATE sms_threads SET unread_count = MAX(unread_count, 1) WHERE id = ?1", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	return thread_update(s, st, err, "marking a thread unread");
+}
+
+int store_thread_set_triage(struct store *s, int64_t id, int64_t message_id, char **err)
+{
+	sqlite3_stmt *st = store_stmt(s, "UPDATE sms_threads SET triage_message_id = ?2 WHERE id = ?1", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if (message_id != 0)
+		sqlite3_bind_int64(st, 2, message_id);
+	return thread_update(s, st, err, "setting a thread's triage lane");
+}
+
+int store_thread_count(struct store *s, int64_t tenant_id, unsigned filter, int64_t user_id, int *count, char **err)
+{
+	sqlite3_stmt *st = store_stmt(s,
+				      "SELECT COUNT(*) FROM sms_threads t WHERE t.tenant_id = ?1"
+				      " AND (?2 & 1 = 0 OR t.unread_count > 0) AND (?2 & 2 = 0 OR t.needs_action != 0)"
+				      " AND (?2 & 4 = 0 OR t.assigned_to = ?3)"
+				      " AND (?2 & 8 = 0 OR t.triage_message_id IS NOT NULL)"
+				      " AND ((?2 & 16 = 0) = (t.archived_at IS NULL))",
+				      err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_int(st, 2, (int)filter);
+	sqlite3_bind_int64(st, 3, user_id);
+	int rc = sqlite3_step(st);
+	*count = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return store_fail(s, err, "counting threads");
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include "ui/screen.h"
 #include "ui/text.h"
 #include "ui/thread_actions.h"
+#include "ui/desk_ui.h"
 
 #define EDIT_MAX 4000 /* code points; the counter and the send path enforce 1,600 */
 #define CONTEXT_MSGS 2   /* inbound messages shown above the editor when replying */
@@ -19,13 +20,14 @@
 #define CONTEXT_SCAN 20  /* newest messages of the thread looked at to find them */
 
 enum { CA_LEFT = 1, CA_RIGHT, CA_UP, CA_DOWN, CA_HOME, CA_END, CA_BS, CA_DEL, CA_NEWLINE, CA_REVIEW, CA_CANCEL, CA_SEND,
-       CA_ATTACH };
+       CA_CANNED, CA_LATER, CA_ATTACH };
 
 static const struct keybinding compose_keys[] = {
 	{24, false, CA_REVIEW, "Ctrl-X/F2", "review and send", true},
 	{KEY_F(2), true, CA_REVIEW, "F2", "review and send", false},
-	{20, false, CA_ATTACH, "Ctrl-T/F3", "attach a file by URL (MMS)", false},
-	{KEY_F(3), true, CA_ATTACH, "Ctrl-T/F3", "attach a file by URL (MMS)", false},
+	{20, false, CA_CANNED, "Ctrl-T", "quick reply", true},
+	{15, false, CA_ATTACH, "Ctrl-O/F3", "attach a file by URL (MMS)", false},
+	{KEY_F(3), true, CA_ATTACH, "Ctrl-O/F3", "attach a file by URL (MMS)", false},
 	{27, false, CA_CANCEL, "Esc", "discard (asks first)", true},
 	{'\r', false, CA_NEWLINE, "Enter", "new line", true},
 	{'\n', false, CA_NEWLINE, "Enter", "new line", false},
@@ -343,6 +345,18 @@ static void open_review(struct ui *ui, struct compose *c)
 	ui_push(ui, &ui_review_screen, d);
 }
 
+/* Puts a quick reply (UTF-8) at the cursor: ui_desk_canned_pick's answer. */
+static void compose_put(struct ui *ui, void *ctx, const char *text)
+{
+	struct compose *c = ctx;
+	uint32_t *cps = NULL;
+	size_t n = text_decode_utf8(text, strlen(text), &cps);
+	for (size_t i = 0; i < n; i++)
+		if (cps[i] == '\n' || (cps[i] >= 0x20 && cps[i] != 0x7F && !(cps[i] >= 0x80 && cps[i] < 0xA0)))
+			insert(ui, c, cps[i]);
+	free(cps);
+}
+
 /* Edits text; Ctrl-X / F2 reviews; Esc discards. */
 static int compose_key(struct ui *ui, struct screen *sc, const struct key_event *ev)
 {
@@ -360,6 +374,7 @@ static int compose_key(struct ui *ui, struct screen *sc, const struct key_event 
 	case CA_BS: if (c->cur > 0) erase_range(c, text_prev_boundary(c->cp, c->n, c->cur), c->cur); return UI_REDRAW;
 	case CA_DEL: if (c->cur < c->n) erase_range(c, c->cur, text_next_boundary(c->cp, c->n, c->cur)); return UI_REDRAW;
 	case CA_NEWLINE: insert(ui, c, '\n'); return UI_REDRAW;
+	case CA_CANNED: ui_desk_canned_pick(ui, c->d.thread_id, compose_put, c); return UI_REDRAW;
 	case CA_CANCEL:
 		if (c->n == 0 || asked)
 			return UI_POP | UI_REDRAW;
@@ -425,6 +440,7 @@ static const struct keybinding review_keys[] = {
 	{KEY_ENTER, true, CA_SEND, "Enter", "send", false},
 	{27, false, CA_CANCEL, "Esc", "back to editing", true},
 	{'e', false, CA_CANCEL, "e", "back to editing", false},
+	{'l', false, CA_LATER, "l", "send later (asks when)", true},
 	{0},
 };
 
@@ -560,7 +576,7 @@ static void review_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, i
 			  ui_attr(ui, r->refused ? ST_ERROR : ST_WARN));
 	text_put(w, rows - 2, 2,
 		 r->refused ? "Nothing can be sent as it is.  Esc goes back to editing."
-			    : "Enter sends it now.  Esc goes back to editing.",
+			    : "Enter sends it now.  l sends later.  Esc goes back to editing.",
 		 cols - 4, A_BOLD, false);
 	free(count);
 	free(lines);
@@ -601,7 +617,10 @@ static int review_key(struct ui *ui, struct screen *sc, const struct key_event *
 		return review_send(ui, sc, r);
 	if (ev->action == CA_CANCEL)
 		return UI_POP | UI_REDRAW;
-	return UI_HANDLED;
+	if (ev->action != CA_LATER)
+		return UI_HANDLED;
+	ui_desk_send_later(ui, sc, r->d.compose, r->d.thread_id, r->d.patient_id, r->d.phone, r->d.body);
+	return UI_REDRAW;
 }
 
 /* Frees the review. */

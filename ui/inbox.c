@@ -10,9 +10,11 @@
 #include "ui/picker.h"
 
 #define COMPOSE_PICK_MAX 200 /* patients listed when a name in To: matches several */
+#include "ui/desk_ui.h"
 
 enum { IA_DOWN = 1, IA_UP, IA_PGDN, IA_PGUP, IA_HOME, IA_OPEN, IA_SEARCH, IA_UNREAD, IA_ACTION, IA_COMPOSE, IA_REPLY,
-       IA_CLEAR, IA_QUIT, IA_SYNC, IA_REMINDERS, IA_KEYWORDS, IA_LOCATION, IA_SETTINGS, IA_AUDIT };
+       IA_CLEAR, IA_QUIT, IA_SYNC, IA_REMINDERS, IA_KEYWORDS, IA_LOCATION, IA_SETTINGS, IA_AUDIT, IA_LANE,
+       IA_WORKLIST, IA_MINE, IA_ARCHIVED, IA_ARCHIVE };
 
 static const struct keybinding inbox_keys[] = {
 	{'j', false, IA_DOWN, "j/Down", "next thread", false},
@@ -31,6 +33,11 @@ static const struct keybinding inbox_keys[] = {
 	{'/', false, IA_SEARCH, "/", "search", true},
 	{'u', false, IA_UNREAD, "u", "unread only", true},
 	{'a', false, IA_ACTION, "a", "needs action", true},
+	{'H', false, IA_LANE, "H", "replies that need a person", true},
+	{'F', false, IA_WORKLIST, "F", "failed deliveries to follow up", true},
+	{'m', false, IA_MINE, "m", "mine only (assigned to me)", false},
+	{'z', false, IA_ARCHIVED, "z", "the archive (done threads)", false},
+	{'e', false, IA_ARCHIVE, "e", "archive the thread (done) / reopen it", false},
 	{'s', false, IA_SYNC, "s", "sync now", false},
 	{'R', false, IA_REMINDERS, "R", "reminders", true},
 	{'K', false, IA_KEYWORDS, "K", "keyword replies (admins)", false},
@@ -53,6 +60,7 @@ struct inbox {
 	unsigned filter;
 	char *query;
 	char *error;
+	int lane, failed; /* H and F counts, for the title */
 };
 
 /* How load() places the selection. */
@@ -72,8 +80,8 @@ static void find_selected(struct ui *ui, struct inbox *in, enum inbox_follow how
 
 	if (how == FOLLOW_INDEX || in->sel_id == 0)
 		return;
-	if (store_thread_position(ui->store, ui->session.tenant_id, in->filter, in->query, in->sel_id, &pos, &found,
-				  &err) != 0) {
+	struct thread_query q = {.filter = in->filter, .query = in->query, .user_id = ui->session.user_id};
+	if (store_thread_query_position(ui->store, ui->session.tenant_id, &q, in->sel_id, &pos, &found, &err) != 0) {
 		free(err); /* the page read below reports the store's trouble */
 		return;
 	}
@@ -98,8 +106,9 @@ static void load(struct ui *ui, struct inbox *in, enum inbox_follow how)
 	in->rows = NULL;
 	in->n = 0;
 	xfree(&in->error);
-	if (store_thread_list(ui->store, ui->session.tenant_id, in->filter, in->query, in->offset, want + 1, &in->rows,
-			      &in->n, &err) != 0) {
+	struct thread_query q = {.filter = in->filter, .query = in->query, .user_id = ui->session.user_id,
+				 .offset = in->offset, .limit = want + 1};
+	if (store_thread_query(ui->store, ui->session.tenant_id, &q, &in->rows, &in->n, &err) != 0) {
 		in->error = err;
 		return;
 	}
@@ -120,6 +129,7 @@ static int inbox_init(struct ui *ui, struct screen *sc, void *arg)
 	struct inbox *in = xcalloc(1, sizeof *in);
 	in->page = 40;
 	sc->priv = in;
+	ui_desk_counts(ui, &in->lane, &in->failed); /* on open and reload, not on every move */
 	load(ui, in, FOLLOW_INDEX);
 	return 0;
 }
@@ -188,16 +198,21 @@ static void inbox_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, in
 {
 	struct inbox *in = sc->priv;
 	char head[256];
-	const char *f = in->filter == THREAD_FILTER_UNREAD   ? "unread"
-			: in->filter == THREAD_FILTER_ACTION ? "needs action"
-			: in->filter			     ? "unread, needs action"
-							     : "all";
+	char f[80];
+	snprintf(f, sizeof f, "%s%s%s%s", in->filter & THREAD_FILTER_ARCHIVED ? ", archive" : "",
+		 in->filter & THREAD_FILTER_UNREAD ? ", unread" : "", in->filter & THREAD_FILTER_ACTION ? ", needs action" : "",
+		 in->filter & THREAD_FILTER_MINE ? ", mine" : "");
+	if (f[0] == '\0')
+		snprintf(f, sizeof f, ", all");
 
 	in->page = rows - 3 > 1 ? rows - 3 : 1;
 	snprintf(head, sizeof head, "Inbox %s %s", ui_sym("\xE2\x80\x94", "-"), ui->session.tenant_name);
-	text_put(w, 0, 0, head, cols / 2, ui_attr(ui, ST_TITLE), false);
-	char *right = in->query ? xasprintf("search \"%s\" %s %s", in->query, ui_sym("\xC2\xB7", "|"), f)
-				: xasprintf("showing %s", f);
+	int hx = text_put(w, 0, 0, head, cols / 2 - 16, ui_attr(ui, ST_TITLE), false);
+	char lanes[40];
+	snprintf(lanes, sizeof lanes, " H:%d F:%d", in->lane, in->failed);
+	text_put(w, 0, hx, lanes, 16, ui_attr(ui, in->lane + in->failed ? ST_WARN : ST_DIM), false);
+	char *right = in->query ? xasprintf("search \"%s\" %s %s", in->query, ui_sym("\xC2\xB7", "|"), f + 2)
+				: xasprintf("showing %s", f + 2);
 	int rw = text_width(right);
 	if (rw > cols / 2 - 1)
 		rw = cols / 2 - 1;
@@ -341,6 +356,11 @@ static int inbox_key(struct ui *ui, struct screen *sc, const struct key_event *e
 	case IA_UNREAD: in->filter ^= THREAD_FILTER_UNREAD; load(ui, in, FOLLOW_OR_TOP); return UI_REDRAW;
 	case IA_ACTION: in->filter ^= THREAD_FILTER_ACTION; load(ui, in, FOLLOW_OR_TOP); return UI_REDRAW;
 	case IA_CLEAR: xfree(&in->query); in->filter = 0; load(ui, in, FOLLOW_OR_TOP); return UI_REDRAW;
+	case IA_MINE: in->filter ^= THREAD_FILTER_MINE; load(ui, in, FOLLOW_OR_TOP); return UI_REDRAW;
+	case IA_ARCHIVED: in->filter ^= THREAD_FILTER_ARCHIVED; load(ui, in, FOLLOW_OR_TOP); return UI_REDRAW;
+	case IA_ARCHIVE: return t == NULL ? UI_HANDLED : ui_desk_archive_toggle(ui, t);
+	case IA_LANE: ui_push(ui, &ui_lane_screen, NULL); return UI_REDRAW;
+	case IA_WORKLIST: ui_push(ui, &ui_worklist_screen, ui); return UI_REDRAW;
 	case IA_SYNC: ui_flash(ui, "syncing..."); return UI_SYNC_NOW;
 	case IA_REMINDERS: ui_push(ui, &ui_reminders_screen, NULL); return UI_REDRAW;
 	case IA_KEYWORDS: ui_push(ui, &ui_autoresp_screen, NULL); return UI_REDRAW;
@@ -355,7 +375,9 @@ static int inbox_key(struct ui *ui, struct screen *sc, const struct key_event *e
 /* Re-reads the page after a sync or a change elsewhere. */
 static void inbox_reload(struct ui *ui, struct screen *sc)
 {
-	load(ui, sc->priv, FOLLOW_THREAD);
+	struct inbox *in = sc->priv;
+	ui_desk_counts(ui, &in->lane, &in->failed);
+	load(ui, in, FOLLOW_THREAD);
 }
 
 /* Frees the inbox. */

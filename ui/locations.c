@@ -24,6 +24,7 @@ static const struct keybinding locations_keys[] = {
 
 struct locations {
 	struct tenant *list; /* only the permitted ones */
+	int *unread;         /* unread messages per location, same order */
 	size_t n, sel;
 	char *error;
 };
@@ -52,6 +53,9 @@ static int locations_init(struct ui *ui, struct screen *sc, void *arg)
 		}
 	}
 	free(all);
+	lc->unread = xcalloc(lc->n ? lc->n : 1, sizeof *lc->unread);
+	for (size_t i = 0; i < lc->n; i++)
+		store_unread_total(ui->store, lc->list[i].id, &lc->unread[i], NULL);
 	return 0;
 }
 
@@ -71,7 +75,11 @@ static void locations_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows
 	for (int i = 0; i < shown; i++) {
 		const struct tenant *t = &lc->list[first + (size_t)i];
 		bool sel = first + (size_t)i == lc->sel;
-		char *line = xasprintf("%s %s  (%s)", t->id == ui->session.tenant_id ? "*" : " ", t->name, t->timezone);
+		char unread[24] = "";
+		if (lc->unread[first + (size_t)i] > 0)
+			snprintf(unread, sizeof unread, "  %d unread", lc->unread[first + (size_t)i]);
+		char *line = xasprintf("%s %s  (%s)%s", t->id == ui->session.tenant_id ? "*" : " ", t->name, t->timezone,
+				       unread);
 		attr_t a = sel ? ui_attr(ui, ST_SELECTED) : A_NORMAL;
 		wattrset(w, a);
 		mvwhline(w, y0 + 3 + i, x0 + 2, ' ', bw - 4);
@@ -119,6 +127,7 @@ static void locations_free(struct screen *sc)
 {
 	struct locations *lc = sc->priv;
 	tenant_list_free(&lc->list, lc->n);
+	free(lc->unread);
 	free(lc->error);
 	free(lc);
 }

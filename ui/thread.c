@@ -8,6 +8,7 @@
 #include "ui/text.h"
 #include "ui/thread_actions.h"
 #include "ui/thread_media.h"
+#include "ui/desk_ui.h"
 
 #define THREAD_FIRST_LOAD 200
 
@@ -34,6 +35,15 @@ static const struct keybinding thread_keys[] = {
 	{'O', false, TA_OPTOUT, "O", "opt this number out (flagged thread)", false},
 	{'D', false, TA_DONE, "D", "done: clear the thread's flag", false},
 	{'v', false, TA_PHOTO, "v", "save a photo (MMS) to a folder", false},
+	{'n', false, UI_DESK_NOTE, "n", "add a note (staff only)", true},
+	{'N', false, UI_DESK_NOTES, "N", "all notes", false},
+	{'a', false, UI_DESK_ASSIGN, "a", "assign (me, front desk, a user)", false},
+	{'u', false, UI_DESK_UNREAD, "u", "mark unread and go back", false},
+	{'e', false, UI_DESK_ARCHIVE, "e", "archive (done) and go back", false},
+	{'C', false, UI_DESK_CONFIRM, "C", "confirm the next appointment", false},
+	{'R', false, UI_DESK_RESCHED, "R", "next appointment: reschedule requested", false},
+	{'X', false, UI_DESK_CANCEL, "X", "cancel the next appointment", false},
+	{'L', false, UI_DESK_LATER_CANCEL, "L", "cancel the scheduled (send later) message", false},
 	{27, false, TA_BACK, "Esc/q", "back", true},
 	{'q', false, TA_BACK, "q", "back", false},
 	{KEY_LEFT, true, TA_BACK, "Left", "back", false},
@@ -59,6 +69,7 @@ struct tview {
 	struct sms_media *media; /* photos of the thread's messages (by message, idx) */
 	size_t nmedia;
 	struct ui_photo_cache art; /* the photos drawn with symbols, kept across reloads */
+	struct ui_desk_thread *desk; /* appointments, notes, assignee (desk_thread.c) */
 	int scroll; /* lines up from the newest */
 	int page, total_lines;
 	char *error;
@@ -134,6 +145,8 @@ static void load(struct ui *ui, struct tview *v)
 		return;
 	}
 	ui_media_art_update(ui, &v->art, v->media, v->nmedia, v->t.patient_id);
+	ui_desk_thread_free(&v->desk);
+	v->desk = ui_desk_thread_load(ui, v->id);
 	if (v->t.unread_count > 0 && store_thread_mark_read(ui->store, v->id, &err) != 0) {
 		v->error = err;
 		return;
@@ -290,6 +303,7 @@ static void thread_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, i
 		text_put(w, 0, cols - 18, "o: older messages", 18, ui_attr(ui, ST_DIM), false);
 	int banner = ui_thread_banner(ui, w, 1, cols, &v->t, v->people, v->opted_out);
 	ui_rule(ui, w, 1 + banner, cols);
+	banner += ui_desk_thread_draw(ui, w, 2 + banner, cols, v->desk); /* under the rule: the header stays put */
 	free(head);
 	if (v->n == 0) {
 		text_put(w, 3 + banner, 2, "No messages yet. Press r to write one.", cols - 4, ui_attr(ui, ST_DIM), false);
@@ -325,6 +339,8 @@ static int thread_key(struct ui *ui, struct screen *sc, const struct key_event *
 	case TA_PHOTO: return ui_media_save(ui, v->media, v->nmedia);
 	case TA_BACK: return UI_POP | UI_REDRAW;
 	}
+	if (ev->action >= UI_DESK_NOTE)
+		return ui_desk_thread_key(ui, v->desk, ev->action);
 	return UI_HANDLED;
 }
 
@@ -345,6 +361,7 @@ static void thread_free(struct screen *sc)
 	senders_free(v);
 	sms_media_list_free(&v->media, v->nmedia);
 	ui_media_art_free(&v->art);
+	ui_desk_thread_free(&v->desk);
 	free(v);
 }
 

@@ -68,7 +68,7 @@ big=$(grep -o 'ME[0-9a-f]\{32\}' <<<"$sheet" | sed -n 2p)
 keys r
 wait_for "Message to"
 type_text "Your aftercare sheet is attached"
-keys C-t
+keys C-o
 wait_for "Attach a file by its public https:// URL"
 type_text "$base/sim/media/$big"
 keys Enter
@@ -76,7 +76,7 @@ wait_for "Not attached: the file at the media URL is 5.7 MB, over the"
 wait_for "5.0 MB MMS limit."
 keys Enter
 wait_gone "Not attached"
-keys C-t
+keys C-o
 wait_for "Attach a file by its public https:// URL"
 type_text "$base/sim/media/$pdf"
 keys Enter

@@ -90,7 +90,7 @@ static void demo_populate__books_next_week__when_run(void **state)
 		assert_true(tm.tm_hour >= 8 && tm.tm_hour < 18);
 	}
 	assert_int_equal(cancelled, 1);
-	assert_int_equal(confirmed, 1);
+	assert_int_equal(confirmed, 2); /* Ana by "C", Emily by "sí, confirmo" */
 	appointment_list_free(&all, n_all);
 	appointment_list_free(&week, n_week);
 }
@@ -111,8 +111,12 @@ static void demo_populate__writes_threads__when_run(void **state)
 		escape |= strchr(b, 0x1b) != NULL;
 		failed |= msgs[i].error_code == 30003 && strcmp(msgs[i].status, "failed") == 0;
 		ucs2 |= strcmp(msgs[i].encoding, "UCS-2") == 0;
-		/* Nothing is left for the outbox to send: history only. */
-		assert_string_not_equal(msgs[i].status, "queued");
+		/* Nothing is left for the outbox to send now: history, and one message staff
+		 * scheduled for tomorrow (send later). */
+		if (strcmp(msgs[i].status, "queued") == 0) {
+			assert_true(msgs[i].next_attempt_at > NOW + 3600);
+			continue;
+		}
 		assert_non_null(msgs[i].twilio_sid);
 	}
 	assert_true(emoji && long_one && escape && failed && ucs2);
@@ -125,6 +129,34 @@ static void demo_populate__writes_threads__when_run(void **state)
 	    store_thread_list(f->s, f->tenant, THREAD_FILTER_ACTION, NULL, 0, 0, &threads, &n, &err), 0);
 	assert_true(n >= 1);
 	sms_thread_list_free(&threads, n);
+}
+
+/* Each front-desk lane has something to show: replies for a person, failed deliveries of
+ * several causes, a note, an assignment, the archive, quick replies, a scheduled message. */
+static void demo_populate__fills_front_desk_lanes__when_run(void **state)
+{
+	struct fixture *f = *state;
+	char *err = NULL;
+	int lane = 0, archived = 0, assigned = 0;
+	assert_int_equal(store_thread_count(f->s, f->tenant, THREAD_FILTER_NEEDS_HUMAN, 0, &lane, &err), 0);
+	assert_int_equal(lane, 2);
+	assert_int_equal(store_thread_count(f->s, f->tenant, THREAD_FILTER_ARCHIVED, 0, &archived, &err), 0);
+	assert_int_equal(archived, 1);
+	assert_int_equal(store_thread_count(f->s, f->tenant, THREAD_FILTER_MINE, THREAD_FRONT_DESK, &assigned, &err), 0);
+	assert_true(assigned >= 1);
+	struct failed_delivery *w = NULL;
+	size_t n = 0;
+	assert_int_equal(store_worklist_list(f->s, f->tenant, 0, 0, &w, &n, &err), 0);
+	assert_int_equal(n, 5);
+	failed_delivery_list_free(&w, n);
+	struct canned_reply *c = NULL;
+	assert_int_equal(store_canned_list(f->s, f->tenant, &c, &n, &err), 0);
+	assert_int_equal(n, 3);
+	canned_reply_list_free(&c, n);
+	struct scheduled_send *later = NULL;
+	assert_int_equal(store_scheduled_list(f->s, f->tenant, 0, NOW, &later, &n, &err), 0);
+	assert_int_equal(n, 1);
+	scheduled_send_list_free(&later, n);
 }
 
 static void demo_populate__opts_out_one_number__when_run(void **state)
@@ -172,6 +204,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(demo_populate__adds_thirty_patients__when_clinic_empty, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(demo_populate__books_next_week__when_run, setup, teardown),
+	    cmocka_unit_test_setup_teardown(demo_populate__fills_front_desk_lanes__when_run, setup, teardown),
 	    cmocka_unit_test_setup_teardown(demo_populate__writes_threads__when_run, setup, teardown),
 	    cmocka_unit_test_setup_teardown(demo_populate__opts_out_one_number__when_run, setup, teardown),
 	    cmocka_unit_test_setup_teardown(demo_populate__refuses__when_clinic_has_patients, setup,
