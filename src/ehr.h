@@ -107,6 +107,9 @@ int ehr_writeback_appt(struct store *s, int64_t tenant_id, int64_t appointment_i
 		       int64_t now, char **err);
 /* The hook for opt-outs: one write-back per patient on that number known to the EHR. */
 int ehr_writeback_optout(struct store *s, int64_t tenant_id, const char *phone, int64_t now, char **err);
+/* The hook for opt-back-ins (START, or YES, on a number that was opted out): the same, so the
+ * EHR does not keep the old opt-out. */
+int ehr_writeback_optin(struct store *s, int64_t tenant_id, const char *phone, int64_t now, char **err);
 
 /* True for a write-back type the outbox can build: SIU^S12 to SIU^S26 (the body is an SIU
  * message; the setting goes into MSH-9 as is, so nothing else may pass). */

@@ -67,7 +67,9 @@ int ehr_writeback_appt(struct store *s, int64_t tenant_id, int64_t appointment_i
 	return rc;
 }
 
-int ehr_writeback_optout(struct store *s, int64_t tenant_id, const char *phone, int64_t now, char **err)
+/* Queues event for every patient on phone the EHR knows (an external id). */
+static int queue_for_number(struct store *s, int64_t tenant_id, const char *phone, const char *event, int64_t now,
+			    char **err)
 {
 	char *host = writeback_host(s, tenant_id);
 	if (host == NULL)
@@ -78,9 +80,19 @@ int ehr_writeback_optout(struct store *s, int64_t tenant_id, const char *phone, 
 	int rc = store_patient_by_mobile(s, tenant_id, phone, &list, &n, err);
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		if (list[i].external_id != NULL)
-			rc = queue(s, tenant_id, 0, list[i].id, "opted_out", now, err);
+			rc = queue(s, tenant_id, 0, list[i].id, event, now, err);
 	patient_list_free(&list, n);
 	return rc;
+}
+
+int ehr_writeback_optout(struct store *s, int64_t tenant_id, const char *phone, int64_t now, char **err)
+{
+	return queue_for_number(s, tenant_id, phone, "opted_out", now, err);
+}
+
+int ehr_writeback_optin(struct store *s, int64_t tenant_id, const char *phone, int64_t now, char **err)
+{
+	return queue_for_number(s, tenant_id, phone, "opted_in", now, err);
 }
 
 /* SCH-25 and SCH-6 for an event: what the EHR should read. */
@@ -180,9 +192,11 @@ done:
 	return out;
 }
 
-/* ADT^A08 with ZSC|N for an opt-out (ZSC as the inbound side reads it). */
-static char *optout_message(struct store *s, const struct ehr_out *o, char **err)
+/* ADT^A08 with ZSC|N for an opt-out, ZSC|Y for an opt-back-in (ZSC as the inbound side reads
+ * it; ZSC-3 says how, so the EHR can tell a texted START from consent on paper). */
+static char *consent_message(struct store *s, const struct ehr_out *o, char **err)
 {
+	bool in = strcmp(o->event, "opted_in") == 0;
 	char *p = pid(s, o->patient_id, err);
 	if (p == NULL)
 		return NULL;
@@ -190,7 +204,8 @@ static char *optout_message(struct store *s, const struct ehr_out *o, char **err
 	hl7_format_time(o->created_at, when, sizeof(when));
 	char *head = msh(s, o, "ADT^A08", "ADT_A01");
 	/* msh() puts type^structure: "ADT^A08^ADT_A01". */
-	char *out = xasprintf("%sEVN|A08|%s\r%sZSC|N|%s|SMS STOP\r", head, when, p, when);
+	char *out = xasprintf("%sEVN|A08|%s\r%sZSC|%s|%s|%s\r", head, when, p, in ? "Y" : "N", when,
+			      in ? "SMS START" : "SMS STOP");
 	free(head);
 	free(p);
 	return out;
@@ -198,8 +213,8 @@ static char *optout_message(struct store *s, const struct ehr_out *o, char **err
 
 char *ehr_writeback_message(struct store *s, const struct ehr_out *o, char **err)
 {
-	if (strcmp(o->event, "opted_out") == 0)
-		return optout_message(s, o, err);
+	if (strcmp(o->event, "opted_out") == 0 || strcmp(o->event, "opted_in") == 0)
+		return consent_message(s, o, err);
 	return appt_message(s, o, err);
 }
 

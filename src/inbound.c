@@ -154,14 +154,20 @@ static int act_opt_out(struct ctx *c, char **err)
 	return strcmp(c->match.keyword, "CANCEL") == 0 ? flag_cancel_word(c, err) : 0;
 }
 
-/* START / UNSTOP / YES: lift the block first so the confirmation may pass the send path. */
+/* START / UNSTOP / YES: lift the block first so the confirmation may pass the send path. A
+ * number that was opted out goes back to the EHR as opted in (else it keeps the opt-out). */
 static int act_opt_in(struct ctx *c, char **err)
 {
+	bool was_out = false;
 	char *detail = xasprintf("keyword %s", c->match.keyword);
-	int rc = store_optin_number(c->s, c->t->id, c->from, c->now, "sms", err);
+	int rc = store_number_opted_out(c->s, c->t->id, c->from, &was_out, err);
+	if (rc == 0)
+		rc = store_optin_number(c->s, c->t->id, c->from, c->now, "sms", err);
 	if (rc == 0)
 		rc = audit(c, "pref.optin.sms", c->patient_id, detail, err);
 	free(detail);
+	if (rc == 0 && was_out)
+		rc = ehr_writeback_optin(c->s, c->t->id, c->from, c->now, err);
 	if (rc != 0 || !we_confirm(c))
 		return rc;
 	return reply(c, match_text(c), "optin_confirm", c->patient_id, 0, err);

@@ -169,6 +169,12 @@ int plan_build(struct store *s, int64_t tenant_id, int64_t now, int64_t horizon,
 		rc = plan_one(s, &tc, &cands[i], now, now + horizon, &b, err);
 	reminder_candidate_list_free(&cands, nc);
 	tenant_free(&t);
+	for (size_t i = 0; rc == 0 && i < b.n; i++) {
+		char *ehr_id = NULL;
+		rc = store_ehr_appt_ehr_id(s, b.v[i].appointment_id, &ehr_id, err);
+		b.v[i].from_ehr = ehr_id != NULL;
+		free(ehr_id);
+	}
 	if (rc != 0) {
 		plan_list_free(&b.v, b.n);
 		return -1;

@@ -2,6 +2,7 @@
  * appointment in that window gets none. Read-only: it decides nothing. Owner: src/plan.c */
 #ifndef SMSDESK_PLAN_H
 #define SMSDESK_PLAN_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "store/store.h"
@@ -14,6 +15,7 @@ struct plan_item {
 	int slot_minutes;    /* 0 when no message is planned */
 	int64_t send_at;     /* when it will go (after texting hours are applied); 0 when none */
 	char *reason;        /* NULL: it will go; else why not / why later, in words */
+	bool from_ehr;       /* the appointment came from the EHR (HL7 or FHIR) */
 };
 void plan_list_free(struct plan_item **list, size_t n);
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "src/cli.h"
 #include "src/demo.h"
+#include "src/ehr.h"
 #include "ui/demo_mode.h"
 #include "src/sim/sim.h"
 #include "src/util.h"
@@ -19,9 +20,19 @@
 #define DEMO_STEP_MS 1500
 #define DEMO_PASSWORD "demo" /* shown on the sign-in and lock screens: the clinic is fiction */
 
+/* The patient the demo's fake EHR books: a new one (the EHR's MR number), on a fictional number
+ * whose last digit makes the simulated patient answer C (src/sim/sim_demo.c). */
+#define DEMO_EHR_MRN "EHR-4711"
+#define DEMO_EHR_APPT "EHR-APPT-1"
+#define DEMO_EHR_MOBILE "+13125550131"
+#define DEMO_EHR_AHEAD (23 * 3600) /* inside the 24h slot: the reminder is due at once */
+
 struct demo {
 	char *dir, *db, *key, *log;
 	struct sim *sim;
+	struct sim_ehr *ehr;           /* the fake EHR: receives the write-backs */
+	struct ehr_listener *listener; /* smsdesk's own MLLP listener, as --scheduler --mllp runs it */
+	char *notice;                  /* what the fake EHR did, for the status bar */
 	int64_t tenant_id;
 };
 
@@ -96,6 +107,36 @@ static void seed_photo(struct demo *d)
 				 "Here is the spot on my arm from last week, it looks bigger to me", media, 1, NULL);
 }
 
+/* The EHR loop: the fake EHR and smsdesk's MLLP listener on loopback, write-backs to the fake
+ * EHR, and one SIU^S12 sent through the listener (a new patient and appointment from the EHR).
+ * When she answers C to her reminder, the console's pass sends the SIU^S14 back. */
+static int start_ehr(struct demo *d, char **err)
+{
+	struct store *s = NULL;
+	char wb[64], addr[64], *code = NULL;
+	if (sim_ehr_start("127.0.0.1:0", &d->ehr, err) != 0 ||
+	    ehr_listener_start(d->db, "127.0.0.1:0", NULL, &d->listener, err) != 0)
+		return -1;
+	snprintf(wb, sizeof wb, "127.0.0.1:%u", sim_ehr_port(d->ehr));
+	snprintf(addr, sizeof addr, "127.0.0.1:%u", ehr_listener_port(d->listener));
+	if (store_open(d->db, &s, err) != 0)
+		return -1;
+	int rc = store_setting_set(s, d->tenant_id, "ehr_writeback", wb, err);
+	store_close(&s);
+	if (rc != 0)
+		return -1;
+	char *msg = sim_ehr_siu("S12", "DEMO-S12-1", DEMO_EHR_APPT, DEMO_EHR_MRN, "Rosa", "Delgado", DEMO_EHR_MOBILE,
+				clock_now() + DEMO_EHR_AHEAD);
+	rc = sim_ehr_send(addr, msg, &code, err);
+	free(msg);
+	if (rc == 0 && strcmp(code, "AA") != 0)
+		rc = seterr(err, "the demo's SIU^S12 was answered %s, not AA", code);
+	if (rc == 0)
+		d->notice = xstrdup("EHR: S12 in");
+	free(code);
+	return rc;
+}
+
 /* Writes where the demo lives for scripts and tests (SMSDESK_DEMO_INFO names the file). */
 static void write_info(const struct demo *d)
 {
@@ -105,8 +146,9 @@ static void write_info(const struct demo *d)
 	FILE *f = fopen(path, "w");
 	if (f == NULL)
 		return;
-	fprintf(f, "base_url=%s\nfrom_number=%s\ndb=%s\ntenant_id=%lld\nlog=%s\n", sim_base_url(d->sim),
-		DEMO_FROM_NUMBER, d->db, (long long)d->tenant_id, d->log);
+	fprintf(f, "base_url=%s\nfrom_number=%s\ndb=%s\ntenant_id=%lld\nlog=%s\nmllp_port=%u\nfake_ehr_port=%u\n",
+		sim_base_url(d->sim), DEMO_FROM_NUMBER, d->db, (long long)d->tenant_id, d->log,
+		ehr_listener_port(d->listener), sim_ehr_port(d->ehr));
 	fclose(f);
 }
 
@@ -121,6 +163,7 @@ int demo_mode_main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
 		puts("usage: smsdesk --demo\n  A throw-away clinic with demo patients, the Twilio simulator on loopback,\n"
+		     "  a fake EHR that books one patient over MLLP and receives her confirmation back,\n"
 		     "  then the console signed in as \"demo\". Nothing is kept.");
 		free(tmpl);
 		return EXIT_OK;
@@ -135,20 +178,23 @@ int demo_mode_main(int argc, char **argv)
 	d.key = xasprintf("%s/key", d.dir);
 	d.log = xasprintf("%s/console.log", d.dir);
 	struct sim_config cfg = {.step_ms = DEMO_STEP_MS, .demo_patients = true};
-	if (sim_start(&cfg, &d.sim, &err) != 0 || setup_store(&d, &err) != 0)
+	if (sim_start(&cfg, &d.sim, &err) != 0 || setup_store(&d, &err) != 0 || start_ehr(&d, &err) != 0)
 		goto out;
 	seed_photo(&d);
 	write_info(&d);
 	if (getenv("SMSDESK_CONSOLE_LOG") == NULL)
 		setenv("SMSDESK_CONSOLE_LOG", d.log, 1);
 	struct ui_options opts = {.db_path = d.db, .key_file = d.key, .demo_user = "demo", .tenant_id = d.tenant_id,
-				 .demo_password = DEMO_PASSWORD, .run_reminders = true};
+				 .demo_password = DEMO_PASSWORD, .run_reminders = true, .ehr_note = d.notice};
 	rc = ui_run(&opts);
 out:
 	if (err != NULL)
 		fprintf(stderr, "smsdesk --demo: %s\n", err);
 	free(err);
+	ehr_listener_stop(&d.listener);
+	sim_ehr_stop(&d.ehr);
 	sim_stop(&d.sim);
+	free(d.notice);
 	nftw(d.dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 	free(d.db);
 	free(d.key);

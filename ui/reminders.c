@@ -15,7 +15,7 @@
 #define RM_LIMIT 500           /* rows per tab */
 
 enum { RM_DOWN = 1, RM_UP, RM_NEXT_TAB, RM_PREV_TAB, RM_TAB1, RM_TAB2, RM_TAB3, RM_TAB4, RM_TAB5, RM_SEND,
-       RM_REFRESH, RM_BACK };
+       RM_REFRESH, RM_PLAN, RM_BACK };
 
 static const struct keybinding reminders_keys[] = {
 	{'j', false, RM_DOWN, "j/Down", "next row", true},
@@ -33,6 +33,7 @@ static const struct keybinding reminders_keys[] = {
 	{'5', false, RM_TAB5, "5", "patient responses", false},
 	{'s', false, RM_SEND, "s", "send reminder now", true},
 	{'g', false, RM_REFRESH, "g", "refresh", false},
+	{'P', false, RM_PLAN, "P", "send plan: what the scheduler will send, and why not", false},
 	{27, false, RM_BACK, "Esc/q", "back", true},
 	{'q', false, RM_BACK, "q", "back", false},
 	{0},
@@ -328,6 +329,7 @@ static int reminders_key(struct ui *ui, struct screen *sc, const struct key_even
 	case RM_TAB5: set_tab(ui, v, ev->action - RM_TAB1); return UI_REDRAW;
 	case RM_SEND: return send_now(ui, v);
 	case RM_REFRESH: load(ui, v); return UI_REDRAW;
+	case RM_PLAN: ui_push(ui, &ui_plan_screen, NULL); return UI_REDRAW;
 	}
 	return UI_HANDLED;
 }

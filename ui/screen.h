@@ -90,6 +90,7 @@ struct ui {
 	bool sync_error;
 	char *reminders_warn; /* "reminders are not being sent: ..." when no scheduler ran lately */
 	char *flash;      /* a one-line note on the hint line until the next key */
+	char *ehr_note;   /* the demo's EHR step for the status bar ("EHR: S12 in"), or NULL */
 	int poll_seconds;
 	struct ui_worker *worker;
 	bool quit;
@@ -147,5 +148,6 @@ extern const struct screen_ops ui_message_screen;  /* via ui_message() */
 extern const struct screen_ops ui_prompt_screen;   /* via ui_prompt() */
 extern const struct screen_ops ui_reminders_screen; /* ui/reminders.c; arg unused */
 extern const struct screen_ops ui_autoresp_screen; /* ui/autoresp.c; arg unused; admins only */
+extern const struct screen_ops ui_plan_screen;     /* ui/plan.c; arg unused */
 
 #endif

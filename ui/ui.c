@@ -514,6 +514,17 @@ static char *reminders_stale(struct ui *ui)
 	return xasprintf("reminders are not being sent: no scheduler since %s (smsdesk --scheduler)", when);
 }
 
+/* The demo's EHR loop in a few words (it must fit the status bar at 80 columns): what the fake
+ * EHR sent, then that it acknowledged our write-backs. NULL outside the demo. */
+static char *ehr_words(const struct ui *ui, int acked)
+{
+	if (acked == 1)
+		return xstrdup("EHR: write-back acked");
+	if (acked > 1)
+		return xasprintf("EHR: %d write-backs acked", acked);
+	return ui->ehr_note ? xstrdup(ui->ehr_note) : NULL;
+}
+
 /* Updates the status bar from the worker's latest pass. */
 static void take_worker(struct ui *ui)
 {
@@ -532,7 +543,9 @@ static void take_worker(struct ui *ui)
 		ui->sync_error = true;
 	} else if (r.holding) {
 		ui_time(ui, r.ok_at, when, sizeof when);
-		ui->sync_text = xasprintf("synced %s", when);
+		char *ehr = ehr_words(ui, r.ehr_acked);
+		ui->sync_text = xasprintf("synced %s%s%s", when, ehr ? ui_sym(" \xC2\xB7 ", " | ") : "", ehr ? ehr : "");
+		free(ehr);
 	} else {
 		/* a scheduler does the syncing: show what it recorded for this clinic */
 		struct sync_state st = {0};
@@ -719,6 +732,7 @@ int ui_run(const struct ui_options *opts)
 	text_set_ascii(strcmp(nl_langinfo(CODESET), "UTF-8") != 0);
 	memset(&L, 0, sizeof L);
 	L.wake[0] = L.wake[1] = -1;
+	ui.ehr_note = opts->ehr_note ? xstrdup(opts->ehr_note) : NULL;
 	if (store_open(opts->db_path, &ui.store, &err) != 0 || session_load(&ui, opts, &err) != 0)
 		goto out;
 	if (pipe2(L.wake, O_CLOEXEC | O_NONBLOCK) != 0) {
@@ -761,6 +775,7 @@ out:
 	free(err);
 	free(ui.sync_text);
 	free(ui.reminders_warn);
+	free(ui.ehr_note);
 	free(ui.flash);
 	session_free(&ui.session);
 	store_close(&ui.store);

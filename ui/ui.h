@@ -10,7 +10,9 @@ struct ui_options {
 	const char *demo_user;   /* sign in as this user without a password (--demo only) */
 	int64_t tenant_id;       /* 0: the first the user may see */
 	const char *demo_password; /* shown on the demo's sign-in and lock screens (--demo only) */
-	bool run_reminders;      /* the console runs the reminders pass itself (--demo: no scheduler) */
+	bool run_reminders;      /* the console runs the reminders pass and the EHR write-backs itself
+				  * (--demo: no scheduler) */
+	const char *ehr_note;    /* on the status bar until a write-back is acknowledged, or NULL (--demo) */
 };
 
 /* Runs the console until the user quits. Returns the process exit code. */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "src/ehr.h"
 #include "src/reminders.h"
 #include "src/scheduler.h"
 #include "src/sync.h"
@@ -57,6 +58,28 @@ static char *reminders_step(struct store *s)
 	return words;
 }
 
+/* The write-backs to the EHR, for a console that stands in for the scheduler (the demo): after
+ * the sync pass, so an answer polled in it goes back in the same pass. Counts the acknowledged
+ * ones in w->res; returns words for the status bar (malloc'd) when one was refused or waits
+ * for a retry, else NULL. */
+static char *ehr_step(struct ui_worker *w, struct store *s, int *changes)
+{
+	struct ehr_drain_stats st = {0};
+	char *err = NULL, *words = NULL;
+
+	if (ehr_writeback_drain(s, clock_now(), 5000, &st, &err) != 0)
+		words = xasprintf("EHR write-back: %s", err ? err : "failed");
+	else if (st.failed + st.retrying > 0)
+		words = xasprintf("EHR write-back: %s", st.last_error ? st.last_error : "not acknowledged");
+	pthread_mutex_lock(&w->mu);
+	w->res.ehr_acked += st.sent;
+	pthread_mutex_unlock(&w->mu);
+	*changes += st.sent + st.failed;
+	free(st.last_error);
+	free(err);
+	return words;
+}
+
 /* One pass: takes or renews the lease, and syncs when this console holds it. */
 static void one_pass(struct ui_worker *w, struct store *s, struct sync_engine *e)
 {
@@ -79,7 +102,9 @@ static void one_pass(struct ui_worker *w, struct store *s, struct sync_engine *e
 	} else {
 		int changes = rep.inbound_new + rep.status_updates + rep.outbox.sent + rep.outbox.failed +
 			      rep.outbox.retrying + rep.outbox.reconciled;
-		publish(w, true, rep.last_error ? rep.last_error : rem_err, changes);
+		char *ehr_err = w->reminders ? ehr_step(w, s, &changes) : NULL;
+		publish(w, true, rep.last_error ? rep.last_error : rem_err ? rem_err : ehr_err, changes);
+		free(ehr_err);
 	}
 	sync_report_clear(&rep);
 	free(rem_err);

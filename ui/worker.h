@@ -18,12 +18,13 @@ struct ui_worker_result {
 	int64_t ok_at;    /* when the last pass succeeded (Unix s), 0 = never */
 	char *error;      /* words for the status bar (malloc'd), NULL when all went well */
 	int changes;      /* new inbound + status updates + sent: something to reload */
+	int ehr_acked;    /* write-backs the EHR acknowledged since the start (the demo's passes) */
 };
 
 /* Starts the worker thread. wake_fd gets one byte after every pass. key_file may be NULL
  * (then there is nothing to decrypt tokens with and every pass reports so). reminders: each
- * pass that holds the lease also runs the scheduler's reminders pass (the demo, which has no
- * scheduler of its own). */
+ * pass that holds the lease also runs the scheduler's reminders pass and sends its write-backs
+ * to the EHR (the demo, which has no scheduler of its own). */
 int ui_worker_start(const char *db_path, const char *key_file, int wake_fd, bool reminders, struct ui_worker **out,
 		    char **err);
 /* Asks for a pass as soon as possible (several asks while busy make one more pass). */

@@ -49,7 +49,12 @@ wait_for "showing all"
 # --- audit: the selected entry's target and detail whole under the list ---
 keys A
 wait_for "chain intact"
-for i in $(seq 1 10); do keys j; done
+# down to the sign-in entry (the demo's fake EHR wrote two entries before it)
+for i in $(seq 1 15); do
+	capture | sed -n 21p | grep -qF " demo sign-in" && break
+	keys j
+	sleep 0.2
+done
 wait_line 21 " demo sign-in" 5
 capture | sed -n 23p | grep -qF "Esc close" || fail "the audit hint line hides Esc close"
 keys Escape

@@ -219,12 +219,47 @@ static void ehr_loop__retries_same_control_id__when_ehr_does_not_ack(void **stat
 	free(c2);
 }
 
+/* STOP then START from the patient's phone (through the Twilio simulator and the poller): the
+ * fake EHR gets the opt-out and then the opt-back-in, both ADT^A08 for its patient id, ZSC-1 N
+ * then Y, in that order; without the second the EHR would keep the old opt-out. */
+static void ehr_loop__stop_then_start__writes_back_opt_out_then_opt_in(void **state)
+{
+	struct fx *f = *state;
+	char *siu = sim_ehr_siu("S12", "EHR0004", "A-80", "MRN45", "Mary", "Major", MARY, NOW + 3 * 86400);
+	assert_string_equal(ehr_send(f, siu), "AA");
+	free(siu);
+	assert_int_equal(sim_inject_inbound(f->sim, MARY, CLINIC, "STOP", NULL), 0);
+	sync_pass(f);
+	assert_int_equal(sim_inject_inbound(f->sim, MARY, CLINIC, "START", NULL), 0);
+	sync_pass(f);
+	struct ehr_drain_stats st = {0};
+	char *err = NULL;
+	assert_int_equal(ehr_writeback_drain(f->s, clock_now(), 5000, &st, &err), 0);
+	assert_int_equal(st.sent, 2);
+	free(st.last_error);
+	assert_int_equal(sim_ehr_count(f->ehr), 2);
+	static const char *const flags[] = {"N", "Y"}, *const how[] = {"SMS STOP", "SMS START"};
+	for (size_t i = 0; i < 2; i++) {
+		char *type = received_field(f, i, "MSH", 9, 0), *id = received_field(f, i, "PID", 3, 1);
+		char *flag = received_field(f, i, "ZSC", 1, 1), *method = received_field(f, i, "ZSC", 3, 1);
+		assert_string_equal(type, "ADT^A08^ADT_A01");
+		assert_string_equal(id, "MRN45");
+		assert_string_equal(flag, flags[i]);
+		assert_string_equal(method, how[i]);
+		free(type);
+		free(id);
+		free(flag);
+		free(method);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(ehr_loop__s12_reminder_confirm_writes_back_s14__over_mllp, setup, teardown),
 		cmocka_unit_test_setup_teardown(ehr_loop__malformed_gets_nak__and_changes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(ehr_loop__retries_same_control_id__when_ehr_does_not_ack, setup, teardown),
+		cmocka_unit_test_setup_teardown(ehr_loop__stop_then_start__writes_back_opt_out_then_opt_in, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

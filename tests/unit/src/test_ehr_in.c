@@ -443,6 +443,55 @@ static void ehr_writeback__queues__when_patient_answers_or_stops(void **state)
 	ehr_out_list_free(&rows, n);
 }
 
+/* START after STOP: the opt-back-in goes to the EHR too (ADT^A08, ZSC|Y, "SMS START"), or the
+ * EHR keeps the old opt-out; a START from a number that was never opted out changes nothing
+ * and sends nothing; YES to a reminder after STOP opts back in (written back) and confirms. */
+static void ehr_writeback__queues_opt_in__when_patient_texts_start_after_stop(void **state)
+{
+	struct fx *f = *state;
+	char *msg = siu("S12", "C1", "F456", "20261210143000", PHONES);
+	struct ehr_in_result r = run(f, msg, "AA");
+	ehr_in_result_clear(&r);
+	free(msg);
+	assert_int_equal(store_setting_set(f->s, f->tenant, "ehr_writeback", "127.0.0.1:1", NULL), 0);
+	inbound(f, "SM0101", "START");
+	char *ev = outbox_events(f);
+	assert_string_equal(ev, ""); /* never opted out: nothing to tell the EHR */
+	free(ev);
+	inbound(f, "SM0102", "STOP");
+	inbound(f, "SM0103", "START");
+	ev = outbox_events(f);
+	assert_string_equal(ev, "opted_out,opted_in");
+	free(ev);
+	bool out = true;
+	assert_int_equal(store_number_opted_out(f->s, f->tenant, "+13125550199", &out, NULL), 0);
+	assert_false(out);
+	struct ehr_out *rows = NULL;
+	size_t n = 0;
+	char *err = NULL;
+	assert_int_equal(store_ehr_out_list(f->s, f->tenant, 1, &rows, &n, NULL), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(rows[0].event, "opted_in");
+	char *hl7 = ehr_writeback_message(f->s, &rows[0], &err);
+	assert_non_null(hl7);
+	assert_non_null(strstr(hl7, "|ADT^A08^ADT_A01|"));
+	assert_non_null(strstr(hl7, "PID|1||MRN001^^^^MR||O\\S\\Brien^Mary\r"));
+	assert_non_null(strstr(hl7, "\rZSC|Y|"));
+	assert_non_null(strstr(hl7, "|SMS START\r"));
+	assert_null(strstr(hl7, "ZSC|N"));
+	free(hl7);
+	ehr_out_list_free(&rows, n);
+	/* YES to a reminder after STOP: back in (written back), then the confirmation */
+	struct reminders_report rr = {0};
+	assert_int_equal(reminders_pass(f->s, clock_now(), &rr, NULL), 0);
+	reminders_report_clear(&rr);
+	inbound(f, "SM0104", "STOP");
+	inbound(f, "SM0105", "YES");
+	ev = outbox_events(f);
+	assert_string_equal(ev, "opted_out,opted_in,opted_out,opted_in,confirmed");
+	free(ev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -453,6 +502,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(ehr_in__answers_ae_ar_and_changes_nothing__when_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(ehr_in_folder__moves_files_with_their_acks, setup, teardown),
 		cmocka_unit_test_setup_teardown(ehr_writeback__queues__when_patient_answers_or_stops, setup, teardown),
+		cmocka_unit_test_setup_teardown(ehr_writeback__queues_opt_in__when_patient_texts_start_after_stop, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
