@@ -39,6 +39,9 @@
 	X(canned)            \
 	X(triage)            \
 	X(stats)             \
+	X(campaign)          \
+	X(waitlist)          \
+	X(filler)            \
 	X(poll)              \
 	X(sim)               \
 	X(ehr)               \

@@ -80,5 +80,10 @@ int cli_anchor_write(struct store *s, const char *path, bool force);
 int cli_user_lifecycle(struct cli_ctx *ctx, int argc, char **argv);
 int cli_tenant_lifecycle(struct cli_ctx *ctx, int argc, char **argv);
 int cli_patient_lifecycle(struct cli_ctx *ctx, int argc, char **argv);
+/* The rest of `smsdesk stats` (src/cli_stats_weekly.c): by location and week, no-shows with and
+ * without a reminder, campaigns started in the period; t->id 0 = every location. */
+int cli_stats_more(struct store *s, const struct tenant *t, int64_t since, int64_t until);
+/* `appointment cancel ID` (src/cli_filler.c): by hand, audited; the filler offers the slot. */
+int cli_appointment_cancel(struct cli_ctx *ctx, int argc, char **argv);
 
 #endif

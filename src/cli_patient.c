@@ -151,6 +151,7 @@ static const char usage_appointment[] =
 	"usage: smsdesk [--tenant T] appointment add --patient ID --provider NAME --at \"YYYY-MM-DD HH:MM\"\n"
 	"                                            [--location L] [--duration MINUTES]\n"
 	"       smsdesk [--tenant T] appointment list [--patient ID] [--all]\n"
+	"       smsdesk appointment cancel ID   (the cancellation filler offers the slot: 'filler --help')\n"
 	"--at is the clinic's local time. 'list' shows appointments from yesterday on, or all of\n"
 	"them with --all.\n";
 
@@ -267,6 +268,8 @@ static int appointment_list(struct cli_ctx *ctx, const struct appt_args *a)
 static int run_appointment(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct appt_args a = {0};
+	if (argc > 1 && strcmp(argv[1], "cancel") == 0)
+		return cli_appointment_cancel(ctx, argc, argv);
 	struct cli_opt opts[] = {
 		{"--patient", &a.patient, NULL}, {"--provider", &a.provider, NULL}, {"--at", &a.at, NULL},
 		{"--location", &a.location, NULL}, {"--duration", &a.duration, NULL}, {"--all", NULL, &a.all},

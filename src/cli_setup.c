@@ -191,8 +191,9 @@ static const char usage_settings[] =
 	"  --allow-risky                let --template use {procedure}, {reason} or {diagnosis}\n"
 	"                               (health details in a text: an admin's explicit choice, audited)\n"
 	"COLUMN VALUE pairs set other location settings, e.g. 'poll_seconds 30',\n"
-	"'optout_replies_by smsdesk', 'timezone America/Denver', 'idle_lock_seconds 300', and the\n"
-	"prices in millionths of a dollar: 'segment_price_micros 7900' (one SMS segment) and\n"
+	"'optout_replies_by smsdesk', 'timezone America/Denver', 'idle_lock_seconds 300',\n"
+	"'send_per_minute 60' (the pace of campaigns; 0: 60 for a number, 600 with a Messaging Service),\n"
+	"and the prices in millionths of a dollar: 'segment_price_micros 7900' (one SMS segment) and\n"
 	"'mms_price_micros 20000' (one MMS, any length, with its attachment).\n"
 	"Secrets are encrypted with the key file and shown only as set / not set.\n";
 

@@ -14,7 +14,11 @@ static const char usage_stats[] =
 	"usage: smsdesk [--tenant T] stats [--tenant T] [--since DATE] [--until DATE]\n"
 	"Messages sent and received, delivery and failure rates, segments and the estimated\n"
 	"Twilio cost (at the location's per-segment price), opt-outs, reminders sent and the\n"
-	"patients' answers (confirmed / reschedule / cancelled).\n"
+	"patients' answers (confirmed / reschedule / cancelled); then by location and week the\n"
+	"delivery rate (delivered of final), reply rate (patients who wrote in of those texted),\n"
+	"confirm rate (of appointments reminded) and cost; no-shows after a reminder against\n"
+	"without one (visits in the period marked completed or no-show); and the results of the\n"
+	"campaigns started in the period (sent, delivered, replied, booked, cost).\n"
 	"DATE is YYYY-MM-DD (midnight in the clinic's time zone; UTC for all locations) or Nd\n"
 	"for N days ago. The period is [--since, --until): by default the last 30 days.\n"
 	"Without --tenant and with several locations, the figures cover all of them.\n";
@@ -175,6 +179,7 @@ static int run_stats(struct cli_ctx *ctx, int argc, char **argv)
 	else
 		snprintf(where, sizeof(where), "all locations");
 	print_stats(&st, where, from, to, tz, t.id ? t.segment_price_micros : 0);
+	rc = cli_stats_more(s, &t, since, until);
 out:
 	tenant_free(&t);
 	store_close(&s);

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 #include "src/demo.h"
+#include "src/campaign.h"
 #include "src/segments.h"
 #include "src/tz.h"
 #include "src/util.h"
@@ -232,6 +233,74 @@ static int add_appointments(struct store *s, int64_t tenant_id, const char *tz, 
 	return 0;
 }
 
+/* Past visits for the campaigns: the patients with nothing booked were last seen over a year
+ * ago (an annual skin check recall finds them), the others a few months ago; three had a
+ * procedure a week ago (the follow-up finds them, Tomás opted out). */
+static int add_past_visits(struct store *s, int64_t tenant_id, const char *tz, int64_t now,
+			   const int64_t ids[DEMO_PATIENTS], const int64_t appts[DEMO_PATIENTS], char **err)
+{
+	static const int followup[] = {P_CHLOE, P_KAI, P_TOMAS};
+	for (int i = 0; i < DEMO_PATIENTS; i++) {
+		struct appointment a = {.tenant_id = tenant_id, .patient_id = ids[i], .provider = (char *)providers[i % 4],
+					.location = (char *)locations[i % 2], .duration_min = 30, .status = "completed"};
+		a.starts_at = local_at(tz, now, appts[i] ? -(60 + i * 5) : -(400 + i * 3), 10, 0);
+		if (store_appt_add(s, &a, NULL, err) != 0)
+			return -1;
+	}
+	for (size_t k = 0; k < sizeof(followup) / sizeof(followup[0]); k++) {
+		struct appointment a = {.tenant_id = tenant_id, .patient_id = ids[followup[k]], .provider = "Dr. Okonkwo",
+					.location = (char *)locations[0], .duration_min = 60, .status = "completed"};
+		a.starts_at = local_at(tz, now, -7, 9 + (int)k, 0);
+		if (store_appt_add(s, &a, NULL, err) != 0)
+			return -1;
+	}
+	/* Two patients want an earlier visit: Ahmed's cancelled one is offered to them (the sim's
+	 * Fatima answers BOOK), then to those overdue for their yearly check. */
+	static const int waiting[] = {18, 16}; /* Fatima Haddad, Emily Johnson */
+	for (size_t k = 0; k < sizeof(waiting) / sizeof(waiting[0]); k++) {
+		struct waitlist_entry wl = {.tenant_id = tenant_id, .patient_id = ids[waiting[k]], .from_at = now,
+					    .to_at = now + 14 * 86400, .created_by = "demo", .provider = NULL};
+		if (store_waitlist_add(s, &wl, NULL, err) != 0)
+			return -1;
+	}
+	/* Two patients signed the marketing consent form as well. */
+	return store_prefs_set_marketing_consent(s, ids[P_ANA], now - 86400 * 20, "paper form", "demo", err) != 0 ||
+			       store_prefs_set_marketing_consent(s, ids[P_ZOE], now - 86400 * 9, "patient portal", "demo",
+								 err) != 0
+		   ? -1
+		   : 0;
+}
+
+/* Three draft campaigns to look at, preview and send from the campaigns screen (M). */
+static int add_campaigns(struct store *s, int64_t tenant_id, int64_t now, char **err)
+{
+	static const struct {
+		const char *name, *kind, *body;
+		int overdue_months, followup_days;
+	} drafts[] = {
+	    {"Annual skin check recall", "care",
+	     "Hi {patientName}, {clinicName}: your yearly skin check is due. Call {clinicPhone} to book. Reply STOP to "
+	     "opt out.",
+	     12, 0},
+	    {"Mohs follow-up, 1 week", "care",
+	     "Hi {patientName}, {clinicName}: how is the wound healing? Reply or call {clinicPhone}. Reply STOP to opt "
+	     "out.",
+	     0, 7},
+	    {"Spring peel offer", "marketing",
+	     "{clinicName}: 20% off chemical peels in April, {patientName}. Call {clinicPhone}. Reply STOP to opt out.", 0,
+	     0},
+	};
+	for (size_t i = 0; i < sizeof(drafts) / sizeof(drafts[0]); i++) {
+		struct campaign_filter f = {.tenant_id = tenant_id, .kind = drafts[i].kind,
+					    .overdue_months = drafts[i].overdue_months,
+					    .followup_days = drafts[i].followup_days};
+		int64_t id = 0;
+		if (campaign_create(s, &f, drafts[i].name, drafts[i].body, 0, "demo", now, &id, NULL, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Stores one scripted message as Twilio would have it. */
 static int add_message(struct store *s, int64_t tenant_id, const char *from, int64_t now, int seq,
 		       const struct demo_msg *d, const int64_t ids[DEMO_PATIENTS],
@@ -381,7 +450,8 @@ int demo_populate(struct store *s, int64_t tenant_id, int64_t now, char **err)
 	for (size_t i = 0; i < sizeof(script) / sizeof(script[0]); i++)
 		if (add_message(s, tenant_id, from, now, (int)i + 1, &script[i], ids, appts, err) != 0)
 			goto fail;
-	if (finish_threads(s, tenant_id, now, err) != 0 || finish_desk(s, tenant_id, tz, from, now, ids, appts, err) != 0)
+	if (finish_threads(s, tenant_id, now, err) != 0 || finish_desk(s, tenant_id, tz, from, now, ids, appts, err) != 0 ||
+	    add_past_visits(s, tenant_id, tz, now, ids, appts, err) != 0 || add_campaigns(s, tenant_id, now, err) != 0)
 		goto fail;
 	if (store_commit(s, err) != 0)
 		goto fail_early; /* a failed commit has rolled back already */

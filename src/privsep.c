@@ -231,6 +231,11 @@ static int command_need(const char *cmd, const char *sub)
 		{"import", NULL, AUTH_SEND},        {"audit", NULL, AUTH_AUDIT_VIEW},
 		{"settings", "show", AUTH_SETTINGS}, {"test-connection", NULL, AUTH_SETTINGS},
 		{"settings", NULL, AUTH_CREDENTIALS},
+		{"campaign", "list", AUTH_VIEW},    {"campaign", "show", AUTH_VIEW},
+		{"campaign", "preview", AUTH_VIEW}, {"campaign", "consent", AUTH_SEND},
+		{"campaign", NULL, AUTH_SETTINGS},  /* create, send, stop: texts to many patients */
+		{"waitlist", "list", AUTH_VIEW},    {"waitlist", NULL, AUTH_SEND},
+		{"filler", "mode", AUTH_SETTINGS},  {"filler", NULL, AUTH_VIEW},        {"appointment", "cancel", AUTH_SEND},
 		{"plan", NULL, AUTH_VIEW},          {"ehr", "outbox", AUTH_VIEW},
 		{"ehr", "import", AUTH_SEND},       {"ehr", "import-fhir", AUTH_SEND},
 		{"ehr", "send", NEED_NOTHING},      {"ehr", "fake-ehr", NEED_NOTHING},

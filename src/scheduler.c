@@ -37,6 +37,7 @@ struct sched {
 	char *last_holder; /* who held the lease when we last could not take it */
 	bool stop;
 	int failures;      /* tenant failures in the last pass */
+	bool campaign_active; /* a campaign is sending: wait_next releases its texts at its pace */
 	const char *anchor; /* --audit-anchor FILE, or NULL */
 	bool anchor_bad;    /* the last pass found the log short of the anchor (logged once) */
 	const char *mllp;  /* --mllp HOST:PORT: the HL7 listener's address, or NULL */
@@ -199,9 +200,13 @@ static int step_sync(struct sched *sc)
 	      "tenants_failed=%d",
 	      rep.inbound_new, rep.inbound_unmatched, rep.status_updates, rep.outbox.sent, rep.outbox.failed, rep.outbox.retrying,
 	      rep.outbox.reconciled, rep.tenants_ok, rep.tenants_failed);
+	if (rep.filler.opened + rep.filler.offered + rep.filler.filled + rep.filler.closed > 0)
+		logf_("info", 0, "filler.pass", "opened=%d offered=%d filled=%d taken=%d closed=%d", rep.filler.opened,
+		      rep.filler.offered, rep.filler.filled, rep.filler.taken, rep.filler.closed);
 	if (rep.last_error != NULL)
 		logf_("warn", 0, "sync.tenant_error", "error=\"%s\"", rep.last_error);
 	sc->failures += rep.tenants_failed;
+	sc->campaign_active = rep.campaign_active;
 	sync_report_clear(&rep);
 	return 0;
 }
@@ -372,6 +377,57 @@ static int run_pass(struct sched *sc)
 	return rc;
 }
 
+/* Sleeps until the monotonic deadline `until_ms` or a stop signal; false once stopping. */
+static bool sleep_until(struct sched *sc, int64_t until_ms)
+{
+	while (!sc->stop) {
+		int64_t left = until_ms - clock_mono_ms();
+		if (left <= 0)
+			return true;
+		struct timespec ts = {left / 1000, (left % 1000) * 1000000};
+		int sig = sigtimedwait(&sc->sigs, NULL, &ts);
+		if (sig == SIGTERM || sig == SIGINT) {
+			logf_("info", 0, "scheduler.signal", "signal=%s", sig == SIGINT ? "SIGINT" : "SIGTERM");
+			sc->stop = true;
+		} else if (sig < 0 && errno != EINTR && errno != EAGAIN) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Until `until_ms`: releases campaign texts at each location's pace and sends them, with one
+ * log line for the lot. Returns when no campaign is sending any more (or on a stop). */
+static void campaign_ticks(struct sched *sc, int64_t until_ms)
+{
+	struct sync_report total = {0};
+	int ticks = 0;
+	while (sc->campaign_active && !sc->stop && clock_mono_ms() < until_ms) {
+		struct sync_report rep = {0};
+		char *err = NULL;
+		if (sync_engine_campaign_tick(sc->e, &rep, &err) != 0) {
+			logf_("error", 0, "campaign.error", "error=\"%s\"", err ? err : "?");
+			free(err);
+			sync_report_clear(&rep);
+			break;
+		}
+		if (rep.last_error != NULL)
+			logf_("warn", 0, "campaign.tenant_error", "error=\"%s\"", rep.last_error);
+		total.campaign_released += rep.campaign_released;
+		total.outbox.sent += rep.outbox.sent;
+		total.outbox.failed += rep.outbox.failed;
+		ticks++;
+		sc->campaign_active = rep.campaign_active;
+		int64_t next = rep.campaign_next_ms > 0 ? rep.campaign_next_ms : clock_mono_ms() + 1000;
+		sync_report_clear(&rep);
+		if (stop_requested(sc) || !sleep_until(sc, next < until_ms ? next : until_ms))
+			break;
+	}
+	if (ticks > 0)
+		logf_("info", 0, "campaign.pass", "released=%d sent=%d failed=%d active=%d", total.campaign_released,
+		      total.outbox.sent, total.outbox.failed, sc->campaign_active ? 1 : 0);
+}
+
 /* Waits until the next pass is due or a stop signal arrives. */
 static void wait_next(struct sched *sc)
 {
@@ -382,6 +438,8 @@ static void wait_next(struct sched *sc)
 		seconds = 60 - (int)(now.tv_sec % 60);
 	}
 	int64_t until = clock_mono_ms() + (int64_t)seconds * 1000;
+	if (sc->holding && sc->campaign_active)
+		campaign_ticks(sc, until);
 	while (!sc->stop) {
 		int64_t left = until - clock_mono_ms();
 		if (left <= 0)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "src/sync.h"
+#include "src/campaign.h"
 #include "src/connect.h"
 #include "src/media.h"
 #include "src/poll.h"
@@ -18,6 +19,7 @@ struct sync_engine {
 	const struct vault *v;
 	char *owner;
 	struct client_cache *cache;
+	struct campaign_pacer *pacer;
 	bool holding;
 };
 
@@ -31,6 +33,7 @@ int sync_engine_new(struct store *s, const struct vault *v, const char *owner, s
 	e->v = v;
 	e->owner = xstrdup(owner);
 	e->cache = client_cache_new(s, v);
+	e->pacer = campaign_pacer_new();
 	*out = e;
 	return 0;
 }
@@ -41,6 +44,7 @@ void sync_engine_free(struct sync_engine **ep)
 	if (e == NULL)
 		return;
 	client_cache_free(&e->cache);
+	campaign_pacer_free(&e->pacer);
 	free(e->owner);
 	free(e);
 	*ep = NULL;
@@ -131,6 +135,20 @@ static void pass_tenant(struct sync_engine *e, const struct tenant *t, struct sy
 	free(why);
 }
 
+/* Hands the campaign texts the paces allow to the outbox (drained right after). */
+static void pass_campaigns(struct sync_engine *e, struct sync_report *r)
+{
+	struct campaign_tick tk;
+	char *why = NULL;
+	if (campaign_release(e->s, e->pacer, clock_now(), clock_mono_ms(), &tk, &why) != 0) {
+		report_fail(r, "campaign", why);
+		free(why);
+	}
+	r->campaign_released += tk.released;
+	r->campaign_active = tk.active;
+	r->campaign_next_ms = tk.next_ms;
+}
+
 /* Settles stale claims, then drains in chunks, renewing the lease between chunks so a long
  * drain never outlives it. */
 static void pass_outbox(struct sync_engine *e, struct sync_report *r)
@@ -140,6 +158,7 @@ static void pass_outbox(struct sync_engine *e, struct sync_report *r)
 		report_fail(r, "outbox", why);
 		xfree(&why);
 	}
+	pass_campaigns(e, r);
 	for (;;) {
 		struct outbox_stats before = r->outbox;
 		if (outbox_drain(e->s, client_cache_get, e->cache, e->owner, SYNC_DRAIN_CHUNK, &r->outbox,
@@ -173,6 +192,28 @@ int sync_engine_pass(struct sync_engine *e, struct sync_report *r, char **err)
 			pass_tenant(e, &list[i], r);
 	}
 	tenant_list_free(&list, n);
+	/* After the polls (a BOOK reply is in), before the outbox (the texts go in this pass). */
+	char *why = NULL;
+	if (filler_pass(e->s, clock_now(), &r->filler, &why) != 0) {
+		report_fail(r, "cancellation filler", why);
+		free(why);
+	}
 	pass_outbox(e, r);
+	return 0;
+}
+
+int sync_engine_campaign_tick(struct sync_engine *e, struct sync_report *r, char **err)
+{
+	bool holding = false;
+	if (sync_engine_lease(e, &holding, err) != 0)
+		return -1;
+	if (!holding)
+		return 0;
+	pass_campaigns(e, r);
+	char *why = NULL;
+	if (outbox_drain(e->s, client_cache_get, e->cache, e->owner, SYNC_DRAIN_CHUNK, &r->outbox, &why) != 0) {
+		report_fail(r, "outbox", why);
+		free(why);
+	}
 	return 0;
 }

@@ -5,6 +5,7 @@
 #define SMSDESK_SYNC_H
 #include <stdbool.h>
 #include "store/store.h"
+#include "src/filler.h"
 #include "src/outbox.h"
 #include "src/twilio.h"
 #include "src/vault.h"
@@ -33,6 +34,10 @@ struct sync_report {
 	struct outbox_stats outbox;
 	int tenants_ok;
 	int tenants_failed;
+	struct filler_report filler; /* the cancellation filler's step (src/filler.c) */
+	int campaign_released;  /* campaign texts handed to the outbox (src/campaign_send.c) */
+	bool campaign_active;   /* a campaign is sending: call sync_engine_campaign_tick soon */
+	int64_t campaign_next_ms; /* when (clock_mono_ms) it can release the next text */
 	char *last_error; /* malloc'd words for the status bar, NULL when all went well */
 };
 void sync_report_clear(struct sync_report *r);
@@ -43,5 +48,9 @@ void sync_engine_release(struct sync_engine *e);
 /* One pass over every tenant that has Twilio settings. Per-tenant failures are recorded in
  * sync_state and the report, and do not stop the other tenants. */
 int sync_engine_pass(struct sync_engine *e, struct sync_report *r, char **err);
+/* Between passes while a campaign is sending: under the lease, releases the campaign texts
+ * the locations' paces allow and drains the outbox. r->campaign_next_ms says when to call
+ * again (r->campaign_active false: no campaign is sending). Nothing when not holding. */
+int sync_engine_campaign_tick(struct sync_engine *e, struct sync_report *r, char **err);
 
 #endif

@@ -12,6 +12,8 @@ void sms_prefs_free(struct sms_prefs *p)
 	free(p->consent_method);
 	free(p->consent_by);
 	free(p->consent_phone);
+	free(p->marketing_consent_method);
+	free(p->marketing_consent_by);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -30,7 +32,9 @@ int store_prefs_get(struct store *s, int64_t patient_id, struct sms_prefs *out, 
 	memset(out, 0, sizeof(*out));
 	sqlite3_stmt *st = store_stmt(s,
 		"SELECT patient_id, tenant_id, opted_in, reminders, marketing, opted_out_at, opted_out_reason,"
-		" opted_out_via, consent_at, consent_method, consent_by, consent_phone, updated_at"
+		" opted_out_via, consent_at, consent_method, consent_by, consent_phone, updated_at,"
+		" CASE WHEN marketing_consent_phone IS (SELECT mobile FROM patients WHERE id = ?1)"
+		"  THEN marketing_consent_at END, marketing_consent_method, marketing_consent_by"
 		" FROM patient_sms_preferences WHERE patient_id = ?1", err);
 	if (st == NULL)
 		return -1;
@@ -55,6 +59,9 @@ int store_prefs_get(struct store *s, int64_t patient_id, struct sms_prefs *out, 
 	out->consent_by = store_col_text(st, 10);
 	out->consent_phone = store_col_text(st, 11);
 	out->updated_at = sqlite3_column_int64(st, 12);
+	out->marketing_consent_at = sqlite3_column_int64(st, 13);
+	out->marketing_consent_method = store_col_text(st, 14);
+	out->marketing_consent_by = store_col_text(st, 15);
 	sqlite3_reset(st);
 	return 0;
 }
@@ -104,6 +111,30 @@ int store_prefs_set_consent(struct store *s, int64_t patient_id, int64_t at, con
 	store_bind_text_or_null(st, 5, phone);
 	sqlite3_bind_int64(st, 6, clock_now());
 	return update_one(s, st, patient_id, "recording consent", err);
+}
+
+int store_prefs_set_marketing_consent(struct store *s, int64_t patient_id, int64_t at, const char *method,
+				      const char *by, char **err)
+{
+	if (at > 0 && (method == NULL || *method == '\0'))
+		return seterr(err, "marketing consent needs a method (paper form, patient portal, ...)");
+	if (!store_text_ok(method, false, 500) || !store_text_ok(by, false, 500))
+		return seterr(err, "consent fields must be short and without control characters");
+	/* Given for the number the patient has now; withdrawn, it takes the marketing flag too. */
+	sqlite3_stmt *st = store_stmt(s,
+		"UPDATE patient_sms_preferences SET marketing = ?2 > 0,"
+		" marketing_consent_at = CASE WHEN ?2 > 0 THEN ?2 END, marketing_consent_method = ?3,"
+		" marketing_consent_by = ?4,"
+		" marketing_consent_phone = CASE WHEN ?2 > 0 THEN (SELECT mobile FROM patients WHERE id = ?1) END,"
+		" updated_at = ?5 WHERE patient_id = ?1", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, patient_id);
+	sqlite3_bind_int64(st, 2, at);
+	store_bind_text_or_null(st, 3, at > 0 ? method : NULL);
+	store_bind_text_or_null(st, 4, at > 0 ? by : NULL);
+	sqlite3_bind_int64(st, 5, clock_now());
+	return update_one(s, st, patient_id, "recording marketing consent", err);
 }
 
 /* Blocks the number and opts out its patients; call inside a transaction. */

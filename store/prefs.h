@@ -16,6 +16,9 @@ struct sms_prefs {
 	char *consent_by;
 	char *consent_phone;
 	int64_t updated_at;
+	int64_t marketing_consent_at; /* 0 = none for the patient's current number */
+	char *marketing_consent_method;
+	char *marketing_consent_by;
 };
 
 void sms_prefs_free(struct sms_prefs *p);
@@ -25,6 +28,11 @@ int store_prefs_get(struct store *s, int64_t patient_id, struct sms_prefs *out, 
 int store_prefs_set_flags(struct store *s, int64_t patient_id, bool reminders, bool marketing, char **err);
 int store_prefs_set_consent(struct store *s, int64_t patient_id, int64_t at, const char *method,
 			    const char *by, const char *phone, char **err);
+
+/* Records marketing consent (its own, apart from care consent: TCPA) for the patient's current
+ * number and turns marketing on; at 0 withdraws it and turns marketing off. */
+int store_prefs_set_marketing_consent(struct store *s, int64_t patient_id, int64_t at, const char *method,
+				      const char *by, char **err);
 
 /* Opts the number out for the tenant (sms_optouts) and every patient of the tenant with that
  * mobile (opted_in = 0, time, via, reason). Idempotent. via: sms, carrier, staff, import. */

@@ -33,4 +33,29 @@ struct sms_stats {
 int store_stats_get(struct store *s, int64_t tenant_id, int64_t since, int64_t until, struct sms_stats *out,
 		    char **err);
 
+/* One location's week (Monday 00:00 in the zone whose UTC offset was given). Owner:
+ * store/stats_weekly.c */
+struct stats_week {
+	int64_t tenant_id;
+	int64_t week_start;  /* Unix time of the week's Monday 00:00, local */
+	int64_t sent, delivered, final; /* outbound; final: delivered, failed or undelivered */
+	int64_t texted, replied;        /* distinct patients texted / who wrote in */
+	int64_t reminded, confirmed;    /* appointments reminded that week / confirmed by reply */
+	int64_t campaign;               /* campaign texts (campaigns and slot offers) */
+	int64_t cost_micros;            /* as in struct sms_stats */
+};
+/* The tenant's weeks with activity in [since, until), oldest first; utc_offset (seconds) puts
+ * week boundaries on the clinic's Mondays. */
+int store_stats_weekly(struct store *s, int64_t tenant_id, int64_t since, int64_t until, int64_t utc_offset,
+		       struct stats_week **out, size_t *n, char **err);
+void stats_week_list_free(struct stats_week **list, size_t n);
+
+/* Visits in [since, until) that are over (completed or no-show), with and without a reminder. */
+struct stats_noshow {
+	int64_t reminded, reminded_noshow;
+	int64_t unreminded, unreminded_noshow;
+};
+int store_stats_noshow(struct store *s, int64_t tenant_id, int64_t since, int64_t until, struct stats_noshow *out,
+		       char **err);
+
 #endif

@@ -59,6 +59,8 @@ const char *store_path(struct store *s);
 #include "store/backup.h"
 #include "store/lifecycle.h"
 #include "store/media.h"
+#include "store/campaigns.h"
+#include "store/filler.h"
 #include "store/ehr.h"
 #include "store/notes.h"
 #include "store/canned.h"

@@ -9,7 +9,7 @@
 	"id, name, phone, address, timezone, account_sid, api_key_sid, from_number, "                \
 	"messaging_service_sid, api_base, reminder_slots, reminder_template, quiet_start, quiet_end, " \
 	"segment_price_micros, mms_price_micros, poll_seconds, idle_lock_seconds, optout_replies_by, " \
-	"created_at"
+	"created_at, send_per_minute"
 
 enum col_kind {
 	COL_INT,      /* integer in [min, max] */
@@ -61,6 +61,8 @@ static const struct tenant_col tenant_cols[] = {
 	 "UPDATE tenants SET idle_lock_seconds = ?1 WHERE id = ?2"},
 	{"optout_replies_by", COL_OPTOUT_BY, false, 0, 0,
 	 "UPDATE tenants SET optout_replies_by = ?1 WHERE id = ?2"},
+	{"send_per_minute", COL_INT, false, 0, 600000,
+	 "UPDATE tenants SET send_per_minute = ?1 WHERE id = ?2"},
 };
 
 void tenant_free(struct tenant *t)
@@ -118,6 +120,7 @@ static void tenant_from_row(sqlite3_stmt *st, void *elem)
 	t->idle_lock_seconds = sqlite3_column_int(st, 17);
 	t->optout_replies_by = store_col_text_or(st, 18, "twilio");
 	t->created_at = sqlite3_column_int64(st, 19);
+	t->send_per_minute = sqlite3_column_int(st, 20);
 }
 
 /* True when s has no control characters (C0, DEL); newlines allowed only if multiline. */

@@ -23,6 +23,7 @@ struct tenant {
 	int idle_lock_seconds;
 	char *optout_replies_by;      /* "twilio" or "smsdesk" */
 	int64_t created_at;
+	int send_per_minute;          /* campaign pace; 0: 60 (long code) or 600 (Messaging Service) */
 };
 
 void tenant_free(struct tenant *t); /* frees the strings, not t */

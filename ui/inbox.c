@@ -14,7 +14,7 @@
 
 enum { IA_DOWN = 1, IA_UP, IA_PGDN, IA_PGUP, IA_HOME, IA_OPEN, IA_SEARCH, IA_UNREAD, IA_ACTION, IA_COMPOSE, IA_REPLY,
        IA_CLEAR, IA_QUIT, IA_SYNC, IA_REMINDERS, IA_KEYWORDS, IA_LOCATION, IA_SETTINGS, IA_AUDIT, IA_LANE,
-       IA_WORKLIST, IA_MINE, IA_ARCHIVED, IA_ARCHIVE, IA_PLAN };
+       IA_WORKLIST, IA_MINE, IA_ARCHIVED, IA_ARCHIVE, IA_PLAN, IA_CAMPAIGNS, IA_FILLER, IA_STATS };
 
 static const struct keybinding inbox_keys[] = {
 	{'j', false, IA_DOWN, "j/Down", "next thread", false},
@@ -41,6 +41,9 @@ static const struct keybinding inbox_keys[] = {
 	{'s', false, IA_SYNC, "s", "sync now", false},
 	{'R', false, IA_REMINDERS, "R", "reminders", true},
 	{'P', false, IA_PLAN, "P", "send plan: what the scheduler will send, and why not", false},
+	{'M', false, IA_CAMPAIGNS, "M", "campaigns and recalls", false},
+	{'W', false, IA_FILLER, "W", "cancelled visits offered to the waitlist", false},
+	{'T', false, IA_STATS, "T", "analytics: rates by week, no-shows, campaigns", false},
 	{'K', false, IA_KEYWORDS, "K", "keyword replies (admins)", false},
 	{'L', false, IA_LOCATION, "L", "switch location", true},
 	{'S', false, IA_SETTINGS, "S", "settings (admins)", false},
@@ -365,6 +368,9 @@ static int inbox_key(struct ui *ui, struct screen *sc, const struct key_event *e
 	case IA_SYNC: ui_flash(ui, "syncing..."); return UI_SYNC_NOW;
 	case IA_REMINDERS: ui_push(ui, &ui_reminders_screen, NULL); return UI_REDRAW;
 	case IA_PLAN: ui_push(ui, &ui_plan_screen, NULL); return UI_REDRAW;
+	case IA_CAMPAIGNS: ui_push(ui, &ui_campaigns_screen, NULL); return UI_REDRAW;
+	case IA_FILLER: ui_push(ui, &ui_filler_screen, NULL); return UI_REDRAW;
+	case IA_STATS: ui_push(ui, &ui_stats_screen, NULL); return UI_REDRAW;
 	case IA_KEYWORDS: ui_push(ui, &ui_autoresp_screen, NULL); return UI_REDRAW;
 	case IA_LOCATION: ui_locations_open(ui); return UI_REDRAW;
 	case IA_SETTINGS: ui_settings_open(ui); return UI_REDRAW;

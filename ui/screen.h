@@ -147,6 +147,9 @@ extern const struct screen_ops ui_help_screen;     /* arg: struct screen * whose
 extern const struct screen_ops ui_message_screen;  /* via ui_message() */
 extern const struct screen_ops ui_prompt_screen;   /* via ui_prompt() */
 extern const struct screen_ops ui_reminders_screen; /* ui/reminders.c; arg unused */
+extern const struct screen_ops ui_campaigns_screen; /* ui/campaigns.c; arg unused */
+extern const struct screen_ops ui_filler_screen;    /* ui/filler.c; arg unused */
+extern const struct screen_ops ui_stats_screen;     /* ui/stats.c; arg unused */
 extern const struct screen_ops ui_autoresp_screen; /* ui/autoresp.c; arg unused; admins only */
 extern const struct screen_ops ui_plan_screen;     /* ui/plan.c; arg unused */
 

@@ -80,6 +80,41 @@ static char *ehr_step(struct ui_worker *w, struct store *s, int *changes)
 	return words;
 }
 
+/* While a campaign is sending and no scheduler does it: releases its texts at the location's
+ * pace for up to CAMPAIGN_TICK_MS, so the screen shows progress; returns what it sent. */
+#define CAMPAIGN_TICK_MS 10000
+static int campaign_ticks(struct ui_worker *w, struct sync_engine *e, const struct sync_report *first)
+{
+	int64_t until = clock_mono_ms() + CAMPAIGN_TICK_MS, next = first->campaign_next_ms;
+	bool active = first->campaign_active;
+	int sent = 0;
+	while (active) {
+		pthread_mutex_lock(&w->mu);
+		bool stop = w->stopping;
+		pthread_mutex_unlock(&w->mu);
+		int64_t wait = next - clock_mono_ms();
+		if (stop || clock_mono_ms() + (wait > 0 ? wait : 0) >= until)
+			break;
+		if (wait > 0)
+			usleep((useconds_t)(wait > 1000 ? 1000 : wait) * 1000);
+		if (next > clock_mono_ms())
+			continue;
+		struct sync_report r = {0};
+		char *err = NULL;
+		if (sync_engine_campaign_tick(e, &r, &err) != 0) {
+			free(err);
+			break;
+		}
+		sent += r.outbox.sent + r.outbox.failed;
+		active = r.campaign_active;
+		next = r.campaign_next_ms;
+		sync_report_clear(&r);
+		if (sent > 0)
+			publish(w, true, NULL, r.outbox.sent);
+	}
+	return sent;
+}
+
 /* One pass: takes or renews the lease, and syncs when this console holds it. */
 static void one_pass(struct ui_worker *w, struct store *s, struct sync_engine *e)
 {
@@ -101,7 +136,7 @@ static void one_pass(struct ui_worker *w, struct store *s, struct sync_engine *e
 		publish(w, true, err ? err : "sync failed", 1);
 	} else {
 		int changes = rep.inbound_new + rep.status_updates + rep.outbox.sent + rep.outbox.failed +
-			      rep.outbox.retrying + rep.outbox.reconciled;
+			      rep.outbox.retrying + rep.outbox.reconciled + campaign_ticks(w, e, &rep);
 		char *ehr_err = w->reminders ? ehr_step(w, s, &changes) : NULL;
 		publish(w, true, rep.last_error ? rep.last_error : rem_err ? rem_err : ehr_err, changes);
 		free(ehr_err);

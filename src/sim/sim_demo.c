@@ -27,8 +27,9 @@ static struct sim_patient *patient_get(struct sim *sim, const char *number)
 	return p;
 }
 
-/* What the patient answers to its n-th (1-based) message, or NULL for silence. */
-static const char *reply_for(const char *number, int n)
+/* What the patient answers to its n-th (1-based) message `body`, or NULL for silence. Numbers
+ * ending in 7 take a cancelled visit offered to them (the cancellation filler). */
+static const char *reply_for(const char *number, int n, const char *body)
 {
 	static const char *chat[] = {
 	    "Thanks! See you then \xF0\x9F\x98\x8A",
@@ -37,6 +38,8 @@ static const char *reply_for(const char *number, int n)
 	};
 	size_t len = strlen(number);
 	int d = len ? number[len - 1] - '0' : 0;
+	if (d == 7 && body != NULL && strstr(body, "Reply BOOK") != NULL)
+		return "Book";
 	if (d >= 1 && d <= 3)
 		return "C";
 	if (d == 4)
@@ -67,7 +70,7 @@ void sim_demo_on_outbound(struct sim *sim, const struct sim_msg *m)
 	int64_t now = clock_mono_ms();
 	if (p->last_reply_mono != 0 && now - p->last_reply_mono < QUIET_AFTER_REPLY_MS)
 		return;
-	const char *body = reply_for(m->to, p->received);
+	const char *body = reply_for(m->to, p->received, m->body);
 	if (body == NULL || reply_pending(sim, m->to))
 		return;
 	size_t len = strlen(m->to);

@@ -49,8 +49,8 @@ wait_for "showing all"
 # --- audit: the selected entry's target and detail whole under the list ---
 keys A
 wait_for "chain intact"
-# down to the sign-in entry (the demo's fake EHR wrote two entries before it)
-for i in $(seq 1 15); do
+# down to the sign-in entry (the demo's fake EHR and its campaigns write entries before it)
+for i in $(seq 1 25); do
 	capture | sed -n 21p | grep -qF " demo sign-in" && break
 	keys j
 	sleep 0.2

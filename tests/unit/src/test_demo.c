@@ -76,10 +76,18 @@ static void demo_populate__books_next_week__when_run(void **state)
 	struct appointment *all = NULL, *week = NULL;
 	size_t n_all = 0, n_week = 0;
 	char *err = NULL;
-	assert_int_equal(store_appt_list(f->s, f->tenant, 0, 0, INT64_MAX, &all, &n_all, &err), 0);
+	/* Upcoming visits all fall in the next week; the past ones (campaigns) are all completed. */
+	assert_int_equal(store_appt_list(f->s, f->tenant, 0, NOW, INT64_MAX, &all, &n_all, &err), 0);
 	assert_int_equal(store_appt_list(f->s, f->tenant, 0, NOW, NOW + 7 * 86400, &week, &n_week, &err), 0);
 	assert_true(n_all >= 20);
 	assert_int_equal(n_all, n_week);
+	struct appointment *past = NULL;
+	size_t n_past = 0;
+	assert_int_equal(store_appt_list(f->s, f->tenant, 0, 0, NOW, &past, &n_past, &err), 0);
+	assert_int_equal(n_past, 30 + 3); /* one for each patient, three procedures a week ago */
+	for (size_t i = 0; i < n_past; i++)
+		assert_string_equal(past[i].status, "completed");
+	appointment_list_free(&past, n_past);
 	int cancelled = 0, confirmed = 0;
 	for (size_t i = 0; i < n_week; i++) {
 		cancelled += strcmp(week[i].status, "cancelled") == 0;
