@@ -33,6 +33,7 @@
 	X(plan)              \
 	X(send)              \
 	X(messages)          \
+	X(media)             \
 	X(worklist)          \
 	X(note)              \
 	X(canned)            \

@@ -4,6 +4,7 @@
 #include <string.h>
 #include "src/cli_internal.h"
 #include "src/connect.h"
+#include "src/mediahttp.h"
 #include "src/outbox.h"
 #include "src/phone.h"
 #include "src/quiet.h"
@@ -21,17 +22,21 @@ extern const struct cli_command cli_cmd_send, cli_cmd_messages, cli_cmd_poll, cl
 
 static const char usage_send[] =
 	"usage: smsdesk [--tenant T] send (--patient ID | --to NUMBER) --body TEXT [--dry-run]\n"
-	"                                 [--force --reason TEXT]\n"
+	"                                 [--media-url URL] [--force --reason TEXT]\n"
 	"Shows the encoding (GSM-7 or UCS-2), the number of segments and the estimated cost, then\n"
 	"queues the message through the one send path (opt-outs, the 1,600-character limit) and,\n"
 	"unless a scheduler holds the sync lease, sends it at once and prints Twilio's SID and status.\n"
 	"Outside the location's texting hours (08:00-21:00 by default) in the patient's time zone\n"
 	"(else the location's) it is refused, as the console warns; --force --reason \"...\" sends it\n"
 	"anyway and records the reason in the audit log.\n"
+	"--media-url URL attaches a file (an aftercare sheet) as an MMS: a public https:// URL that\n"
+	"Twilio fetches; smsdesk first checks it (HEAD, 10 s) is at most 5 MB and of an allowed type\n"
+	"(image/jpeg, png, gif, heic, heif, webp, application/pdf); the cost is then the MMS price.\n"
 	"--dry-run stops after the figures. Exit codes: 3 refused by a rule, 4 Twilio or network.\n";
 
 struct send_args {
-	const char *patient, *to, *body, *reason;
+	const char *patient, *to, *body, *reason, *media_url;
+	char *media_json; /* the checked --media-url as the outbox's list (malloc'd) */
 	bool dry_run, force;
 };
 
@@ -117,16 +122,32 @@ static int send_target(struct store *s, const struct tenant *t, const struct sen
 	return rc;
 }
 
+/* Checks --media-url (HEAD: type, size) into a->media_json and prints what it is. */
+static int send_media(struct send_args *a)
+{
+	char *what = NULL, *err = NULL;
+	if (a->media_url == NULL)
+		return EXIT_OK;
+	if (mediahttp_outbound(a->media_url, 10000, &a->media_json, &what, &err) != 0) {
+		int rc = cli_fail(EXIT_REFUSED, "send", "refused: %s; nothing was sent", err);
+		free(err);
+		return rc;
+	}
+	printf("media: %s (MMS)\n", cli_show(what));
+	free(what);
+	return EXIT_OK;
+}
+
 /* Prints encoding, segments and cost; refuses an over-long body even in a dry run. */
-static int send_figures(const struct tenant *t, const char *body)
+static int send_figures(const struct tenant *t, const char *body, bool mms)
 {
 	struct segment_info si;
 	char cost[32];
 	segments_count(body, strlen(body), &si);
-	segments_format_cost(segments_cost_micros(&si, false, t->segment_price_micros, t->mms_price_micros), cost,
+	segments_format_cost(segments_cost_micros(&si, mms, t->segment_price_micros, t->mms_price_micros), cost,
 			     sizeof(cost));
-	printf("encoding: %s\ncharacters: %zu\nsegments: %d\nestimated cost: %s\n", segments_encoding_name(si.encoding),
-	       si.chars, si.segments, cost);
+	printf("encoding: %s\ncharacters: %zu\nsegments: %d\nestimated cost: %s%s\n", segments_encoding_name(si.encoding),
+	       si.chars, si.segments, cost, mms ? " (MMS price)" : "");
 	if (si.chars > OUTBOX_MAX_BODY_CHARS)
 		return cli_fail(EXIT_REFUSED, "send", "refused: the body has %zu characters; the limit is %d", si.chars,
 				OUTBOX_MAX_BODY_CHARS);
@@ -178,10 +199,11 @@ static int send_now(struct cli_ctx *ctx, struct store *s, int64_t id, const char
 
 /* Queues the message and, when no other process holds the sync lease, sends it. */
 static int send_queue(struct cli_ctx *ctx, struct store *s, const struct tenant *t, int64_t pid, const char *to,
-		      const char *body, const char *forced_reason)
+		      const struct send_args *a, const char *forced_reason)
 {
-	struct outbox_request req = {.tenant_id = t->id, .patient_id = pid, .to = to, .body = body,
-				     .message_type = "conversation", .actor = CLI_ACTOR};
+	struct outbox_request req = {.tenant_id = t->id, .patient_id = pid, .to = to, .body = a->body,
+				     .media_urls_json = a->media_json, .message_type = "conversation",
+				     .actor = CLI_ACTOR};
 	int64_t id = 0;
 	char *err = NULL, *owner = cli_owner_name();
 	int rc = outbox_queue(s, &req, &id, &err);
@@ -223,7 +245,7 @@ static int run_send(struct cli_ctx *ctx, int argc, char **argv)
 	struct cli_opt opts[] = {
 		{"--patient", &a.patient, NULL}, {"--to", &a.to, NULL}, {"--body", &a.body, NULL},
 		{"--dry-run", NULL, &a.dry_run}, {"--force", NULL, &a.force}, {"--reason", &a.reason, NULL},
-		{NULL, NULL, NULL},
+		{"--media-url", &a.media_url, NULL}, {NULL, NULL, NULL},
 	};
 	char *pos[argc + 1];
 	int npos = 0;
@@ -252,7 +274,9 @@ static int run_send(struct cli_ctx *ctx, int argc, char **argv)
 	if (rc == EXIT_OK)
 		rc = send_target(s, &t, &a, &pid, to);
 	if (rc == EXIT_OK)
-		rc = send_figures(&t, a.body);
+		rc = send_media(&a);
+	if (rc == EXIT_OK)
+		rc = send_figures(&t, a.body, a.media_json != NULL);
 	bool forced = false;
 	if (rc == EXIT_OK)
 		rc = hours_rule(s, &t, pid, &a, &forced);
@@ -264,14 +288,15 @@ static int run_send(struct cli_ctx *ctx, int argc, char **argv)
 		else
 			printf("dry run: nothing sent\n");
 	} else if (rc == EXIT_OK) {
-		rc = send_queue(ctx, s, &t, pid, to, a.body, forced ? a.reason : NULL);
+		rc = send_queue(ctx, s, &t, pid, to, &a, forced ? a.reason : NULL);
 	}
+	free(a.media_json);
 	tenant_free(&t);
 	store_close(&s);
 	return rc;
 }
 
-const struct cli_command cli_cmd_send = {"send", "send a text (or --dry-run for segments and cost)", usage_send,
+const struct cli_command cli_cmd_send = {"send", "send a text or an MMS (or --dry-run for segments and cost)", usage_send,
 					 run_send};
 
 /* ---- messages ---- */
@@ -404,8 +429,9 @@ const struct cli_command cli_cmd_messages = {"messages", "list recent messages",
 static const char usage_poll[] =
 	"usage: smsdesk poll\n"
 	"One pass of the Twilio work for every location: new inbound messages, delivery statuses,\n"
-	"stale claims and the outbox; prints the counts. Does nothing while another process (a\n"
-	"scheduler) holds the sync lease. Exit code 4 when Twilio failed for some location.\n";
+	"the photos of new MMS (see 'smsdesk media --help'), stale claims and the outbox; prints\n"
+	"the counts. Does nothing while another process (a scheduler) holds the sync lease.\n"
+	"Exit code 4 when Twilio failed for some location.\n";
 
 /* `poll`. */
 static int run_poll(struct cli_ctx *ctx, int argc, char **argv)
@@ -440,9 +466,9 @@ static int run_poll(struct cli_ctx *ctx, int argc, char **argv)
 			rc = cli_fail(EXIT_FAIL, "poll", "%s", err);
 		} else {
 			printf("inbound new: %d\nstatus updates: %d\nsent: %d\nfailed: %d\nretrying: %d\nreconciled: %d\n"
-			       "locations ok: %d\nlocations failed: %d\n",
+			       "locations ok: %d\nlocations failed: %d\nphotos stored: %d\nphotos not fetched: %d\n",
 			       r.inbound_new, r.status_updates, r.outbox.sent, r.outbox.failed, r.outbox.retrying,
-			       r.outbox.reconciled, r.tenants_ok, r.tenants_failed);
+			       r.outbox.reconciled, r.tenants_ok, r.tenants_failed, r.media_stored, r.media_failed);
 			if (r.tenants_failed > 0) {
 				char why[300];
 				cli_safe_text(r.last_error ? r.last_error : "see the location's sync state", true, why,
@@ -461,7 +487,7 @@ static int run_poll(struct cli_ctx *ctx, int argc, char **argv)
 	return rc;
 }
 
-const struct cli_command cli_cmd_poll = {"poll", "one pass of polling, statuses and the outbox", usage_poll, run_poll};
+const struct cli_command cli_cmd_poll = {"poll", "one pass of polling, statuses, photos and the outbox", usage_poll, run_poll};
 
 /* ---- sim ---- */
 

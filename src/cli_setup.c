@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <sodium.h>
 #include "src/cli_internal.h"
+#include "src/segments.h"
 #include "src/connect.h"
 #include "src/phone.h"
 #include "src/reminders.h"
@@ -191,7 +192,9 @@ static const char usage_settings[] =
 	"                               (health details in a text: an admin's explicit choice, audited)\n"
 	"COLUMN VALUE pairs set other location settings, e.g. 'poll_seconds 30',\n"
 	"'optout_replies_by smsdesk', 'timezone America/Denver', 'idle_lock_seconds 300',\n"
-	"'send_per_minute 60' (the pace of campaigns; 0: 60 for a number, 600 with a Messaging Service).\n"
+	"'send_per_minute 60' (the pace of campaigns; 0: 60 for a number, 600 with a Messaging Service),\n"
+	"and the prices in millionths of a dollar: 'segment_price_micros 7900' (one SMS segment) and\n"
+	"'mms_price_micros 20000' (one MMS, any length, with its attachment).\n"
 	"Secrets are encrypted with the key file and shown only as set / not set.\n";
 
 /* Reads one line of secret from stdin into buf; hides typing when stdin is a terminal. */
@@ -478,6 +481,11 @@ static int settings_show(struct cli_ctx *ctx)
 	printf("reminder_slots:        %s\n", cli_show(t.reminder_slots));
 	printf("texting hours:         %02d:%02d-%02d:%02d\n", t.quiet_start / 60, t.quiet_start % 60,
 	       t.quiet_end / 60, t.quiet_end % 60);
+	char sms_price[32], mms_price[32];
+	segments_format_cost(t.segment_price_micros, sms_price, sizeof(sms_price));
+	segments_format_cost(t.mms_price_micros, mms_price, sizeof(mms_price));
+	printf("segment_price_micros:  %lld (%s per SMS segment)\n", (long long)t.segment_price_micros, sms_price);
+	printf("mms_price_micros:      %lld (%s per MMS)\n", (long long)t.mms_price_micros, mms_price);
 	printf("poll_seconds:          %d\n", t.poll_seconds);
 	printf("idle_lock_seconds:     %d\n", t.idle_lock_seconds);
 	printf("optout_replies_by:     %s\n", cli_show(t.optout_replies_by));

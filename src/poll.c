@@ -4,6 +4,7 @@
 #include <string.h>
 #include "src/poll.h"
 #include "src/inbound.h"
+#include "src/media.h"
 #include "src/util.h"
 
 #define POLL_PAGE_SIZE 1000     /* Twilio's largest page */
@@ -229,7 +230,9 @@ static int process_chunk(struct store *s, const struct tenant *t, const struct b
 			continue; /* listed again (the day overlap) */
 		if (store_savepoint(s, err) != 0) {
 			rc = -1;
-		} else if (inbound_process_with(s, t, &m, &kw, &done, err) != 0) {
+		} else if (inbound_process_with(s, t, &m, &kw, &done, err) != 0 ||
+			   (done && tm->num_media > 0 && media_expect(s, t, tm->sid, err) != 0)) {
+			/* the photos are fetched after the poll (src/media.c): only noted here */
 			store_savepoint_rollback(s);
 			rc = -1;
 		} else if (store_savepoint_release(s, err) != 0) {

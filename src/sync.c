@@ -6,6 +6,7 @@
 #include "src/sync.h"
 #include "src/campaign.h"
 #include "src/connect.h"
+#include "src/media.h"
 #include "src/poll.h"
 #include "src/util.h"
 
@@ -111,6 +112,15 @@ static void pass_tenant(struct sync_engine *e, const struct tenant *t, struct sy
 			else
 				free(status_err);
 			r->status_updates += updated;
+			/* Photos after the texts: a slow or failing photo never holds a text back. */
+			struct media_stats ms = {0};
+			char *media_err = NULL;
+			if (media_sync(e->s, c, e->v, t, 0, &ms, &media_err) != 0 && why == NULL)
+				why = media_err;
+			else
+				free(media_err);
+			r->media_stored += ms.stored;
+			r->media_failed += ms.failed + ms.refused;
 		}
 	}
 	char *rec_err = NULL;

@@ -29,6 +29,8 @@ struct sync_report {
 	int inbound_new;
 	int inbound_unmatched; /* listed inbound messages no location (or several) matched */
 	int status_updates;
+	int media_stored; /* MMS photos fetched and stored encrypted */
+	int media_failed; /* photo fetches that failed (retried later) or were refused */
 	struct outbox_stats outbox;
 	int tenants_ok;
 	int tenants_failed;

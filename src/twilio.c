@@ -34,6 +34,7 @@ struct twilio_client {
 	char *buf;
 	size_t len, cap;
 	bool too_big;
+	bool accept_redirect; /* a 3xx is the answer (media), not an error */
 	long retry_after_s; /* -1: no Retry-After header */
 	/* the POST body, handed to libcurl by read_body so that it can never be sent twice */
 	const char *form;
@@ -425,7 +426,7 @@ static enum twilio_result request(struct twilio_client *c, const char *url, cons
 		enum twilio_result r;
 		if (rc != CURLE_OK)
 			r = classify_curl(c, rc, pre > 0, e, &post_safe);
-		else if (status >= 200 && status < 300)
+		else if ((status >= 200 && status < 300) || (c->accept_redirect && status >= 300 && status < 400))
 			r = TW_OK;
 		else
 			r = classify_http(c, status, e, &post_safe);
@@ -614,4 +615,43 @@ enum twilio_result twilio_fetch_account(struct twilio_client *c, struct twilio_a
 	char *why = NULL;
 	enum twilio_decode d = twilio_decode_account(c->buf, c->len, out, &why);
 	return decoded(d, status, why, e);
+}
+
+const char *twilio_client_base(const struct twilio_client *c)
+{
+	return c ? c->base : NULL;
+}
+
+bool twilio_is_sid(const char *s, const char *prefix)
+{
+	return is_sid(s, prefix);
+}
+
+enum twilio_result twilio_fail(struct twilio_error *e, enum twilio_result kind, int http, char *msg_owned)
+{
+	return fail(e, kind, http, 0, false, msg_owned);
+}
+
+enum twilio_result twilio_get_path(struct twilio_client *c, const char *path, bool accept_redirect, long *status,
+				   const char **body, size_t *len, char **location, struct twilio_error *e)
+{
+	begin(e);
+	*body = NULL;
+	*len = 0;
+	if (location != NULL)
+		*location = NULL;
+	char *url = xasprintf("%s/2010-04-01/Accounts/%s/%s", c->base, c->account_sid, path);
+	c->accept_redirect = accept_redirect;
+	enum twilio_result r = request(c, url, NULL, status, e);
+	c->accept_redirect = false;
+	free(url);
+	if (r != TW_OK)
+		return r;
+	*body = c->buf ? c->buf : "";
+	*len = c->len;
+	char *where = NULL;
+	if (location != NULL && *status >= 300 && *status < 400 &&
+	    curl_easy_getinfo(c->h, CURLINFO_REDIRECT_URL, &where) == CURLE_OK && where != NULL && *where != '\0')
+		*location = xstrdup(where);
+	return TW_OK;
 }

@@ -1,6 +1,7 @@
-/* Twilio REST client (libcurl): send, fetch, list with paging, account fetch.
- * Owner: src/twilio.c (requests, retries) and src/twilio_parse.c (JSON), the client's edge:
- * cJSON stays inside those two files, callers see plain structs. */
+/* Twilio REST client (libcurl): send, fetch, list with paging, account fetch, MMS media.
+ * Owner: src/twilio.c (requests, retries), src/twilio_media.c (MMS media) and
+ * src/twilio_parse.c (JSON), the client's edge: cJSON stays inside twilio_parse.c, callers
+ * see plain structs. */
 #ifndef SMSDESK_TWILIO_H
 #define SMSDESK_TWILIO_H
 #include <stdbool.h>
@@ -122,9 +123,31 @@ void twilio_account_free(struct twilio_account *a);
 enum twilio_result twilio_fetch_account(struct twilio_client *c, struct twilio_account *out,
 					struct twilio_error *e);
 
+/* One entry of a message's Media list (MMS). */
+struct twilio_media {
+	char *sid;          /* ME... */
+	char *content_type; /* as Twilio lists it */
+};
+struct twilio_media_list {
+	struct twilio_media *items;
+	size_t n;
+};
+void twilio_media_list_free(struct twilio_media_list *l);
+/* GET .../Messages/{msg_sid}/Media.json (at most 10 entries; more is an unreadable answer). */
+enum twilio_result twilio_media_list(struct twilio_client *c, const char *msg_sid, struct twilio_media_list *out,
+				     struct twilio_error *e);
+/* GET .../Messages/{msg_sid}/Media/{media_sid} authenticated, not following: Twilio answers
+ * with a redirect to where the bytes are; *location is that URL (malloc'd). Checking where it
+ * points, and fetching it without our credentials, is the caller's (src/mediahttp.c). */
+enum twilio_result twilio_media_locate(struct twilio_client *c, const char *msg_sid, const char *media_sid,
+				       char **location, struct twilio_error *e);
+/* The API base the client talks to (to judge where a media redirect may point). */
+const char *twilio_client_base(const struct twilio_client *c);
+
 /* Parsers, exposed for tests and fuzzing: JSON text -> struct. 0 ok, -1 with *err. */
 int twilio_parse_message(const char *json, size_t len, struct twilio_message *out, char **err);
 int twilio_parse_page(const char *json, size_t len, struct twilio_page *out, char **err);
+int twilio_parse_media_list(const char *json, size_t len, struct twilio_media_list *out, char **err);
 /* Twilio's date format "Thu, 30 Jul 2015 20:12:31 +0000" -> Unix s; 0 when unparseable. */
 int64_t twilio_parse_date(const char *s);
 

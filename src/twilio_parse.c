@@ -224,6 +224,77 @@ int twilio_parse_page(const char *json, size_t len, struct twilio_page *out, cha
 	return twilio_decode_page(json, len, out, err) == TWD_OK ? 0 : -1;
 }
 
+void twilio_media_list_free(struct twilio_media_list *l)
+{
+	if (l == NULL)
+		return;
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->items[i].sid);
+		free(l->items[i].content_type);
+	}
+	free(l->items);
+	memset(l, 0, sizeof(*l));
+}
+
+/* True for a media SID: ME and 32 hex digits (it goes into a URL path). */
+static bool media_sid_ok(const char *s)
+{
+	if (s == NULL || strlen(s) != 34 || strncmp(s, "ME", 2) != 0)
+		return false;
+	for (size_t i = 2; i < 34; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+/* Fills *out from {media_list: [{sid, content_type, ...}], ...}: at most 10 entries (Twilio's
+ * limit per message), each with a well-formed SID. */
+static int media_list_from_json(const cJSON *root, void *elem, char **err)
+{
+	struct twilio_media_list *out = elem;
+	memset(out, 0, sizeof(*out));
+	if (!cJSON_IsObject(root))
+		return seterr(err, "a media list should be a JSON object");
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, "media_list");
+	if (!cJSON_IsArray(list))
+		return seterr(err, "the media list has no \"media_list\" array");
+	int n = cJSON_GetArraySize(list);
+	if (n > 10)
+		return seterr(err, "the media list has %d entries; a message has at most 10", n);
+	out->items = xcalloc((size_t)(n > 0 ? n : 1), sizeof(*out->items));
+	const cJSON *it;
+	cJSON_ArrayForEach(it, list)
+	{
+		struct twilio_media *m = &out->items[out->n];
+		if (!cJSON_IsObject(it) || get_str(it, "sid", &m->sid, err) ||
+		    get_str(it, "content_type", &m->content_type, err)) {
+			out->n++;
+			goto fail;
+		}
+		out->n++;
+		if (!media_sid_ok(m->sid)) {
+			seterr(err, "media %zu of the list has no valid \"sid\"", out->n);
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	twilio_media_list_free(out);
+	return -1;
+}
+
+enum twilio_decode twilio_decode_media_list(const char *body, size_t len, struct twilio_media_list *out,
+					   char **why)
+{
+	memset(out, 0, sizeof(*out));
+	return decode(body, len, media_list_from_json, out, why);
+}
+
+int twilio_parse_media_list(const char *json, size_t len, struct twilio_media_list *out, char **err)
+{
+	return twilio_decode_media_list(json, len, out, err) == TWD_OK ? 0 : -1;
+}
+
 void twilio_account_free(struct twilio_account *a)
 {
 	if (a == NULL)

@@ -283,3 +283,53 @@ void vault_secret_free(char **secret)
 	sodium_free(*secret);
 	*secret = NULL;
 }
+
+int vault_encrypt_bytes(const struct vault *v, int64_t tenant_id, const char *field, const unsigned char *msg,
+			size_t len, unsigned char **nonce, size_t *nonce_len, unsigned char **ct, size_t *ct_len,
+			char **err)
+{
+	_Static_assert(VAULT_ABYTES == crypto_aead_xchacha20poly1305_ietf_ABYTES, "tag size");
+	*nonce = NULL;
+	*ct = NULL;
+	*nonce_len = *ct_len = 0;
+	if (v == NULL || field == NULL || *field == '\0' || (msg == NULL && len > 0))
+		return seterr(err, "nothing to encrypt (no key, field name or data)");
+	char *ad = make_ad(tenant_id, field);
+	unsigned char *n = xmalloc(VAULT_NONCEBYTES);
+	unsigned char *c = xmalloc(len + VAULT_ABYTES);
+	randombytes_buf(n, VAULT_NONCEBYTES);
+	unsigned long long clen = 0;
+	crypto_aead_xchacha20poly1305_ietf_encrypt(c, &clen, msg, len, (const unsigned char *)ad, strlen(ad), NULL,
+						   n, v->key);
+	free(ad);
+	*nonce = n;
+	*nonce_len = VAULT_NONCEBYTES;
+	*ct = c;
+	*ct_len = (size_t)clen;
+	return 0;
+}
+
+int vault_decrypt_bytes(const struct vault *v, int64_t tenant_id, const char *field, const unsigned char *nonce,
+			size_t nonce_len, const unsigned char *ct, size_t ct_len, unsigned char **out,
+			size_t *out_len, char **err)
+{
+	*out = NULL;
+	*out_len = 0;
+	if (v == NULL || field == NULL || nonce == NULL || ct == NULL || nonce_len != VAULT_NONCEBYTES ||
+	    ct_len < VAULT_ABYTES)
+		return seterr(err, "cannot decrypt the stored %s: it is missing or damaged", field ? field : "data");
+	size_t mlen = ct_len - VAULT_ABYTES;
+	unsigned char *m = xmalloc(mlen ? mlen : 1);
+	char *ad = make_ad(tenant_id, field);
+	unsigned long long got = 0;
+	int rc = crypto_aead_xchacha20poly1305_ietf_decrypt(m, &got, NULL, ct, ct_len, (const unsigned char *)ad,
+							    strlen(ad), nonce, v->key);
+	free(ad);
+	if (rc != 0) {
+		free(m);
+		return seterr(err, "cannot decrypt the stored %s: wrong key file, or the data was changed", field);
+	}
+	*out = m;
+	*out_len = (size_t)got;
+	return 0;
+}

@@ -26,6 +26,16 @@ int vault_decrypt(const struct vault *v, int64_t tenant_id, const char *field, c
 		  size_t nonce_len, const unsigned char *ct, size_t ct_len, char **plaintext, char **err);
 void vault_secret_free(char **secret);
 
+/* The same for bytes (an MMS photo): *ct is len + VAULT_ABYTES bytes, malloc'd. */
+#define VAULT_ABYTES 16
+int vault_encrypt_bytes(const struct vault *v, int64_t tenant_id, const char *field, const unsigned char *msg,
+			size_t len, unsigned char **nonce, size_t *nonce_len, unsigned char **ct, size_t *ct_len,
+			char **err);
+/* Decrypts into *out (malloc'd, *out_len bytes; wipe with sodium_memzero before free). */
+int vault_decrypt_bytes(const struct vault *v, int64_t tenant_id, const char *field, const unsigned char *nonce,
+			size_t nonce_len, const unsigned char *ct, size_t ct_len, unsigned char **out,
+			size_t *out_len, char **err);
+
 /* Accepts a key file its group may read (mode 0640 or 0440), for a system install where
  * the smsdesk group shares it (src/privsep.c); by default only 0600 / 0400 are accepted. */
 void vault_allow_group_read(bool allow);

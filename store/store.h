@@ -58,6 +58,7 @@ const char *store_path(struct store *s);
 #include "store/fold.h"
 #include "store/backup.h"
 #include "store/lifecycle.h"
+#include "store/media.h"
 #include "store/campaigns.h"
 #include "store/filler.h"
 #include "store/ehr.h"

@@ -8,6 +8,7 @@
 #include "src/segments.h"
 #include "src/tz.h"
 #include "src/util.h"
+#include "ui/compose_media.h"
 #include "ui/screen.h"
 #include "ui/text.h"
 #include "ui/thread_actions.h"
@@ -19,12 +20,14 @@
 #define CONTEXT_SCAN 20  /* newest messages of the thread looked at to find them */
 
 enum { CA_LEFT = 1, CA_RIGHT, CA_UP, CA_DOWN, CA_HOME, CA_END, CA_BS, CA_DEL, CA_NEWLINE, CA_REVIEW, CA_CANCEL, CA_SEND,
-       CA_CANNED, CA_LATER };
+       CA_CANNED, CA_LATER, CA_ATTACH };
 
 static const struct keybinding compose_keys[] = {
 	{24, false, CA_REVIEW, "Ctrl-X/F2", "review and send", true},
 	{KEY_F(2), true, CA_REVIEW, "F2", "review and send", false},
 	{20, false, CA_CANNED, "Ctrl-T", "quick reply", true},
+	{15, false, CA_ATTACH, "Ctrl-O/F3", "attach a file by URL (MMS)", false},
+	{KEY_F(3), true, CA_ATTACH, "Ctrl-O/F3", "attach a file by URL (MMS)", false},
 	{27, false, CA_CANCEL, "Esc", "discard (asks first)", true},
 	{'\r', false, CA_NEWLINE, "Enter", "new line", true},
 	{'\n', false, CA_NEWLINE, "Enter", "new line", false},
@@ -48,6 +51,7 @@ static const struct keybinding compose_keys[] = {
 struct draft {
 	int64_t thread_id, patient_id;
 	char *phone, *name, *body;
+	struct ui_attachment media; /* an MMS attachment, or none */
 	struct screen *compose; /* closed together with the review when sent */
 };
 
@@ -64,13 +68,15 @@ struct compose {
 };
 
 /* The counter line: "GSM-7 · 2 segments · $0.0158 · 213/1600". */
-static char *counter_text(const char *body, int64_t price, int64_t mms, bool *too_long)
+static char *counter_text(const char *body, bool has_media, int64_t price, int64_t mms, bool *too_long)
 {
 	struct segment_info si;
 	char cost[32];
 
 	segments_count(body, strlen(body), &si);
-	segments_format_cost(segments_cost_micros(&si, false, price, mms), cost, sizeof cost);
+	segments_format_cost(segments_cost_micros(&si, has_media, price, mms), cost, sizeof cost);
+	if (has_media) /* one MMS whatever the length: the MMS price, said so */
+		snprintf(cost + strlen(cost), sizeof cost - strlen(cost), " MMS");
 	const char *dot = ui_sym(" \xC2\xB7 ", " | ");
 	char over[96] = "";
 	if (too_long != NULL)
@@ -253,12 +259,16 @@ static void compose_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, 
 		top = 3 + used;
 	}
 	size_t nl = layout(c, c->width, &b, &lines, &cy, &cx);
-	int room = rows - 3 - top, first = cy >= room ? cy - room + 1 : 0;
+	int room = rows - 3 - top - (c->d.media.url != NULL), first = cy >= room ? cy - room + 1 : 0;
 	for (int l = first; l < (int)nl && l - first < room; l++)
 		text_draw(w, top + l - first, 2, &b, lines[l].from, lines[l].to, c->width, A_NORMAL);
 	char *body = text_cps_utf8(c->cp, c->n);
 	bool too_long = false;
-	char *count = counter_text(body, c->price, c->mms_price, &too_long);
+	char *count = counter_text(body, c->d.media.url != NULL, c->price, c->mms_price, &too_long);
+	char *att = ui_attachment_line(&c->d.media);
+	if (att != NULL && rows - 3 > top)
+		text_put(w, rows - 3, 2, att, cols - 4, ui_attr(ui, ST_MARK), false);
+	free(att);
 	if (c->dropped > 0) {
 		char *more = xasprintf("%s%s%zu more NOT added", count, ui_sym(" \xC2\xB7 ", " | "),
 				       c->dropped);
@@ -331,6 +341,7 @@ static void open_review(struct ui *ui, struct compose *c)
 	d->phone = xstrdup(c->d.phone);
 	d->name = c->d.name ? xstrdup(c->d.name) : NULL;
 	d->body = text_cps_utf8(c->cp, c->n);
+	ui_attachment_copy(&d->media, &c->d.media);
 	ui_push(ui, &ui_review_screen, d);
 }
 
@@ -371,6 +382,7 @@ static int compose_key(struct ui *ui, struct screen *sc, const struct key_event 
 		c->discard_asked = true;
 		ui_flash(ui, "Press Esc again to discard this draft; any other key keeps writing.");
 		return UI_HANDLED;
+	case CA_ATTACH: ui_attachment_ask(ui, &c->d.media); return UI_REDRAW;
 	case CA_REVIEW:
 		if (c->n == 0) {
 			ui_flash(ui, "Nothing to send yet.");
@@ -394,6 +406,7 @@ static void draft_free(struct draft *d)
 	free(d->phone);
 	free(d->name);
 	free(d->body);
+	ui_attachment_free(&d->media);
 }
 
 /* Frees the editor. */
@@ -445,6 +458,7 @@ static struct outbox_request draft_request(const struct ui *ui, const struct dra
 	    .patient_id = d->patient_id,
 	    .to = d->phone,
 	    .body = d->body,
+	    .media_urls_json = d->media.json,
 	    .message_type = "conversation",
 	    .sent_by = ui->session.user_id,
 	    .actor = ui->session.username,
@@ -549,7 +563,12 @@ static void review_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, i
 		text_put(w, y, 4, more, cols - 6, ui_attr(ui, ST_DIM), false);
 		free(more);
 	}
-	char *count = counter_text(r->d.body, ui->session.segment_price_micros, ui->session.mms_price_micros, NULL);
+	char *count = counter_text(r->d.body, r->d.media.url != NULL, ui->session.segment_price_micros,
+				   ui->session.mms_price_micros, NULL);
+	char *att = ui_attachment_line(&r->d.media);
+	if (att != NULL) /* the free row between the warnings and the last line */
+		text_put(w, rows - 3, 2, att, cols - 4, ui_attr(ui, ST_MARK), false);
+	free(att);
 	ui_rule(ui, w, foot, cols);
 	text_put(w, foot + 1, 2, count, cols - 4, ui_attr(ui, ST_MARK), false);
 	for (size_t l = 0; l < nq; l++)

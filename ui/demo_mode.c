@@ -98,6 +98,15 @@ out:
 	return rc;
 }
 
+/* A patient texts a photo (MMS) through the simulator: the console's first poll lists it and
+ * fetches the photo, so the demo shows the whole path (Emily Johnson's thread). */
+static void seed_photo(struct demo *d)
+{
+	static const char *const media[] = {"gen:image/jpeg:245760"};
+	sim_inject_inbound_media(d->sim, "+13125550115", DEMO_FROM_NUMBER,
+				 "Here is the spot on my arm from last week, it looks bigger to me", media, 1, NULL);
+}
+
 /* The EHR loop: the fake EHR and smsdesk's MLLP listener on loopback, write-backs to the fake
  * EHR, and one SIU^S12 sent through the listener (a new patient and appointment from the EHR).
  * When she answers C to her reminder, the console's pass sends the SIU^S14 back. */
@@ -171,6 +180,7 @@ int demo_mode_main(int argc, char **argv)
 	struct sim_config cfg = {.step_ms = DEMO_STEP_MS, .demo_patients = true};
 	if (sim_start(&cfg, &d.sim, &err) != 0 || setup_store(&d, &err) != 0 || start_ehr(&d, &err) != 0)
 		goto out;
+	seed_photo(&d);
 	write_info(&d);
 	if (getenv("SMSDESK_CONSOLE_LOG") == NULL)
 		setenv("SMSDESK_CONSOLE_LOG", d.log, 1);

@@ -7,12 +7,13 @@
 #include "ui/screen.h"
 #include "ui/text.h"
 #include "ui/thread_actions.h"
+#include "ui/thread_media.h"
 #include "ui/desk_ui.h"
 
 #define THREAD_FIRST_LOAD 200
 
 enum { TA_DOWN = 1, TA_UP, TA_PGDN, TA_PGUP, TA_TOP, TA_BOTTOM, TA_REPLY, TA_PATIENT, TA_BACK, TA_OLDER,
-       TA_CHOOSE, TA_OPTOUT, TA_DONE };
+       TA_CHOOSE, TA_OPTOUT, TA_DONE, TA_PHOTO };
 
 static const struct keybinding thread_keys[] = {
 	{'j', false, TA_DOWN, "j/Down", "scroll down", false},
@@ -33,6 +34,7 @@ static const struct keybinding thread_keys[] = {
 	{'P', false, TA_CHOOSE, "P", "choose the patient (shared phone, unknown sender)", false},
 	{'O', false, TA_OPTOUT, "O", "opt this number out (flagged thread)", false},
 	{'D', false, TA_DONE, "D", "done: clear the thread's flag", false},
+	{'v', false, TA_PHOTO, "v", "save a photo (MMS) to a folder", false},
 	{'n', false, UI_DESK_NOTE, "n", "add a note (staff only)", true},
 	{'N', false, UI_DESK_NOTES, "N", "all notes", false},
 	{'a', false, UI_DESK_ASSIGN, "a", "assign (me, front desk, a user)", false},
@@ -64,6 +66,9 @@ struct tview {
 	char *people; /* names sharing the number (thread_actions.c), NULL when one or none */
 	struct sender *senders; /* staff who wrote the loaded messages */
 	size_t nsenders;
+	struct sms_media *media; /* photos of the thread's messages (by message, idx) */
+	size_t nmedia;
+	struct ui_photo_cache art; /* the photos drawn with symbols, kept across reloads */
 	struct ui_desk_thread *desk; /* appointments, notes, assignee (desk_thread.c) */
 	int scroll; /* lines up from the newest */
 	int page, total_lines;
@@ -133,6 +138,13 @@ static void load(struct ui *ui, struct tview *v)
 	}
 	v->people = ui_thread_people(ui, &v->t);
 	senders_load(ui, v);
+	sms_media_list_free(&v->media, v->nmedia);
+	v->nmedia = 0;
+	if (store_media_list_thread(ui->store, v->id, &v->media, &v->nmedia, &err) != 0) {
+		v->error = err;
+		return;
+	}
+	ui_media_art_update(ui, &v->art, v->media, v->nmedia, v->t.patient_id);
 	ui_desk_thread_free(&v->desk);
 	v->desk = ui_desk_thread_load(ui, v->id);
 	if (v->t.unread_count > 0 && store_thread_mark_read(ui->store, v->id, &err) != 0) {
@@ -216,7 +228,13 @@ static void draw_messages(struct ui *ui, struct tview *v, WINDOW *w, int top, in
 		text_from_utf8(&bufs[i], v->msgs[i].body, v->msgs[i].body ? strlen(v->msgs[i].body) : 0,
 			       TEXT_KEEP_NEWLINES);
 		nl[i] = text_wrap(&bufs[i], body_w, &lines[i]);
-		total += (int)nl[i] + 2;
+		size_t first_media;
+		size_t nm = ui_media_of(v->media, v->nmedia, v->msgs[i].id, &first_media);
+		total += (int)nl[i] + 2 + (int)nm;
+		for (size_t k = 0; k < nm; k++) {
+			const struct ui_photo_art *a = ui_media_art_of(&v->art, v->media[first_media + k].id);
+			total += a ? (int)a->n : 0;
+		}
 	}
 	v->total_lines = total;
 	v->page = rows;
@@ -238,6 +256,18 @@ static void draw_messages(struct ui *ui, struct tview *v, WINDOW *w, int top, in
 		for (size_t k = 0; k < nl[i] && y < top + rows; k++)
 			if (line++ >= first)
 				text_draw(w, y++, indent + 2, &bufs[i], lines[i][k].from, lines[i][k].to, body_w, A_NORMAL);
+		size_t m0 = 0, nm = ui_media_of(v->media, v->nmedia, v->msgs[i].id, &m0);
+		for (size_t k = 0; k < nm && y < top + rows; k++) {
+			char label[400];
+			enum ui_style ms;
+			ui_media_line(&v->media[m0 + k], label, sizeof label, &ms);
+			if (line++ >= first)
+				text_put(w, y++, indent + 2, label, body_w, ui_attr(ui, ms), false);
+			const struct ui_photo_art *a = ui_media_art_of(&v->art, v->media[m0 + k].id);
+			for (size_t r = 0; a != NULL && r < a->n && y < top + rows; r++)
+				if (line++ >= first)
+					text_put(w, y++, indent + 4, a->lines[r], body_w - 2, A_NORMAL, false);
+		}
 		if (line++ >= first)
 			y++;
 	}
@@ -306,6 +336,7 @@ static int thread_key(struct ui *ui, struct screen *sc, const struct key_event *
 	case TA_CHOOSE: return ui_thread_choose(ui, &v->t);
 	case TA_OPTOUT: return ui_thread_optout(ui, &v->t, v->opted_out);
 	case TA_DONE: return ui_thread_done(ui, &v->t);
+	case TA_PHOTO: return ui_media_save(ui, v->media, v->nmedia);
 	case TA_BACK: return UI_POP | UI_REDRAW;
 	}
 	if (ev->action >= UI_DESK_NOTE)
@@ -328,6 +359,8 @@ static void thread_free(struct screen *sc)
 	free(v->error);
 	free(v->people);
 	senders_free(v);
+	sms_media_list_free(&v->media, v->nmedia);
+	ui_media_art_free(&v->art);
 	ui_desk_thread_free(&v->desk);
 	free(v);
 }

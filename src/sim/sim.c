@@ -133,6 +133,26 @@ static void handle_account(struct sim *sim, struct sim_reply *r)
 	sim_reply_json(r, 200, j);
 }
 
+/* GET .../Messages/{SM}/Media.json, .../Media/{ME} and .../Media/{ME}.json (lock held). */
+static void route_media(struct sim *sim, const char *sid, struct sim_reply *r)
+{
+	char msg[SIM_SID_LEN + 1], me[SIM_SID_LEN + 1];
+	memcpy(msg, sid, SIM_SID_LEN);
+	msg[SIM_SID_LEN] = '\0';
+	const char *rest = sid + SIM_SID_LEN;
+	size_t n = strlen(rest);
+	if (strcmp(rest, "/Media.json") == 0) {
+		sim_handle_media_list(sim, msg, r);
+	} else if (strncmp(rest, "/Media/", 7) == 0 && (n == 7 + SIM_SID_LEN || (n == 12 + SIM_SID_LEN &&
+		   strcmp(rest + 7 + SIM_SID_LEN, ".json") == 0))) {
+		memcpy(me, rest + 7, SIM_SID_LEN);
+		me[SIM_SID_LEN] = '\0';
+		sim_handle_media_fetch(sim, msg, me, n > 7 + SIM_SID_LEN, r);
+	} else {
+		sim_reply_error(r, 404, 20404, "The requested resource was not found");
+	}
+}
+
 /* Routes an authenticated /2010-04-01 request (lock held). */
 static void route_api(struct sim *sim, const char *method, const char *path, const char *query,
 		      const char *body, struct sim_reply *r)
@@ -158,6 +178,8 @@ static void route_api(struct sim *sim, const char *method, const char *path, con
 		else
 			sim_handle_create(sim, &f, r);
 		sim_form_free(&f);
+	} else if (strlen(sid) > SIM_SID_LEN && strncmp(sid + SIM_SID_LEN, "/Media", 6) == 0 && get) {
+		route_media(sim, sid, r);
 	} else if (strlen(sid) == SIM_SID_LEN + 5 && strcmp(sid + SIM_SID_LEN, ".json") == 0 && get) {
 		char want[SIM_SID_LEN + 1];
 		memcpy(want, sid, SIM_SID_LEN);
@@ -193,10 +215,32 @@ static void handle_sim_inbound(struct sim *sim, const struct sim_form *f, struct
 		return;
 	}
 	const char *body = sim_form_get(f, "Body");
-	struct sim_msg *m = sim_msg_add(sim, SIM_INBOUND, from, to, body ? body : "", NULL, 0);
+	size_t nmedia = sim_form_count(f, "MediaUrl");
+	if (nmedia > 10) {
+		sim_reply_error(r, 400, 21623, "At most 10 MediaUrl");
+		return;
+	}
+	struct sim_media *media = nmedia > 0 ? xcalloc(nmedia, sizeof(*media)) : NULL;
+	for (size_t i = 0, k = 0; i < f->n; i++) {
+		char why[160];
+		if (strcmp(f->keys[i], "MediaUrl") != 0)
+			continue;
+		if (!sim_media_parse(f->vals[i], &media[k], why, sizeof(why))) {
+			sim_media_free(media, (int)k + 1);
+			sim_reply_error(r, 400, 21620, why);
+			return;
+		}
+		k++;
+	}
+	struct sim_msg *m = sim_msg_add(sim, SIM_INBOUND, from, to, body ? body : "", NULL, (int)nmedia);
+	m->media = media;
 	sim_optout_note(sim, from, to, m->body);
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "sid", m->sid);
+	/* the media SIDs, so a test can use /sim/media/{ME} as a public file URL */
+	cJSON *sids = cJSON_AddArrayToObject(j, "media");
+	for (size_t i = 0; i < nmedia; i++)
+		cJSON_AddItemToArray(sids, cJSON_CreateString(media[i].sid));
 	sim_reply_json(r, 201, j);
 }
 
@@ -287,6 +331,10 @@ static enum MHD_Result send_reply(struct MHD_Connection *con, struct sim_reply *
 		snprintf(buf, sizeof(buf), "%d", r->retry_after);
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, buf);
 	}
+	if (r->location != NULL) {
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
+		xfree(&r->location);
+	}
 	if (r->www_authenticate)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Basic realm=\"Twilio API\"");
 	enum MHD_Result ret = MHD_queue_response(con, r->status, resp);
@@ -350,6 +398,13 @@ static enum MHD_Result serve(struct sim *sim, struct MHD_Connection *con, const 
 	}
 	const char *body = rq->body ? rq->body : "";
 	bool answer = true;
+	bool get_or_head = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+	if (get_or_head && strncmp(path, "/sim/media/", 11) == 0 && strlen(path) == 11 + SIM_SID_LEN) {
+		/* the CDN stand-in: bytes, no auth (Twilio's redirect target is public but unguessable) */
+		enum MHD_Result ret = (enum MHD_Result)sim_media_serve(sim, con, path + 11);
+		free(path);
+		return ret;
+	}
 	pthread_mutex_lock(&sim->lock);
 	record_request(sim, method, rq->uri, rq->too_big ? "" : body);
 	sim_demo_materialise(sim);

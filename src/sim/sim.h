@@ -31,6 +31,12 @@ int sim_inject_inbound(struct sim *sim, const char *from, const char *to, const 
 int sim_inject_inbound_service(struct sim *sim, const char *from, const char *to, const char *ms_sid,
 			       const char *body, char **sid_out);
 
+/* An inbound MMS: media[i] are MediaUrl specs (src/sim/sim_media.c: "gen:image/jpeg:245760",
+ * "gen:TYPE:BYTES:FAULT" with FAULT 404, 404once, http, otherhost, badlist, typelie, redirect,
+ * or "file:///abs/path.jpg"); at most 10. -1 on a bad spec. */
+int sim_inject_inbound_media(struct sim *sim, const char *from, const char *to, const char *body,
+			     const char *const *media, size_t n, char **sid_out);
+
 enum sim_fault {
 	SIM_FAULT_NONE = 0,
 	SIM_FAULT_429,       /* 429 with Retry-After: param seconds */
@@ -70,7 +76,9 @@ size_t sim_request_count(struct sim *sim);
 int sim_request_get(struct sim *sim, size_t n, char **method, char **path, char **body);
 
 /* Test endpoints over HTTP too (for shell and tmux tests, no auth, loopback only):
- *   POST /sim/inbound   form From, To, Body           -> {"sid": "SM..."}
+ *   POST /sim/inbound   form From, To, Body, MediaUrl (0-10 specs, as sim_inject_inbound_media)
+ *                                                     -> {"sid": "SM...", "media": ["ME...", ...]}
+ *   GET  /sim/media/ME...  the bytes of an inbound media (Twilio's redirect target; no auth)
  *   POST /sim/fault     form Fault (429|500|503|slow|malformed|hang|drop|drop_after), Count, Param,
  *                       Method (GET|POST: only those requests; default every request)
  *   GET  /sim/outbound?To=+1555...                    -> {"count": N, "bodies": [...]}

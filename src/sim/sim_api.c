@@ -29,6 +29,31 @@ int sim_inject_inbound_service(struct sim *sim, const char *from, const char *to
 	return 0;
 }
 
+int sim_inject_inbound_media(struct sim *sim, const char *from, const char *to, const char *body,
+			     const char *const *media, size_t n, char **sid_out)
+{
+	if (sid_out)
+		*sid_out = NULL;
+	if (from == NULL || *from == '\0' || to == NULL || *to == '\0' || n > 10)
+		return -1;
+	struct sim_media *items = n > 0 ? xcalloc(n, sizeof(*items)) : NULL;
+	for (size_t i = 0; i < n; i++) {
+		char why[160];
+		if (!sim_media_parse(media[i], &items[i], why, sizeof(why))) {
+			sim_media_free(items, (int)i + 1);
+			return -1;
+		}
+	}
+	pthread_mutex_lock(&sim->lock);
+	sim_demo_materialise(sim);
+	struct sim_msg *m = sim_msg_add(sim, SIM_INBOUND, from, to, body ? body : "", NULL, (int)n);
+	m->media = items;
+	if (sid_out)
+		*sid_out = xstrdup(m->sid);
+	pthread_mutex_unlock(&sim->lock);
+	return 0;
+}
+
 /* The next `count` /2010-04-01 requests get the fault (SIM_FAULT_NONE or count <= 0 clears it). */
 void sim_set_fault(struct sim *sim, enum sim_fault fault, int count, int param)
 {

@@ -46,6 +46,7 @@ static void msg_free(struct sim_msg *m)
 	free(m->to);
 	free(m->body);
 	free(m->ms_sid);
+	sim_media_free(m->media, m->num_media);
 	free(m);
 }
 

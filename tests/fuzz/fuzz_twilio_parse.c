@@ -6,16 +6,19 @@
 #include <string.h>
 #include "src/twilio.h"
 
-/* Feeds the bytes to both parsers and the date parser; the sanitizers report what goes wrong. */
+/* Feeds the bytes to the message, page and media-list parsers and the date parser; the sanitizers report what goes wrong. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct twilio_message m;
 	struct twilio_page p;
+	struct twilio_media_list ml;
 	char *err = NULL;
 	if (twilio_parse_message((const char *)data, size, &m, &err) == 0)
 		twilio_message_free(&m);
 	if (twilio_parse_page((const char *)data, size, &p, &err) == 0)
 		twilio_page_free(&p);
+	if (twilio_parse_media_list((const char *)data, size, &ml, &err) == 0)
+		twilio_media_list_free(&ml);
 	free(err);
 	char *s = malloc(size + 1);
 	if (s != NULL) {

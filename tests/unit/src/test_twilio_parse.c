@@ -409,6 +409,47 @@ static void twilio_parse_date__gives_zero__when_unparseable(void **state)
 		assert_int_equal(twilio_parse_date(bad[i]), 0);
 }
 
+/* Twilio's Media list: entries read, and every malformed shape refused with words. */
+static void twilio_parse_media_list__reads_and_refuses__when_shapes_vary(void **state)
+{
+	(void)state;
+	struct twilio_media_list l;
+	char *err = NULL;
+	const char *ok = "{\"media_list\": [{\"sid\": \"ME0123456789abcdef0123456789abcdef\", \"content_type\": "
+			 "\"image/jpeg\"}, {\"sid\": \"MEffffffffffffffffffffffffffffffff\", \"content_type\": null}]}";
+	assert_int_equal(twilio_parse_media_list(ok, strlen(ok), &l, &err), 0);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(l.items[0].content_type, "image/jpeg");
+	assert_null(l.items[1].content_type);
+	twilio_media_list_free(&l);
+	static const char *const bad[] = {
+		"{\"media_list\": [{\"sid\": \"ME0123456789abcdef0123456789abcdef\"", /* cut */
+		"{\"media\": []}",						      /* no media_list */
+		"{\"media_list\": [{\"sid\": \"ME../../../../Messages.json\"}]}",     /* a path, not a SID */
+		"{\"media_list\": [{\"sid\": 7}]}",
+		"{\"media_list\": [1, 2]}",
+		"[]",
+	};
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		assert_int_equal(twilio_parse_media_list(bad[k], strlen(bad[k]), &l, &err), -1);
+		assert_non_null(err);
+		assert_null(l.items);
+	}
+	/* more than Twilio's 10 per message */
+	char *many = xstrdup("{\"media_list\": [");
+	for (int k = 0; k < 11; k++) {
+		char *next = xasprintf("%s%s{\"sid\": \"ME0123456789abcdef0123456789abcde%x\"}", many, k ? "," : "", k);
+		free(many);
+		many = next;
+	}
+	char *full = xasprintf("%s]}", many);
+	assert_int_equal(twilio_parse_media_list(full, strlen(full), &l, &err), -1);
+	assert_non_null(strstr(err, "at most 10"));
+	free(full);
+	free(many);
+	free(err);
+}
+
 int main(void)
 {
 	setlocale(LC_ALL, "C");
@@ -427,6 +468,7 @@ int main(void)
 		cmocka_unit_test(twilio_parse_page__reads_last_page__when_next_uri_null_or_empty),
 		cmocka_unit_test(twilio_parse_date__reads_rfc2822__when_valid),
 		cmocka_unit_test(twilio_parse_date__gives_zero__when_unparseable),
+		cmocka_unit_test(twilio_parse_media_list__reads_and_refuses__when_shapes_vary),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

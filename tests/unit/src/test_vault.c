@@ -312,10 +312,42 @@ static void vault_open_passphrase__derives_same_key__when_same_salt(void **state
 	free(err);
 }
 
+/* Bytes (an MMS photo, NULs inside): round trip, and bound to its tenant and row. */
+static void vault_decrypt_bytes__round_trips_and_binds__when_photo(void **state)
+{
+	struct fixture *f = *state;
+	unsigned char photo[4096];
+	for (size_t i = 0; i < sizeof(photo); i++)
+		photo[i] = (unsigned char)(i * 7);
+	photo[10] = 0;
+	unsigned char *nonce = NULL, *ct = NULL, *out = NULL;
+	size_t nl = 0, cl = 0, ol = 0;
+	char *err = NULL;
+	assert_int_equal(vault_encrypt_bytes(f->v, 3, "media:12", photo, sizeof(photo), &nonce, &nl, &ct, &cl, &err), 0);
+	assert_int_equal(cl, sizeof(photo) + VAULT_ABYTES);
+	assert_null(memmem(ct, cl, photo + 100, 32));
+	assert_int_equal(vault_decrypt_bytes(f->v, 3, "media:12", nonce, nl, ct, cl, &out, &ol, &err), 0);
+	assert_int_equal(ol, sizeof(photo));
+	assert_memory_equal(out, photo, ol);
+	free(out);
+	/* another row's field or another location: refused, not garbage */
+	assert_int_equal(vault_decrypt_bytes(f->v, 3, "media:13", nonce, nl, ct, cl, &out, &ol, &err), -1);
+	assert_non_null(strstr(err, "wrong key file, or the data was changed"));
+	assert_null(out);
+	assert_int_equal(vault_decrypt_bytes(f->v, 4, "media:12", nonce, nl, ct, cl, &out, &ol, &err), -1);
+	ct[cl / 2] ^= 1;
+	assert_int_equal(vault_decrypt_bytes(f->v, 3, "media:12", nonce, nl, ct, cl, &out, &ol, &err), -1);
+	assert_int_equal(vault_decrypt_bytes(f->v, 3, "media:12", nonce, nl, ct, 3, &out, &ol, &err), -1);
+	free(nonce);
+	free(ct);
+	free(err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(vault_decrypt__returns_secret__when_round_trip, setup, teardown),
+	    cmocka_unit_test_setup_teardown(vault_decrypt_bytes__round_trips_and_binds__when_photo, setup, teardown),
 	    cmocka_unit_test_setup_teardown(vault_encrypt__round_trips__when_empty_secret, setup, teardown),
 	    cmocka_unit_test_setup_teardown(vault_create_keyfile__makes_private_file__when_new, setup,
 					    teardown),
