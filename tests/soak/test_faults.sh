@@ -62,6 +62,17 @@ for ((round = 0; round < ROUNDS; round++)); do
 	inbound=$((inbound + 1))
 	sleep 0.3
 done
+# A broken listing the scheduler is sure to meet, whatever the timing of the rounds above
+# (a fault armed late in a round can be replaced by the next round's before any poll): its
+# error line must be logged and in words.
+served=$(sim_stat faults)
+sim_fault malformed 1 0 GET
+deadline=$((SECONDS + 30))
+until [ "$(sim_stat faults)" -gt "$served" ]; do
+	[ $SECONDS -lt $deadline ] || fail "the scheduler made no Twilio GET in 30 s"
+	sleep 0.1
+done
+sleep 0.5 # the pass logs its error after the answer
 injected=$(sim_stat faults)
 sim_fault none 0
 kill -0 "$SCHED" 2>/dev/null || fail "the scheduler died during the faults"
