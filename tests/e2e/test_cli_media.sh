@@ -4,41 +4,8 @@
 # reason, `media export` saves it decrypted (0600, audited); `send --media-url` checks the
 # URL first (HEAD: size, type, 404, not https) and sends an MMS at the MMS price.
 # $1 = the smsdesk binary.
-set -u
-B=${1:?usage: test_cli_media.sh path/to/smsdesk}
-B=$(cd "$(dirname "$B")" && pwd)/$(basename "$B")
-T=$(mktemp -d "${TMPDIR:-/tmp}/smsdesk-e2e-media-XXXXXX")
-SIM_PID=
-cleanup() {
-	if [ -n "$SIM_PID" ]; then
-		kill "$SIM_PID" 2>/dev/null
-		wait "$SIM_PID" 2>/dev/null
-	fi
-	rm -rf "$T"
-}
-trap cleanup EXIT
-export HOME=$T/home XDG_DATA_HOME=$T/home/data XDG_CONFIG_HOME=$T/home/config
-unset SMSDESK_DB SMSDESK_KEY_FILE SMSDESK_FAKE_NOW SMSDESK_CA_BUNDLE SMSDESK_MEDIA_DIR
-mkdir -p "$HOME"
-cd "$T" || exit 1
-CHECKS=0
-fail() {
-	echo "FAIL: $*" >&2
-	for f in out err; do
-		[ -f "$T/$f" ] && { echo "--- $f:" >&2; head -c 3000 "$T/$f" >&2; echo >&2; }
-	done
-	exit 1
-}
-ok() { CHECKS=$((CHECKS + 1)); }
-run() {
-	local want=$1
-	shift
-	"$B" "$@" >"$T/out" 2>"$T/err" </dev/null
-	local rc=$?
-	[ "$rc" = "$want" ] || fail "smsdesk $* exited $rc, expected $want"
-	ok
-}
-has() { grep -q -F -- "$2" "$T/$1" || fail "$1 lacks '$2'"; ok; }
+source "$(dirname "$0")/lib_ops.sh" "$1"
+unset SMSDESK_MEDIA_DIR
 
 run 0 init
 run 0 tenant add "Skin Clinic" --timezone America/Chicago --phone "(555) 123-0000"

@@ -88,23 +88,7 @@ static int64_t add_patient(struct fx *f, const char *first, const char *mobile)
  * before now. */
 static int64_t reminded_appt(struct fx *f, int64_t patient_id, int64_t starts_in, int64_t ago)
 {
-	struct appointment a = {.tenant_id = f->t.id, .patient_id = patient_id, .provider = "Dr. Lee",
-				.starts_at = NOW + starts_in};
-	int64_t id = 0;
-	char *err = NULL;
-	assert_int_equal(store_appt_add(f->s, &a, &id, &err), 0);
-	sqlite3_stmt *st = NULL;
-	assert_int_equal(sqlite3_prepare_v2(f->raw,
-					    "INSERT INTO appointment_sms_reminders (tenant_id, appointment_id, slot_minutes,"
-					    " due_at, status, sent_at, created_at) VALUES (?1, ?2, 1440, ?3, 'sent', ?3, ?3)",
-					    -1, &st, NULL),
-			 SQLITE_OK);
-	sqlite3_bind_int64(st, 1, f->t.id);
-	sqlite3_bind_int64(st, 2, id);
-	sqlite3_bind_int64(st, 3, NOW - ago);
-	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-	sqlite3_finalize(st);
-	return id;
+	return tu_reminded_appt(f->s, f->raw, f->t.id, patient_id, NOW + starts_in, NOW - ago, NULL);
 }
 
 static void inject(struct fx *f, const char *from, const char *body)

@@ -138,3 +138,27 @@ char *tu_q_text(sqlite3 *db, const char *sql, const char *text, int64_t num)
 	sqlite3_finalize(st);
 	return v;
 }
+
+int64_t tu_reminded_appt(struct store *s, sqlite3 *raw, int64_t tenant, int64_t patient, int64_t starts_at,
+			 int64_t sent_at, int64_t *reminder_out)
+{
+	struct appointment a = {.tenant_id = tenant, .patient_id = patient, .provider = "Dr. Lee",
+				.starts_at = starts_at};
+	int64_t id = 0;
+	char *err = NULL;
+	assert_int_equal(store_appt_add(s, &a, &id, &err), 0);
+	sqlite3_stmt *st = NULL;
+	assert_int_equal(sqlite3_prepare_v2(raw,
+					    "INSERT INTO appointment_sms_reminders (tenant_id, appointment_id, slot_minutes,"
+					    " due_at, status, sent_at, created_at) VALUES (?1, ?2, 1440, ?3, 'sent', ?3, ?3)",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_int64(st, 1, tenant);
+	sqlite3_bind_int64(st, 2, id);
+	sqlite3_bind_int64(st, 3, sent_at);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	if (reminder_out)
+		*reminder_out = sqlite3_last_insert_rowid(raw);
+	return id;
+}

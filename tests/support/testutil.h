@@ -29,4 +29,10 @@ struct sqlite3;
 int64_t tu_q_int(struct sqlite3 *db, const char *sql, const char *text, int64_t num);
 char *tu_q_text(struct sqlite3 *db, const char *sql, const char *text, int64_t num);
 
+/* An appointment (Dr. Lee, starting at starts_at) whose 24-hour reminder went out at sent_at,
+ * the reminder row written through raw as the scheduler would have: what a patient's answer
+ * refers to. Returns the appointment id; *reminder_out (if given) gets the reminder's. */
+int64_t tu_reminded_appt(struct store *s, struct sqlite3 *raw, int64_t tenant, int64_t patient, int64_t starts_at,
+			 int64_t sent_at, int64_t *reminder_out);
+
 #endif
