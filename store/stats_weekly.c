@@ -32,6 +32,16 @@ static struct stats_week *row_for(struct stats_week **rows, size_t *n, size_t *c
 	return r;
 }
 
+/* Binds the weekly queries' parameters: ?1 location, ?2-?3 the period, ?4 the zone offset
+ * that puts week starts on the location's Mondays. */
+static void bind_weeks(sqlite3_stmt *st, int64_t tenant_id, int64_t since, int64_t until, int64_t offset)
+{
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_int64(st, 2, since);
+	sqlite3_bind_int64(st, 3, until);
+	sqlite3_bind_int64(st, 4, offset);
+}
+
 /* Messages by week: volumes, delivery, patients texted and who wrote back, cost. */
 static int weekly_messages(struct store *s, int64_t tenant_id, int64_t since, int64_t until, int64_t offset,
 			   struct stats_week **rows, size_t *n, size_t *cap, char **err)
@@ -54,10 +64,7 @@ static int weekly_messages(struct store *s, int64_t tenant_id, int64_t since, in
 	    err);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, tenant_id);
-	sqlite3_bind_int64(st, 2, since);
-	sqlite3_bind_int64(st, 3, until);
-	sqlite3_bind_int64(st, 4, offset);
+	bind_weeks(st, tenant_id, since, until, offset);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct stats_week *r = row_for(rows, n, cap, tenant_id, sqlite3_column_int64(st, 0));
@@ -87,10 +94,7 @@ static int weekly_reminders(struct store *s, int64_t tenant_id, int64_t since, i
 	    err);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, tenant_id);
-	sqlite3_bind_int64(st, 2, since);
-	sqlite3_bind_int64(st, 3, until);
-	sqlite3_bind_int64(st, 4, offset);
+	bind_weeks(st, tenant_id, since, until, offset);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct stats_week *r = row_for(rows, n, cap, tenant_id, sqlite3_column_int64(st, 0));
