@@ -220,14 +220,20 @@ static int process_chunk(struct store *s, const struct tenant *t, const struct b
 	if (store_begin(s, err) != 0)
 		return -1;
 	struct inbound_keywords kw = {0};
-	if (inbound_keywords_load(s, t->id, &kw, err) != 0)
-		rc = -1;
+	bool kw_loaded = false; /* on the first new message: a re-listed page needs none */
 	for (size_t i = from; i < to && rc == 0; i++) {
 		const struct twilio_message *tm = &b->items[i];
 		struct sms_message m = as_message(t, tm);
 		bool done = false;
 		if (known(s, tm->sid))
 			continue; /* listed again (the day overlap) */
+		if (!kw_loaded) {
+			if (inbound_keywords_load(s, t->id, &kw, err) != 0) {
+				rc = -1;
+				break;
+			}
+			kw_loaded = true;
+		}
 		if (store_savepoint(s, err) != 0) {
 			rc = -1;
 		} else if (inbound_process_with(s, t, &m, &kw, &done, err) != 0 ||
