@@ -99,11 +99,15 @@ wait "$SCHED" 2>/dev/null
 SCHED=$!
 SOAK_PIDS=("$SCHED")
 total=$((4 * PER + 2 * CONSOLE_SENDS))
+# Whoever holds the sync lease (the scheduler or a console's sync worker) drains and polls;
+# wait for both: every send recorded sent and every walk-in question polled in.
 deadline=$((SECONDS + 60))
 while :; do
 	open=$("$B" messages --direction out --limit 100000 | tail -n +2 | grep -cvE ' (sent|delivered) ')
-	[ "$open" = 0 ] && break
-	[ $SECONDS -lt $deadline ] || fail "$open messages still not sent a minute after the senders stopped"
+	polled=$("$B" messages --direction in --limit 100000 | grep -c 'walk in question')
+	[ "$open" = 0 ] && [ "$polled" = 20 ] && break
+	[ $SECONDS -lt $deadline ] ||
+		fail "a minute after the senders stopped: $open messages not sent, $polled of 20 inbound stored"
 	sleep 0.5
 done
 kill -TERM "$SCHED"
