@@ -1,14 +1,14 @@
 /* libcurl loaded with dlopen on first use (see curlload.h for why and how). */
 #define CURLLOAD_NO_MACROS
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "src/curlload.h"
+#include "src/lazylib.h"
 
-/* The soname, never a path: the loader's default search only (curlload.h). */
+/* The soname, never a path: the loader's default search only (lazylib.h). */
 #define CURLLOAD_SONAME "libcurl.so.4"
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -112,30 +112,13 @@ _Static_assert(sizeof(names) / sizeof(names[0]) * sizeof(void (*)(void)) == size
 /* Loads libcurl and resolves every function, or keeps the stand-ins and says why. */
 static void load(void)
 {
-	void *lib = dlopen(CURLLOAD_SONAME, RTLD_NOW | RTLD_LOCAL);
-	if (lib == NULL) {
-		const char *e = dlerror();
-		snprintf(why, sizeof why, "libcurl could not be loaded (%s; install the libcurl4 package)",
-			 e ? e : CURLLOAD_SONAME);
-		done = true;
-		return;
+	enum { N = sizeof names / sizeof names[0] };
+	void (*found[N])(void);
+	if (lazylib_resolve(CURLLOAD_SONAME, names, N, found, "the libcurl4 package, libcurl 7.62 or newer", why,
+			    sizeof why) == 0) {
+		_Static_assert(sizeof(struct curlload_api) == sizeof found, "the table is its functions");
+		memcpy(&api, found, sizeof api);
 	}
-	void (*found[sizeof names / sizeof names[0]])(void);
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-		/* POSIX: a function's address fits a void * (dlsym's contract) */
-		*(void **)&found[i] = dlsym(lib, names[i]);
-		if (found[i] == NULL) {
-			snprintf(why, sizeof why, "libcurl (%s) lacks %s: smsdesk needs libcurl 7.62 or newer",
-				 CURLLOAD_SONAME, names[i]);
-			dlclose(lib);
-			done = true;
-			return;
-		}
-	}
-	struct curlload_api loaded;
-	_Static_assert(sizeof loaded == sizeof found, "the table is its functions");
-	memcpy(&loaded, found, sizeof loaded);
-	api = loaded;
 	done = true;
 }
 
