@@ -39,7 +39,7 @@ start=$(TZ=UTC date -d "@$((now + 26 * 3600))" +%Y%m%d%H%M%S)+0000
 # The write-back type goes into MSH-9 of an SIU body: only SIU^S12..S26, a separator never.
 "$B" ehr set --writeback-type 'SI|^S14' >/dev/null 2>&1
 [ $? = 64 ] || fail "a write-back type with a field separator was not refused as usage (exit 64)"
-"$B" ehr set --writeback-type ORU^R01 2>&1 | grep -q "SIU^S12 to SIU^S26" || fail "ORU^R01 not refused in words"
+"$B" ehr set --writeback-type ORU^R02 2>&1 | grep -q "SIU^S12 to SIU^S26 .* or ORU^R01" || fail "ORU^R02 not refused in words"
 "$B" ehr set --writeback-type SIU^S13 >/dev/null || fail "SIU^S13 refused"
 "$B" ehr show | grep -q "ehr_writeback_type .*SIU^S13" || fail "ehr show lacks the write-back type: $("$B" ehr show)"
 mkdir -p "$D/drop"
