@@ -1,9 +1,6 @@
 /* libcurl loaded with dlopen on first use (see curlload.h for why and how). */
 #define CURLLOAD_NO_MACROS
 #include <pthread.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include "src/curlload.h"
 #include "src/lazylib.h"
