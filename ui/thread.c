@@ -34,7 +34,7 @@ static const struct keybinding thread_keys[] = {
 	{'P', false, TA_CHOOSE, "P", "choose the patient (shared phone, unknown sender)", false},
 	{'O', false, TA_OPTOUT, "O", "opt this number out (flagged thread)", false},
 	{'D', false, TA_DONE, "D", "done: clear the thread's flag", false},
-	{'v', false, TA_PHOTO, "v", "save a photo (MMS) to a folder", false},
+	{'v', false, TA_PHOTO, "v", "open or save a photo (MMS)", false},
 	{'n', false, UI_DESK_NOTE, "n", "add a note (staff only)", true},
 	{'N', false, UI_DESK_NOTES, "N", "all notes", false},
 	{'a', false, UI_DESK_ASSIGN, "a", "assign (me, front desk, a user)", false},

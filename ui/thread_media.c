@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <sodium.h>
 #include "src/media.h"
+#include "src/media_open.h"
 #include "src/util.h"
 #include "src/vault.h"
 #include "ui/auth_ui.h"
@@ -13,7 +14,7 @@
 #include "ui/text.h"
 #include "ui/thread_media.h"
 
-enum { MC_DOWN = 1, MC_UP, MC_PICK, MC_CANCEL };
+enum { MC_DOWN = 1, MC_UP, MC_OPEN, MC_SAVE, MC_CANCEL };
 
 size_t ui_media_of(const struct sms_media *list, size_t n, int64_t msg_id, size_t *first)
 {
@@ -50,9 +51,11 @@ static const struct keybinding chooser_keys[] = {
 	{'j', false, MC_DOWN, "j", "next photo", false},
 	{KEY_UP, true, MC_UP, "Up", "previous photo", false},
 	{'k', false, MC_UP, "k", "previous photo", false},
-	{'\r', false, MC_PICK, "Enter", "save this photo", true},
-	{'\n', false, MC_PICK, "Enter", "save this photo", false},
-	{KEY_ENTER, true, MC_PICK, "Enter", "save this photo", false},
+	{'\r', false, MC_OPEN, "Enter", "open this photo in the viewer", true},
+	{'\n', false, MC_OPEN, "Enter", "open this photo in the viewer", false},
+	{KEY_ENTER, true, MC_OPEN, "Enter", "open this photo in the viewer", false},
+	{'o', false, MC_OPEN, "o", "open this photo in the viewer", false},
+	{'s', false, MC_SAVE, "s", "save this photo to a folder", true},
 	{27, false, MC_CANCEL, "Esc", "cancel", true},
 	{0},
 };
@@ -96,6 +99,36 @@ static void ask_folder(struct ui *ui, int64_t id)
 	free(dir);
 }
 
+/* Opens photo id in the viewer; where there is none (over SSH, no display) saves it into the
+ * default folder instead and says where, and why it was not opened. */
+static void open_photo(struct ui *ui, int64_t id)
+{
+	struct vault *v = NULL;
+	char *err = NULL, *path = NULL, *msg = NULL;
+	const char *why = NULL;
+	const char *kf = ui_auth_key_file();
+	if (kf == NULL || vault_open_keyfile(kf, &v, &err) != 0) {
+		msg = xasprintf("The photo was not opened: %s", err ? err : "the key file is not available");
+	} else if (media_opener_pick(NULL, &why) == MEDIA_OPEN_NONE) {
+		char *dir = media_default_dir();
+		if (media_export(ui->store, v, id, dir, ui->session.user_id, ui->session.username, &path, &err) != 0)
+			msg = xasprintf("The photo was not opened (%s) nor saved: %s", why, err ? err : "?");
+		else
+			msg = xasprintf("Not opened: %s. Saved instead (readable by you only) to %s", why, path);
+		free(dir);
+	} else if (media_open(ui->store, v, id, ui->session.user_id, ui->session.username, &path, &err) != 0) {
+		msg = xasprintf("The photo was not opened: %s", err ? err : "?");
+	} else {
+		ui_flash(ui, "opened in the viewer (a private copy, removed when smsdesk exits)");
+	}
+	if (msg != NULL)
+		ui_message(ui, "Photo", msg);
+	vault_close(&v);
+	free(msg);
+	free(path);
+	free(err);
+}
+
 int ui_media_save(struct ui *ui, const struct sms_media *list, size_t n)
 {
 	struct chooser *c = xcalloc(1, sizeof *c);
@@ -111,13 +144,6 @@ int ui_media_save(struct ui *ui, const struct sms_media *list, size_t n)
 	}
 	if (c->n == 0) {
 		ui_flash(ui, "no stored photo in this thread");
-		free(c);
-		return UI_REDRAW;
-	}
-	if (c->n == 1) {
-		ask_folder(ui, c->c[0].id);
-		free(c->c[0].text);
-		free(c->c);
 		free(c);
 		return UI_REDRAW;
 	}
@@ -138,7 +164,7 @@ static void chooser_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, 
 	if (list_h > rows - 6)
 		list_h = rows - 6 > 1 ? rows - 6 : 1;
 	ui_box(ui, w, rows, cols, list_h + 4, bw, &y0, &x0);
-	text_put(w, y0 + 1, x0 + 2, "Save which photo? (newest first)", bw - 4, ui_attr(ui, ST_TITLE), false);
+	text_put(w, y0 + 1, x0 + 2, "Photos, newest first: Enter opens, s saves to a folder", bw - 4, ui_attr(ui, ST_TITLE), false);
 	size_t top = c->sel >= (size_t)list_h ? c->sel - (size_t)list_h + 1 : 0;
 	for (int i = 0; i < list_h && top + (size_t)i < c->n; i++) {
 		size_t k = top + (size_t)i;
@@ -154,7 +180,8 @@ static int chooser_key(struct ui *ui, struct screen *sc, const struct key_event 
 	switch (ev->action) {
 	case MC_DOWN: c->sel = c->sel + 1 < c->n ? c->sel + 1 : c->sel; return UI_REDRAW;
 	case MC_UP: c->sel = c->sel > 0 ? c->sel - 1 : 0; return UI_REDRAW;
-	case MC_PICK: ask_folder(ui, c->c[c->sel].id); return UI_POP | UI_REDRAW;
+	case MC_OPEN: open_photo(ui, c->c[c->sel].id); return UI_POP | UI_REDRAW;
+	case MC_SAVE: ask_folder(ui, c->c[c->sel].id); return UI_POP | UI_REDRAW;
 	case MC_CANCEL: return UI_POP | UI_REDRAW;
 	}
 	return UI_HANDLED;

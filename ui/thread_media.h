@@ -1,5 +1,5 @@
 /* Photos in a thread (MMS): their label lines under each message, and `v`: choose a stored
- * photo and a folder, save it decrypted (a new 0600 file), audited. Owner: ui/thread_media.c */
+ * photo, open it in the viewer or save it decrypted (a new 0600 file), audited. Owner: ui/thread_media.c */
 #ifndef SMSDESK_UI_THREAD_MEDIA_H
 #define SMSDESK_UI_THREAD_MEDIA_H
 #include "ui/screen.h"
@@ -9,8 +9,8 @@
 size_t ui_media_of(const struct sms_media *list, size_t n, int64_t msg_id, size_t *first);
 /* The label of a row and its style (refused: warning; not yet fetched: dim). */
 void ui_media_line(const struct sms_media *m, char *buf, size_t len, enum ui_style *st);
-/* `v`: with no stored photo says so; with one asks for the folder; with several lets the user
- * choose first (newest at the top). */
+/* `v`: with no stored photo says so; else lists them (newest at the top): Enter opens one in
+ * the viewer (src/media_open.c), s asks for a folder and saves it. */
 int ui_media_save(struct ui *ui, const struct sms_media *list, size_t n);
 
 /* Stored JPEG photos drawn with text symbols (ui/photo.c), kept across reloads. */

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "src/auth.h"
+#include "src/media_open.h"
 #include "src/scheduler.h"
 #include "src/tz.h"
 #include "src/util.h"
@@ -780,6 +781,7 @@ int ui_run(const struct ui_options *opts)
 	sigaction(SIGHUP, &old_hup, NULL);
 out:
 	ui_worker_stop(&ui.worker);
+	media_open_cleanup(); /* the private copies made for the viewer */
 	if (err != NULL)
 		fprintf(stderr, "smsdesk: %s\n", err);
 	free(err);

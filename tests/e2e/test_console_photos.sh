@@ -37,6 +37,8 @@ if "$SMSDESK" --version >/dev/null && nm -D "$SMSDESK" 2>/dev/null | grep -q cha
 fi
 
 keys v
+wait_for "Enter opens, s saves to a folder"
+keys s
 wait_for "Save the photo, decrypted, into folder"
 wait_for "$photos"
 keys Enter
