@@ -20,6 +20,7 @@
 #include "ui/screen.h"
 #include "ui/text.h"
 #include "ui/ui.h"
+#include "ui/job.h"
 #include "ui/worker.h"
 #include "ui/auth_ui.h"
 
@@ -631,12 +632,16 @@ static void loop(struct ui *ui)
 {
 	while (!ui->quit && !stop_signal) {
 		paint(ui);
-		struct pollfd fds[2] = {{.fd = 0, .events = POLLIN}, {.fd = L.wake[0], .events = POLLIN}};
-		int n = poll(fds, 2, ui_auth_timeout_ms(timers_timeout()));
+		struct pollfd fds[3] = {{.fd = 0, .events = POLLIN},
+					{.fd = L.wake[0], .events = POLLIN},
+					{.fd = ui_jobs_fd(), .events = POLLIN}};
+		int n = poll(fds, 3, ui_auth_timeout_ms(timers_timeout()));
 		if (n < 0 && errno != EINTR)
 			break;
 		if (n > 0 && (fds[1].revents & POLLIN))
 			drain_wake(ui);
+		if (n > 0 && (fds[2].revents & POLLIN))
+			ui_jobs_reap(ui); /* an attachment checked (ui/job.c) */
 		if (n > 0 && (fds[0].revents & (POLLHUP | POLLERR)) && !(fds[0].revents & POLLIN))
 			break; /* the terminal went away */
 		drain_keys(ui); /* also after EINTR: SIGWINCH gives KEY_RESIZE */
@@ -746,7 +751,7 @@ int ui_run(const struct ui_options *opts)
 	ui.ehr_note = opts->ehr_note ? xstrdup(opts->ehr_note) : NULL;
 	if (store_open(opts->db_path, &ui.store, &err) != 0 || session_load(&ui, opts, &err) != 0)
 		goto out;
-	if (pipe2(L.wake, O_CLOEXEC | O_NONBLOCK) != 0) {
+	if (pipe2(L.wake, O_CLOEXEC | O_NONBLOCK) != 0 || ui_jobs_init() != 0) {
 		seterr(&err, "pipe: %s", strerror(errno));
 		goto out;
 	}
@@ -781,6 +786,7 @@ int ui_run(const struct ui_options *opts)
 	sigaction(SIGHUP, &old_hup, NULL);
 out:
 	ui_worker_stop(&ui.worker);
+	ui_jobs_stop(); /* after the screens: a job whose screen is gone only frees */
 	media_open_cleanup(); /* the private copies made for the viewer */
 	if (err != NULL)
 		fprintf(stderr, "smsdesk: %s\n", err);

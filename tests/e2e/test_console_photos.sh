@@ -80,6 +80,8 @@ keys Enter
 wait_gone "Not attached"
 keys C-o
 wait_for "Attach a file by its public https:// URL"
+wait_for "$base/sim/media/$big" # the refused URL is offered again, to correct
+keys C-u
 type_text "$base/sim/media/$pdf"
 keys Enter
 wait_for "Attached (MMS): $base/sim/media/$pdf"
