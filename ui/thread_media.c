@@ -11,6 +11,7 @@
 #include "src/vault.h"
 #include "ui/auth_ui.h"
 #include "ui/photo.h"
+#include "ui/pixels.h"
 #include "ui/text.h"
 #include "ui/thread_media.h"
 
@@ -216,14 +217,37 @@ const struct ui_photo_art *ui_media_art_of(const struct ui_photo_cache *c, int64
 {
 	for (size_t i = 0; i < c->n; i++)
 		if (c->a[i].media_id == media_id)
-			return c->a[i].lines != NULL ? &c->a[i] : NULL;
+			return c->a[i].drawn || c->a[i].why != NULL ? &c->a[i] : NULL;
 	return NULL;
+}
+
+int ui_media_art_lines(const struct ui_photo_art *a)
+{
+	return a == NULL ? 0 : a->drawn ? a->p.rows : 1;
+}
+
+void ui_media_art_draw(struct ui *ui, WINDOW *w, const struct ui_photo_art *a, int r, int y, int x, int width,
+		       bool whole)
+{
+	if (!a->drawn) {
+		char *msg = xasprintf("(not drawn: %s)", a->why);
+		text_put(w, y, x, msg, width, ui_attr(ui, ST_DIM), false);
+		free(msg);
+	} else if (a->p.gfx == UI_GFX_MONO) {
+		text_put(w, y, x, a->p.lines[r], width, A_NORMAL, false);
+	} else if (a->p.gfx == UI_GFX_COLOR) {
+		ui_pixels_draw_cells(w, y, x, &a->p, r, width);
+	} else if (r == 0 && whole) {
+		ui_pixels_place(w, y, x, a->media_id, &a->p);
+	} else if (r == 0) {
+		text_put(w, y, x, "(scroll to see the photo)", width, ui_attr(ui, ST_DIM), false);
+	}
 }
 
 void ui_media_art_free(struct ui_photo_cache *c)
 {
 	for (size_t i = 0; i < c->n; i++)
-		ui_photo_lines_free(&c->a[i].lines, c->a[i].n);
+		ui_photo_free(&c->a[i].p);
 	free(c->a);
 	c->a = NULL;
 	c->n = 0;
@@ -249,7 +273,7 @@ static void art_add(struct ui *ui, struct ui_photo_cache *c, struct vault *v, co
 	struct ui_photo_art art = {.media_id = m->id};
 	bool ascii = ui_sym("\xE2\x96\x80", "#")[0] == '#';
 	if (media_read(ui->store, v, m->id, &meta, &data, &len, NULL) == 0) {
-		art.n = ui_photo_render(data, len, ART_COLS, ART_ROWS, ascii, &art.lines);
+		art.drawn = ui_photo_render(data, len, ui_pixels_mode(), ART_COLS, ART_ROWS, ascii, &art.p, &art.why) == 0;
 		sms_media_free(&meta);
 	}
 	if (data != NULL)
@@ -257,10 +281,10 @@ static void art_add(struct ui *ui, struct ui_photo_cache *c, struct vault *v, co
 	free(data);
 	c->a = xrealloc(c->a, (c->n + 1) * sizeof *c->a);
 	c->a[c->n++] = art;
-	if (art.n > 0) {
+	if (art.drawn) {
 		char target[32];
 		snprintf(target, sizeof target, "media %lld", (long long)m->id);
-		ui_audit(ui, "media.view", patient_id, target, "drawn in the thread");
+		ui_audit(ui, "media.view", patient_id, target, ui_gfx_name(art.p.gfx));
 	}
 }
 
@@ -270,12 +294,12 @@ void ui_media_art_update(struct ui *ui, struct ui_photo_cache *c, const struct s
 	struct vault *v = NULL;
 	const char *kf = ui_auth_key_file();
 	size_t drawn = 0;
-	if (!ui_photo_available() || kf == NULL)
+	if (!ui_photo_available() || ui_pixels_mode() == UI_GFX_NONE || kf == NULL)
 		return;
 	for (size_t i = n; i-- > 0 && drawn < ART_MAX;) {
 		const struct sms_media *m = &list[i];
 		if (m->idx == 0 || strcmp(m->state, "stored") != 0 || m->content_type == NULL ||
-		    strncasecmp(m->content_type, "image/jpeg", 10) != 0)
+		    strncasecmp(m->content_type, "image/", 6) != 0)
 			continue;
 		drawn++;
 		if (art_tried(c, m->id))

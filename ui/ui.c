@@ -21,6 +21,7 @@
 #include "ui/text.h"
 #include "ui/ui.h"
 #include "ui/job.h"
+#include "ui/pixels.h"
 #include "ui/worker.h"
 #include "ui/auth_ui.h"
 
@@ -151,6 +152,7 @@ static void relayout(void)
 	L.rows = LINES;
 	L.cols = COLS;
 	L.too_small = L.rows < MIN_ROWS || L.cols < MIN_COLS;
+	ui_pixels_reset();
 	if (L.main != NULL)
 		relayout_free();
 	if (L.too_small)
@@ -260,6 +262,7 @@ static int global_key(struct ui *ui, struct screen *sc, wint_t k, bool fn)
 	}
 	if (!fn && k == 12) { /* Ctrl-L */
 		clearok(curscr, TRUE);
+		ui_pixels_reset();
 		ui_dirty(ui);
 		return UI_HANDLED;
 	}
@@ -415,6 +418,8 @@ static void paint(struct ui *ui)
 		snprintf(msg, sizeof msg, "Terminal too small (need %dx%d, have %dx%d)", MIN_COLS, MIN_ROWS, COLS, LINES);
 		text_put(stdscr, LINES / 2, 0, msg, COLS, A_BOLD, false);
 		wnoutrefresh(stdscr);
+		ui_pixels_hide();
+		ui_pixels_before_update();
 		doupdate();
 		return;
 	}
@@ -422,7 +427,10 @@ static void paint(struct ui *ui)
 		return;
 	if (ui->dirty_main) {
 		werase(L.main);
+		ui_pixels_begin();
 		draw_stack(ui, ui->top, L.rows - 2, L.cols);
+		if (ui->top->ops->overlay)
+			ui_pixels_hide(); /* a box over the photos: pixels would cover it */
 		ui->dirty_status = true;
 	}
 	if (ui->dirty_status) {
@@ -439,7 +447,9 @@ static void paint(struct ui *ui)
 		curs_set(0);
 	}
 	wnoutrefresh(L.main); /* last, so the terminal cursor lands in it */
+	ui_pixels_before_update();
 	doupdate();
+	ui_pixels_after_update(); /* photos as pixels, where curses left them room */
 	ui->dirty_main = ui->dirty_status = false;
 	if (!L.painted_once)
 		bench_marker(ui);
@@ -734,6 +744,7 @@ static void curses_start(struct ui *ui)
 	set_escdelay(50);
 	curs_set(0);
 	colours_init(ui);
+	ui_pixels_init(ui->colour);
 	relayout();
 }
 
@@ -777,6 +788,7 @@ int ui_run(const struct ui_options *opts)
 		sweep(&ui, ui.top);
 	if (L.main)
 		relayout_free();
+	ui_pixels_end();
 	endwin();
 	if (saved >= 0) {
 		dup2(saved, 2);

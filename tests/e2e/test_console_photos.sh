@@ -6,7 +6,7 @@
 source "$(dirname "$0")/lib.sh" "$1"
 
 photos="$E2E_DIR/photos"
-start_demo "SMSDESK_MEDIA_DIR='$photos'"
+start_demo "NO_COLOR=1 SMSDESK_MEDIA_DIR='$photos'" # symbols in the terminal's own colours: test_console_photo_modes.sh has the others
 wait_inbox
 
 base=$(demo_info base_url)
