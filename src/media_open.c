@@ -92,8 +92,14 @@ static int spawn(enum media_opener how, const char *path)
 		return -1;
 	if (pid == 0) {
 		setsid();
-		if (fork() != 0)
-			_exit(0);
+		/* the shared install's group must not reach the viewer (its environment is cleaned, so
+		 * it is not started there; this holds should that change) */
+		gid_t g = getgid();
+		if (setresgid(g, g, g) != 0)
+			_exit(126);
+		pid_t again = fork();
+		if (again != 0)
+			_exit(again > 0 ? 0 : 126);
 		int null = open("/dev/null", O_RDWR);
 		if (null >= 0) {
 			dup2(null, 0), dup2(null, 1), dup2(null, 2);
