@@ -21,7 +21,7 @@ open_emily() {
 raw="$E2E_DIR/raw.out"
 # 1. tmux, 256 colours: colour symbols, no pixels
 tm new-session -d -s main -x 100 -y 30 \
-	"env TERM=tmux-256color LANG=C.UTF-8 LC_ALL= SMSDESK_DEMO_INFO='$E2E_INFO' SMSDESK_CONSOLE_LOG='$E2E_DIR/console.log' script -qfc '$SMSDESK --demo' '$raw'; echo SMSDESK-EXITED \$?; sleep 60"
+	"env TERM=tmux-256color LANG=C.UTF-8 LC_ALL= SMSDESK_DEMO_INFO='$E2E_INFO' SMSDESK_CONSOLE_LOG='$E2E_DIR/console.log' script -qefc '$SMSDESK --demo' '$raw'; echo SMSDESK-EXITED \$?; sleep 60"
 open_emily
 wait_for_re '[▀▄▌▐█▁▂▃▅▆▇▔▏▕▘▝▗▖ ]{20}' 10 >/dev/null
 # the photo's rows carry 256-colour pairs (38;5;N / 48;5;N with N >= 16)
@@ -36,7 +36,7 @@ rm -f "$E2E_INFO" "$raw"
 
 # 2. SMSDESK_GRAPHICS=kitty: the bytes of the image, at the right place, gone under a box
 tm new-session -d -s main -x 100 -y 30 \
-	"env TERM=tmux-256color SMSDESK_GRAPHICS=kitty LANG=C.UTF-8 LC_ALL= SMSDESK_DEMO_INFO='$E2E_INFO' SMSDESK_CONSOLE_LOG='$E2E_DIR/console.log' script -qfc '$SMSDESK --demo' '$raw'; echo SMSDESK-EXITED \$?; sleep 60"
+	"env TERM=tmux-256color SMSDESK_GRAPHICS=kitty LANG=C.UTF-8 LC_ALL= SMSDESK_DEMO_INFO='$E2E_INFO' SMSDESK_CONSOLE_LOG='$E2E_DIR/console.log' script -qefc '$SMSDESK --demo' '$raw'; echo SMSDESK-EXITED \$?; sleep 60"
 open_emily
 count() { LC_ALL=C grep -aoE "$1" "$raw" | wc -l; }
 wait_count() { # wait_count PATTERN N: until the raw output holds N of PATTERN
