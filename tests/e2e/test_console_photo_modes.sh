@@ -60,4 +60,4 @@ wait_gone "Enter opens, s saves to a folder"
 wait_count $'\e_Ga=T' 2 # the box is gone: the image comes back
 pass "kitty: the image written at row $((row + 1)) col 6 between DECSC/DECRC, deleted under a box, back after it"
 quit_console
-wait_count $'\e_Ga=d' 2 # and deleted when the console leaves
+wait_count $'\e_Ga=d' 2 # and deleted when the thread is left
