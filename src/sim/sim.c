@@ -58,7 +58,7 @@ static void record_request(struct sim *sim, const char *method, const char *uri,
 }
 
 /* Sleeps ms milliseconds, or less if the simulator is stopping (lock held; released while waiting). */
-static void sleep_locked(struct sim *sim, int ms)
+void sim_sleep_locked(struct sim *sim, int ms)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -361,10 +361,10 @@ static bool serve_api(struct sim *sim, struct MHD_Connection *con, const char *m
 		sim_reply_error(r, 503, 20503, "Service Unavailable");
 		return true;
 	case SIM_FAULT_HANG:
-		sleep_locked(sim, param);
+		sim_sleep_locked(sim, param);
 		return false;
 	case SIM_FAULT_SLOW:
-		sleep_locked(sim, param);
+		sim_sleep_locked(sim, param);
 		break;
 	case SIM_FAULT_DROP:
 		return false;
