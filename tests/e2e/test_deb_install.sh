@@ -65,12 +65,12 @@ deb_undo() {
 		dpkg --purge smsdesk >/dev/null 2>&1
 		# An override naming a deleted group stops every later dpkg run: never leave one.
 		if dpkg-statoverride --list "$SD" >/dev/null 2>&1; then dpkg-statoverride --remove "$SD"; fi
-		userdel smsdesk >/dev/null 2>&1
+		userdel -f smsdesk >/dev/null 2>&1
 		groupdel smsdesk >/dev/null 2>&1
 		rm -rf $DIRS
 	fi
 	while read -r kind val; do
-		[ "$kind" = user ] && userdel "$val" >/dev/null 2>&1
+		[ "$kind" = user ] && userdel -f "$val" >/dev/null 2>&1
 	done <"$STATE"
 	rm -f "$STATE"
 }
@@ -140,6 +140,18 @@ grep -q '^\.TH SMSDESK' /usr/share/man/man1/smsdesk.1 || fail "the man page is n
 for u in smsdesk-scheduler.service smsdesk-scheduler.timer smsdesk-scheduler-once.service \
 	smsdesk-backup.service smsdesk-backup.timer; do
 	f=$(grep "/systemd/system/$u\$" "$T/out") && [ -f "$f" ] || fail "unit $u is not installed"
+	ok
+done
+# No systemd here: at least, prerm (on remove) stops every unit the package ships and
+# disables each one that can be enabled, so a removal leaves none running or enabled.
+dpkg-deb -e "$DEB" "$T/ctl" || fail "dpkg-deb -e"
+sed -e ':a' -e '/\\$/{N;s/\\\n//;ba}' "$T/ctl/prerm" >"$T/prerm"
+for f in $(grep '/systemd/system/smsdesk-.*\.\(service\|timer\)$' "$T/out"); do
+	u=$(basename "$f")
+	grep 'systemctl stop ' "$T/prerm" | grep -qF " $u " || fail "prerm does not stop $u"
+	if grep -q '^\[Install\]' "$f"; then
+		grep 'systemctl disable ' "$T/prerm" | grep -qF " $u " || fail "prerm does not disable $u"
+	fi
 	ok
 done
 UNIT=$(grep '/systemd/system/smsdesk-scheduler.service$' "$T/out")
