@@ -14,6 +14,8 @@ skip() {
 	exit 77
 }
 [ "$(id -u)" = 0 ] || skip "needs root (dpkg -i, useradd)"
+# the admin tools (useradd, deluser, dpkg-statoverride) even when ctest runs without sbin
+case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH=$PATH:/usr/sbin:/sbin ;; esac
 [ -f /etc/debian_version ] && command -v dpkg >/dev/null || skip "not a Debian system with dpkg"
 for c in dpkg-deb dpkg-statoverride dpkg-query useradd userdel groupdel su setpriv flock curl; do
 	command -v $c >/dev/null || skip "$c is missing"
@@ -145,7 +147,7 @@ done
 # No systemd here: at least, prerm (on remove) stops every unit the package ships and
 # disables each one that can be enabled, so a removal leaves none running or enabled.
 dpkg-deb -e "$DEB" "$T/ctl" || fail "dpkg-deb -e"
-sed -e ':a' -e '/\\$/{N;s/\\\n//;ba}' "$T/ctl/prerm" >"$T/prerm"
+sed -e ':a' -e '/\\$/{N;s/\\\n//;ba}' "$T/ctl/prerm" | tr -s '\t ' '  ' >"$T/prerm"
 for f in $(grep '/systemd/system/smsdesk-.*\.\(service\|timer\)$' "$T/out"); do
 	u=$(basename "$f")
 	grep 'systemctl stop ' "$T/prerm" | grep -qF " $u " || fail "prerm does not stop $u"
