@@ -290,7 +290,9 @@ ok
 deluser --system smsdesk >"$T/out" 2>"$T/err" || fail "deluser --system smsdesk"
 rm -r $DIRS || fail "rm -r $DIRS"
 for u in $ANN $BOB; do userdel "$u" || fail "userdel $u"; done
-! getent passwd smsdesk $ANN $BOB >/dev/null && ! getent group smsdesk >/dev/null || fail "accounts left"
+for u in smsdesk $ANN $BOB; do
+	! getent passwd "$u" >/dev/null && ! getent group "$u" >/dev/null || fail "user or group $u left"
+done
 for p in $DIRS; do [ ! -e "$p" ] || fail "$p left"; done
 ok
 rm -f "$STATE"
