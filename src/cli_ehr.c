@@ -436,8 +436,9 @@ static void print_plan(const struct tenant *t, const struct plan_item *v, size_t
 		if (v[i].slot_minutes > 0)
 			reminders_format_slot(v[i].slot_minutes, slot, sizeof(slot));
 		cli_format_local(v[i].starts_at, t->timezone, start, sizeof(start));
-		printf("%-16s %-6s %-16s %-24.24s %s%s\n", when, slot, start, cli_show(v[i].patient_name),
-		       v[i].send_at ? "" : "none: ", v[i].reason ? cli_show(v[i].reason) : "");
+		const char *note = v[i].reason ? cli_show(v[i].reason) : "";
+		printf("%-16s %-6s %-16s %-24.24s %s%s%s\n", when, slot, start, cli_show(v[i].patient_name),
+		       v[i].send_at ? "" : "none: ", note, !v[i].from_ehr ? "" : *note ? " (from the EHR)" : "from the EHR");
 	}
 }
 
