@@ -11,6 +11,8 @@ packages=(
   # photos drawn in the thread: symbols or pixels; JPEG and PNG (optional at build time)
   libchafa-dev libglib2.0-dev libjpeg-dev libpng-dev
   ca-certificates tzdata
+  # the .deb: adduser for its postinst; file for cpack's dependency list (dpkg-shlibdeps)
+  adduser file
   # for the tests: tmux drives the console; curl and sqlite3 poke the simulator and the database; ps
   tmux curl sqlite3 procps
   # for the benchmarks: sqlite3 is bench_startup's limit; socat and openssl make bench_drain's TLS front
