@@ -366,23 +366,32 @@ int store_msg_list_filtered(struct store *s, int64_t tenant_id, const struct msg
 	return collect(s, st, out, n, err, "listing messages");
 }
 
-int store_msg_claim_next(struct store *s, int64_t tenant_id, const char *owner, int64_t now,
-			 struct sms_message *out, char **err)
+/* Oldest first: RETURNING gives rows in no promised order. */
+static int by_id(const void *a, const void *b)
+{
+	const struct sms_message *x = a, *y = b;
+	return x->id < y->id ? -1 : x->id > y->id ? 1 : 0;
+}
+
+int store_msg_claim_batch(struct store *s, int64_t tenant_id, const char *owner, int64_t now, size_t max,
+			  struct sms_message **out, size_t *n, char **err)
 {
 	/* One statement: the subquery picks and the outer WHERE re-checks status under the write
 	 * lock, so two senders (threads or processes) never both get a row. A row with a SID is
 	 * Twilio's "queued" (already accepted), not ours. The subquery walks the SID index's
-	 * NULL entries (rows Twilio does not have) in id order and stops at the first due one:
+	 * NULL entries (rows Twilio does not have) in id order and stops at the max-th due one:
 	 * no sort, and rows just sent leave that range, so a long drain stays linear. */
 	sqlite3_stmt *st;
+	*out = NULL;
+	*n = 0;
 	if (tenant_id == 0)
 		st = store_stmt(
 		    s,
 		    "UPDATE sms_messages SET status = 'sending', claimed_at = ?2, claim_owner = ?3,"
 		    " attempts = attempts + 1, updated_at = ?2 "
-		    "WHERE id = (SELECT id FROM sms_messages WHERE twilio_sid IS NULL"
+		    "WHERE id IN (SELECT id FROM sms_messages WHERE twilio_sid IS NULL"
 		    " AND status = 'queued' AND next_attempt_at <= ?2"
-		    " ORDER BY id LIMIT 1) AND status = 'queued' AND twilio_sid IS NULL "
+		    " ORDER BY id LIMIT ?4) AND status = 'queued' AND twilio_sid IS NULL "
 		    "RETURNING " MSG_COLS,
 		    err);
 	else
@@ -390,9 +399,9 @@ int store_msg_claim_next(struct store *s, int64_t tenant_id, const char *owner, 
 		    s,
 		    "UPDATE sms_messages SET status = 'sending', claimed_at = ?2, claim_owner = ?3,"
 		    " attempts = attempts + 1, updated_at = ?2 "
-		    "WHERE id = (SELECT id FROM sms_messages WHERE twilio_sid IS NULL"
+		    "WHERE id IN (SELECT id FROM sms_messages WHERE twilio_sid IS NULL"
 		    " AND status = 'queued' AND next_attempt_at <= ?2 AND tenant_id = ?1"
-		    " ORDER BY id LIMIT 1) AND status = 'queued' AND twilio_sid IS NULL "
+		    " ORDER BY id LIMIT ?4) AND status = 'queued' AND twilio_sid IS NULL "
 		    "RETURNING " MSG_COLS,
 		    err);
 	if (st == NULL)
@@ -401,18 +410,46 @@ int store_msg_claim_next(struct store *s, int64_t tenant_id, const char *owner, 
 		sqlite3_bind_int64(st, 1, tenant_id);
 	sqlite3_bind_int64(st, 2, now);
 	store_bind_text_or_null(st, 3, owner ? owner : "");
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		read_message(st, out);
+	sqlite3_bind_int64(st, 4, max > 0 ? (sqlite3_int64)max : 1);
 	/* RETURNING: the change is only complete once the statement has run to its end. */
-	int rc2 = rc == SQLITE_ROW ? sqlite3_step(st) : rc;
-	sqlite3_reset(st);
-	if (rc2 != SQLITE_DONE) {
-		if (rc == SQLITE_ROW)
-			sms_message_free(out);
-		return store_fail(s, err, "claiming a message to send");
+	if (collect(s, st, out, n, err, "claiming messages to send") != 0)
+		return -1;
+	if (*n > 1)
+		qsort(*out, *n, sizeof(**out), by_id);
+	return 0;
+}
+
+int store_msg_claim_next(struct store *s, int64_t tenant_id, const char *owner, int64_t now,
+			 struct sms_message *out, char **err)
+{
+	struct sms_message *list = NULL;
+	size_t n = 0;
+	if (store_msg_claim_batch(s, tenant_id, owner, now, 1, &list, &n, err) != 0)
+		return -1;
+	if (n == 0) {
+		free(list);
+		return SD_NOTFOUND;
 	}
-	return rc == SQLITE_ROW ? 0 : SD_NOTFOUND;
+	*out = list[0];
+	free(list);
+	return 0;
+}
+
+int store_msg_release_claim(struct store *s, int64_t id, const char *owner, char **err)
+{
+	sqlite3_stmt *st = store_stmt(s,
+				      "UPDATE sms_messages SET status = 'queued', attempts = MAX(attempts - 1, 0),"
+				      " claimed_at = NULL, claim_owner = NULL, updated_at = ?3"
+				      " WHERE id = ?1 AND status = 'sending' AND twilio_sid IS NULL AND claim_owner = ?2",
+				      err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	store_bind_text_or_null(st, 2, owner ? owner : "");
+	sqlite3_bind_int64(st, 3, clock_now());
+	if (run(s, st, err, "handing back an unsent claim") != 0)
+		return -1;
+	return sqlite3_changes(store_db(s)) > 0 ? 0 : SD_NOTFOUND;
 }
 
 int store_msg_record_sent(struct store *s, int64_t id, const char *sid, const char *status, int segments,

@@ -84,6 +84,13 @@ int store_msg_list_filtered(struct store *s, int64_t tenant_id, const struct msg
  * Returns SD_NOTFOUND when nothing is due. */
 int store_msg_claim_next(struct store *s, int64_t tenant_id, const char *owner, int64_t now,
 			 struct sms_message *out, char **err);
+/* The same for up to max rows (at least one) in one statement, oldest first: a sender claims
+ * a batch per commit. *out is NULL with *n 0 when nothing is due. */
+int store_msg_claim_batch(struct store *s, int64_t tenant_id, const char *owner, int64_t now, size_t max,
+			  struct sms_message **out, size_t *n, char **err);
+/* Hands back a claim never POSTed (the rest of a batch): "queued" again, its attempt not
+ * counted. Only while owner still holds it; SD_NOTFOUND otherwise. */
+int store_msg_release_claim(struct store *s, int64_t id, const char *owner, char **err);
 /* Twilio accepted it: records SID, Twilio's status, sent_at, clears the claim. */
 int store_msg_record_sent(struct store *s, int64_t id, const char *sid, const char *status,
 			  int segments, int64_t at, char **err);
