@@ -218,7 +218,7 @@ static int insert_row(struct store *s, const struct sms_message *m, int64_t thre
  * transaction. other is the patient-side number. */
 static int insert_message(struct store *s, const struct sms_message *m, const char *other,
 			  const char *direction, const char *status, int unread_inc, int64_t *id_out,
-			  bool *inserted, char **err)
+			  bool *inserted, struct msg_placed *placed, char **err)
 {
 	int64_t thread_id = 0, patient_id = m->patient_id, id = 0;
 	int64_t at = m->created_at != 0 ? m->created_at : clock_now();
@@ -241,6 +241,8 @@ static int insert_message(struct store *s, const struct sms_message *m, const ch
 		*id_out = ins ? id : 0;
 	if (inserted != NULL)
 		*inserted = ins;
+	if (placed != NULL)
+		*placed = (struct msg_placed){.thread_id = thread_id, .patient_id = patient_id};
 	return 0;
 fail:
 	store_rollback(s);
@@ -251,16 +253,37 @@ int store_msg_queue(struct store *s, const struct sms_message *m, int64_t *id_ou
 {
 	struct sms_message q = *m;
 	q.twilio_sid = NULL; /* a queued message has no SID yet */
-	return insert_message(s, &q, m->to_number, "outbound", "queued", 0, id_out, NULL, err);
+	return insert_message(s, &q, m->to_number, "outbound", "queued", 0, id_out, NULL, NULL, err);
+}
+
+int store_msg_insert_inbound_placed(struct store *s, const struct sms_message *m, int64_t *id_out,
+				    bool *inserted, struct msg_placed *placed, char **err)
+{
+	if (m->twilio_sid == NULL || *m->twilio_sid == '\0')
+		return seterr(err, "an inbound message needs its Twilio SID");
+	const char *status = m->status && *m->status ? m->status : "received";
+	return insert_message(s, m, m->from_number, "inbound", status, 1, id_out, inserted, placed, err);
 }
 
 int store_msg_insert_inbound(struct store *s, const struct sms_message *m, int64_t *id_out, bool *inserted,
 			     char **err)
 {
-	if (m->twilio_sid == NULL || *m->twilio_sid == '\0')
-		return seterr(err, "an inbound message needs its Twilio SID");
-	const char *status = m->status && *m->status ? m->status : "received";
-	return insert_message(s, m, m->from_number, "inbound", status, 1, id_out, inserted, err);
+	return store_msg_insert_inbound_placed(s, m, id_out, inserted, NULL, err);
+}
+
+int store_msg_sid_known(struct store *s, const char *sid, char **err)
+{
+	/* Only the unique index is read: no row is fetched or copied (a re-listed day is most
+	 * of a poll's listing). */
+	sqlite3_stmt *st = store_stmt(s, "SELECT 1 FROM sms_messages WHERE twilio_sid = ?1", err);
+	if (st == NULL)
+		return -1;
+	store_bind_text_or_null(st, 1, sid);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, err, "looking up a message by SID");
+	return rc == SQLITE_ROW ? 0 : SD_NOTFOUND;
 }
 
 int store_msg_insert_outbound_seen(struct store *s, const struct sms_message *m, bool *inserted, char **err)
@@ -268,7 +291,7 @@ int store_msg_insert_outbound_seen(struct store *s, const struct sms_message *m,
 	if (m->twilio_sid == NULL || *m->twilio_sid == '\0')
 		return seterr(err, "an outbound message seen at Twilio needs its SID");
 	const char *status = m->status && *m->status ? m->status : "sent";
-	return insert_message(s, m, m->to_number, "outbound", status, 0, NULL, inserted, err);
+	return insert_message(s, m, m->to_number, "outbound", status, 0, NULL, inserted, NULL, err);
 }
 
 int store_msg_get(struct store *s, int64_t id, struct sms_message *out, char **err)

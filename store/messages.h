@@ -49,6 +49,15 @@ int store_msg_queue(struct store *s, const struct sms_message *m, int64_t *id_ou
  * creates the thread for (tenant, from_number), raises its unread count, sets last message. */
 int store_msg_insert_inbound(struct store *s, const struct sms_message *m, int64_t *id_out,
 			     bool *inserted, char **err);
+/* Where a stored message went: its thread and the patient it was stored with (0: none). */
+struct msg_placed {
+	int64_t thread_id;
+	int64_t patient_id;
+};
+/* The same, saying where the new message went (*placed untouched when not inserted), so the
+ * processor need not read the row back. */
+int store_msg_insert_inbound_placed(struct store *s, const struct sms_message *m, int64_t *id_out,
+				    bool *inserted, struct msg_placed *placed, char **err);
 
 /* Stores an outbound message that Twilio already has (found by listing, e.g. sent from
  * Twilio's console or reconciled after a crash); ignored when its SID is already stored. */
@@ -56,6 +65,8 @@ int store_msg_insert_outbound_seen(struct store *s, const struct sms_message *m,
 
 int store_msg_get(struct store *s, int64_t id, struct sms_message *out, char **err);            /* SD_NOTFOUND */
 int store_msg_get_by_sid(struct store *s, const char *sid, struct sms_message *out, char **err); /* SD_NOTFOUND */
+/* 0 when a message with this SID is stored, SD_NOTFOUND when not, -1 on error. */
+int store_msg_sid_known(struct store *s, const char *sid, char **err);
 
 /* Messages of a thread, oldest first; the newest `limit` of them (0 = all). */
 int store_msg_list_thread(struct store *s, int64_t thread_id, size_t limit,
