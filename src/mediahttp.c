@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <curl/curl.h>
 #include <sodium.h>
+#include "src/curlload.h"
 #include "src/mediahttp.h"
 #include "src/util.h"
 

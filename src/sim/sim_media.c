@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <microhttpd.h>
+#include "src/mhdload.h"
 #include "src/sim/sim_internal.h"
 #include "src/util.h"
 
