@@ -340,16 +340,13 @@ static int store_message(struct ctx *c, const struct sms_message *m, bool *inser
 	in.patient_id = 0; /* the thread's patient, when there is exactly one */
 	if (in.created_at == 0)
 		in.created_at = c->now;
-	if (store_msg_insert_inbound(c->s, &in, &c->msg_id, inserted, err) != 0)
+	struct msg_placed at = {0};
+	if (store_msg_insert_inbound_placed(c->s, &in, &c->msg_id, inserted, &at, err) != 0)
 		return -1;
 	if (!*inserted)
 		return 0;
-	struct sms_message row = {0};
-	if (store_msg_get(c->s, c->msg_id, &row, err) != 0)
-		return -1;
-	c->thread_id = row.thread_id;
-	c->patient_id = row.patient_id;
-	sms_message_free(&row);
+	c->thread_id = at.thread_id;
+	c->patient_id = at.patient_id;
 	snprintf(c->target, sizeof(c->target), "message %lld", (long long)c->msg_id);
 	return 0;
 }

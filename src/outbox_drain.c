@@ -1,6 +1,6 @@
 /* The one send path, second part: drains the outbox to Twilio, tenant by tenant, recording
- * each answer (retries with backoff, refusals, carrier opt-outs) in one transaction, which also
- * claims the next message. */
+ * the answers of a claimed batch (retries with backoff, refusals, carrier opt-outs) in one
+ * transaction, which also claims the next batch. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +13,8 @@
 #define OUTBOX_BACKOFF_BASE 30 /* seconds, doubled per attempt */
 #define OUTBOX_BACKOFF_CAP 3600
 #define TWILIO_ERR_OPTED_OUT 21610
+#define OUTBOX_BATCH 32 /* claimed per commit, and results recorded per commit */
+#define OUTBOX_BATCH_MAX_MS 30000 /* a batch's rest is handed back once its claim is this old */
 
 /* The audit log's username for what this sender did: "scheduler" of "scheduler@host:pid". */
 static char *actor_of(const char *owner)
@@ -295,51 +297,149 @@ static bool slot_ready(struct drain *d, struct drain_slot *sl)
 	return sl->client != NULL;
 }
 
-/* Claims the next due message in round-robin order after slot `after`, one message per
- * tenant per turn so one busy clinic cannot starve another; a tenant with nothing due drops
- * out. Returns 1 with *m and *slot set, 0 when no tenant has anything due, -1 on error. */
-static int claim_next(struct drain *d, size_t after, struct sms_message *m, size_t *slot, char **err)
+/* Claims the next due batch in round-robin order after slot `after`, up to `want` messages of
+ * one tenant per turn, so one busy clinic cannot starve another for more than a batch; a
+ * tenant with nothing due drops out. Returns 1 with the batch and *slot set, 0 when no tenant
+ * has anything due, -1 on error. */
+static int claim_next(struct drain *d, size_t after, size_t want, struct sms_message **batch, size_t *n,
+		      size_t *slot, char **err)
 {
 	for (size_t k = 1; k <= d->n; k++) {
 		size_t i = (after + k) % d->n;
 		struct drain_slot *sl = &d->slots[i];
 		if (!sl->active || !slot_ready(d, sl))
 			continue;
-		int got = store_msg_claim_next(d->s, sl->t.id, d->owner, clock_now(), m, err);
-		if (got < 0)
+		if (store_msg_claim_batch(d->s, sl->t.id, d->owner, clock_now(), want, batch, n, err) != 0)
 			return -1;
-		if (got == 0) {
+		if (*n > 0) {
 			*slot = i;
 			return 1;
 		}
+		free(*batch);
+		*batch = NULL;
 		sl->active = false;
 	}
 	return 0;
 }
 
-/* Records what POSTing m brought and, in the same transaction, claims the message after it
- * (when want_next): one commit per message instead of two. A crash after the commit leaves
- * the next one claimed and unsent, as a crash between claim and POST always did, and
- * outbox_reconcile settles it. Returns claim_next's answer for the next message. */
-static int record_and_claim(struct drain *d, size_t cur, const struct sms_message *m, struct post_result *pr,
-			    const char *actor, struct outbox_stats *st, bool want_next, struct sms_message *next,
-			    size_t *next_slot, char **err)
+/* A claimed batch being sent: its rows, Twilio's answers for the first `posted`. */
+struct batch {
+	struct sms_message *m;
+	struct post_result *pr;
+	size_t n, posted, slot;
+	int64_t claimed_ms; /* monotonic: when the claim was committed */
+};
+
+static void batch_free(struct batch *b)
+{
+	for (size_t i = 0; i < b->posted; i++) {
+		twilio_message_free(&b->pr[i].tm);
+		twilio_error_clear(&b->pr[i].e);
+	}
+	sms_message_list_free(&b->m, b->n);
+	free(b->pr);
+	memset(b, 0, sizeof(*b));
+}
+
+/* Records what POSTing the batch brought, hands back the claims never POSTed, and, in the same
+ * transaction, claims the next batch (when want > 0): one commit per batch instead of one per
+ * message. A crash before the commit leaves the batch "sending" (the POSTed ones at Twilio,
+ * the others not), exactly what outbox_reconcile settles by asking Twilio; nothing is sent
+ * again blindly. Returns claim_next's answer for the next batch. */
+static int record_and_claim(struct drain *d, struct batch *b, const char *actor, struct outbox_stats *st,
+			    size_t want, struct batch *next, char **err)
 {
 	if (store_begin(d->s, err) != 0)
 		return -1;
-	int rc = pr->refused ? 0 : record_result(d->s, m, pr->r, &pr->tm, &pr->e, actor, st, err);
-	/* Trouble reaching Twilio (or our credentials) will hit this tenant's next message too. */
-	if (!pr->refused && (pr->r == TW_ERR_NETWORK || pr->r == TW_ERR_TIMEOUT || pr->r == TW_ERR_AUTH))
-		d->slots[cur].active = false;
-	int got = rc == 0 && want_next ? claim_next(d, cur, next, next_slot, err) : 0;
+	int rc = 0;
+	/* The rest first: "queued" again, so a carrier opt-out recorded below fails them too. */
+	for (size_t i = b->posted; i < b->n && rc == 0; i++)
+		rc = store_msg_release_claim(d->s, b->m[i].id, d->owner, err) < 0 ? -1 : 0;
+	for (size_t i = 0; i < b->posted && rc == 0; i++) {
+		struct post_result *pr = &b->pr[i];
+		if (!pr->refused)
+			rc = record_result(d->s, &b->m[i], pr->r, &pr->tm, &pr->e, actor, st, err);
+	}
+	int got = rc == 0 && want > 0 ? claim_next(d, b->slot, want, &next->m, &next->n, &next->slot, err) : 0;
 	if (rc != 0 || got < 0) {
 		store_rollback(d->s);
 		return -1;
 	}
 	if (store_commit(d->s, err) != 0) {
 		if (got == 1)
-			sms_message_free(next);
+			sms_message_list_free(&next->m, next->n);
 		return -1;
+	}
+	if (got == 1) {
+		next->pr = xcalloc(next->n, sizeof(*next->pr));
+		next->claimed_ms = clock_mono_ms();
+	}
+	return got;
+}
+
+/* Whether the batch's next message may still go: its tenant reachable, the claim young
+ * enough that no reconcile (SYNC_STALE_SECONDS, 120 s) can take it for a crashed sender's. */
+static bool batch_may_go_on(const struct drain *d, const struct batch *b)
+{
+	return d->slots[b->slot].active && clock_mono_ms() - b->claimed_ms < OUTBOX_BATCH_MAX_MS;
+}
+
+/* POSTs the batch in order until it ends, the drain's max is reached, or the tenant's trouble
+ * or the claim's age says to stop. Returns -1 only on a store error. */
+static int post_batch(struct drain *d, struct batch *b, const char *actor, int max, int *tried,
+		      struct outbox_stats *st, char **err)
+{
+	struct drain_slot *sl = &d->slots[b->slot];
+	while (b->posted < b->n && (max <= 0 || *tried < max) && (b->posted == 0 || batch_may_go_on(d, b))) {
+		crash_point("after_claim"); /* test hook: claimed, this one not POSTed yet */
+		struct post_result *pr = &b->pr[b->posted];
+		(*tried)++;
+		if (post_one(d->s, sl->client, &sl->t, &b->m[b->posted], actor, st, pr, err) != 0)
+			return -1;
+		b->posted++;
+		if (pr->refused || pr->r == TW_OK)
+			continue;
+		/* Trouble reaching Twilio (or our credentials) will hit this tenant's next message too. */
+		if (pr->r == TW_ERR_NETWORK || pr->r == TW_ERR_TIMEOUT || pr->r == TW_ERR_AUTH)
+			sl->active = false;
+		/* Anything but a plain acceptance is recorded before the next POST: a 21610 opts the
+		 * number out and fails what waits for it, the batch's rest included (handed back). */
+		break;
+	}
+	return 0;
+}
+
+/* How many to claim next: the batch doubles from one up to OUTBOX_BATCH ("slow start": a short
+ * drain, or one that meets trouble at once, claims no more than it sends, and a crash early
+ * in a drain leaves little for outbox_reconcile), and no more than the drain's max allows. */
+static size_t want_next(int max, int tried, size_t *grow)
+{
+	size_t want = *grow;
+	if (*grow < OUTBOX_BATCH)
+		*grow *= 2;
+	if (max <= 0)
+		return want;
+	int left = max - tried;
+	return left <= 0 ? 0 : (size_t)left < want ? (size_t)left : want;
+}
+
+/* The drain's first batch, claimed in a commit of its own: durable before any POST. */
+static int first_claim(struct drain *d, size_t want, struct batch *b, char **err)
+{
+	if (store_begin(d->s, err) != 0)
+		return -1;
+	int got = claim_next(d, d->n - 1, want, &b->m, &b->n, &b->slot, err);
+	if (got < 0) {
+		store_rollback(d->s);
+		return -1;
+	}
+	if (store_commit(d->s, err) != 0) {
+		sms_message_list_free(&b->m, b->n);
+		return -1;
+	}
+	if (got == 1) {
+		b->pr = xcalloc(b->n, sizeof(*b->pr));
+		b->claimed_ms = clock_mono_ms();
 	}
 	return got;
 }
@@ -353,32 +453,24 @@ int outbox_drain(struct store *s, outbox_client_fn client_for, void *ctx, const 
 	if (drain_slots(s, &d.slots, &d.n, err) != 0)
 		return -1;
 	char *actor = actor_of(owner);
-	int tried = 0, rc = 0;
-	struct sms_message m;
-	size_t cur = 0;
-	int got = d.n > 0 ? claim_next(&d, d.n - 1, &m, &cur, err) : 0;
+	int tried = 0;
+	size_t grow = 1;
+	struct batch b = {0};
+	int got = 0;
+	if (d.n > 0)
+		got = first_claim(&d, want_next(max, 0, &grow), &b, err);
 	while (got == 1) {
-		crash_point("after_claim"); /* test hook: claimed, nothing POSTed yet */
-		tried++;
-		struct post_result pr;
-		struct sms_message next;
-		size_t next_slot = 0;
-		got = post_one(s, d.slots[cur].client, &d.slots[cur].t, &m, actor, st, &pr, err);
+		struct batch next = {0};
+		got = post_batch(&d, &b, actor, max, &tried, st, err);
 		if (got == 0)
-			got = record_and_claim(&d, cur, &m, &pr, actor, st, max <= 0 || tried < max, &next, &next_slot,
-					       err);
-		twilio_message_free(&pr.tm);
-		twilio_error_clear(&pr.e);
-		sms_message_free(&m);
-		if (got == 1) {
-			m = next;
-			cur = next_slot;
-		}
+			got = record_and_claim(&d, &b, actor, st, want_next(max, tried, &grow), &next, err);
+		batch_free(&b);
+		b = next;
 	}
-	rc = got < 0 ? -1 : 0;
+	batch_free(&b);
 	for (size_t i = 0; i < d.n; i++)
 		tenant_free(&d.slots[i].t);
 	free(d.slots);
 	free(actor);
-	return rc;
+	return got < 0 ? -1 : 0;
 }

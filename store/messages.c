@@ -218,7 +218,7 @@ static int insert_row(struct store *s, const struct sms_message *m, int64_t thre
  * transaction. other is the patient-side number. */
 static int insert_message(struct store *s, const struct sms_message *m, const char *other,
 			  const char *direction, const char *status, int unread_inc, int64_t *id_out,
-			  bool *inserted, char **err)
+			  bool *inserted, struct msg_placed *placed, char **err)
 {
 	int64_t thread_id = 0, patient_id = m->patient_id, id = 0;
 	int64_t at = m->created_at != 0 ? m->created_at : clock_now();
@@ -241,6 +241,8 @@ static int insert_message(struct store *s, const struct sms_message *m, const ch
 		*id_out = ins ? id : 0;
 	if (inserted != NULL)
 		*inserted = ins;
+	if (placed != NULL)
+		*placed = (struct msg_placed){.thread_id = thread_id, .patient_id = patient_id};
 	return 0;
 fail:
 	store_rollback(s);
@@ -251,16 +253,37 @@ int store_msg_queue(struct store *s, const struct sms_message *m, int64_t *id_ou
 {
 	struct sms_message q = *m;
 	q.twilio_sid = NULL; /* a queued message has no SID yet */
-	return insert_message(s, &q, m->to_number, "outbound", "queued", 0, id_out, NULL, err);
+	return insert_message(s, &q, m->to_number, "outbound", "queued", 0, id_out, NULL, NULL, err);
+}
+
+int store_msg_insert_inbound_placed(struct store *s, const struct sms_message *m, int64_t *id_out,
+				    bool *inserted, struct msg_placed *placed, char **err)
+{
+	if (m->twilio_sid == NULL || *m->twilio_sid == '\0')
+		return seterr(err, "an inbound message needs its Twilio SID");
+	const char *status = m->status && *m->status ? m->status : "received";
+	return insert_message(s, m, m->from_number, "inbound", status, 1, id_out, inserted, placed, err);
 }
 
 int store_msg_insert_inbound(struct store *s, const struct sms_message *m, int64_t *id_out, bool *inserted,
 			     char **err)
 {
-	if (m->twilio_sid == NULL || *m->twilio_sid == '\0')
-		return seterr(err, "an inbound message needs its Twilio SID");
-	const char *status = m->status && *m->status ? m->status : "received";
-	return insert_message(s, m, m->from_number, "inbound", status, 1, id_out, inserted, err);
+	return store_msg_insert_inbound_placed(s, m, id_out, inserted, NULL, err);
+}
+
+int store_msg_sid_known(struct store *s, const char *sid, char **err)
+{
+	/* Only the unique index is read: no row is fetched or copied (a re-listed day is most
+	 * of a poll's listing). */
+	sqlite3_stmt *st = store_stmt(s, "SELECT 1 FROM sms_messages WHERE twilio_sid = ?1", err);
+	if (st == NULL)
+		return -1;
+	store_bind_text_or_null(st, 1, sid);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, err, "looking up a message by SID");
+	return rc == SQLITE_ROW ? 0 : SD_NOTFOUND;
 }
 
 int store_msg_insert_outbound_seen(struct store *s, const struct sms_message *m, bool *inserted, char **err)
@@ -268,7 +291,7 @@ int store_msg_insert_outbound_seen(struct store *s, const struct sms_message *m,
 	if (m->twilio_sid == NULL || *m->twilio_sid == '\0')
 		return seterr(err, "an outbound message seen at Twilio needs its SID");
 	const char *status = m->status && *m->status ? m->status : "sent";
-	return insert_message(s, m, m->to_number, "outbound", status, 0, NULL, inserted, err);
+	return insert_message(s, m, m->to_number, "outbound", status, 0, NULL, inserted, NULL, err);
 }
 
 int store_msg_get(struct store *s, int64_t id, struct sms_message *out, char **err)
@@ -366,23 +389,32 @@ int store_msg_list_filtered(struct store *s, int64_t tenant_id, const struct msg
 	return collect(s, st, out, n, err, "listing messages");
 }
 
-int store_msg_claim_next(struct store *s, int64_t tenant_id, const char *owner, int64_t now,
-			 struct sms_message *out, char **err)
+/* Oldest first: RETURNING gives rows in no promised order. */
+static int by_id(const void *a, const void *b)
+{
+	const struct sms_message *x = a, *y = b;
+	return x->id < y->id ? -1 : x->id > y->id ? 1 : 0;
+}
+
+int store_msg_claim_batch(struct store *s, int64_t tenant_id, const char *owner, int64_t now, size_t max,
+			  struct sms_message **out, size_t *n, char **err)
 {
 	/* One statement: the subquery picks and the outer WHERE re-checks status under the write
 	 * lock, so two senders (threads or processes) never both get a row. A row with a SID is
 	 * Twilio's "queued" (already accepted), not ours. The subquery walks the SID index's
-	 * NULL entries (rows Twilio does not have) in id order and stops at the first due one:
+	 * NULL entries (rows Twilio does not have) in id order and stops at the max-th due one:
 	 * no sort, and rows just sent leave that range, so a long drain stays linear. */
 	sqlite3_stmt *st;
+	*out = NULL;
+	*n = 0;
 	if (tenant_id == 0)
 		st = store_stmt(
 		    s,
 		    "UPDATE sms_messages SET status = 'sending', claimed_at = ?2, claim_owner = ?3,"
 		    " attempts = attempts + 1, updated_at = ?2 "
-		    "WHERE id = (SELECT id FROM sms_messages WHERE twilio_sid IS NULL"
+		    "WHERE id IN (SELECT id FROM sms_messages WHERE twilio_sid IS NULL"
 		    " AND status = 'queued' AND next_attempt_at <= ?2"
-		    " ORDER BY id LIMIT 1) AND status = 'queued' AND twilio_sid IS NULL "
+		    " ORDER BY id LIMIT ?4) AND status = 'queued' AND twilio_sid IS NULL "
 		    "RETURNING " MSG_COLS,
 		    err);
 	else
@@ -390,9 +422,9 @@ int store_msg_claim_next(struct store *s, int64_t tenant_id, const char *owner, 
 		    s,
 		    "UPDATE sms_messages SET status = 'sending', claimed_at = ?2, claim_owner = ?3,"
 		    " attempts = attempts + 1, updated_at = ?2 "
-		    "WHERE id = (SELECT id FROM sms_messages WHERE twilio_sid IS NULL"
+		    "WHERE id IN (SELECT id FROM sms_messages WHERE twilio_sid IS NULL"
 		    " AND status = 'queued' AND next_attempt_at <= ?2 AND tenant_id = ?1"
-		    " ORDER BY id LIMIT 1) AND status = 'queued' AND twilio_sid IS NULL "
+		    " ORDER BY id LIMIT ?4) AND status = 'queued' AND twilio_sid IS NULL "
 		    "RETURNING " MSG_COLS,
 		    err);
 	if (st == NULL)
@@ -401,18 +433,46 @@ int store_msg_claim_next(struct store *s, int64_t tenant_id, const char *owner, 
 		sqlite3_bind_int64(st, 1, tenant_id);
 	sqlite3_bind_int64(st, 2, now);
 	store_bind_text_or_null(st, 3, owner ? owner : "");
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		read_message(st, out);
+	sqlite3_bind_int64(st, 4, max > 0 ? (sqlite3_int64)max : 1);
 	/* RETURNING: the change is only complete once the statement has run to its end. */
-	int rc2 = rc == SQLITE_ROW ? sqlite3_step(st) : rc;
-	sqlite3_reset(st);
-	if (rc2 != SQLITE_DONE) {
-		if (rc == SQLITE_ROW)
-			sms_message_free(out);
-		return store_fail(s, err, "claiming a message to send");
+	if (collect(s, st, out, n, err, "claiming messages to send") != 0)
+		return -1;
+	if (*n > 1)
+		qsort(*out, *n, sizeof(**out), by_id);
+	return 0;
+}
+
+int store_msg_claim_next(struct store *s, int64_t tenant_id, const char *owner, int64_t now,
+			 struct sms_message *out, char **err)
+{
+	struct sms_message *list = NULL;
+	size_t n = 0;
+	if (store_msg_claim_batch(s, tenant_id, owner, now, 1, &list, &n, err) != 0)
+		return -1;
+	if (n == 0) {
+		free(list);
+		return SD_NOTFOUND;
 	}
-	return rc == SQLITE_ROW ? 0 : SD_NOTFOUND;
+	*out = list[0];
+	free(list);
+	return 0;
+}
+
+int store_msg_release_claim(struct store *s, int64_t id, const char *owner, char **err)
+{
+	sqlite3_stmt *st = store_stmt(s,
+				      "UPDATE sms_messages SET status = 'queued', attempts = MAX(attempts - 1, 0),"
+				      " claimed_at = NULL, claim_owner = NULL, updated_at = ?3"
+				      " WHERE id = ?1 AND status = 'sending' AND twilio_sid IS NULL AND claim_owner = ?2",
+				      err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	store_bind_text_or_null(st, 2, owner ? owner : "");
+	sqlite3_bind_int64(st, 3, clock_now());
+	if (run(s, st, err, "handing back an unsent claim") != 0)
+		return -1;
+	return sqlite3_changes(store_db(s)) > 0 ? 0 : SD_NOTFOUND;
 }
 
 int store_msg_record_sent(struct store *s, int64_t id, const char *sid, const char *status, int segments,

@@ -49,6 +49,15 @@ int store_msg_queue(struct store *s, const struct sms_message *m, int64_t *id_ou
  * creates the thread for (tenant, from_number), raises its unread count, sets last message. */
 int store_msg_insert_inbound(struct store *s, const struct sms_message *m, int64_t *id_out,
 			     bool *inserted, char **err);
+/* Where a stored message went: its thread and the patient it was stored with (0: none). */
+struct msg_placed {
+	int64_t thread_id;
+	int64_t patient_id;
+};
+/* The same, saying where the new message went (*placed untouched when not inserted), so the
+ * processor need not read the row back. */
+int store_msg_insert_inbound_placed(struct store *s, const struct sms_message *m, int64_t *id_out,
+				    bool *inserted, struct msg_placed *placed, char **err);
 
 /* Stores an outbound message that Twilio already has (found by listing, e.g. sent from
  * Twilio's console or reconciled after a crash); ignored when its SID is already stored. */
@@ -56,6 +65,8 @@ int store_msg_insert_outbound_seen(struct store *s, const struct sms_message *m,
 
 int store_msg_get(struct store *s, int64_t id, struct sms_message *out, char **err);            /* SD_NOTFOUND */
 int store_msg_get_by_sid(struct store *s, const char *sid, struct sms_message *out, char **err); /* SD_NOTFOUND */
+/* 0 when a message with this SID is stored, SD_NOTFOUND when not, -1 on error. */
+int store_msg_sid_known(struct store *s, const char *sid, char **err);
 
 /* Messages of a thread, oldest first; the newest `limit` of them (0 = all). */
 int store_msg_list_thread(struct store *s, int64_t thread_id, size_t limit,
@@ -84,6 +95,13 @@ int store_msg_list_filtered(struct store *s, int64_t tenant_id, const struct msg
  * Returns SD_NOTFOUND when nothing is due. */
 int store_msg_claim_next(struct store *s, int64_t tenant_id, const char *owner, int64_t now,
 			 struct sms_message *out, char **err);
+/* The same for up to max rows (at least one) in one statement, oldest first: a sender claims
+ * a batch per commit. *out is NULL with *n 0 when nothing is due. */
+int store_msg_claim_batch(struct store *s, int64_t tenant_id, const char *owner, int64_t now, size_t max,
+			  struct sms_message **out, size_t *n, char **err);
+/* Hands back a claim never POSTed (the rest of a batch): "queued" again, its attempt not
+ * counted. Only while owner still holds it; SD_NOTFOUND otherwise. */
+int store_msg_release_claim(struct store *s, int64_t id, const char *owner, char **err);
 /* Twilio accepted it: records SID, Twilio's status, sent_at, clears the claim. */
 int store_msg_record_sent(struct store *s, int64_t id, const char *sid, const char *status,
 			  int segments, int64_t at, char **err);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include "store/internal.h"
 #include "src/assets.h"
@@ -290,8 +291,18 @@ static void private_umask(void)
 	umask(old | 077);
 }
 
+/* SQLite's memory statistics take a global mutex on every allocation (6% of an inbound
+ * poll's CPU in perf: two lock/unlock pairs per malloc/free); nothing here reads them. Must
+ * run before SQLite initialises; a later call is refused harmlessly (SQLITE_MISUSE). */
+static void sqlite_setup(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int store_open(const char *path, struct store **out, char **err)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, sqlite_setup);
 	bool on_disk = strcmp(path, ":memory:") != 0 && path[0] != '\0';
 	if (on_disk && (check_private(path, "", err) != 0 || check_private(path, "-wal", err) != 0 ||
 			check_private(path, "-shm", err) != 0))

@@ -120,12 +120,15 @@ int main(int argc, char **argv)
 	struct twilio_client *c = new_client(sim);
 	struct outbox_stats st = {0};
 	size_t before = sim_outbound_count(sim);
+	/* Markers for `strace -f`: the syscalls between them are the drain's (syscalls per message). */
+	(void)access("/smsdesk-bench-drain-start", F_OK);
 	start = clock_mono_ms();
 	struct bench_clock d0 = bench_now();
 	if (outbox_drain(s, same_client, c, "bench@host:1", 0, &st, &err) != 0)
 		die("drain", err);
 	struct bench_clock drained = bench_since(d0, bench_now());
 	int64_t drain_ms = clock_mono_ms() - start;
+	(void)access("/smsdesk-bench-drain-end", F_OK);
 	size_t posted = sim_outbound_count(sim) - before;
 	if (st.sent != n || posted != (size_t)n)
 		fprintf(stderr, "bench_drain: expected %d sends, got %d (simulator saw %zu)\n", n, st.sent,

@@ -385,6 +385,28 @@ static void outbox_drain__opts_number_out__when_21610_on_send(void **state)
 	assert_refused(f, pat, NULL, "Anything", "conversation", "opted out");
 }
 
+/* A drain claims a batch per commit: a 21610 in the middle of one hands the batch's rest back
+ * before the opt-out is recorded, so the rest is failed with it, never POSTed. */
+static void outbox_drain__fails_batch_rest__when_21610_mid_batch(void **state)
+{
+	struct fx *f = *state;
+	int64_t first = must_queue(f, f->jane, NULL, "Hello Jane", "conversation");
+	int64_t stopped = must_queue(f, 0, MAGIC_STOPPED, "A question for you", "conversation");
+	int64_t rest = must_queue(f, 0, MAGIC_STOPPED, "A second question", "conversation");
+	int64_t last = must_queue(f, f->jane, NULL, "Bye Jane", "conversation");
+	/* the batches grow 1, 2, 4: [first], [stopped, rest], [last] */
+	struct outbox_stats st = drain_cached(f);
+	assert_int_equal(st.sent, 2);
+	assert_int_equal(st.failed, 1);
+	assert_accepted(f, first);
+	assert_accepted(f, last);
+	assert_status(f, stopped, "failed", 21610);
+	assert_status(f, rest, "failed", 21610);
+	struct sms_message m = get_msg(f, rest);
+	assert_int_equal(m.attempts, 0); /* handed back unsent, then failed by the opt-out */
+	sms_message_free(&m);
+}
+
 static void outbox_drain__records_once__when_optout_confirm_meets_21610(void **state)
 {
 	struct fx *f = *state;
@@ -786,6 +808,7 @@ int main(void)
 	    T(outbox__sends_media__when_list_valid),
 	    T(outbox_drain__fails_with_code__when_twilio_rejects_number),
 	    T(outbox_drain__opts_number_out__when_21610_on_send),
+	    T(outbox_drain__fails_batch_rest__when_21610_mid_batch),
 	    T(outbox_drain__records_once__when_optout_confirm_meets_21610),
 	    T(status_refresh__opts_number_out__when_status_has_21610),
 	    T(status_refresh__backs_off_per_message__when_twilio_answers_404),

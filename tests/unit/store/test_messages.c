@@ -215,6 +215,46 @@ static void store_msg_claim_next__claims_each_row_once__when_processes_race(void
 	assert_true(procs_with_claims >= 1);
 }
 
+static void store_msg_claim_batch__claims_oldest_due_and_hands_back__when_batch_cut_short(void **state)
+{
+	struct store *s = *state;
+	int64_t t1 = tu_tenant_add(s, "One");
+	int64_t t2 = tu_tenant_add(s, "Two");
+	int64_t a = queue(s, t1, JANE, "a", "conversation");
+	queue(s, t2, BOB, "other tenant", "conversation");
+	int64_t b = queue(s, t1, BOB, "b", "conversation");
+	int64_t c = queue(s, t1, JANE, "c", "conversation");
+	char *err = NULL;
+	struct sms_message *list = NULL;
+	size_t n = 0;
+	assert_int_equal(store_msg_claim_batch(s, t1, "me", NOW, 2, &list, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(list[0].id, a);
+	assert_int_equal(list[1].id, b);
+	assert_string_equal(list[1].status, "sending");
+	assert_int_equal(list[1].attempts, 1);
+	/* Only the claim's owner hands it back; the row is queued again, its attempt uncounted. */
+	assert_int_equal(store_msg_release_claim(s, b, "someone else", &err), SD_NOTFOUND);
+	assert_int_equal(store_msg_release_claim(s, b, "me", &err), 0);
+	assert_int_equal(store_msg_release_claim(s, b, "me", &err), SD_NOTFOUND);
+	struct sms_message m;
+	assert_int_equal(store_msg_get(s, b, &m, &err), 0);
+	assert_string_equal(m.status, "queued");
+	assert_int_equal(m.attempts, 0);
+	assert_null(m.claim_owner);
+	sms_message_free(&m);
+	sms_message_list_free(&list, n);
+	/* Next batch: the handed-back row again, then the rest; the one still claimed is not. */
+	assert_int_equal(store_msg_claim_batch(s, t1, "me", NOW, 10, &list, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(list[0].id, b);
+	assert_int_equal(list[1].id, c);
+	sms_message_list_free(&list, n);
+	assert_int_equal(store_msg_claim_batch(s, t1, "me", NOW, 10, &list, &n, &err), 0);
+	assert_int_equal(n, 0);
+	assert_null(list);
+}
+
 static void store_msg_claim_next__waits__when_not_due_or_other_tenant(void **state)
 {
 	struct store *s = *state;
@@ -571,6 +611,7 @@ int main(void)
 	    T(store_msg_claim_next__gives_row_to_one__when_two_connections_claim),
 	    T(store_msg_claim_next__claims_each_row_once__when_processes_race),
 	    T(store_msg_claim_next__waits__when_not_due_or_other_tenant),
+	    T(store_msg_claim_batch__claims_oldest_due_and_hands_back__when_batch_cut_short),
 	    T(store_msg_record_sent__sets_sid_and_clears_claim__when_accepted),
 	    T(store_msg_record_failure__keeps_code__when_final),
 	    T(store_msg_list_stale_claims__lists_old_sending__when_sender_crashed),
