@@ -1,18 +1,8 @@
-/* Messages in and out: the outbox (queue, atomic claim, results) and inbound storage. */
+/* Messages in and out: queueing, inbound storage, lists and status (claims and send results:
+ * msg_claims.c). */
 #include <stdlib.h>
 #include <string.h>
-#include "store/internal.h"
-
-/* Every SELECT of a message lists these columns in this order (see read_message). */
-#define MSG_COLS                                                                                             \
-	"id, tenant_id, thread_id, patient_id, twilio_sid, direction, from_number, to_number, body, "        \
-	"media_urls, segments, encoding, status, error_code, error_message, message_type, "                  \
-	"appointment_id, reminder_id, sent_by, attempts, next_attempt_at, claimed_at, claim_owner, "         \
-	"created_at, sent_at, delivered_at, updated_at"
-
-/* The WHERE term of the partial index messages_open (001), written out so that queries on
- * one of these statuses can use that index. */
-#define OPEN_STATUS "status IN ('queued', 'sending', 'accepted', 'scheduled', 'sent')"
+#include "store/messages_internal.h"
 
 void sms_message_free(struct sms_message *m)
 {
@@ -94,8 +84,8 @@ static void read_message(sqlite3_stmt *st, void *elem)
 }
 
 /* Steps st to the end, collecting every row into a new array. */
-static int collect(struct store *s, sqlite3_stmt *st, struct sms_message **out, size_t *n, char **err,
-		   const char *doing)
+int msg_collect(struct store *s, sqlite3_stmt *st, struct sms_message **out, size_t *n, char **err,
+		const char *doing)
 {
 	void *rows;
 	int rc = store_collect(s, st, sizeof(**out), read_message, message_free_elem, &rows, n, doing, err);
@@ -111,7 +101,7 @@ static int fetch_one(struct store *s, sqlite3_stmt *st, struct sms_message *out,
 }
 
 /* Runs a bound statement that returns no rows. */
-static int run(struct store *s, sqlite3_stmt *st, char **err, const char *doing)
+int msg_run(struct store *s, sqlite3_stmt *st, char **err, const char *doing)
 {
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
@@ -139,7 +129,7 @@ static int thread_touch(struct store *s, int64_t thread_id, int64_t msg_id, int6
 	sqlite3_bind_int64(st, 2, msg_id);
 	sqlite3_bind_int64(st, 3, at);
 	sqlite3_bind_int(st, 4, unread_inc);
-	return run(s, st, err, "updating the thread's last message");
+	return msg_run(s, st, err, "updating the thread's last message");
 }
 
 /* The thread's linked patient (0 when none), for messages stored without one. */
@@ -206,7 +196,7 @@ static int insert_row(struct store *s, const struct sms_message *m, int64_t thre
 	sqlite3_bind_int64(st, 20, at);
 	bind_id_or_null(st, 21, m->sent_at);
 	bind_id_or_null(st, 22, m->delivered_at);
-	if (run(s, st, err, "storing a message") != 0)
+	if (msg_run(s, st, err, "storing a message") != 0)
 		return -1;
 	*inserted = sqlite3_changes(store_db(s)) > 0;
 	if (*inserted && id_out != NULL)
@@ -324,7 +314,7 @@ int store_msg_list_thread(struct store *s, int64_t thread_id, size_t limit, stru
 		return -1;
 	sqlite3_bind_int64(st, 1, thread_id);
 	sqlite3_bind_int64(st, 2, limit == 0 ? -1 : (int64_t)limit);
-	return collect(s, st, out, n, err, "listing a thread's messages");
+	return msg_collect(s, st, out, n, err, "listing a thread's messages");
 }
 
 int store_msg_list(struct store *s, int64_t tenant_id, int64_t patient_id, size_t limit,
@@ -348,7 +338,7 @@ int store_msg_list(struct store *s, int64_t tenant_id, int64_t patient_id, size_
 	if (patient_id != 0)
 		sqlite3_bind_int64(st, 2, patient_id);
 	sqlite3_bind_int64(st, 3, limit == 0 ? -1 : (int64_t)limit);
-	return collect(s, st, out, n, err, "listing messages");
+	return msg_collect(s, st, out, n, err, "listing messages");
 }
 
 int store_msg_list_filtered(struct store *s, int64_t tenant_id, const struct msg_filter *f, size_t limit,
@@ -386,170 +376,7 @@ int store_msg_list_filtered(struct store *s, int64_t tenant_id, const struct msg
 	store_bind_text_or_null(st, 5, f->status);
 	sqlite3_bind_int64(st, 6, f->since > 0 ? f->since : INT64_MIN);
 	sqlite3_bind_int64(st, 7, limit == 0 ? -1 : (int64_t)limit);
-	return collect(s, st, out, n, err, "listing messages");
-}
-
-/* Oldest first: RETURNING gives rows in no promised order. */
-static int by_id(const void *a, const void *b)
-{
-	const struct sms_message *x = a, *y = b;
-	return x->id < y->id ? -1 : x->id > y->id ? 1 : 0;
-}
-
-int store_msg_claim_batch(struct store *s, int64_t tenant_id, const char *owner, int64_t now, size_t max,
-			  struct sms_message **out, size_t *n, char **err)
-{
-	/* One statement: the subquery picks and the outer WHERE re-checks status under the write
-	 * lock, so two senders (threads or processes) never both get a row. A row with a SID is
-	 * Twilio's "queued" (already accepted), not ours. The subquery walks the SID index's
-	 * NULL entries (rows Twilio does not have) in id order and stops at the max-th due one:
-	 * no sort, and rows just sent leave that range, so a long drain stays linear. */
-	sqlite3_stmt *st;
-	*out = NULL;
-	*n = 0;
-	if (tenant_id == 0)
-		st = store_stmt(
-		    s,
-		    "UPDATE sms_messages SET status = 'sending', claimed_at = ?2, claim_owner = ?3,"
-		    " attempts = attempts + 1, updated_at = ?2 "
-		    "WHERE id IN (SELECT id FROM sms_messages WHERE twilio_sid IS NULL"
-		    " AND status = 'queued' AND next_attempt_at <= ?2"
-		    " ORDER BY id LIMIT ?4) AND status = 'queued' AND twilio_sid IS NULL "
-		    "RETURNING " MSG_COLS,
-		    err);
-	else
-		st = store_stmt(
-		    s,
-		    "UPDATE sms_messages SET status = 'sending', claimed_at = ?2, claim_owner = ?3,"
-		    " attempts = attempts + 1, updated_at = ?2 "
-		    "WHERE id IN (SELECT id FROM sms_messages WHERE twilio_sid IS NULL"
-		    " AND status = 'queued' AND next_attempt_at <= ?2 AND tenant_id = ?1"
-		    " ORDER BY id LIMIT ?4) AND status = 'queued' AND twilio_sid IS NULL "
-		    "RETURNING " MSG_COLS,
-		    err);
-	if (st == NULL)
-		return -1;
-	if (tenant_id != 0)
-		sqlite3_bind_int64(st, 1, tenant_id);
-	sqlite3_bind_int64(st, 2, now);
-	store_bind_text_or_null(st, 3, owner ? owner : "");
-	sqlite3_bind_int64(st, 4, max > 0 ? (sqlite3_int64)max : 1);
-	/* RETURNING: the change is only complete once the statement has run to its end. */
-	if (collect(s, st, out, n, err, "claiming messages to send") != 0)
-		return -1;
-	if (*n > 1)
-		qsort(*out, *n, sizeof(**out), by_id);
-	return 0;
-}
-
-int store_msg_claim_next(struct store *s, int64_t tenant_id, const char *owner, int64_t now,
-			 struct sms_message *out, char **err)
-{
-	struct sms_message *list = NULL;
-	size_t n = 0;
-	if (store_msg_claim_batch(s, tenant_id, owner, now, 1, &list, &n, err) != 0)
-		return -1;
-	if (n == 0) {
-		free(list);
-		return SD_NOTFOUND;
-	}
-	*out = list[0];
-	free(list);
-	return 0;
-}
-
-int store_msg_release_claim(struct store *s, int64_t id, const char *owner, char **err)
-{
-	sqlite3_stmt *st = store_stmt(s,
-				      "UPDATE sms_messages SET status = 'queued', attempts = MAX(attempts - 1, 0),"
-				      " claimed_at = NULL, claim_owner = NULL, updated_at = ?3"
-				      " WHERE id = ?1 AND status = 'sending' AND twilio_sid IS NULL AND claim_owner = ?2",
-				      err);
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	store_bind_text_or_null(st, 2, owner ? owner : "");
-	sqlite3_bind_int64(st, 3, clock_now());
-	if (run(s, st, err, "handing back an unsent claim") != 0)
-		return -1;
-	return sqlite3_changes(store_db(s)) > 0 ? 0 : SD_NOTFOUND;
-}
-
-int store_msg_record_sent(struct store *s, int64_t id, const char *sid, const char *status, int segments,
-			  int64_t at, char **err)
-{
-	sqlite3_stmt *st =
-	    store_stmt(s,
-		       "UPDATE sms_messages SET twilio_sid = ?2, status = ?3,"
-		       " segments = CASE WHEN ?4 > 0 THEN ?4 ELSE segments END, sent_at = ?5,"
-		       " claimed_at = NULL, claim_owner = NULL, error_code = NULL, error_message = NULL,"
-		       " updated_at = ?5 WHERE id = ?1",
-		       err);
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	store_bind_text_or_null(st, 2, sid);
-	store_bind_text_or_null(st, 3, status && *status ? status : "queued");
-	sqlite3_bind_int(st, 4, segments);
-	sqlite3_bind_int64(st, 5, at);
-	if (run(s, st, err, "recording a sent message") != 0)
-		return -1;
-	return sqlite3_changes(store_db(s)) > 0 ? 0 : SD_NOTFOUND;
-}
-
-int store_msg_record_failure(struct store *s, int64_t id, int code, const char *message, bool final,
-			     int64_t next_attempt_at, char **err)
-{
-	sqlite3_stmt *st =
-	    store_stmt(s,
-		       "UPDATE sms_messages SET status = CASE WHEN ?4 THEN 'failed' ELSE 'queued' END,"
-		       " error_code = ?2, error_message = ?3,"
-		       " next_attempt_at = CASE WHEN ?4 THEN next_attempt_at ELSE ?5 END,"
-		       " claimed_at = NULL, claim_owner = NULL, updated_at = ?6 WHERE id = ?1",
-		       err);
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	if (code != 0)
-		sqlite3_bind_int(st, 2, code);
-	store_bind_text_or_null(st, 3, message);
-	sqlite3_bind_int(st, 4, final ? 1 : 0);
-	sqlite3_bind_int64(st, 5, next_attempt_at);
-	sqlite3_bind_int64(st, 6, clock_now());
-	if (run(s, st, err, "recording a failed send") != 0)
-		return -1;
-	return sqlite3_changes(store_db(s)) > 0 ? 0 : SD_NOTFOUND;
-}
-
-int store_msg_note_unsure(struct store *s, int64_t id, const char *message, char **err)
-{
-	sqlite3_stmt *st = store_stmt(s,
-				      "UPDATE sms_messages SET error_message = ?2, updated_at = ?3"
-				      " WHERE id = ?1 AND status = 'sending'",
-				      err);
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	store_bind_text_or_null(st, 2, message);
-	sqlite3_bind_int64(st, 3, clock_now());
-	if (run(s, st, err, "noting an unsure send") != 0)
-		return -1;
-	return sqlite3_changes(store_db(s)) > 0 ? 0 : SD_NOTFOUND;
-}
-
-int store_msg_list_stale_claims(struct store *s, int64_t older_than, struct sms_message **out, size_t *n,
-				char **err)
-{
-	sqlite3_stmt *st =
-	    store_stmt(s,
-		       "SELECT " MSG_COLS " FROM sms_messages WHERE tenant_id IN (SELECT id FROM tenants)"
-		       " AND " OPEN_STATUS " AND status = 'sending' AND claimed_at < ?1"
-		       " ORDER BY claimed_at, id",
-		       err);
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, older_than);
-	return collect(s, st, out, n, err, "listing stale claims");
+	return msg_collect(s, st, out, n, err, "listing messages");
 }
 
 int store_msg_list_open(struct store *s, int64_t tenant_id, int64_t now, size_t limit,
@@ -572,7 +399,7 @@ int store_msg_list_open(struct store *s, int64_t tenant_id, int64_t now, size_t 
 	sqlite3_bind_int64(st, 1, tenant_id);
 	sqlite3_bind_int64(st, 2, limit == 0 ? -1 : (int64_t)limit);
 	sqlite3_bind_int64(st, 3, now);
-	return collect(s, st, out, n, err, "listing messages awaiting a final status");
+	return msg_collect(s, st, out, n, err, "listing messages awaiting a final status");
 }
 
 int store_msg_defer_status(struct store *s, int64_t id, int64_t next_at, char **err)
@@ -585,7 +412,7 @@ int store_msg_defer_status(struct store *s, int64_t id, int64_t next_at, char **
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, next_at);
-	return run(s, st, err, "putting off a status check");
+	return msg_run(s, st, err, "putting off a status check");
 }
 
 int store_msg_update_status(struct store *s, const char *sid, const char *status, int error_code,
@@ -609,7 +436,7 @@ int store_msg_update_status(struct store *s, const char *sid, const char *status
 	sqlite3_bind_int(st, 3, error_code);
 	store_bind_text_or_null(st, 4, error_message);
 	sqlite3_bind_int64(st, 5, at);
-	return run(s, st, err, "updating a message's status");
+	return msg_run(s, st, err, "updating a message's status");
 }
 
 int store_msg_cancel_queued_to(struct store *s, int64_t tenant_id, const char *phone, int code,
@@ -633,7 +460,7 @@ int store_msg_cancel_queued_to(struct store *s, int64_t tenant_id, const char *p
 		sqlite3_bind_int(st, 3, code);
 	store_bind_text_or_null(st, 4, reason);
 	sqlite3_bind_int64(st, 5, clock_now());
-	if (run(s, st, err, "cancelling queued messages") != 0)
+	if (msg_run(s, st, err, "cancelling queued messages") != 0)
 		return -1;
 	if (count != NULL)
 		*count = sqlite3_changes(store_db(s));
