@@ -49,6 +49,7 @@ enum auth_perm {
 	AUTH_TEMPLATES,   /* reminder templates */
 	AUTH_USERS,       /* staff accounts */
 	AUTH_AUDIT_VIEW,  /* the audit log */
+	AUTH_CAMPAIGNS,   /* create, start and stop campaigns (staff see them read-only) */
 };
 
 /* Hashes a password (argon2id, interactive limits) into out (crypto_pwhash_STRBYTES, i.e.
