@@ -47,7 +47,13 @@ for ((run = 0; run < KILLS; run++)); do
 	SMSDESK_FAKE_NOW=$t "$B" --scheduler "${mode[@]}" 2>>"$D/sched.log" &
 	pid=$!
 	SOAK_PIDS=("$pid")
-	wait_ms=$((150 + RANDOM % 500))
+	# Kill it mid-send: once the simulator has its first text of this run (a slow start under
+	# the sanitizers must not make the kill land before sending), then 0-400 ms later.
+	deadline=$((SECONDS + 30))
+	while [ "$(sim_stat outbound)" -le "$before" ] && [ $SECONDS -lt $deadline ] && kill -0 "$pid" 2>/dev/null; do
+		sleep 0.02
+	done
+	wait_ms=$((RANDOM % 400))
 	sleep "$((wait_ms / 1000)).$(printf '%03d' $((wait_ms % 1000)))"
 	kill -9 "$pid" 2>/dev/null && kills=$((kills + 1))
 	wait "$pid" 2>/dev/null
