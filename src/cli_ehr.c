@@ -35,7 +35,8 @@ static const char usage_ehr[] =
 	"(not needed with one location). --writeback is the EHR's MLLP listener: each patient\n"
 	"answer (C, R, X, or YES to a reminder) to an appointment that came from the EHR, and each\n"
 	"opt-out or opt-back-in (START after STOP) of a patient it knows, is queued and sent there\n"
-	"as --writeback-type (an SIU event from S12 to S26, default SIU^S14; opt-outs as ADT^A08\n"
+	"as --writeback-type (an SIU event from S12 to S26, default SIU^S14, or ORU^R01 for EHRs\n"
+	"that take results: OBX-5 CONFIRMED/RESCHEDULE/CANCELLED; opt-outs as ADT^A08\n"
 	"with ZSC|N, opt-back-ins with ZSC|Y) by the scheduler,\n"
 	"retried until the EHR answers AA. 'import' applies\n"
 	"HL7 files (SIU^S12/S13/S14/S15/S17/S26, ADT^A04/A08) now and prints each ACK code; the\n"
@@ -67,8 +68,8 @@ static int ehr_set(struct cli_ctx *ctx, const char *facility, const char *wb, co
 		return rc;
 	}
 	if (type != NULL && !ehr_writeback_type_ok(type))
-		return cli_usage("ehr", "--writeback-type must be an SIU type from SIU^S12 to SIU^S26 (the write-back "
-					"is an SIU message), e.g. SIU^S14");
+		return cli_usage("ehr", "--writeback-type must be an SIU type from SIU^S12 to SIU^S26 (e.g. SIU^S14) "
+					"or ORU^R01");
 	if (fhir != NULL && strncmp(fhir, "https://", 8) != 0 && strncmp(fhir, "http://127.0.0.1", 16) != 0 &&
 	    strncmp(fhir, "http://localhost", 16) != 0 && *fhir != '\0')
 		return cli_usage("ehr", "--fhir-base must be an https:// URL (http only to this machine)");
@@ -435,8 +436,9 @@ static void print_plan(const struct tenant *t, const struct plan_item *v, size_t
 		if (v[i].slot_minutes > 0)
 			reminders_format_slot(v[i].slot_minutes, slot, sizeof(slot));
 		cli_format_local(v[i].starts_at, t->timezone, start, sizeof(start));
-		printf("%-16s %-6s %-16s %-24.24s %s%s\n", when, slot, start, cli_show(v[i].patient_name),
-		       v[i].send_at ? "" : "none: ", v[i].reason ? cli_show(v[i].reason) : "");
+		const char *note = v[i].reason ? cli_show(v[i].reason) : "";
+		printf("%-16s %-6s %-16s %-24.24s %s%s%s\n", when, slot, start, cli_show(v[i].patient_name),
+		       v[i].send_at ? "" : "none: ", note, !v[i].from_ehr ? "" : *note ? " (from the EHR)" : "from the EHR");
 	}
 }
 

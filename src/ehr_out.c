@@ -146,6 +146,8 @@ static char *pid(struct store *s, int64_t patient_id, char **err)
 
 bool ehr_writeback_type_ok(const char *type)
 {
+	if (type != NULL && strcmp(type, "ORU^R01") == 0)
+		return true;
 	if (type == NULL || strlen(type) != 7 || strncmp(type, "SIU^S", 5) != 0 || type[5] < '1' || type[5] > '2' ||
 	    type[6] < '0' || type[6] > '9')
 		return false;
@@ -164,6 +166,20 @@ static char *writeback_type(struct store *s, int64_t tenant_id)
 	return xstrdup("SIU^S14");
 }
 
+/* ORU^R01 for an answer, for EHRs whose interface takes results, not scheduling messages:
+ * OBR-3 is the EHR's appointment id, OBX-5 the answer as code^words (coded entry, local
+ * system "L"), OBX-11 F (final), OBX-14 when, and the NTE the same words. */
+static char *oru_message(struct store *s, const struct ehr_out *o, const char *eid, const char *p, const char *code,
+			 const char *text, const char *when)
+{
+	char *head = msh(s, o, "ORU^R01", "ORU_R01");
+	char *out = xasprintf("%s%sOBR|1||%s|SMSREPLY^SMS appointment reply^L|||%s\r"
+			      "OBX|1|CE|SMSREPLY^SMS appointment reply^L||%s^%s^L||||||F|||%s\rNTE|1||%s (%s)\r",
+			      head, p, eid, when, code, text, when, text, when);
+	free(head);
+	return out;
+}
+
 /* SIU (or the configured type) for an answer about an appointment. */
 static char *appt_message(struct store *s, const struct ehr_out *o, char **err)
 {
@@ -177,6 +193,13 @@ static char *appt_message(struct store *s, const struct ehr_out *o, char **err)
 	char start[32], when[32], *type = writeback_type(s, o->tenant_id);
 	hl7_format_time(a.starts_at, start, sizeof(start));
 	hl7_format_time(clock_now(), when, sizeof(when));
+	if (strcmp(type, "ORU^R01") == 0) {
+		char *eid = hl7_escape(ehr_id);
+		out = oru_message(s, o, eid, p, code, text, when);
+		free(eid);
+		free(type);
+		goto done;
+	}
 	type[3] = '\0';
 	char *head = msh(s, o, type, type + 4), *eid = hl7_escape(ehr_id);
 	out = xasprintf("%sSCH|%s|%s||||%s^%s^SMSDESK|||%d|MIN|^^%d^%s||||||||||||||%s\r%s"

@@ -39,7 +39,7 @@ start=$(TZ=UTC date -d "@$((now + 26 * 3600))" +%Y%m%d%H%M%S)+0000
 # The write-back type goes into MSH-9 of an SIU body: only SIU^S12..S26, a separator never.
 "$B" ehr set --writeback-type 'SI|^S14' >/dev/null 2>&1
 [ $? = 64 ] || fail "a write-back type with a field separator was not refused as usage (exit 64)"
-"$B" ehr set --writeback-type ORU^R01 2>&1 | grep -q "SIU^S12 to SIU^S26" || fail "ORU^R01 not refused in words"
+"$B" ehr set --writeback-type ORU^R02 2>&1 | grep -q "SIU^S12 to SIU^S26 .* or ORU^R01" || fail "ORU^R02 not refused in words"
 "$B" ehr set --writeback-type SIU^S13 >/dev/null || fail "SIU^S13 refused"
 "$B" ehr show | grep -q "ehr_writeback_type .*SIU^S13" || fail "ehr show lacks the write-back type: $("$B" ehr show)"
 mkdir -p "$D/drop"
@@ -78,7 +78,7 @@ pass "a dropped file is applied and moved to done/ with its ACK"
 sed 's/E2E1/E2E4/; s/|A1|A1|/|A2|A2|/' "$D/s12.hl7" >"$D/s12b.hl7"
 [ "$("$B" ehr send "$addr" "$D/s12b.hl7")" = AA ] || fail "second S12"
 plan=$("$B" plan 48h) || fail "plan failed: $plan"
-echo "$plan" | grep -qE '^[0-9-]+ [0-9:]+ +24h .*Rosa Lopez' || fail "plan lacks the 24h reminder: $plan"
+echo "$plan" | grep -qE '^[0-9-]+ [0-9:]+ +24h .*Rosa Lopez +from the EHR$' || fail "plan lacks the 24h reminder marked from the EHR: $plan"
 echo "$plan" | grep -q "none: appointment cancelled" || fail "plan lacks the cancelled one: $plan"
 pass "smsdesk plan lists the reminder and the reason the cancelled one gets none"
 [ -n "${SHOW_PLAN:-}" ] && echo "$plan"

@@ -434,7 +434,28 @@ static void ehr_writeback__queues__when_patient_answers_or_stops(void **state)
 	assert_true(ehr_writeback_type_ok("SIU^S26"));
 	assert_false(ehr_writeback_type_ok("SIU^S27"));
 	assert_false(ehr_writeback_type_ok("SI|^S14"));
-	assert_false(ehr_writeback_type_ok("ORU^R01"));
+	assert_false(ehr_writeback_type_ok("ORU^R02"));
+	assert_false(ehr_writeback_type_ok("ADT^A08"));
+	/* ORU^R01 for an interface that takes results: OBR-3 the EHR's appointment id, the
+	 * answer as a coded final OBX. */
+	assert_int_equal(store_setting_set(f->s, f->tenant, "ehr_writeback_type", "ORU^R01", NULL), 0);
+	hl7 = ehr_writeback_message(f->s, &rows[2], &err);
+	assert_non_null(strstr(hl7, "|ORU^R01^ORU_R01|"));
+	assert_non_null(strstr(hl7, "\rOBR|1||F456|SMSREPLY^"));
+	assert_non_null(strstr(hl7, "|CE|SMSREPLY^SMS appointment reply^L||RESCHEDULE^Patient asked by SMS to reschedule^L||||||F|"));
+	assert_null(strstr(hl7, "SCH|"));
+	struct hl7_msg *parsed = NULL;
+	assert_int_equal(hl7_parse(hl7, strlen(hl7), &parsed, &err), 0);
+	char *obr3 = hl7_get_named(parsed, "OBR", 3, 0, 0), *obx5 = hl7_get_named(parsed, "OBX", 5, 0, 1);
+	char *obx11 = hl7_get_named(parsed, "OBX", 11, 0, 0);
+	assert_string_equal(obr3, "F456");
+	assert_string_equal(obx5, "RESCHEDULE");
+	assert_string_equal(obx11, "F");
+	free(obr3);
+	free(obx5);
+	free(obx11);
+	hl7_free(&parsed);
+	free(hl7);
 	assert_int_equal(store_setting_set(f->s, f->tenant, "ehr_writeback_type", "SI|^S14", NULL), 0);
 	hl7 = ehr_writeback_message(f->s, &rows[2], &err);
 	assert_null(strstr(hl7, "SI|"));
