@@ -44,7 +44,8 @@ static const char usage_campaign[] =
 	"the sync lease, send runs in the foreground showing progress until done (Ctrl-C leaves it\n"
 	"sending, for the scheduler or a later send); --no-wait leaves it to the scheduler.\n"
 	"stop takes back what is still queued; send resumes. show gives progress and results\n"
-	"(delivered, replied, booked, cost). Every step is audited.\n";
+	"(delivered, replied, booked, cost). Every step is audited. In the console, n on the\n"
+	"campaigns screen (M) makes a campaign with the same fields and checks (admins).\n";
 
 /* The actor for the audit log: the signed-in user, else "cli:<login>". */
 static char *actor_name(struct cli_ctx *ctx, int64_t *user_id)
