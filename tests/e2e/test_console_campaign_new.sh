@@ -115,6 +115,8 @@ ID=$(sqlite3 "$DB" "SELECT MAX(id) FROM sms_campaigns")
 	fail "the campaign row: $(sqlite3 "$DB" "SELECT name, kind, per_minute, status FROM sms_campaigns WHERE id = $ID")"
 wait_for_re "0 pending, 0 in the outbox, [0-9]+ sent" 60 >/dev/null
 ms=$((($(date +%s%N) - t0) / 1000000))
+# Done once a tick finds nothing pending (the row shows it after the counts).
+wait_for_re "^ +$ID done +care " 30 >/dev/null
 [ "$(sqlite3 "$DB" "SELECT status FROM sms_campaigns WHERE id = $ID")" = done ] || fail "campaign $ID is not done"
 # The demo's simulated patients answer as texts arrive: one may opt out before their turn (skipped).
 sent=$(sqlite3 "$DB" "SELECT COUNT(*) FROM sms_campaign_recipients WHERE campaign_id = $ID AND status = 'queued'")
@@ -122,15 +124,20 @@ sent=$(sqlite3 "$DB" "SELECT COUNT(*) FROM sms_campaign_recipients WHERE campaig
 # 30 a minute is one text each 2 s: the texts take at least 2 s x (sent - 1), less the 1 s the
 # console's screen may lag.
 [ "$ms" -ge $((2000 * (sent - 1) - 1000)) ] || fail "$sent texts went out in $ms ms: faster than 30 a minute"
-for phone in $(sqlite3 "$DB" "SELECT phone FROM sms_campaign_recipients WHERE campaign_id = $ID"); do
-	st=$(sqlite3 "$DB" "SELECT status FROM sms_campaign_recipients WHERE campaign_id = $ID AND phone = '$phone'")
+# Each text Twilio took (the demo's simulator refuses some numbers) reached the simulator once;
+# nobody else got it.
+for row in $(sqlite3 "$DB" "SELECT r.phone || '|' || (m.twilio_sid IS NOT NULL) FROM sms_campaign_recipients r
+		LEFT JOIN sms_messages m ON m.id = r.message_id WHERE r.campaign_id = $ID"); do
+	phone=${row%|*} took=${row#*|}
 	got=$(curl -s -G --data-urlencode "To=$phone" "$BASE/sim/outbound" | grep -o 'time for your yearly skin check' | wc -l)
-	[ "$st" = queued ] && [ "$got" != 1 ] && fail "$phone received the campaign text $got times"
-	[ "$st" != queued ] && [ "$got" != 0 ] && fail "$phone ($st) received the campaign text $got times"
+	[ "$got" = "$took" ] || fail "$phone received the campaign text $got times (taken by Twilio: $took)"
 done
+took=$(sqlite3 "$DB" "SELECT COUNT(*) FROM sms_campaign_recipients r JOIN sms_messages m ON m.id = r.message_id
+	WHERE r.campaign_id = $ID AND m.twilio_sid IS NOT NULL")
+[ "$took" -ge $((n - 2)) ] || fail "only $took of $n texts reached the simulator"
 sim_after=$(curl -s "$BASE/sim/stats" | grep -oE '"outbound":[0-9]+' | grep -oE '[0-9]+')
-[ $((sim_after - sim_before)) -ge "$sent" ] || fail "the simulator got $((sim_after - sim_before)) texts, not $sent"
-pass "s creates and starts it: the simulator got each of the $sent texts once, in $ms ms (30 a minute)"
+[ $((sim_after - sim_before)) -ge "$took" ] || fail "the simulator got $((sim_after - sim_before)) texts, not $took"
+pass "s creates and starts it: $sent released in $ms ms (30 a minute), the simulator got each of the $took it took once"
 audit=$(sqlite3 "$DB" "SELECT action FROM audit_log WHERE username = 'demo' AND action LIKE 'campaign.%' ORDER BY id")
 for a in campaign.preview campaign.create campaign.start; do
 	grep -qx "$a" <<<"$audit" || fail "no $a in the audit log: $audit"
