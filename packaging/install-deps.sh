@@ -8,9 +8,11 @@ packages=(
   build-essential cmake pkg-config
   libncurses-dev libcurl4-openssl-dev libsqlite3-dev libcjson-dev libsodium-dev
   libmicrohttpd-dev libcmocka-dev
-  # photos drawn as text in the thread (optional at build time)
-  libchafa-dev libglib2.0-dev libjpeg-dev
+  # photos drawn in the thread: symbols or pixels; JPEG and PNG (optional at build time)
+  libchafa-dev libglib2.0-dev libjpeg-dev libpng-dev
   ca-certificates tzdata
+  # the .deb: adduser for its postinst; file for cpack's dependency list (dpkg-shlibdeps)
+  adduser file
   # for the tests: tmux drives the console; curl and sqlite3 poke the simulator and the database; ps
   tmux curl sqlite3 procps
   # for the benchmarks: sqlite3 is bench_startup's limit; socat and openssl make bench_drain's TLS front

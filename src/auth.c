@@ -16,7 +16,7 @@ static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
 static _Atomic unsigned long hash_count; /* argon2id computations, for tests and benchmarks */
 
 /* Makes the hash an unknown username is checked against, so that it costs the same: an
- * argon2id string with the interactive limits and a random salt and digest. Verifying it
+ * argon2id string with the limits of new hashes and a random salt and digest. Verifying it
  * does the full argon2id work and never matches, and making it costs no hash at all (it
  * used to hash a random password, which doubled the first sign-in's time). */
 static void dummy_init(void)
@@ -29,8 +29,7 @@ static void dummy_init(void)
 	sodium_bin2base64(digest64, sizeof(digest64), digest, sizeof(digest),
 			  sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
 	int n = snprintf(dummy_hash, sizeof(dummy_hash), "%sv=19$m=%zu,t=%llu,p=1$%s$%s", crypto_pwhash_STRPREFIX,
-			 (size_t)(crypto_pwhash_MEMLIMIT_INTERACTIVE / 1024),
-			 (unsigned long long)crypto_pwhash_OPSLIMIT_INTERACTIVE, salt64, digest64);
+			 AUTH_MEMLIMIT / 1024, AUTH_OPSLIMIT, salt64, digest64);
 	if (n < 0 || (size_t)n >= sizeof(dummy_hash))
 		dummy_hash[0] = '\0';
 }
@@ -105,8 +104,7 @@ int auth_hash_password(const char *password, char out[AUTH_HASH_MAX], char **err
 	if (sodium_init() < 0)
 		return seterr(err, "libsodium could not start");
 	hash_count++;
-	if (crypto_pwhash_str(out, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-			      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+	if (crypto_pwhash_str(out, password, strlen(password), AUTH_OPSLIMIT, AUTH_MEMLIMIT) != 0)
 		return seterr(err, "not enough memory to hash the password");
 	return 0;
 }
@@ -207,9 +205,26 @@ static int session_fill(struct store *s, const struct user *u, struct auth_sessi
 	return 0;
 }
 
-/* The shared check: lockout, password, disabled. On AUTH_OK *u stays filled for the caller. */
+/* Rehashes a right password whose stored hash has other limits than new ones (the old
+ * 64 MiB profile): true when the store now holds the new hash. A failure keeps the old hash,
+ * which still verifies; the sign-in goes on. */
+static bool upgrade_hash(struct store *s, const struct user *u, const char *password)
+{
+	char hash[AUTH_HASH_MAX];
+	bool done = false;
+	if (crypto_pwhash_str_needs_rehash(u->pw_hash, AUTH_OPSLIMIT, AUTH_MEMLIMIT) != 1)
+		return false;
+	hash_count++;
+	if (crypto_pwhash_str(hash, password, strlen(password), AUTH_OPSLIMIT, AUTH_MEMLIMIT) == 0)
+		done = store_user_set_password(s, u->id, hash, NULL) == 0;
+	sodium_memzero(hash, sizeof(hash));
+	return done;
+}
+
+/* The shared check: lockout, password, disabled. On AUTH_OK *u stays filled for the caller and
+ * *upgraded says whether the password's hash was renewed with the current limits. */
 static enum auth_result check(struct store *s, const char *username, const char *password, int64_t now,
-			      bool unlocking, struct user *u, char **err)
+			      bool unlocking, struct user *u, bool *upgraded, char **err)
 {
 	int max_fail, minutes;
 	char when[48];
@@ -256,17 +271,21 @@ static enum auth_result check(struct store *s, const char *username, const char 
 		seterr(err, "This account is disabled: ask an admin.");
 		return AUTH_DISABLED;
 	}
+	*upgraded = upgrade_hash(s, u, password);
 	if (store_user_login_ok(s, u->id, now, err) != 0)
 		return AUTH_ERROR;
 	return AUTH_OK;
 }
 
+#define UPGRADED_TEXT "password hash renewed (argon2id m=19456 KiB, t=2)"
+
 enum auth_result auth_sign_in(struct store *s, const char *username, const char *password, int64_t now,
 			      struct auth_session *out, char **err)
 {
 	struct user u = {0};
+	bool upgraded = false;
 	memset(out, 0, sizeof(*out));
-	enum auth_result r = check(s, username, password, now, false, &u, err);
+	enum auth_result r = check(s, username, password, now, false, &u, &upgraded, err);
 	if (r == AUTH_OK && session_fill(s, &u, out, err) != 0)
 		r = AUTH_ERROR;
 	if (r == AUTH_OK && out->n_tenants == 0 && strcmp(out->role, "admin") != 0) {
@@ -282,7 +301,7 @@ enum auth_result auth_sign_in(struct store *s, const char *username, const char 
 		seterr(err, "Your password was set by an admin: choose your own first with 'smsdesk passwd' at a shell.");
 		r = AUTH_MUST_CHANGE;
 	} else if (r == AUTH_OK)
-		audit(s, u.id, u.username, "login", NULL);
+		audit(s, u.id, u.username, "login", upgraded ? UPGRADED_TEXT : NULL);
 	user_free(&u);
 	return r;
 }
@@ -290,9 +309,10 @@ enum auth_result auth_sign_in(struct store *s, const char *username, const char 
 enum auth_result auth_unlock(struct store *s, const char *username, const char *password, int64_t now, char **err)
 {
 	struct user u = {0};
-	enum auth_result r = check(s, username, password, now, true, &u, err);
+	bool upgraded = false;
+	enum auth_result r = check(s, username, password, now, true, &u, &upgraded, err);
 	if (r == AUTH_OK)
-		audit(s, u.id, u.username, "unlock", NULL);
+		audit(s, u.id, u.username, "unlock", upgraded ? UPGRADED_TEXT : NULL);
 	user_free(&u);
 	return r;
 }

@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <curl/curl.h>
 #include <sodium.h>
+#include "src/curlload.h"
 #include "src/fhir.h"
 #include "src/util.h"
 #include "src/vault.h"

@@ -311,6 +311,12 @@ static int write_all(int fd, const unsigned char *data, size_t len, const char *
 int media_export(struct store *s, const struct vault *v, int64_t media_id, const char *dir, int64_t user_id,
 		 const char *actor, char **path_out, char **err)
 {
+	return media_export_as(s, v, media_id, dir, user_id, actor, "media.export", path_out, err);
+}
+
+int media_export_as(struct store *s, const struct vault *v, int64_t media_id, const char *dir, int64_t user_id,
+		    const char *actor, const char *action, char **path_out, char **err)
+{
 	struct sms_media meta = {0};
 	struct sms_message msg = {0};
 	unsigned char *data = NULL;
@@ -338,7 +344,7 @@ int media_export(struct store *s, const struct vault *v, int64_t media_id, const
 	snprintf(target, sizeof(target), "%lld", (long long)media_id);
 	snprintf(detail, sizeof(detail), "message=%lld idx=%d type=%.60s bytes=%zu file=%.180s",
 		 (long long)meta.message_id, meta.idx, meta.content_type ? meta.content_type : "?", len, path);
-	if (store_audit_append(s, user_id, actor ? actor : "system", meta.tenant_id, "media.export", msg.patient_id,
+	if (store_audit_append(s, user_id, actor ? actor : "system", meta.tenant_id, action, msg.patient_id,
 			       target, detail, err) != 0) {
 		unlink(path); /* an export nobody can trace must not stay */
 		goto out;

@@ -48,6 +48,10 @@ int media_read(struct store *s, const struct vault *v, int64_t media_id, struct 
 int media_export(struct store *s, const struct vault *v, int64_t media_id, const char *dir, int64_t user_id,
 		 const char *actor, char **path_out, char **err);
 
+/* media_export, audited as action ("media.open": a copy made for a viewer). */
+int media_export_as(struct store *s, const struct vault *v, int64_t media_id, const char *dir, int64_t user_id,
+		    const char *actor, const char *action, char **path_out, char **err);
+
 /* The folder photos are saved to when none is given: $SMSDESK_MEDIA_DIR, else
  * $HOME/smsdesk-media (malloc'd). */
 char *media_default_dir(void);

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <curl/curl.h>
 #include <sodium.h>
+#include "src/curlload.h"
 #include "src/mediahttp.h"
 #include "src/util.h"
 
@@ -179,6 +179,7 @@ struct xfer {
 	struct mediahttp_body *out;
 	size_t cap;
 	bool too_big, bad_type, checked;
+	long timeout_ms; /* for the words of a time-out */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -237,6 +238,7 @@ static CURL *new_handle(struct xfer *x, const char *url, long timeout_ms, long d
 		return NULL;
 	const char *ca = getenv("SMSDESK_CA_BUNDLE");
 	x->h = h;
+	x->timeout_ms = timeout_ms > 0 ? timeout_ms : default_ms;
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
@@ -282,6 +284,10 @@ static enum mediahttp_outcome curl_outcome(const struct xfer *x, CURLcode rc, co
 		seterr(err, "%s is of type %.60s, not one smsdesk accepts (%s): refused", what, ct ? ct : "(none)",
 		       mediahttp_types_text());
 		return MH_REFUSED;
+	}
+	if (rc == CURLE_OPERATION_TIMEDOUT) { /* a silent host: say it plainly, not libcurl's words */
+		seterr(err, "%s did not answer in time (%ld s)", what, x->timeout_ms / 1000);
+		return MH_FAILED;
 	}
 	seterr(err, "%s could not be fetched: %s", what, x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
 	return MH_FAILED;

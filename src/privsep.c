@@ -257,15 +257,25 @@ static const char *subcommand(int argc, char **argv)
 	return NULL;
 }
 
-/* Whether this run must sign in: always setgid or with --user; otherwise when the database
- * belongs to another Unix user and has staff accounts (a shared file left readable). */
-static bool signin_needed(struct cli_ctx *ctx, struct store *s)
+/* Whether this run must sign in, as far as it can tell without the database: 1 always setgid
+ * or with --user, 0 for root or the database's owner, -1 when the database must say (it
+ * belongs to another Unix user). The owner's commands then open it once, not twice. */
+static int signin_rule(const struct cli_ctx *ctx)
 {
 	if (privsep_setgid() || ctx->user != NULL)
-		return true;
+		return 1;
 	struct stat st;
 	if (getuid() == 0 || stat(ctx->db_path, &st) != 0 || st.st_uid == getuid())
-		return false;
+		return 0;
+	return -1;
+}
+
+/* Whether a database of another Unix user must be signed in to: when it has staff accounts (a
+ * shared file left readable). */
+static bool signin_needed(struct cli_ctx *ctx, struct store *s)
+{
+	if (signin_rule(ctx) >= 0)
+		return signin_rule(ctx) == 1;
 	struct user *list = NULL;
 	size_t n = 0;
 	bool any = store_user_list(s, &list, &n, NULL) == 0 && n > 0;
@@ -338,6 +348,8 @@ int privsep_gate(struct cli_ctx *ctx, int argc, char **argv)
 				"smsdesk user, e.g. sudo -u smsdesk smsdesk --system %s)", cmd);
 	if (eaccess(ctx->db_path, F_OK) != 0 && !privsep_setgid())
 		return EXIT_OK; /* the command says there is no database yet */
+	if (signin_rule(ctx) == 0)
+		return EXIT_OK; /* the command opens the database (and reports what is wrong with it) */
 	struct store *s = NULL;
 	int rc = cli_open_store(ctx, cmd, false, &s);
 	if (rc != EXIT_OK || !signin_needed(ctx, s))

@@ -9,8 +9,8 @@
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
-#include <curl/curl.h>
 #include <sodium.h>
+#include "src/curlload.h"
 #include "src/twilio.h"
 #include "src/twilio_internal.h"
 #include "src/util.h"

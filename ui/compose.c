@@ -62,6 +62,7 @@ struct compose {
 	int width; /* editor columns, from the last draw */
 	int64_t price, mms_price;
 	bool discard_asked; /* Esc was pressed once over a non-empty draft */
+	bool review_waiting; /* Ctrl-X during the attachment's check: review opens when it is done */
 	size_t dropped;     /* characters typed or pasted past EDIT_MAX, said on the counter line */
 	char *context[CONTEXT_MSGS]; /* "time  body" of the last inbound messages, oldest first (raw) */
 	size_t ncontext;
@@ -152,6 +153,21 @@ static char *recipient_name(struct ui *ui, const struct sms_thread *t)
 	return name;
 }
 
+static void open_review(struct ui *ui, struct compose *c);
+
+/* The attachment's check ended: a review asked for meanwhile opens now, if the check passed
+ * and the editor is still on top (else the message box says why, the draft stays). */
+static void compose_checked(struct ui *ui, void *ctx, bool ok)
+{
+	struct compose *c = ctx;
+	bool waiting = c->review_waiting;
+	c->review_waiting = false;
+	if (waiting && !ok)
+		ui_flash(ui, "not attached: the review was not opened");
+	else if (waiting && ui->top != NULL && ui->top->priv == c)
+		open_review(ui, c);
+}
+
 /* Opens the editor for a thread, refusing at once when the number has opted out. */
 static int compose_init(struct ui *ui, struct screen *sc, void *arg)
 {
@@ -172,6 +188,8 @@ static int compose_init(struct ui *ui, struct screen *sc, void *arg)
 	c->d.phone = xstrdup(t.phone);
 	c->d.name = recipient_name(ui, &t);
 	c->d.compose = sc;
+	c->d.media.ready = compose_checked;
+	c->d.media.ready_ctx = c;
 	c->cp = xmalloc(EDIT_MAX * sizeof *c->cp);
 	c->price = ui->session.segment_price_micros;
 	c->mms_price = ui->session.mms_price_micros;
@@ -259,7 +277,7 @@ static void compose_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, 
 		top = 3 + used;
 	}
 	size_t nl = layout(c, c->width, &b, &lines, &cy, &cx);
-	int room = rows - 3 - top - (c->d.media.url != NULL), first = cy >= room ? cy - room + 1 : 0;
+	int room = rows - 3 - top - (c->d.media.url != NULL || ui_attachment_checking(&c->d.media)), first = cy >= room ? cy - room + 1 : 0;
 	for (int l = first; l < (int)nl && l - first < room; l++)
 		text_draw(w, top + l - first, 2, &b, lines[l].from, lines[l].to, c->width, A_NORMAL);
 	char *body = text_cps_utf8(c->cp, c->n);
@@ -386,6 +404,11 @@ static int compose_key(struct ui *ui, struct screen *sc, const struct key_event 
 	case CA_REVIEW:
 		if (c->n == 0) {
 			ui_flash(ui, "Nothing to send yet.");
+			return UI_HANDLED;
+		}
+		if (ui_attachment_checking(&c->d.media)) { /* never send what was not checked */
+			c->review_waiting = true;
+			ui_flash(ui, "checking the attachment%s review opens when it is done", ui_sym("\xE2\x80\xA6", "..."));
 			return UI_HANDLED;
 		}
 		open_review(ui, c);

@@ -1,128 +1,131 @@
-/* Photos as text: libjpeg decodes (scaled down at decode time: a few dozen cells need few
- * pixels), libchafa maps pixels to symbols in the terminal's own colours (CHAFA_CANVAS_MODE_FGBG
- * emits no escape sequences, so the result is plain UTF-8 that curses draws like any text). */
+/* Photos for the terminal: pixels from ui/photo_decode.c, mapped by libchafa to symbols (in
+ * the terminal's own colours with CHAFA_CANVAS_MODE_FGBG, no escape sequences: curses draws
+ * them like text; or to cells of the 240 fixed palette colours, which do not follow the
+ * user's theme as 0-15 do) or to one pixel escape sequence for ui/pixels.c. */
 #include <stdlib.h>
 #include <string.h>
 #include "src/util.h"
 #include "ui/photo.h"
+#include "ui/photo_decode.h"
+
+static int cell_w = 10, cell_h = 20;
+
+void ui_photo_cell_px(int w, int h)
+{
+	if (w >= 2 && w <= 200 && h >= 2 && h <= 400)
+		cell_w = w, cell_h = h;
+}
+
+void ui_photo_free(struct ui_photo *p)
+{
+	for (int i = 0; p->lines != NULL && i < p->rows; i++)
+		free(p->lines[i]);
+	free(p->lines);
+	free(p->cells);
+	free(p->seq);
+	memset(p, 0, sizeof *p);
+}
 
 #ifdef SMSDESK_HAVE_CHAFA
-#include <setjmp.h>
-#include <stdio.h>
 #include <chafa.h>
-#include <jpeglib.h>
-
-#define PHOTO_MAX_PIXELS (64L * 1024 * 1024) /* a hostile header must not make us allocate GBs */
-
-/* libjpeg's default error handler exits the process: ours jumps back instead. */
-struct jerr {
-	struct jpeg_error_mgr mgr;
-	jmp_buf back;
-};
-
-static void on_jpeg_error(j_common_ptr c)
-{
-	longjmp(((struct jerr *)c->err)->back, 1);
-}
-
-static void on_jpeg_message(j_common_ptr c)
-{
-	(void)c; /* warnings about a damaged file are not for the screen */
-}
-
-/* Decodes to RGB8 (malloc'd), scaled so its width is near want_w; NULL when it cannot. */
-static unsigned char *decode(const unsigned char *data, size_t len, int want_w, int *w, int *h)
-{
-	struct jpeg_decompress_struct ci;
-	struct jerr je;
-	unsigned char *volatile px = NULL;
-	ci.err = jpeg_std_error(&je.mgr);
-	je.mgr.error_exit = on_jpeg_error;
-	je.mgr.output_message = on_jpeg_message;
-	if (setjmp(je.back) != 0) {
-		jpeg_destroy_decompress(&ci);
-		free(px);
-		return NULL;
-	}
-	jpeg_create_decompress(&ci);
-	jpeg_mem_src(&ci, data, (unsigned long)len);
-	if (jpeg_read_header(&ci, TRUE) != JPEG_HEADER_OK || (long)ci.image_width * ci.image_height > PHOTO_MAX_PIXELS) {
-		jpeg_destroy_decompress(&ci);
-		return NULL;
-	}
-	ci.out_color_space = JCS_RGB;
-	ci.scale_num = 1;
-	ci.scale_denom = 1;
-	while (ci.scale_denom < 8 && (int)ci.image_width / (int)(ci.scale_denom * 2) >= want_w * 2)
-		ci.scale_denom *= 2;
-	jpeg_start_decompress(&ci);
-	*w = (int)ci.output_width;
-	*h = (int)ci.output_height;
-	px = xmalloc((size_t)*w * (size_t)*h * 3);
-	while (ci.output_scanline < ci.output_height) {
-		JSAMPROW row = px + (size_t)ci.output_scanline * (size_t)*w * 3;
-		jpeg_read_scanlines(&ci, &row, 1);
-	}
-	jpeg_finish_decompress(&ci);
-	jpeg_destroy_decompress(&ci);
-	if (je.mgr.num_warnings > 0) { /* cut short or damaged: libjpeg made up the rest in grey */
-		free(px);
-		return NULL;
-	}
-	return px;
-}
-
-/* Splits chafa's output into lines (malloc'd each). */
-static size_t split(const char *s, char ***lines)
-{
-	size_t n = 0;
-	*lines = NULL;
-	while (*s != '\0') {
-		size_t l = strcspn(s, "\r\n");
-		*lines = xrealloc(*lines, (n + 1) * sizeof **lines);
-		(*lines)[n++] = xstrndup(s, l);
-		s += l;
-		s += strspn(s, "\r\n");
-	}
-	return n;
-}
 
 bool ui_photo_available(void)
 {
 	return true;
 }
 
-size_t ui_photo_render(const unsigned char *data, size_t len, int cols, int rows, bool ascii, char ***lines)
+/* Splits chafa's output into exactly rows lines (malloc'd each). */
+static void split(const char *s, struct ui_photo *p)
+{
+	p->lines = xcalloc((size_t)p->rows, sizeof *p->lines);
+	for (int i = 0; i < p->rows; i++) {
+		size_t l = strcspn(s, "\r\n");
+		p->lines[i] = xstrndup(s, l);
+		s += l;
+		s += strspn(s, "\r\n");
+	}
+}
+
+/* The cells of a colour canvas. */
+static void cells_of(ChafaCanvas *canvas, struct ui_photo *p)
+{
+	p->cells = xcalloc((size_t)p->rows * (size_t)p->cols, sizeof *p->cells);
+	for (int y = 0; y < p->rows; y++)
+		for (int x = 0; x < p->cols; x++) {
+			struct ui_photo_cell *c = &p->cells[y * p->cols + x];
+			gint fg = -1, bg = -1;
+			c->ch = chafa_canvas_get_char_at(canvas, x, y);
+			chafa_canvas_get_raw_colors_at(canvas, x, y, &fg, &bg);
+			c->fg = (short)(fg >= 0 && fg < 256 ? fg : 16);
+			c->bg = (short)(bg >= 0 && bg < 256 ? bg : 16);
+		}
+}
+
+/* The canvas settings of a mode. */
+static ChafaCanvasConfig *config_for(enum ui_gfx gfx, int cols, int rows, bool ascii, ChafaSymbolMap **map)
+{
+	ChafaCanvasConfig *cfg = chafa_canvas_config_new();
+	chafa_canvas_config_set_geometry(cfg, cols, rows);
+	if (ui_gfx_is_pixels(gfx)) /* the image fills the cells it is given */
+		chafa_canvas_config_set_cell_geometry(cfg, cell_w, cell_h);
+	*map = chafa_symbol_map_new();
+	chafa_symbol_map_add_by_tags(*map, ascii ? CHAFA_SYMBOL_TAG_ASCII
+						 : (ChafaSymbolTags)(CHAFA_SYMBOL_TAG_BLOCK | CHAFA_SYMBOL_TAG_HALF |
+								     CHAFA_SYMBOL_TAG_SOLID | CHAFA_SYMBOL_TAG_SPACE));
+	chafa_canvas_config_set_symbol_map(cfg, *map);
+	switch (gfx) {
+	case UI_GFX_SIXEL: chafa_canvas_config_set_pixel_mode(cfg, CHAFA_PIXEL_MODE_SIXELS); break;
+	case UI_GFX_KITTY: chafa_canvas_config_set_pixel_mode(cfg, CHAFA_PIXEL_MODE_KITTY); break;
+	case UI_GFX_ITERM: chafa_canvas_config_set_pixel_mode(cfg, CHAFA_PIXEL_MODE_ITERM2); break;
+	case UI_GFX_COLOR: chafa_canvas_config_set_canvas_mode(cfg, CHAFA_CANVAS_MODE_INDEXED_240); break;
+	default:
+		chafa_canvas_config_set_canvas_mode(cfg, CHAFA_CANVAS_MODE_FGBG);
+		/* chafa's preprocessing (made for colour modes) washes a two-tone canvas out to blank */
+		chafa_canvas_config_set_preprocessing_enabled(cfg, FALSE);
+		break;
+	}
+	return cfg;
+}
+
+int ui_photo_render(const unsigned char *data, size_t len, enum ui_gfx gfx, int cols, int rows, bool ascii,
+		    struct ui_photo *out, const char **why)
 {
 	int w = 0, h = 0;
-	gint cw = cols, ch = rows;
-	*lines = NULL;
-	if (data == NULL || len < 4 || cols < 4 || rows < 2 || data[0] != 0xff || data[1] != 0xd8)
-		return 0;
-	unsigned char *px = decode(data, len, cols, &w, &h);
+	memset(out, 0, sizeof *out);
+	if (gfx == UI_GFX_NONE || cols < 4 || rows < 2) {
+		*why = "photos are not drawn in this terminal";
+		return -1;
+	}
+	unsigned char *px = photo_decode(data, len, cols * (ui_gfx_is_pixels(gfx) ? cell_w : 1), &w, &h, why);
 	if (px == NULL)
-		return 0;
-	chafa_calc_canvas_geometry(w, h, &cw, &ch, 0.5f, FALSE, FALSE);
-	ChafaSymbolMap *map = chafa_symbol_map_new();
-	chafa_symbol_map_add_by_tags(map, ascii ? CHAFA_SYMBOL_TAG_ASCII
-					       : (ChafaSymbolTags)(CHAFA_SYMBOL_TAG_BLOCK | CHAFA_SYMBOL_TAG_HALF | CHAFA_SYMBOL_TAG_SOLID |
-								   CHAFA_SYMBOL_TAG_SPACE));
-	ChafaCanvasConfig *cfg = chafa_canvas_config_new();
-	chafa_canvas_config_set_geometry(cfg, cw, ch);
-	chafa_canvas_config_set_canvas_mode(cfg, CHAFA_CANVAS_MODE_FGBG);
-	chafa_canvas_config_set_symbol_map(cfg, map);
-	/* chafa's preprocessing (made for colour modes) washes a two-tone canvas out to blank */
-	chafa_canvas_config_set_preprocessing_enabled(cfg, FALSE);
+		return -1;
+	gint cw = cols, ch = rows;
+	chafa_calc_canvas_geometry(w, h, &cw, &ch, (gfloat)cell_w / (gfloat)cell_h, FALSE, FALSE);
+	ChafaSymbolMap *map = NULL;
+	ChafaCanvasConfig *cfg = config_for(gfx, cw, ch, ascii, &map);
 	ChafaCanvas *canvas = chafa_canvas_new(cfg);
 	chafa_canvas_draw_all_pixels(canvas, CHAFA_PIXEL_RGB8, px, w, h, w * 3);
-	GString *out = chafa_canvas_print(canvas, NULL);
-	size_t n = split(out->str, lines);
-	g_string_free(out, TRUE);
+	out->gfx = gfx, out->cols = cw, out->rows = ch;
+	if (gfx == UI_GFX_COLOR) {
+		cells_of(canvas, out);
+	} else {
+		/* chafa's fallback terminal knows every pixel protocol's sequences; which one is
+		 * written was decided by ui/gfx.c from what the terminal advertised */
+		ChafaTermInfo *ti = gfx == UI_GFX_MONO ? NULL : chafa_term_db_get_fallback_info(chafa_term_db_get_default());
+		GString *s = chafa_canvas_print(canvas, ti);
+		if (gfx == UI_GFX_MONO)
+			split(s->str, out);
+		else
+			out->seq = xstrndup(s->str, s->len), out->seq_len = s->len;
+		g_string_free(s, TRUE);
+		if (ti != NULL)
+			chafa_term_info_unref(ti);
+	}
 	chafa_canvas_unref(canvas);
 	chafa_canvas_config_unref(cfg);
 	chafa_symbol_map_unref(map);
 	free(px);
-	return n;
+	return 0;
 }
 
 #else
@@ -132,19 +135,13 @@ bool ui_photo_available(void)
 	return false;
 }
 
-size_t ui_photo_render(const unsigned char *data, size_t len, int cols, int rows, bool ascii, char ***lines)
+int ui_photo_render(const unsigned char *data, size_t len, enum ui_gfx gfx, int cols, int rows, bool ascii,
+		    struct ui_photo *out, const char **why)
 {
-	(void)data, (void)len, (void)cols, (void)rows, (void)ascii;
-	*lines = NULL;
-	return 0;
+	(void)data, (void)len, (void)gfx, (void)cols, (void)rows, (void)ascii;
+	memset(out, 0, sizeof *out);
+	*why = "this build draws no photos (built without libchafa)";
+	return -1;
 }
 
 #endif
-
-void ui_photo_lines_free(char ***lines, size_t n)
-{
-	for (size_t i = 0; *lines != NULL && i < n; i++)
-		free((*lines)[i]);
-	free(*lines);
-	*lines = NULL;
-}

@@ -34,7 +34,7 @@ static const struct keybinding thread_keys[] = {
 	{'P', false, TA_CHOOSE, "P", "choose the patient (shared phone, unknown sender)", false},
 	{'O', false, TA_OPTOUT, "O", "opt this number out (flagged thread)", false},
 	{'D', false, TA_DONE, "D", "done: clear the thread's flag", false},
-	{'v', false, TA_PHOTO, "v", "save a photo (MMS) to a folder", false},
+	{'v', false, TA_PHOTO, "v", "open or save a photo (MMS)", false},
 	{'n', false, UI_DESK_NOTE, "n", "add a note (staff only)", true},
 	{'N', false, UI_DESK_NOTES, "N", "all notes", false},
 	{'a', false, UI_DESK_ASSIGN, "a", "assign (me, front desk, a user)", false},
@@ -68,7 +68,7 @@ struct tview {
 	size_t nsenders;
 	struct sms_media *media; /* photos of the thread's messages (by message, idx) */
 	size_t nmedia;
-	struct ui_photo_cache art; /* the photos drawn with symbols, kept across reloads */
+	struct ui_photo_cache art; /* the photos drawn (symbols or pixels), kept across reloads */
 	struct ui_desk_thread *desk; /* appointments, notes, assignee (desk_thread.c) */
 	int scroll; /* lines up from the newest */
 	int page, total_lines;
@@ -231,10 +231,8 @@ static void draw_messages(struct ui *ui, struct tview *v, WINDOW *w, int top, in
 		size_t first_media;
 		size_t nm = ui_media_of(v->media, v->nmedia, v->msgs[i].id, &first_media);
 		total += (int)nl[i] + 2 + (int)nm;
-		for (size_t k = 0; k < nm; k++) {
-			const struct ui_photo_art *a = ui_media_art_of(&v->art, v->media[first_media + k].id);
-			total += a ? (int)a->n : 0;
-		}
+		for (size_t k = 0; k < nm; k++)
+			total += ui_media_art_lines(ui_media_art_of(&v->art, v->media[first_media + k].id));
 	}
 	v->total_lines = total;
 	v->page = rows;
@@ -264,9 +262,12 @@ static void draw_messages(struct ui *ui, struct tview *v, WINDOW *w, int top, in
 			if (line++ >= first)
 				text_put(w, y++, indent + 2, label, body_w, ui_attr(ui, ms), false);
 			const struct ui_photo_art *a = ui_media_art_of(&v->art, v->media[m0 + k].id);
-			for (size_t r = 0; a != NULL && r < a->n && y < top + rows; r++)
-				if (line++ >= first)
-					text_put(w, y++, indent + 4, a->lines[r], body_w - 2, A_NORMAL, false);
+			int an = ui_media_art_lines(a);
+			for (int r = 0; r < an && y < top + rows; r++)
+				if (line++ >= first) {
+					ui_media_art_draw(ui, w, a, r, y, indent + 4, body_w - 2, y + an <= top + rows);
+					y++;
+				}
 		}
 		if (line++ >= first)
 			y++;

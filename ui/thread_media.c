@@ -6,14 +6,16 @@
 #include <strings.h>
 #include <sodium.h>
 #include "src/media.h"
+#include "src/media_open.h"
 #include "src/util.h"
 #include "src/vault.h"
 #include "ui/auth_ui.h"
 #include "ui/photo.h"
+#include "ui/pixels.h"
 #include "ui/text.h"
 #include "ui/thread_media.h"
 
-enum { MC_DOWN = 1, MC_UP, MC_PICK, MC_CANCEL };
+enum { MC_DOWN = 1, MC_UP, MC_OPEN, MC_SAVE, MC_CANCEL };
 
 size_t ui_media_of(const struct sms_media *list, size_t n, int64_t msg_id, size_t *first)
 {
@@ -50,9 +52,11 @@ static const struct keybinding chooser_keys[] = {
 	{'j', false, MC_DOWN, "j", "next photo", false},
 	{KEY_UP, true, MC_UP, "Up", "previous photo", false},
 	{'k', false, MC_UP, "k", "previous photo", false},
-	{'\r', false, MC_PICK, "Enter", "save this photo", true},
-	{'\n', false, MC_PICK, "Enter", "save this photo", false},
-	{KEY_ENTER, true, MC_PICK, "Enter", "save this photo", false},
+	{'\r', false, MC_OPEN, "Enter", "open this photo in the viewer", true},
+	{'\n', false, MC_OPEN, "Enter", "open this photo in the viewer", false},
+	{KEY_ENTER, true, MC_OPEN, "Enter", "open this photo in the viewer", false},
+	{'o', false, MC_OPEN, "o", "open this photo in the viewer", false},
+	{'s', false, MC_SAVE, "s", "save this photo to a folder", true},
 	{27, false, MC_CANCEL, "Esc", "cancel", true},
 	{0},
 };
@@ -96,6 +100,36 @@ static void ask_folder(struct ui *ui, int64_t id)
 	free(dir);
 }
 
+/* Opens photo id in the viewer; where there is none (over SSH, no display) saves it into the
+ * default folder instead and says where, and why it was not opened. */
+static void open_photo(struct ui *ui, int64_t id)
+{
+	struct vault *v = NULL;
+	char *err = NULL, *path = NULL, *msg = NULL;
+	const char *why = NULL;
+	const char *kf = ui_auth_key_file();
+	if (kf == NULL || vault_open_keyfile(kf, &v, &err) != 0) {
+		msg = xasprintf("The photo was not opened: %s", err ? err : "the key file is not available");
+	} else if (media_opener_pick(NULL, &why) == MEDIA_OPEN_NONE) {
+		char *dir = media_default_dir();
+		if (media_export(ui->store, v, id, dir, ui->session.user_id, ui->session.username, &path, &err) != 0)
+			msg = xasprintf("The photo was not opened (%s) nor saved: %s", why, err ? err : "?");
+		else
+			msg = xasprintf("Not opened: %s. Saved instead (readable by you only) to %s", why, path);
+		free(dir);
+	} else if (media_open(ui->store, v, id, ui->session.user_id, ui->session.username, &path, &err) != 0) {
+		msg = xasprintf("The photo was not opened: %s", err ? err : "?");
+	} else {
+		ui_flash(ui, "opened in the viewer (a private copy, removed when smsdesk exits)");
+	}
+	if (msg != NULL)
+		ui_message(ui, "Photo", msg);
+	vault_close(&v);
+	free(msg);
+	free(path);
+	free(err);
+}
+
 int ui_media_save(struct ui *ui, const struct sms_media *list, size_t n)
 {
 	struct chooser *c = xcalloc(1, sizeof *c);
@@ -111,13 +145,6 @@ int ui_media_save(struct ui *ui, const struct sms_media *list, size_t n)
 	}
 	if (c->n == 0) {
 		ui_flash(ui, "no stored photo in this thread");
-		free(c);
-		return UI_REDRAW;
-	}
-	if (c->n == 1) {
-		ask_folder(ui, c->c[0].id);
-		free(c->c[0].text);
-		free(c->c);
 		free(c);
 		return UI_REDRAW;
 	}
@@ -138,7 +165,7 @@ static void chooser_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, 
 	if (list_h > rows - 6)
 		list_h = rows - 6 > 1 ? rows - 6 : 1;
 	ui_box(ui, w, rows, cols, list_h + 4, bw, &y0, &x0);
-	text_put(w, y0 + 1, x0 + 2, "Save which photo? (newest first)", bw - 4, ui_attr(ui, ST_TITLE), false);
+	text_put(w, y0 + 1, x0 + 2, "Photos, newest first: Enter opens, s saves to a folder", bw - 4, ui_attr(ui, ST_TITLE), false);
 	size_t top = c->sel >= (size_t)list_h ? c->sel - (size_t)list_h + 1 : 0;
 	for (int i = 0; i < list_h && top + (size_t)i < c->n; i++) {
 		size_t k = top + (size_t)i;
@@ -154,7 +181,8 @@ static int chooser_key(struct ui *ui, struct screen *sc, const struct key_event 
 	switch (ev->action) {
 	case MC_DOWN: c->sel = c->sel + 1 < c->n ? c->sel + 1 : c->sel; return UI_REDRAW;
 	case MC_UP: c->sel = c->sel > 0 ? c->sel - 1 : 0; return UI_REDRAW;
-	case MC_PICK: ask_folder(ui, c->c[c->sel].id); return UI_POP | UI_REDRAW;
+	case MC_OPEN: open_photo(ui, c->c[c->sel].id); return UI_POP | UI_REDRAW;
+	case MC_SAVE: ask_folder(ui, c->c[c->sel].id); return UI_POP | UI_REDRAW;
 	case MC_CANCEL: return UI_POP | UI_REDRAW;
 	}
 	return UI_HANDLED;
@@ -189,14 +217,37 @@ const struct ui_photo_art *ui_media_art_of(const struct ui_photo_cache *c, int64
 {
 	for (size_t i = 0; i < c->n; i++)
 		if (c->a[i].media_id == media_id)
-			return c->a[i].lines != NULL ? &c->a[i] : NULL;
+			return c->a[i].drawn || c->a[i].why != NULL ? &c->a[i] : NULL;
 	return NULL;
+}
+
+int ui_media_art_lines(const struct ui_photo_art *a)
+{
+	return a == NULL ? 0 : a->drawn ? a->p.rows : 1;
+}
+
+void ui_media_art_draw(struct ui *ui, WINDOW *w, const struct ui_photo_art *a, int r, int y, int x, int width,
+		       bool whole)
+{
+	if (!a->drawn) {
+		char *msg = xasprintf("(not drawn: %s)", a->why);
+		text_put(w, y, x, msg, width, ui_attr(ui, ST_DIM), false);
+		free(msg);
+	} else if (a->p.gfx == UI_GFX_MONO) {
+		text_put(w, y, x, a->p.lines[r], width, A_NORMAL, false);
+	} else if (a->p.gfx == UI_GFX_COLOR) {
+		ui_pixels_draw_cells(w, y, x, &a->p, r, width);
+	} else if (r == 0 && whole) {
+		ui_pixels_place(w, y, x, a->media_id, &a->p);
+	} else if (r == 0) {
+		text_put(w, y, x, "(scroll to see the photo)", width, ui_attr(ui, ST_DIM), false);
+	}
 }
 
 void ui_media_art_free(struct ui_photo_cache *c)
 {
 	for (size_t i = 0; i < c->n; i++)
-		ui_photo_lines_free(&c->a[i].lines, c->a[i].n);
+		ui_photo_free(&c->a[i].p);
 	free(c->a);
 	c->a = NULL;
 	c->n = 0;
@@ -222,7 +273,7 @@ static void art_add(struct ui *ui, struct ui_photo_cache *c, struct vault *v, co
 	struct ui_photo_art art = {.media_id = m->id};
 	bool ascii = ui_sym("\xE2\x96\x80", "#")[0] == '#';
 	if (media_read(ui->store, v, m->id, &meta, &data, &len, NULL) == 0) {
-		art.n = ui_photo_render(data, len, ART_COLS, ART_ROWS, ascii, &art.lines);
+		art.drawn = ui_photo_render(data, len, ui_pixels_mode(), ART_COLS, ART_ROWS, ascii, &art.p, &art.why) == 0;
 		sms_media_free(&meta);
 	}
 	if (data != NULL)
@@ -230,10 +281,10 @@ static void art_add(struct ui *ui, struct ui_photo_cache *c, struct vault *v, co
 	free(data);
 	c->a = xrealloc(c->a, (c->n + 1) * sizeof *c->a);
 	c->a[c->n++] = art;
-	if (art.n > 0) {
+	if (art.drawn) {
 		char target[32];
 		snprintf(target, sizeof target, "media %lld", (long long)m->id);
-		ui_audit(ui, "media.view", patient_id, target, "drawn in the thread");
+		ui_audit(ui, "media.view", patient_id, target, ui_gfx_name(art.p.gfx));
 	}
 }
 
@@ -243,12 +294,12 @@ void ui_media_art_update(struct ui *ui, struct ui_photo_cache *c, const struct s
 	struct vault *v = NULL;
 	const char *kf = ui_auth_key_file();
 	size_t drawn = 0;
-	if (!ui_photo_available() || kf == NULL)
+	if (!ui_photo_available() || ui_pixels_mode() == UI_GFX_NONE || kf == NULL)
 		return;
 	for (size_t i = n; i-- > 0 && drawn < ART_MAX;) {
 		const struct sms_media *m = &list[i];
 		if (m->idx == 0 || strcmp(m->state, "stored") != 0 || m->content_type == NULL ||
-		    strncasecmp(m->content_type, "image/jpeg", 10) != 0)
+		    strncasecmp(m->content_type, "image/", 6) != 0)
 			continue;
 		drawn++;
 		if (art_tried(c, m->id))

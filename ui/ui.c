@@ -13,12 +13,15 @@
 #include <time.h>
 #include <unistd.h>
 #include "src/auth.h"
+#include "src/media_open.h"
 #include "src/scheduler.h"
 #include "src/tz.h"
 #include "src/util.h"
 #include "ui/screen.h"
 #include "ui/text.h"
 #include "ui/ui.h"
+#include "ui/job.h"
+#include "ui/pixels.h"
 #include "ui/worker.h"
 #include "ui/auth_ui.h"
 
@@ -149,6 +152,7 @@ static void relayout(void)
 	L.rows = LINES;
 	L.cols = COLS;
 	L.too_small = L.rows < MIN_ROWS || L.cols < MIN_COLS;
+	ui_pixels_reset();
 	if (L.main != NULL)
 		relayout_free();
 	if (L.too_small)
@@ -258,6 +262,7 @@ static int global_key(struct ui *ui, struct screen *sc, wint_t k, bool fn)
 	}
 	if (!fn && k == 12) { /* Ctrl-L */
 		clearok(curscr, TRUE);
+		ui_pixels_reset();
 		ui_dirty(ui);
 		return UI_HANDLED;
 	}
@@ -413,6 +418,8 @@ static void paint(struct ui *ui)
 		snprintf(msg, sizeof msg, "Terminal too small (need %dx%d, have %dx%d)", MIN_COLS, MIN_ROWS, COLS, LINES);
 		text_put(stdscr, LINES / 2, 0, msg, COLS, A_BOLD, false);
 		wnoutrefresh(stdscr);
+		ui_pixels_hide();
+		ui_pixels_before_update();
 		doupdate();
 		return;
 	}
@@ -420,7 +427,10 @@ static void paint(struct ui *ui)
 		return;
 	if (ui->dirty_main) {
 		werase(L.main);
+		ui_pixels_begin();
 		draw_stack(ui, ui->top, L.rows - 2, L.cols);
+		if (ui->top->ops->overlay)
+			ui_pixels_hide(); /* a box over the photos: pixels would cover it */
 		ui->dirty_status = true;
 	}
 	if (ui->dirty_status) {
@@ -437,7 +447,9 @@ static void paint(struct ui *ui)
 		curs_set(0);
 	}
 	wnoutrefresh(L.main); /* last, so the terminal cursor lands in it */
+	ui_pixels_before_update();
 	doupdate();
+	ui_pixels_after_update(); /* photos as pixels, where curses left them room */
 	ui->dirty_main = ui->dirty_status = false;
 	if (!L.painted_once)
 		bench_marker(ui);
@@ -630,12 +642,16 @@ static void loop(struct ui *ui)
 {
 	while (!ui->quit && !stop_signal) {
 		paint(ui);
-		struct pollfd fds[2] = {{.fd = 0, .events = POLLIN}, {.fd = L.wake[0], .events = POLLIN}};
-		int n = poll(fds, 2, ui_auth_timeout_ms(timers_timeout()));
+		struct pollfd fds[3] = {{.fd = 0, .events = POLLIN},
+					{.fd = L.wake[0], .events = POLLIN},
+					{.fd = ui_jobs_fd(), .events = POLLIN}};
+		int n = poll(fds, 3, ui_auth_timeout_ms(timers_timeout()));
 		if (n < 0 && errno != EINTR)
 			break;
 		if (n > 0 && (fds[1].revents & POLLIN))
 			drain_wake(ui);
+		if (n > 0 && (fds[2].revents & POLLIN))
+			ui_jobs_reap(ui); /* an attachment checked (ui/job.c) */
 		if (n > 0 && (fds[0].revents & (POLLHUP | POLLERR)) && !(fds[0].revents & POLLIN))
 			break; /* the terminal went away */
 		drain_keys(ui); /* also after EINTR: SIGWINCH gives KEY_RESIZE */
@@ -728,6 +744,7 @@ static void curses_start(struct ui *ui)
 	set_escdelay(50);
 	curs_set(0);
 	colours_init(ui);
+	ui_pixels_init(ui->colour);
 	relayout();
 }
 
@@ -745,7 +762,7 @@ int ui_run(const struct ui_options *opts)
 	ui.ehr_note = opts->ehr_note ? xstrdup(opts->ehr_note) : NULL;
 	if (store_open(opts->db_path, &ui.store, &err) != 0 || session_load(&ui, opts, &err) != 0)
 		goto out;
-	if (pipe2(L.wake, O_CLOEXEC | O_NONBLOCK) != 0) {
+	if (pipe2(L.wake, O_CLOEXEC | O_NONBLOCK) != 0 || ui_jobs_init() != 0) {
 		seterr(&err, "pipe: %s", strerror(errno));
 		goto out;
 	}
@@ -771,6 +788,7 @@ int ui_run(const struct ui_options *opts)
 		sweep(&ui, ui.top);
 	if (L.main)
 		relayout_free();
+	ui_pixels_end();
 	endwin();
 	if (saved >= 0) {
 		dup2(saved, 2);
@@ -780,6 +798,8 @@ int ui_run(const struct ui_options *opts)
 	sigaction(SIGHUP, &old_hup, NULL);
 out:
 	ui_worker_stop(&ui.worker);
+	ui_jobs_stop(); /* after the screens: a job whose screen is gone only frees */
+	media_open_cleanup(); /* the private copies made for the viewer */
 	if (err != NULL)
 		fprintf(stderr, "smsdesk: %s\n", err);
 	free(err);

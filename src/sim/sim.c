@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <microhttpd.h>
+#include "src/mhdload.h"
 #include <sodium.h>
 #include "src/sim/sim_internal.h"
 #include "src/util.h"
@@ -58,7 +58,7 @@ static void record_request(struct sim *sim, const char *method, const char *uri,
 }
 
 /* Sleeps ms milliseconds, or less if the simulator is stopping (lock held; released while waiting). */
-static void sleep_locked(struct sim *sim, int ms)
+void sim_sleep_locked(struct sim *sim, int ms)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -361,10 +361,10 @@ static bool serve_api(struct sim *sim, struct MHD_Connection *con, const char *m
 		sim_reply_error(r, 503, 20503, "Service Unavailable");
 		return true;
 	case SIM_FAULT_HANG:
-		sleep_locked(sim, param);
+		sim_sleep_locked(sim, param);
 		return false;
 	case SIM_FAULT_SLOW:
-		sleep_locked(sim, param);
+		sim_sleep_locked(sim, param);
 		break;
 	case SIM_FAULT_DROP:
 		return false;
@@ -544,7 +544,8 @@ int sim_start(const struct sim_config *cfg, struct sim **out, char **err)
 			     MHD_OPTION_URI_LOG_CALLBACK, on_uri, sim, MHD_OPTION_NOTIFY_COMPLETED,
 			     on_completed, sim, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_END);
 	if (sim->daemon == NULL) {
-		seterr(err, "simulator: cannot listen on 127.0.0.1:%u", (unsigned)sim->port);
+		seterr(err, "simulator: cannot listen on 127.0.0.1:%u%s%s", (unsigned)sim->port,
+		       mhdload_error() ? ": " : "", mhdload_error() ? mhdload_error() : "");
 		goto fail;
 	}
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(sim->daemon, MHD_DAEMON_INFO_BIND_PORT);

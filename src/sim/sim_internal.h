@@ -26,7 +26,11 @@ enum sim_media_fault {
 	SMF_BAD_LIST,	    /* the message's Media.json is cut in half (malformed JSON) */
 	SMF_TYPE_LIE,	    /* listed as its type, served as text/html */
 	SMF_REDIRECT_AGAIN, /* the bytes URL redirects once more */
+	SMF_SLOW,	    /* the bytes URL (GET and HEAD) answers after SIM_MEDIA_SLOW_MS */
+	SMF_HANG,	    /* ... after SIM_MEDIA_HANG_MS: past the console's 10 s check */
 };
+#define SIM_MEDIA_SLOW_MS 3000
+#define SIM_MEDIA_HANG_MS 15000
 
 /* One media of an inbound message. */
 struct sim_media {
@@ -170,6 +174,8 @@ void sim_handle_fetch(struct sim *sim, const char *sid, const char *path, struct
 extern const unsigned char sim_photo_jpeg[];
 extern const size_t sim_photo_jpeg_len;
 /* Parses a /sim/inbound MediaUrl spec into *out; false with a reason in why (len bytes). */
+/* Sleeps ms milliseconds, or less if the simulator is stopping (lock held; released while waiting). */
+void sim_sleep_locked(struct sim *sim, int ms);
 bool sim_media_parse(const char *spec, struct sim_media *out, char *why, size_t len);
 void sim_media_free(struct sim_media *media, int n);
 void sim_handle_media_list(struct sim *sim, const char *msg_sid, struct sim_reply *r);

@@ -69,6 +69,23 @@ wait_for() {
 	ok
 }
 
+# as USER INPUT CMD: the shell command CMD as the Unix account USER (su, from /), INPUT
+# (printf %b) on stdin, stdout in $T/out, stderr in $T/err. For the tests with real accounts.
+as() {
+	local who=$1 input=$2
+	shift 2
+	printf '%b' "$input" | su -s /bin/bash "$who" -c "cd / && $*" >"$T/out" 2>"$T/err"
+}
+# as_rc WANT USER INPUT CMD: as, checking the exit status.
+as_rc() {
+	local want=$1
+	shift
+	as "$@"
+	local rc=$?
+	[ "$rc" = "$want" ] || fail "as $1: '$3' exited $rc, expected $want"
+	ok
+}
+
 # Starts the simulator; sets BASE SID TOKEN FROM.
 ops_start_sim() {
 	"$B" sim --step-ms 100 >"$T/sim.out" 2>"$T/sim.err" &

@@ -6,7 +6,7 @@
 source "$(dirname "$0")/lib.sh" "$1"
 
 photos="$E2E_DIR/photos"
-start_demo "SMSDESK_MEDIA_DIR='$photos'"
+start_demo "NO_COLOR=1 SMSDESK_MEDIA_DIR='$photos'" # symbols in the terminal's own colours: test_console_photo_modes.sh has the others
 wait_inbox
 
 base=$(demo_info base_url)
@@ -37,6 +37,8 @@ if "$SMSDESK" --version >/dev/null && nm -D "$SMSDESK" 2>/dev/null | grep -q cha
 fi
 
 keys v
+wait_for "Enter opens, s saves to a folder"
+keys s
 wait_for "Save the photo, decrypted, into folder"
 wait_for "$photos"
 keys Enter
@@ -78,6 +80,8 @@ keys Enter
 wait_gone "Not attached"
 keys C-o
 wait_for "Attach a file by its public https:// URL"
+wait_for "$base/sim/media/$big" # the refused URL is offered again, to correct
+keys C-u
 type_text "$base/sim/media/$pdf"
 keys Enter
 wait_for "Attached (MMS): $base/sim/media/$pdf"

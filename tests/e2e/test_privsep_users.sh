@@ -69,22 +69,6 @@ runsys user expire "$ANN" >"$T/out" 2>"$T/err" || fail "user expire"
 has out "new password at the next sign-in"
 ok
 
-# as USER [INPUT] -- ARGS: runs the installed binary as USER with INPUT on stdin.
-as() {
-	local who=$1 input=$2
-	shift 2
-	printf '%b' "$input" | su -s /bin/bash "$who" -c "cd / && $*" >"$T/out" 2>"$T/err"
-}
-# as_rc WANT USER INPUT CMD: as, checking the exit status.
-as_rc() {
-	local want=$1
-	shift
-	as "$@"
-	local rc=$?
-	[ "$rc" = "$want" ] || fail "as $1: '$3' exited $rc, expected $want"
-	ok
-}
-
 # ---- a staff account cannot reach the files ----
 for f in "$DBF" "$KEYF" "$VAR/anchor/audit.anchor"; do
 	as_rc 1 "$ANN" "" "cat '$f' >/dev/null"

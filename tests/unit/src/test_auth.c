@@ -59,6 +59,85 @@ static void auth_hash_password__makes_verifiable_argon2id__when_long_enough(void
 	assert_string_not_equal(hash, again);
 }
 
+static void auth_hash_password__uses_owasp_profile__when_hashing(void **state)
+{
+	(void)state;
+	char hash[AUTH_HASH_MAX];
+	char *err = NULL;
+	assert_int_equal(auth_hash_password(GOOD_PW, hash, &err), 0);
+	/* m=19 MiB, t=2, p=1 (README "Security"), not libsodium's 64 MiB interactive profile */
+	assert_non_null(strstr(hash, "$v=19$m=19456,t=2,p=1$"));
+	assert_int_equal(crypto_pwhash_str_needs_rehash(hash, AUTH_OPSLIMIT, AUTH_MEMLIMIT), 0);
+}
+
+/* The hash of user id in the store (malloc'd). */
+static char *stored_hash(struct store *s, int64_t id)
+{
+	struct user u;
+	assert_int_equal(store_user_get(s, id, &u, NULL), 0);
+	char *h = xstrdup(u.pw_hash);
+	user_free(&u);
+	return h;
+}
+
+/* The detail of the newest audit entry with this action (malloc'd, "" when none). */
+static char *last_detail(struct store *s, const char *action)
+{
+	struct audit_entry *e = NULL;
+	size_t n = 0;
+	char *d = NULL;
+	assert_int_equal(store_audit_list(s, 0, 0, action, 0, &e, &n, NULL), 0);
+	for (size_t i = 0; i < n; i++) /* oldest first */
+		if (strcmp(e[i].action, action) == 0) {
+			free(d);
+			d = xstrdup(e[i].detail ? e[i].detail : "");
+		}
+	audit_entry_list_free(&e, n);
+	return d ? d : xstrdup("");
+}
+
+static void auth_sign_in__renews_hash__when_stored_with_old_limits(void **state)
+{
+	(void)state;
+	int64_t bob;
+	struct store *s = setup(NULL, NULL, &bob);
+	struct auth_session ses;
+	char old[AUTH_HASH_MAX], *err = NULL;
+	/* a hash from before: libsodium's interactive limits (64 MiB) */
+	assert_int_equal(crypto_pwhash_str(old, GOOD_PW, strlen(GOOD_PW), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+					   crypto_pwhash_MEMLIMIT_INTERACTIVE), 0);
+	assert_int_equal(store_user_set_password(s, bob, old, &err), 0);
+	/* a wrong password renews nothing */
+	assert_int_equal(auth_sign_in(s, "bob", "wrong password!", T0, &ses, &err), AUTH_WRONG);
+	xfree(&err);
+	char *h = stored_hash(s, bob);
+	assert_string_equal(h, old);
+	free(h);
+	/* the right one still signs in, and the hash is renewed with the current limits */
+	unsigned long before = auth_hash_count();
+	assert_int_equal(auth_sign_in(s, "bob", GOOD_PW, T0 + 1, &ses, &err), AUTH_OK);
+	auth_session_free(&ses);
+	assert_int_equal(auth_hash_count() - before, 2); /* the check, then the new hash */
+	h = stored_hash(s, bob);
+	assert_string_not_equal(h, old);
+	assert_int_equal(crypto_pwhash_str_needs_rehash(h, AUTH_OPSLIMIT, AUTH_MEMLIMIT), 0);
+	assert_int_equal(crypto_pwhash_str_verify(h, GOOD_PW, strlen(GOOD_PW)), 0);
+	char *d = last_detail(s, "login");
+	assert_non_null(strstr(d, "renewed"));
+	free(d);
+	/* the next sign-in checks the new hash once and keeps it */
+	before = auth_hash_count();
+	assert_int_equal(auth_sign_in(s, "bob", GOOD_PW, T0 + 2, &ses, &err), AUTH_OK);
+	auth_session_free(&ses);
+	assert_int_equal(auth_hash_count() - before, 1);
+	char *h2 = stored_hash(s, bob);
+	assert_string_equal(h2, h);
+	free(h2);
+	free(h);
+	store_close(&s);
+	clock_set_fake(0);
+}
+
 static void auth_hash_password__refuses__when_short_or_control_chars(void **state)
 {
 	(void)state;
@@ -159,9 +238,7 @@ static void auth_sign_in__costs_one_hash__when_user_known_or_unknown(void **stat
 	/* The unknown-user check does the same work as a real one: same algorithm and limits. */
 	const char *dummy = auth_dummy_hash();
 	assert_int_equal(strncmp(dummy, "$argon2id$", 10), 0);
-	assert_int_equal(crypto_pwhash_str_needs_rehash(dummy, crypto_pwhash_OPSLIMIT_INTERACTIVE,
-							crypto_pwhash_MEMLIMIT_INTERACTIVE),
-			 0);
+	assert_int_equal(crypto_pwhash_str_needs_rehash(dummy, AUTH_OPSLIMIT, AUTH_MEMLIMIT), 0);
 	assert_int_not_equal(crypto_pwhash_str_verify(dummy, GOOD_PW, strlen(GOOD_PW)), 0);
 	store_close(&s);
 	clock_set_fake(0);
@@ -354,6 +431,8 @@ int main(void)
 		cmocka_unit_test(auth_sign_in__costs_one_hash__when_user_known_or_unknown),
 		cmocka_unit_test(auth_hash_password__makes_verifiable_argon2id__when_long_enough),
 		cmocka_unit_test(auth_hash_password__refuses__when_short_or_control_chars),
+		cmocka_unit_test(auth_hash_password__uses_owasp_profile__when_hashing),
+		cmocka_unit_test(auth_sign_in__renews_hash__when_stored_with_old_limits),
 		cmocka_unit_test(auth_sign_in__fills_session__when_password_right),
 		cmocka_unit_test(auth_sign_in__same_words__when_user_unknown_or_password_wrong),
 		cmocka_unit_test(auth_sign_in__locks__when_five_failures),
