@@ -372,6 +372,7 @@ const char *auth_refusal_text(const char *role, enum auth_perm p)
 		[AUTH_TEMPLATES] = "Only an admin can change message templates",
 		[AUTH_USERS] = "Only an admin can manage staff accounts",
 		[AUTH_AUDIT_VIEW] = "Only an admin can see the audit log",
+		[AUTH_CAMPAIGNS] = "Only an admin can create, start or stop a campaign",
 	};
 	static const char *const staff[] = {
 		[AUTH_VIEW] = NULL,
@@ -382,8 +383,9 @@ const char *auth_refusal_text(const char *role, enum auth_perm p)
 		[AUTH_TEMPLATES] = "Only an admin can change message templates; you are signed in as staff.",
 		[AUTH_USERS] = "Only an admin can manage staff accounts; you are signed in as staff.",
 		[AUTH_AUDIT_VIEW] = "Only an admin can see the audit log; you are signed in as staff.",
+		[AUTH_CAMPAIGNS] = "Only an admin can create, start or stop a campaign; you are signed in as staff.",
 	};
-	if ((unsigned)p > AUTH_AUDIT_VIEW)
+	if ((unsigned)p > AUTH_CAMPAIGNS)
 		return "Not allowed.";
 	if (auth_role_can(role, p))
 		return NULL;

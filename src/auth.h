@@ -50,6 +50,7 @@ enum auth_perm {
 	AUTH_TEMPLATES,   /* reminder templates */
 	AUTH_USERS,       /* staff accounts */
 	AUTH_AUDIT_VIEW,  /* the audit log */
+	AUTH_CAMPAIGNS,   /* create, start and stop campaigns (staff see them read-only) */
 };
 
 /* The argon2id cost of every new hash: OWASP's first recommended profile (Password Storage

@@ -50,10 +50,22 @@ int campaign_pace(const struct tenant *t)
 	return t->messaging_service_sid && *t->messaging_service_sid ? CAMPAIGN_PACE_SERVICE : CAMPAIGN_PACE_LONG_CODE;
 }
 
+int campaign_pace_of(const struct tenant *t, int per_minute)
+{
+	int pace = campaign_pace(t);
+	return per_minute > 0 && per_minute < pace ? per_minute : pace;
+}
+
 int campaign_check_body(const char *body, char **err)
 {
 	if (body == NULL || *body == '\0')
 		return seterr(err, "the campaign needs a text (--body)");
+	struct segment_info si;
+	segments_count(body, strlen(body), &si);
+	if (si.invalid_utf8)
+		return seterr(err, "the text is not valid UTF-8 (a byte that is no character)");
+	if (si.chars > CAMPAIGN_BODY_MAX)
+		return seterr(err, "the text is %zu characters long; at most %d", si.chars, CAMPAIGN_BODY_MAX);
 	if (template_validate_reply(body, err) != 0)
 		return -1;
 	if (strcasestr(body, "STOP") == NULL)
@@ -185,10 +197,10 @@ static int gather(struct store *s, const struct campaign_filter *f, const char *
 }
 
 /* Counts the candidates into out; when ids is not NULL also keeps each one's reason. */
-static void tally(const struct tenant *t, const char *kind, const char *body, const struct campaign_candidate *list,
-		  size_t n, struct campaign_preview *out, enum campaign_excl *why)
+static void tally(const struct tenant *t, const struct campaign_filter *f, const char *body,
+		  const struct campaign_candidate *list, size_t n, struct campaign_preview *out, enum campaign_excl *why)
 {
-	bool marketing = strcmp(kind, "marketing") == 0;
+	bool marketing = strcmp(f->kind, "marketing") == 0;
 	out->matched = n;
 	for (size_t i = 0; i < n; i++) {
 		enum campaign_excl e = classify(&list[i], marketing, t, body);
@@ -207,7 +219,7 @@ static void tally(const struct tenant *t, const char *kind, const char *body, co
 	out->segments = si.segments;
 	out->encoding = segments_encoding_name(si.encoding);
 	out->cost_micros = (int64_t)out->will_send * si.segments * t->segment_price_micros;
-	out->per_minute = campaign_pace(t);
+	out->per_minute = campaign_pace_of(t, f->per_minute);
 	out->seconds = (int64_t)out->will_send * 60 / (out->per_minute > 0 ? out->per_minute : 1);
 }
 
@@ -220,7 +232,7 @@ int campaign_preview(struct store *s, const struct campaign_filter *f, const cha
 	memset(out, 0, sizeof(*out));
 	int rc = gather(s, f, body, now, &t, &list, &n, &out->filter_words, err);
 	if (rc == 0)
-		tally(&t, f->kind, body, list, n, out, NULL);
+		tally(&t, f, body, list, n, out, NULL);
 	campaign_candidate_list_free(&list, n);
 	tenant_free(&t);
 	return rc;
@@ -245,8 +257,8 @@ static int write_campaign(struct store *s, const struct campaign *c, const struc
 	}
 	char target[32], detail[300];
 	snprintf(target, sizeof(target), "campaign %lld", (long long)id);
-	snprintf(detail, sizeof(detail), "kind=%s matched=%zu will_send=%zu excluded=%zu filter=\"%.200s\"", c->kind,
-		 pv->matched, pv->will_send, pv->matched - pv->will_send, c->filter);
+	snprintf(detail, sizeof(detail), "kind=%s matched=%zu will_send=%zu excluded=%zu per_minute=%d filter=\"%.200s\"",
+		 c->kind, pv->matched, pv->will_send, pv->matched - pv->will_send, pv->per_minute, c->filter);
 	if (store_audit_append(s, user_id, c->created_by, c->tenant_id, "campaign.create", 0, target, detail, err) != 0)
 		goto fail;
 	if (store_commit(s, err) != 0)
@@ -268,16 +280,19 @@ int campaign_create(struct store *s, const struct campaign_filter *f, const char
 	struct campaign_preview *p = pv ? pv : &local;
 	size_t n = 0;
 	memset(p, 0, sizeof(*p));
-	int rc = gather(s, f, body, now, &t, &list, &n, &p->filter_words, err);
+	int rc = campaign_check_name(name, err);
+	if (rc == 0)
+		rc = gather(s, f, body, now, &t, &list, &n, &p->filter_words, err);
 	if (rc != 0)
 		goto out;
 	enum campaign_excl *why = xcalloc(n ? n : 1, sizeof(*why));
-	tally(&t, f->kind, body, list, n, p, why);
+	tally(&t, f, body, list, n, p, why);
 	struct campaign c = {.tenant_id = f->tenant_id,
 			     .name = (char *)name,
 			     .kind = (char *)f->kind,
 			     .body = (char *)body,
 			     .filter = p->filter_words,
+			     .per_minute = f->per_minute,
 			     .created_by = (char *)(actor ? actor : "system"),
 			     .created_at = now};
 	rc = write_campaign(s, &c, list, why, n, p, user_id, id_out, err);

@@ -16,7 +16,29 @@ struct campaign_filter {
 	int followup_days;         /* had a visit on the clinic's day N days ago (post-procedure follow-up) */
 	const char *provider;      /* the follow-up visit was with this provider */
 	bool no_upcoming;          /* leave out whoever has a visit booked */
+	int per_minute;            /* not a criterion: the campaign's own pace, at most the location's
+				    * (0: the location's) */
 };
+
+/* The filter as typed: command-line options or the console's form fields (NULL or blank:
+ * not given). Both go through campaign_filter_parse. */
+struct campaign_filter_text {
+	const char *kind;              /* checked by preview / create: "care" or "marketing" */
+	const char *overdue_months;    /* 1..240 */
+	const char *last_visit_before; /* YYYY-MM-DD in the clinic's zone, or Nd (N days ago) */
+	const char *followup_days;     /* 1..3650 */
+	const char *provider;          /* with followup_days */
+	bool no_upcoming;
+	const char *per_minute;        /* 1..the location's pace */
+};
+/* Parses and checks in into f for location t (f's strings point into in); -1 with *err in
+ * words fit for the console and the command line alike. Owner: src/campaign_filter.c */
+int campaign_filter_parse(const struct campaign_filter_text *in, const struct tenant *t, int64_t now,
+			  struct campaign_filter *f, char **err);
+
+#define CAMPAIGN_NAME_MAX 80 /* characters */
+/* A campaign's name: 1 to CAMPAIGN_NAME_MAX characters of valid UTF-8, no control characters. */
+int campaign_check_name(const char *name, char **err);
 
 /* Why a patient the filter found will not be texted. */
 enum campaign_excl {
@@ -46,8 +68,10 @@ struct campaign_preview {
 };
 void campaign_preview_clear(struct campaign_preview *p);
 
-/* Checks a campaign text: the keyword-reply variables only ({patientName} = first name,
- * {clinicName}, {clinicPhone}), and it must tell how to opt out ("STOP"). -1 with *err. */
+#define CAMPAIGN_BODY_MAX 1600 /* characters: Twilio's limit for one message body */
+/* Checks a campaign text: valid UTF-8 of at most CAMPAIGN_BODY_MAX characters, the
+ * keyword-reply variables only ({patientName} = first name, {clinicName}, {clinicPhone}), no
+ * control characters, and it must tell how to opt out ("STOP"). -1 with *err. */
 int campaign_check_body(const char *body, char **err);
 
 /* Counts who the filter finds and who would be left out, and why. now fixes "today". */
@@ -69,6 +93,8 @@ int campaign_stop(struct store *s, int64_t id, int64_t user_id, const char *acto
 
 /* The messages per minute a location sends campaign texts at. */
 int campaign_pace(const struct tenant *t);
+/* The pace of campaign c at location t: its own when set and slower, else the location's. */
+int campaign_pace_of(const struct tenant *t, int per_minute);
 
 /* ---- sending (src/campaign_send.c) ---------------------------------------------------- */
 

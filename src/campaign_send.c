@@ -40,7 +40,8 @@ void campaign_pacer_free(struct campaign_pacer **pp)
 	*pp = NULL;
 }
 
-/* The tenant's bucket, refilled up to one second's worth (at least one text). */
+/* A bucket (a tenant's, or a campaign's own under -id), refilled up to one second's worth (at
+ * least one text). */
 static struct pacer_slot *pacer_refill(struct campaign_pacer *p, int64_t tenant_id, int per_minute, int64_t now_ms)
 {
 	struct pacer_slot *sl = NULL;
@@ -223,7 +224,15 @@ static int finish(struct store *s, const struct campaign *c, int64_t now, char *
 	return store_commit(s, err);
 }
 
-/* Releases what one campaign's pace and window allow. */
+/* When (clock_mono_ms) the slot has a whole token again. */
+static int64_t slot_next(const struct pacer_slot *sl, int pace, int64_t now_ms)
+{
+	return sl->tokens >= 1.0 ? now_ms + 250 : now_ms + (int64_t)ceil((1.0 - sl->tokens) * 60000.0 / pace);
+}
+
+/* Releases what one campaign's pace and window allow: the location's bucket (the sender's
+ * rate, shared by its campaigns) and, for a campaign with a slower pace of its own, its own
+ * bucket (keyed by -id) must both hold a token. */
 static int release_campaign(struct store *s, struct campaign_pacer *p, const struct campaign *c, int64_t now,
 			    int64_t now_ms, struct campaign_tick *out, char **err)
 {
@@ -231,13 +240,15 @@ static int release_campaign(struct store *s, struct campaign_pacer *p, const str
 	int64_t outstanding = 0;
 	if (store_tenant_get(s, c->tenant_id, &t, err) != 0)
 		return -1;
-	int pace = campaign_pace(&t);
+	int pace = campaign_pace(&t), own_pace = campaign_pace_of(&t, c->per_minute);
 	struct pacer_slot *sl = pacer_refill(p, t.id, pace, now_ms);
+	struct pacer_slot *own = own_pace < pace ? pacer_refill(p, -c->id, own_pace, now_ms) : NULL;
 	/* Never more than two seconds' worth waiting in the outbox: staff replies queued behind
 	 * a campaign wait that long at most, and a Twilio outage does not pile up the list. */
-	int64_t window = (int64_t)fmax(2.0, ceil(pace / 30.0));
+	int64_t window = (int64_t)fmax(2.0, ceil(own_pace / 30.0));
 	int rc = store_campaign_outstanding(s, c->id, &outstanding, err);
-	for (int scanned = 0; rc == 0 && sl->tokens >= 1.0 && outstanding < window && scanned < RELEASE_SCAN_MAX;
+	for (int scanned = 0; rc == 0 && sl->tokens >= 1.0 && (own == NULL || own->tokens >= 1.0) &&
+			      outstanding < window && scanned < RELEASE_SCAN_MAX;
 	     scanned++) {
 		struct campaign_recipient r;
 		int got = store_campaign_next_pending(s, c->id, now, &r, err);
@@ -254,10 +265,14 @@ static int release_campaign(struct store *s, struct campaign_pacer *p, const str
 			rc = -1;
 		else if (done == 1) {
 			sl->tokens -= 1.0;
+			if (own != NULL)
+				own->tokens -= 1.0;
 			outstanding++;
 		}
 	}
-	int64_t next = sl->tokens >= 1.0 ? now_ms + 250 : now_ms + (int64_t)ceil((1.0 - sl->tokens) * 60000.0 / pace);
+	int64_t next = slot_next(sl, pace, now_ms);
+	if (own != NULL && slot_next(own, own_pace, now_ms) > next)
+		next = slot_next(own, own_pace, now_ms);
 	if (out->next_ms == 0 || next < out->next_ms)
 		out->next_ms = next;
 	tenant_free(&t);

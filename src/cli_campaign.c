@@ -16,8 +16,8 @@
 extern const struct cli_command cli_cmd_campaign;
 
 static const char usage_campaign[] =
-	"usage: smsdesk [--tenant T] campaign preview --kind care|marketing --body TEXT [FILTER]\n"
-	"       smsdesk [--tenant T] campaign create NAME --kind care|marketing --body TEXT [FILTER]\n"
+	"usage: smsdesk [--tenant T] campaign preview --kind care|marketing --body TEXT [FILTER] [--per-minute N]\n"
+	"       smsdesk [--tenant T] campaign create NAME --kind care|marketing --body TEXT [FILTER] [--per-minute N]\n"
 	"       smsdesk campaign send ID [--no-wait]\n"
 	"       smsdesk campaign stop ID\n"
 	"       smsdesk [--tenant T] campaign list\n"
@@ -31,7 +31,9 @@ static const char usage_campaign[] =
 	"  --provider NAME        ... with this provider (with --followup-days)\n"
 	"  --no-upcoming          leave out patients with a visit booked\n"
 	"TEXT may use {patientName} (first name), {clinicName} and {clinicPhone}, and must say how\n"
-	"to opt out (\"Reply STOP to opt out\"). preview and create count who is left out and why:\n"
+	"to opt out (\"Reply STOP to opt out\"), at most 1600 characters. NAME: at most 80 characters.\n"
+	"--per-minute N sends this campaign slower than the location's pace (1 to that pace).\n"
+	"preview and create count who is left out and why:\n"
 	"no mobile, invalid number, landline (Twilio said so before), opted out, no marketing\n"
 	"consent (kind marketing needs its own consent: `campaign consent`), or no consent on file\n"
 	"with a care text outside the healthcare exemption (one segment, with {clinicPhone}).\n"
@@ -42,7 +44,8 @@ static const char usage_campaign[] =
 	"the sync lease, send runs in the foreground showing progress until done (Ctrl-C leaves it\n"
 	"sending, for the scheduler or a later send); --no-wait leaves it to the scheduler.\n"
 	"stop takes back what is still queued; send resumes. show gives progress and results\n"
-	"(delivered, replied, booked, cost). Every step is audited.\n";
+	"(delivered, replied, booked, cost). Every step is audited. In the console, n on the\n"
+	"campaigns screen (M) makes a campaign with the same fields and checks (admins).\n";
 
 /* The actor for the audit log: the signed-in user, else "cli:<login>". */
 static char *actor_name(struct cli_ctx *ctx, int64_t *user_id)
@@ -59,32 +62,28 @@ static char *actor_name(struct cli_ctx *ctx, int64_t *user_id)
 }
 
 struct filter_opts {
-	const char *kind, *body, *before, *overdue, *followup, *provider;
+	const char *kind, *body, *before, *overdue, *followup, *provider, *per_minute;
 	bool no_upcoming;
 };
 
-/* Fills f from the options (dates in the clinic's zone); an exit code. */
+/* Fills f from the options (dates in the clinic's zone) through the parser the console's
+ * form uses too; an exit code. */
 static int read_filter(const struct filter_opts *o, const struct tenant *t, struct campaign_filter *f)
 {
-	long long v;
-	memset(f, 0, sizeof(*f));
-	f->tenant_id = t->id;
-	f->kind = o->kind;
-	f->provider = o->provider;
-	f->no_upcoming = o->no_upcoming;
+	const char *given[] = {o->before, o->overdue, o->followup, o->provider, o->per_minute};
+	char *err = NULL;
 	if (o->kind == NULL || o->body == NULL)
 		return cli_usage("campaign", "--kind care|marketing and --body TEXT are needed");
-	if (o->before && cli_parse_day(o->before, t->timezone, &f->last_visit_before) != 0)
-		return cli_usage("campaign", "--last-visit-before must be a date like 2025-12-01 or Nd");
-	if (o->overdue) {
-		if (!cli_parse_int(o->overdue, 1, 240, &v))
-			return cli_usage("campaign", "--overdue-months must be 1 to 240");
-		f->overdue_months = (int)v;
-	}
-	if (o->followup) {
-		if (!cli_parse_int(o->followup, 1, 3650, &v))
-			return cli_usage("campaign", "--followup-days must be 1 to 3650");
-		f->followup_days = (int)v;
+	for (size_t i = 0; i < sizeof(given) / sizeof(given[0]); i++)
+		if (given[i] != NULL && *given[i] == '\0')
+			return cli_usage("campaign", "a filter option was given an empty value");
+	struct campaign_filter_text in = {.kind = o->kind, .overdue_months = o->overdue, .last_visit_before = o->before,
+					  .followup_days = o->followup, .provider = o->provider,
+					  .no_upcoming = o->no_upcoming, .per_minute = o->per_minute};
+	if (campaign_filter_parse(&in, t, clock_now(), f, &err) != 0) {
+		int rc = cli_usage("campaign", "%s", err);
+		free(err);
+		return rc;
 	}
 	return EXIT_OK;
 }
@@ -172,6 +171,11 @@ static int print_show(struct store *s, const struct campaign *c)
 	cli_format_local(c->created_at, "UTC", when, sizeof(when));
 	printf("campaign %lld: %s (%s, %s)\nfilter: %s\ncreated: %s UTC by %s\n", (long long)c->id, cli_show(c->name),
 	       c->kind, c->status, cli_show(c->filter), when, cli_show(c->created_by));
+	struct tenant t = {0};
+	if (store_tenant_get(s, c->tenant_id, &t, NULL) == 0)
+		printf("pace: %d a minute (%s)\n", campaign_pace_of(&t, c->per_minute),
+		       c->per_minute > 0 && c->per_minute < campaign_pace(&t) ? "its own" : "the location's");
+	tenant_free(&t);
 	printf("recipients: %lld  to text: %lld  left out: %lld\n", (long long)r.recipients,
 	       (long long)(r.recipients - r.excluded), (long long)r.excluded);
 	printf("progress: %lld pending, %lld in the outbox, %lld sent, %lld skipped\n", (long long)r.pending,
@@ -367,6 +371,7 @@ static int run_campaign(struct cli_ctx *ctx, int argc, char **argv)
 	struct cli_opt opts[] = {{"--kind", &f.kind, NULL},	      {"--body", &f.body, NULL},
 				 {"--last-visit-before", &f.before, NULL}, {"--overdue-months", &f.overdue, NULL},
 				 {"--followup-days", &f.followup, NULL},   {"--provider", &f.provider, NULL},
+				 {"--per-minute", &f.per_minute, NULL},
 				 {"--no-upcoming", NULL, &f.no_upcoming},  {"--no-wait", NULL, &no_wait},
 				 {"--tenant", &tenant, NULL},		      {"--method", &method, NULL},
 				 {"--revoke", NULL, &revoke},		      {NULL, NULL, NULL}};

@@ -26,29 +26,7 @@ static const char usage_stats[] =
 /* "YYYY-MM-DD" (local midnight in tz) or "Nd" (N days before now) to Unix time. */
 int cli_parse_day(const char *s, const char *tz, int64_t *out)
 {
-	long long n;
-	size_t len = strlen(s);
-	if (len >= 2 && s[len - 1] == 'd') {
-		char num[16];
-		if (len - 1 >= sizeof(num))
-			return -1;
-		memcpy(num, s, len - 1);
-		num[len - 1] = '\0';
-		if (!cli_parse_int(num, 0, 36500, &n))
-			return -1;
-		*out = clock_now() - n * 86400;
-		return 0;
-	}
-	int y, mo, d, used = 0;
-	if (len != 10 || sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &used) != 3 || used != 10 || y < 1970 || y > 2200)
-		return -1;
-	struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d};
-	int64_t t = tz_mktime(tz, &tm);
-	struct tm back;
-	if (t == TZ_ERROR || tz_local(tz, t, &back) != 0 || back.tm_mday != d || back.tm_mon != mo - 1)
-		return -1;
-	*out = t;
-	return 0;
+	return tz_parse_day(s, tz, clock_now(), out);
 }
 
 /* part as a percentage of whole ("-" when whole is 0). */

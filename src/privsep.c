@@ -233,7 +233,7 @@ static int command_need(const char *cmd, const char *sub)
 		{"settings", NULL, AUTH_CREDENTIALS},
 		{"campaign", "list", AUTH_VIEW},    {"campaign", "show", AUTH_VIEW},
 		{"campaign", "preview", AUTH_VIEW}, {"campaign", "consent", AUTH_SEND},
-		{"campaign", NULL, AUTH_SETTINGS},  /* create, send, stop: texts to many patients */
+		{"campaign", NULL, AUTH_CAMPAIGNS}, /* create, send, stop: texts to many patients */
 		{"waitlist", "list", AUTH_VIEW},    {"waitlist", NULL, AUTH_SEND},
 		{"filler", "mode", AUTH_SETTINGS},  {"filler", NULL, AUTH_VIEW},        {"appointment", "cancel", AUTH_SEND},
 		{"plan", NULL, AUTH_VIEW},          {"ehr", "outbox", AUTH_VIEW},

@@ -22,6 +22,9 @@
 #include "src/vault.h"
 
 #define DEFAULT_DRAIN_CHUNK 200
+#define ONCE_KEY "scheduler.once_at" /* when the last --once run began (Unix s) */
+#define ONCE_FIRST_GAP 60            /* s: a first --once run assumes cron runs it each minute */
+#define ONCE_MAX_GAP 900             /* s: the most a --once run sends campaigns for, unasked */
 
 struct sched {
 	struct store *s;
@@ -30,7 +33,7 @@ struct sched {
 	struct client_cache *cache;
 	char *owner;
 	bool once;
-	int interval;      /* seconds; 0: on each minute */
+	int interval;      /* seconds; 0: on each minute (--once: the time to the next run, if given) */
 	int drain_chunk;
 	sigset_t sigs;
 	bool holding;
@@ -426,6 +429,9 @@ static void campaign_ticks(struct sched *sc, int64_t until_ms)
 	if (ticks > 0)
 		logf_("info", 0, "campaign.pass", "released=%d sent=%d failed=%d active=%d", total.campaign_released,
 		      total.outbox.sent, total.outbox.failed, sc->campaign_active ? 1 : 0);
+	/* What the last ticks released is sent now, not at the next pass (a --once run ends here). */
+	if (ticks > 0 && !sc->stop)
+		step_drain(sc);
 }
 
 /* Waits until the next pass is due or a stop signal arrives. */
@@ -455,14 +461,39 @@ static void wait_next(struct sched *sc)
 	}
 }
 
+/* How long (ms) a --once run may go on releasing campaign texts at their pace after its pass:
+ * 9/10 of the time until cron's next run, so it has exited by then. That time is --interval
+ * when given, else the time since the previous --once run began (kept in the settings, at
+ * most ONCE_MAX_GAP), else a minute. Notes this run's start for the next one. */
+static int64_t once_budget_ms(struct sched *sc)
+{
+	int64_t now = clock_now(), gap = sc->interval, last = 0;
+	char *v = NULL, *err = NULL, buf[24];
+	if (store_setting_get(sc->s, 0, ONCE_KEY, &v, &err) == 0)
+		last = strtoll(v, NULL, 10);
+	if (gap <= 0)
+		gap = last > 0 && last < now ? (now - last < ONCE_MAX_GAP ? now - last : ONCE_MAX_GAP) : ONCE_FIRST_GAP;
+	snprintf(buf, sizeof(buf), "%lld", (long long)now);
+	xfree(&err);
+	if (store_setting_set(sc->s, 0, ONCE_KEY, buf, &err) != 0)
+		logf_("warn", 0, "scheduler.once_note", "error=\"%s\"", err ? err : "?");
+	free(err);
+	free(v);
+	return gap * 900;
+}
+
 #define SCHEDULER_USAGE                                                                                    \
 	"usage: smsdesk [--db PATH] [--key-file PATH] --scheduler [--once] [--interval SECONDS] [--drain-chunk N]\n" \
 	"                [--audit-anchor FILE] [--mllp HOST:PORT] [--hl7-dir DIR]\n"                         \
 	"Holds the sync lease and every --interval seconds (default 60) polls inbound messages,\n"          \
 	"refreshes delivery statuses, drains the outbox and sends due reminders. Logs one line per\n"       \
 	"event to stderr. SIGTERM or SIGINT finishes the current step and exits 0. --once does one\n"       \
-	"pass and exits (cron, systemd timer). --drain-chunk sends at most N messages between checks\n"    \
-	"for a signal (default 200). --audit-anchor writes the audit log's head to FILE after each\n"  \
+	"pass and exits (cron, systemd timer); while a campaign is sending it goes on releasing its\n"  \
+	"texts at the campaign's pace for 9/10 of the time until the next run: --interval SECONDS\n" \
+	"when given (say how often cron runs it), else the time since the previous --once run\n"   \
+	"(at most 15 minutes; a minute the first time), and exits when the campaigns are done.\n"  \
+	"--drain-chunk sends at most N messages between checks for a signal (default 200).\n"      \
+	"--audit-anchor writes the audit log's head to FILE after each\n"  \
 	"pass and logs it (see 'smsdesk audit --help'); a system install does it by default.\n"       \
 	"--mllp listens for HL7 v2 messages from the EHR (SIU, ADT) and answers each with an ACK;\n"  \
 	"--hl7-dir reads *.hl7 files dropped in DIR on each pass (moved to DIR/done or DIR/failed\n" \
@@ -570,9 +601,13 @@ int scheduler_main(struct cli_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	logf_("info", 0, "scheduler.start", "owner=%s mode=%s", sc.owner, sc.once ? "once" : "daemon");
+	int64_t once_until = sc.once ? clock_mono_ms() + once_budget_ms(&sc) : 0;
 	for (;;) {
 		int rc = run_pass(&sc);
 		if (sc.once) {
+			/* Cron's interval is the campaign's: go on at its pace until the next run is near. */
+			if (sc.holding && sc.campaign_active && !stop_requested(&sc))
+				campaign_ticks(&sc, once_until);
 			code = rc != 0 ? EXIT_FAIL : sc.failures > 0 ? EXIT_TWILIO : EXIT_OK;
 			break;
 		}

@@ -463,3 +463,30 @@ int64_t tz_mktime(const char *tz, const struct tm *local)
 	/* In a gap: read with the offset from before it, which lands after it, moved forward. */
 	return t1;
 }
+
+int tz_parse_day(const char *s, const char *tz, int64_t now, int64_t *out)
+{
+	size_t len = s ? strlen(s) : 0;
+	if (len >= 2 && len <= 6 && s[len - 1] == 'd') {
+		int64_t n = 0;
+		for (size_t i = 0; i + 1 < len; i++) {
+			if (s[i] < '0' || s[i] > '9')
+				return -1;
+			n = n * 10 + (s[i] - '0');
+		}
+		if (n > 36500)
+			return -1;
+		*out = now - n * 86400;
+		return 0;
+	}
+	int y, mo, d, used = 0;
+	if (len != 10 || sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &used) != 3 || used != 10 || y < 1970 || y > 2200)
+		return -1;
+	struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d};
+	int64_t t = tz_mktime(tz, &tm);
+	struct tm back;
+	if (t == TZ_ERROR || tz_local(tz, t, &back) != 0 || back.tm_mday != d || back.tm_mon != mo - 1)
+		return -1;
+	*out = t;
+	return 0;
+}

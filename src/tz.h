@@ -22,6 +22,10 @@ int tz_local(const char *tz, int64_t t, struct tm *out);
  * occurrence. TZ_ERROR for an unknown zone. */
 int64_t tz_mktime(const char *tz, const struct tm *local);
 
+/* "YYYY-MM-DD" (local midnight in tz) or "Nd" (N days before now, N 0..36500) to Unix time;
+ * -1 for anything else (a day that does not exist, a year outside 1970..2200). */
+int tz_parse_day(const char *s, const char *tz, int64_t now, int64_t *out);
+
 /* Offset from UTC in seconds in zone tz at Unix time t; 0 for an unknown zone. */
 int32_t tz_offset(const char *tz, int64_t t);
 

@@ -5,7 +5,7 @@
 
 #define CAMPAIGN_COLS                                                                                \
 	"id, tenant_id, name, kind, body, filter, status, created_by, created_at, started_at, "      \
-	"finished_at, updated_at"
+	"finished_at, updated_at, per_minute"
 #define RECIPIENT_COLS "id, campaign_id, tenant_id, patient_id, phone, status, reason, message_id, not_before, released_at"
 
 void campaign_free(struct campaign *c)
@@ -71,6 +71,7 @@ static void campaign_from_row(sqlite3_stmt *st, void *elem)
 	c->started_at = sqlite3_column_int64(st, 9);
 	c->finished_at = sqlite3_column_int64(st, 10);
 	c->updated_at = sqlite3_column_int64(st, 11);
+	c->per_minute = sqlite3_column_int(st, 12);
 }
 
 static void candidate_from_row(sqlite3_stmt *st, void *elem)
@@ -146,9 +147,11 @@ int store_campaign_add(struct store *s, const struct campaign *c, int64_t *id_ou
 		return seterr(err, "a campaign name must be 1 to 200 characters, without control characters");
 	if (c->kind == NULL || (strcmp(c->kind, "care") != 0 && strcmp(c->kind, "marketing") != 0))
 		return seterr(err, "a campaign is either care or marketing");
+	if (c->per_minute < 0)
+		return seterr(err, "a campaign's pace cannot be negative");
 	sqlite3_stmt *st = store_stmt(s,
 				      "INSERT INTO sms_campaigns (tenant_id, name, kind, body, filter, status, created_by,"
-				      " created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, 'draft', ?6, ?7, ?7)",
+				      " created_at, updated_at, per_minute) VALUES (?1, ?2, ?3, ?4, ?5, 'draft', ?6, ?7, ?7, ?8)",
 				      err);
 	if (st == NULL)
 		return -1;
@@ -159,6 +162,7 @@ int store_campaign_add(struct store *s, const struct campaign *c, int64_t *id_ou
 	sqlite3_bind_text(st, 5, c->filter ? c->filter : "", -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 6, c->created_by ? c->created_by : "system", -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 7, c->created_at ? c->created_at : clock_now());
+	sqlite3_bind_int(st, 8, c->per_minute);
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)

@@ -14,6 +14,7 @@ struct campaign {
 	char *status; /* draft, sending, stopped, done */
 	char *created_by;
 	int64_t created_at, started_at, finished_at, updated_at;
+	int per_minute; /* its own pace; 0: the location's (send_per_minute) */
 };
 void campaign_free(struct campaign *c);
 void campaign_list_free(struct campaign **list, size_t n);

@@ -1,22 +1,26 @@
 /* The campaigns screen: the location's recalls and campaigns with their progress and results
- * (to text, sent, delivered, replied, booked), who was left out and why for the selected one,
- * and start / resume / stop for admins. Campaigns are made with `smsdesk campaign create`. */
+ * (to text, sent, delivered, replied, booked), who was left out and why for the selected one;
+ * admins make new ones (n: ui/campaign_form.c) and start / resume / stop them. Staff see it
+ * all read-only. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "src/auth.h"
 #include "src/campaign.h"
 #include "src/segments.h"
+#include "ui/campaign_form.h"
 #include "src/util.h"
 #include "ui/screen.h"
 #include "ui/text.h"
 
-enum { CA_DOWN = 1, CA_UP, CA_START, CA_STOP, CA_REFRESH, CA_BACK };
+enum { CA_DOWN = 1, CA_UP, CA_NEW, CA_START, CA_STOP, CA_REFRESH, CA_BACK };
 
 static const struct keybinding campaign_keys[] = {
 	{'j', false, CA_DOWN, "j/Down", "next campaign", true},
 	{KEY_DOWN, true, CA_DOWN, "Down", "next campaign", false},
 	{'k', false, CA_UP, "k/Up", "previous campaign", false},
 	{KEY_UP, true, CA_UP, "Up", "previous campaign", false},
+	{'n', false, CA_NEW, "n", "new campaign: form, preview, create (admins)", true},
 	{'s', false, CA_START, "s", "send or resume (admins)", true},
 	{'x', false, CA_STOP, "x", "stop: take back what is queued (admins)", true},
 	{'g', false, CA_REFRESH, "g", "refresh", false},
@@ -32,6 +36,7 @@ struct caview {
 	struct campaign_reason *why; /* of the selected campaign */
 	size_t n_why;
 	char *error;
+	struct campaign_draft draft; /* the new-campaign form's fields, kept between visits */
 };
 
 /* Frees what load() read. */
@@ -49,7 +54,8 @@ static void ca_clear(struct caview *v)
 static void load(struct ui *ui, struct caview *v)
 {
 	char *err = NULL;
-	int64_t keep = v->n > 0 ? v->list[v->sel].id : 0;
+	int64_t keep = v->draft.created ? v->draft.created : v->n > 0 ? v->list[v->sel].id : 0;
+	v->draft.created = 0;
 	ca_clear(v);
 	if (store_campaign_list(ui->store, ui->session.tenant_id, NULL, &v->list, &v->n, &err) != 0)
 		goto fail;
@@ -106,7 +112,10 @@ static void draw_detail(struct ui *ui, const struct caview *v, WINDOW *w, int y,
 static void campaigns_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows, int cols)
 {
 	struct caview *v = sc->priv;
-	text_put(w, 0, 0, "Campaigns and recalls", cols, ui_attr(ui, ST_TITLE), false);
+	text_put(w, 0, 0,
+		 auth_role_can(ui->session.role, AUTH_CAMPAIGNS) ? "Campaigns and recalls"
+								 : "Campaigns and recalls (read-only: admins make and send them)",
+		 cols, ui_attr(ui, ST_TITLE), false);
 	ui_rule(ui, w, 1, cols);
 	if (v->error != NULL) {
 		text_put(w, 3, 0, v->error, cols, ui_attr(ui, ST_ERROR), false);
@@ -115,7 +124,10 @@ static void campaigns_draw(struct ui *ui, struct screen *sc, WINDOW *w, int rows
 	text_put(w, 2, 0, "  ID STATUS   KIND       TO TEXT   SENT  DELIV  REPL  BOOK  NAME", cols, ui_attr(ui, ST_DIM),
 		 false);
 	if (v->n == 0) {
-		text_put(w, 3, 0, "(no campaigns: make one with 'smsdesk campaign create', see 'smsdesk campaign --help')",
+		text_put(w, 3, 0,
+			 auth_role_can(ui->session.role, AUTH_CAMPAIGNS)
+			     ? "(no campaigns yet: n makes one, or 'smsdesk campaign create')"
+			     : "(no campaigns yet; an admin makes them)",
 			 cols, ui_attr(ui, ST_DIM), false);
 		return;
 	}
@@ -141,8 +153,9 @@ static int act(struct ui *ui, struct caview *v, bool start)
 {
 	if (v->n == 0)
 		return UI_HANDLED;
-	if (ui->session.role == NULL || strcmp(ui->session.role, "admin") != 0) {
-		ui_message(ui, "Not allowed", "Only an admin can start or stop a campaign.");
+	const char *why = auth_refusal_text(ui->session.role, AUTH_CAMPAIGNS);
+	if (why != NULL) {
+		ui_message(ui, "Not allowed", why);
 		return UI_REDRAW;
 	}
 	const struct campaign *c = &v->list[v->sel];
@@ -176,6 +189,7 @@ static int campaigns_key(struct ui *ui, struct screen *sc, const struct key_even
 			v->sel--;
 		load(ui, v);
 		return UI_REDRAW;
+	case CA_NEW: ui_push(ui, &ui_campaign_form_screen, &v->draft); return UI_REDRAW;
 	case CA_START: return act(ui, v, true);
 	case CA_STOP: return act(ui, v, false);
 	case CA_REFRESH: load(ui, v); return UI_REDRAW;
@@ -194,6 +208,7 @@ static void campaigns_free(struct screen *sc)
 	if (v == NULL)
 		return;
 	ca_clear(v);
+	campaign_draft_free(&v->draft);
 	free(v);
 }
 

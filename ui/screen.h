@@ -148,6 +148,8 @@ extern const struct screen_ops ui_message_screen;  /* via ui_message() */
 extern const struct screen_ops ui_prompt_screen;   /* via ui_prompt() */
 extern const struct screen_ops ui_reminders_screen; /* ui/reminders.c; arg unused */
 extern const struct screen_ops ui_campaigns_screen; /* ui/campaigns.c; arg unused */
+extern const struct screen_ops ui_campaign_form_screen;    /* ui/campaign_form.c; arg: struct campaign_draft * */
+extern const struct screen_ops ui_campaign_preview_screen; /* ui/campaign_preview.c; arg: struct campaign_draft * */
 extern const struct screen_ops ui_filler_screen;    /* ui/filler.c; arg unused */
 extern const struct screen_ops ui_stats_screen;     /* ui/stats.c; arg unused */
 extern const struct screen_ops ui_autoresp_screen; /* ui/autoresp.c; arg unused; admins only */

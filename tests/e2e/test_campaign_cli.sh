@@ -26,6 +26,15 @@ run 3 campaign preview --kind promo --body "$BODY"
 has err "care or marketing"
 run 64 campaign preview --kind care --overdue-months 0 --body "$BODY"
 run 64 campaign preview --kind care --last-visit-before 2026-02-30 --body "$BODY"
+has err "last visit before must be a date"
+run 64 campaign preview --kind care --overdue-months 12 --per-minute 61 --body "$BODY"
+has err "from 1 to 60"
+run 64 campaign preview --kind care --overdue-months "" --body "$BODY"
+has err "empty value"
+run 3 campaign create "$(printf 'n%.0s' {1..100})" --kind care --overdue-months 12 --body "$BODY"
+has err "the name is 100 characters long; at most 80"
+run 3 campaign preview --kind care --overdue-months 12 --body "$(printf 'Hi \377 Reply STOP')"
+has err "not valid UTF-8"
 run 64 campaign show x
 run 5 campaign show 99
 run 64 campaign frobnicate
@@ -44,6 +53,7 @@ run 0 campaign send 1
 has out "campaign 1: 3 sent, 0 in the outbox, 0 pending"
 run 0 campaign show 1
 has out "(care, done)"
+has out "pace: 60 a minute (the location's)"
 has out "progress: 0 pending, 0 in the outbox, 3 sent, 0 skipped"
 run 0 campaign list
 has out "Annual check"

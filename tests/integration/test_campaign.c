@@ -221,6 +221,40 @@ static void campaign__releases_one_a_second__at_the_default_pace(void **state)
 	campaign_pacer_free(&p);
 }
 
+/* A campaign made with a pace of its own (30 a minute, below the location's 60) releases one
+ * text every two seconds, and the preview counts its time at that pace. */
+static void campaign__own_pace__releases_slower_than_the_location(void **state)
+{
+	struct fx *f = *state;
+	char *err = NULL;
+	for (int i = 0; i < 3; i++) {
+		char num[16];
+		snprintf(num, sizeof(num), "+1312555720%d", i);
+		patient(f, "P", num, 400);
+	}
+	struct campaign_filter flt = {.tenant_id = f->tenant, .kind = "care", .overdue_months = 12, .per_minute = 30};
+	struct campaign_preview pv = {0};
+	int64_t id = 0;
+	assert_int_equal(campaign_create(f->s, &flt, "Slow recall", CARE_BODY, 0, "tester", NOW, &id, &pv, &err), 0);
+	assert_int_equal(pv.per_minute, 30);
+	assert_int_equal(pv.seconds, 6);
+	campaign_preview_clear(&pv);
+	assert_int_equal(campaign_start(f->s, id, 0, "tester", &err), 0);
+	struct campaign_pacer *p = campaign_pacer_new();
+	assert_int_equal(release(f, p, 100000).released, 1);
+	drain(f);
+	struct campaign_tick tk = release(f, p, 101000); /* the location's bucket has one, its own not */
+	assert_int_equal(tk.released, 0);
+	assert_true(tk.next_ms >= 102000);
+	assert_int_equal(release(f, p, 102000).released, 1);
+	drain(f);
+	assert_int_equal(release(f, p, 103000).released, 0);
+	assert_int_equal(release(f, p, 104000).released, 1);
+	drain(f);
+	assert_int_equal(sim_outbound_count(f->sim), 3);
+	campaign_pacer_free(&p);
+}
+
 /* Outside texting hours (05:06 in Chicago) nothing goes; the recipients wait for 08:00. */
 static void campaign__waits__outside_texting_hours(void **state)
 {
@@ -367,6 +401,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(campaign__preview_counts_each_reason__when_patients_differ, setup, teardown),
 	    cmocka_unit_test_setup_teardown(campaign__refuses_text__when_no_stop_or_unknown_variable, setup, teardown),
 	    cmocka_unit_test_setup_teardown(campaign__releases_one_a_second__at_the_default_pace, setup, teardown),
+	    cmocka_unit_test_setup_teardown(campaign__own_pace__releases_slower_than_the_location, setup, teardown),
 	    cmocka_unit_test_setup_teardown(campaign__waits__outside_texting_hours, setup, teardown),
 	    cmocka_unit_test_setup_teardown(campaign__stop_and_resume__sends_each_once, setup, teardown),
 	    cmocka_unit_test_setup_teardown(campaign__skips__when_opted_out_after_the_list, setup, teardown),

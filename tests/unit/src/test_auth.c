@@ -387,7 +387,7 @@ static void auth_unlock__audits_and_counts__when_idle_locked(void **state)
 static void auth_role_can__matches_roles__when_admin_staff_or_other(void **state)
 {
 	(void)state;
-	for (int p = AUTH_VIEW; p <= AUTH_AUDIT_VIEW; p++) {
+	for (int p = AUTH_VIEW; p <= AUTH_CAMPAIGNS; p++) {
 		assert_true(auth_role_can("admin", p));
 		assert_null(auth_refusal_text("admin", p));
 		assert_false(auth_role_can("root", p));
@@ -396,7 +396,8 @@ static void auth_role_can__matches_roles__when_admin_staff_or_other(void **state
 	}
 	assert_true(auth_role_can("staff", AUTH_VIEW));
 	assert_true(auth_role_can("staff", AUTH_SEND));
-	int denied[] = {AUTH_SETTINGS, AUTH_CREDENTIALS, AUTH_KEYWORDS, AUTH_TEMPLATES, AUTH_USERS, AUTH_AUDIT_VIEW};
+	int denied[] = {AUTH_SETTINGS,	AUTH_CREDENTIALS, AUTH_KEYWORDS,  AUTH_TEMPLATES,
+			AUTH_USERS,	AUTH_AUDIT_VIEW,  AUTH_CAMPAIGNS};
 	for (size_t i = 0; i < sizeof(denied) / sizeof(denied[0]); i++) {
 		assert_false(auth_role_can("staff", denied[i]));
 		assert_non_null(strstr(auth_refusal_text("staff", denied[i]), "signed in as staff"));
