@@ -107,6 +107,18 @@ static void print_preview(const struct campaign_preview *p)
 	}
 }
 
+/* Audits a preview: it read patients' records (counts and a first name in the sample), as the
+ * console's preview does (same action and detail). */
+static int audit_preview(struct store *s, int64_t uid, const char *actor, int64_t tenant_id,
+			 const struct campaign_filter *f, const struct campaign_preview *p, char **err)
+{
+	char *detail = xasprintf("kind=%s matched=%zu will_send=%zu excluded=%zu filter=\"%.200s\"", f->kind,
+				 p->matched, p->will_send, p->matched - p->will_send, p->filter_words);
+	int rc = store_audit_append(s, uid, actor, tenant_id, "campaign.preview", 0, "new campaign", detail, err);
+	free(detail);
+	return rc;
+}
+
 /* `campaign preview` and `campaign create NAME`. */
 static int run_make(struct cli_ctx *ctx, struct store *s, const struct filter_opts *o, const char *name)
 {
@@ -123,6 +135,8 @@ static int run_make(struct cli_ctx *ctx, struct store *s, const struct filter_op
 		goto out;
 	int r = name ? campaign_create(s, &f, name, o->body, uid, actor, clock_now(), &id, &p, &err)
 		     : campaign_preview(s, &f, o->body, clock_now(), &p, &err);
+	if (r == 0 && name == NULL)
+		r = audit_preview(s, uid, actor, t.id, &f, &p, &err);
 	if (r != 0) {
 		rc = cli_fail(EXIT_REFUSED, "campaign", "%s", err);
 		goto out;

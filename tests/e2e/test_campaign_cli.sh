@@ -45,6 +45,9 @@ run 64 campaign consent 1
 run 0 campaign preview --kind marketing --overdue-months 12 --body "20% off, {patientName}. Reply STOP to opt out."
 has out "will text: 1"
 has out "no marketing consent"
+# A preview read patients' records: audited as the console's is, by whom and with the counts.
+[ "$(sqlite3 "$DB" "SELECT COUNT(*) FROM audit_log WHERE action = 'campaign.preview' AND detail LIKE 'kind=marketing matched=3 will_send=1 excluded=2 %'")" = 1 ] ||
+	fail "the preview is not audited with its counts: $(sqlite3 "$DB" "SELECT action, detail FROM audit_log WHERE action LIKE 'campaign%'")"
 run 0 campaign create "Annual check" --kind care --overdue-months 12 --body "$BODY"
 has out "campaign 1 created (draft)"
 has out "will text: 3"
