@@ -35,17 +35,6 @@ int store_cred_put(struct store *s, int64_t tenant_id, const char *field, const 
 	return 0;
 }
 
-/* Copies a blob column into a new buffer (at least one byte allocated). */
-static unsigned char *col_blob(sqlite3_stmt *st, int col, size_t *len)
-{
-	const void *b = sqlite3_column_blob(st, col);
-	*len = (size_t)sqlite3_column_bytes(st, col);
-	unsigned char *copy = xmalloc(*len ? *len : 1);
-	if (*len)
-		memcpy(copy, b, *len);
-	return copy;
-}
-
 int store_cred_get(struct store *s, int64_t tenant_id, const char *field, unsigned char **nonce,
 		   size_t *nonce_len, unsigned char **ct, size_t *ct_len, char **err)
 {
@@ -67,8 +56,8 @@ int store_cred_get(struct store *s, int64_t tenant_id, const char *field, unsign
 	}
 	if (rc != SQLITE_ROW)
 		return store_fail(s, err, "reading a secret");
-	*nonce = col_blob(st, 0, nonce_len);
-	*ct = col_blob(st, 1, ct_len);
+	*nonce = store_col_blob(st, 0, nonce_len);
+	*ct = store_col_blob(st, 1, ct_len);
 	sqlite3_reset(st);
 	return 0;
 }

@@ -19,6 +19,8 @@ int store_fold_register(sqlite3 *db);
 /* Column helpers: NULL-safe copies. */
 char *store_col_text(sqlite3_stmt *st, int col);      /* NULL when the column is NULL */
 char *store_col_text_or(sqlite3_stmt *st, int col, const char *fallback);
+/* A blob column copied into a new buffer (at least one byte allocated), its length in *len. */
+unsigned char *store_col_blob(sqlite3_stmt *st, int col, size_t *len);
 
 /* Short single-line text: NULL unless required, non-empty when required, at most max bytes,
  * no control characters (C0, DEL). */

@@ -228,17 +228,6 @@ int store_media_list_thread(struct store *s, int64_t thread_id, struct sms_media
 	return rc;
 }
 
-/* Copies a blob column into a new buffer (at least one byte allocated). */
-static unsigned char *col_blob(sqlite3_stmt *st, int col, size_t *len)
-{
-	const void *b = sqlite3_column_blob(st, col);
-	*len = (size_t)sqlite3_column_bytes(st, col);
-	unsigned char *copy = xmalloc(*len ? *len : 1);
-	if (*len)
-		memcpy(copy, b, *len);
-	return copy;
-}
-
 int store_media_get(struct store *s, int64_t id, struct sms_media *out, unsigned char **nonce,
 		    size_t *nonce_len, unsigned char **ct, size_t *ct_len, char **err)
 {
@@ -256,8 +245,8 @@ int store_media_get(struct store *s, int64_t id, struct sms_media *out, unsigned
 		return store_fail(s, err, "reading a photo");
 	read_media(st, out);
 	if (nonce != NULL) {
-		*nonce = col_blob(st, 14, nonce_len);
-		*ct = col_blob(st, 15, ct_len);
+		*nonce = store_col_blob(st, 14, nonce_len);
+		*ct = store_col_blob(st, 15, ct_len);
 	}
 	sqlite3_reset(st);
 	return 0;

@@ -78,6 +78,16 @@ char *store_col_text_or(sqlite3_stmt *st, int col, const char *fallback)
 	return xstrdup(t == NULL ? fallback : (const char *)t);
 }
 
+unsigned char *store_col_blob(sqlite3_stmt *st, int col, size_t *len)
+{
+	const void *b = sqlite3_column_blob(st, col);
+	*len = (size_t)sqlite3_column_bytes(st, col);
+	unsigned char *copy = xmalloc(*len ? *len : 1);
+	if (*len)
+		memcpy(copy, b, *len);
+	return copy;
+}
+
 bool store_text_ok(const char *s, bool required, size_t max)
 {
 	if (s == NULL)
