@@ -180,7 +180,23 @@ static char *oru_message(struct store *s, const struct ehr_out *o, const char *e
 	return out;
 }
 
-/* SIU (or the configured type) for an answer about an appointment. */
+/* The configured SIU event for an answer: SCH-6 the answer as code^words, SCH-25 the status. */
+static char *siu_message(struct store *s, const struct ehr_out *o, char *type, const struct appointment *a,
+			 const char *eid, const char *p, const char *status, const char *code, const char *text,
+			 const char *when)
+{
+	char start[32];
+	hl7_format_time(a->starts_at, start, sizeof(start));
+	type[3] = '\0'; /* "SIU^S14" -> "SIU" and "S14" */
+	char *head = msh(s, o, type, type + 4);
+	char *out = xasprintf("%sSCH|%s|%s||||%s^%s^SMSDESK|||%d|MIN|^^%d^%s||||||||||||||%s\r%s"
+			      "NTE|1||%s (%s)\r",
+			      head, eid, eid, code, text, a->duration_min, a->duration_min, start, status, p, text, when);
+	free(head);
+	return out;
+}
+
+/* The configured message type (an SIU event or ORU^R01) for an answer about an appointment. */
 static char *appt_message(struct store *s, const struct ehr_out *o, char **err)
 {
 	struct appointment a = {0};
@@ -190,22 +206,12 @@ static char *appt_message(struct store *s, const struct ehr_out *o, char **err)
 		goto done;
 	const char *status, *code, *text;
 	event_words(o->event, &status, &code, &text);
-	char start[32], when[32], *type = writeback_type(s, o->tenant_id);
-	hl7_format_time(a.starts_at, start, sizeof(start));
+	char when[32], *type = writeback_type(s, o->tenant_id), *eid = hl7_escape(ehr_id);
 	hl7_format_time(clock_now(), when, sizeof(when));
-	if (strcmp(type, "ORU^R01") == 0) {
-		char *eid = hl7_escape(ehr_id);
+	if (strcmp(type, "ORU^R01") == 0)
 		out = oru_message(s, o, eid, p, code, text, when);
-		free(eid);
-		free(type);
-		goto done;
-	}
-	type[3] = '\0';
-	char *head = msh(s, o, type, type + 4), *eid = hl7_escape(ehr_id);
-	out = xasprintf("%sSCH|%s|%s||||%s^%s^SMSDESK|||%d|MIN|^^%d^%s||||||||||||||%s\r%s"
-			"NTE|1||%s (%s)\r",
-			head, eid, eid, code, text, a.duration_min, a.duration_min, start, status, p, text, when);
-	free(head);
+	else
+		out = siu_message(s, o, type, &a, eid, p, status, code, text, when);
 	free(eid);
 	free(type);
 done:
