@@ -341,6 +341,13 @@ static void batch_free(struct batch *b)
 	memset(b, 0, sizeof(*b));
 }
 
+/* A batch whose claim is committed: room for its answers, and the claim's age from now. */
+static void batch_committed(struct batch *b)
+{
+	b->pr = xcalloc(b->n, sizeof(*b->pr));
+	b->claimed_ms = clock_mono_ms();
+}
+
 /* Records what POSTing the batch brought, hands back the claims never POSTed, and, in the same
  * transaction, claims the next batch (when want > 0): one commit per batch instead of one per
  * message. A crash before the commit leaves the batch "sending" (the POSTed ones at Twilio,
@@ -370,10 +377,8 @@ static int record_and_claim(struct drain *d, struct batch *b, const char *actor,
 			sms_message_list_free(&next->m, next->n);
 		return -1;
 	}
-	if (got == 1) {
-		next->pr = xcalloc(next->n, sizeof(*next->pr));
-		next->claimed_ms = clock_mono_ms();
-	}
+	if (got == 1)
+		batch_committed(next);
 	return got;
 }
 
@@ -437,10 +442,8 @@ static int first_claim(struct drain *d, size_t want, struct batch *b, char **err
 		sms_message_list_free(&b->m, b->n);
 		return -1;
 	}
-	if (got == 1) {
-		b->pr = xcalloc(b->n, sizeof(*b->pr));
-		b->claimed_ms = clock_mono_ms();
-	}
+	if (got == 1)
+		batch_committed(b);
 	return got;
 }
 
