@@ -161,7 +161,8 @@ int store_audit_append(struct store *s, int64_t user_id, const char *username, i
 	/* BEGIN IMMEDIATE: the head we chain to cannot change before our row is in. */
 	if (store_begin(s, err) != 0)
 		return -1;
-	if (chain_head(s, &e.id, prev, err) != 0)
+	/* Within one transaction the head is the row we wrote last: no read per entry. */
+	if (!store_audit_head_cached(s, &e.id, prev) && chain_head(s, &e.id, prev, err) != 0)
 		goto fail;
 	e.id++;
 	entry_hash(&e, prev, hash);
@@ -186,8 +187,11 @@ int store_audit_append(struct store *s, int64_t user_id, const char *username, i
 	sqlite3_bind_text(st, 11, hash, -1, SQLITE_TRANSIENT);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		store_fail(s, err, "writing the audit log");
+		sqlite3_reset(st);
 		goto fail;
 	}
+	sqlite3_reset(st);
+	store_audit_head_remember(s, e.id, hash);
 	return store_commit(s, err);
 fail:
 	store_rollback(s);

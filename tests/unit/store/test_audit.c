@@ -9,6 +9,7 @@
 #include <sodium.h>
 #include <inttypes.h>
 #include "store/store.h"
+#include "store/import.h"
 #include "src/util.h"
 
 /* Appends n entries with varied fields. */
@@ -286,6 +287,44 @@ static void store_audit_append__hashes_as_first_version__when_fields_vary(void *
 	store_close(&s);
 }
 
+/* The chain's head is cached inside a transaction: whatever undoes part of the transaction
+ * (a savepoint, an import row, the whole of it) must leave the next entry chained to the row
+ * that is really last. */
+static void store_audit_append__chains_to_real_head__when_part_of_transaction_undone(void **state)
+{
+	struct store *s = tu_store_new(NULL);
+	char *err = NULL;
+	assert_int_equal(store_begin(s, &err), 0);
+	assert_int_equal(store_audit_append(s, 0, "system", 0, "a.kept", 0, NULL, NULL, &err), 0);
+	assert_int_equal(store_savepoint(s, &err), 0);
+	assert_int_equal(store_audit_append(s, 0, "system", 0, "b.undone", 0, NULL, NULL, &err), 0);
+	store_savepoint_rollback(s);
+	assert_int_equal(store_audit_append(s, 0, "system", 0, "c.kept", 0, NULL, NULL, &err), 0);
+	assert_int_equal(store_import_row_begin(s, &err), 0);
+	assert_int_equal(store_audit_append(s, 0, "system", 0, "d.undone", 0, NULL, NULL, &err), 0);
+	store_import_row_undo(s);
+	assert_int_equal(store_audit_append(s, 0, "system", 0, "e.kept", 0, NULL, NULL, &err), 0);
+	assert_int_equal(store_commit(s, &err), 0);
+	assert_int_equal(store_begin(s, &err), 0);
+	assert_int_equal(store_audit_append(s, 0, "system", 0, "f.undone", 0, NULL, NULL, &err), 0);
+	store_rollback(s);
+	assert_int_equal(store_audit_append(s, 0, "system", 0, "g.kept", 0, NULL, NULL, &err), 0);
+	struct audit_entry *list = NULL;
+	size_t n = 0;
+	assert_int_equal(store_audit_list(s, 0, 0, NULL, 0, &list, &n, &err), 0);
+	assert_int_equal(n, 4);
+	const char *want[] = {"a.kept", "c.kept", "e.kept", "g.kept"};
+	for (size_t i = 0; i < n; i++) {
+		assert_string_equal(list[i].action, want[i]);
+		assert_int_equal(list[i].id, (int64_t)i + 1);
+		if (i > 0)
+			assert_string_equal(list[i].prev_hash, list[i - 1].hash);
+	}
+	audit_entry_list_free(&list, n);
+	assert_int_equal(verify(s), 0);
+	store_close(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -299,6 +338,7 @@ int main(void)
 		cmocka_unit_test(store_audit_verify__reports_row__when_rehashed_without_relinking),
 		cmocka_unit_test(store_audit_append__keeps_one_chain__when_two_writers),
 		cmocka_unit_test(store_audit_append__hashes_as_first_version__when_fields_vary),
+		cmocka_unit_test(store_audit_append__chains_to_real_head__when_part_of_transaction_undone),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
