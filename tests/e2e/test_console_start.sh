@@ -5,6 +5,7 @@
 # audited once, and the sync worker, started after the first paint, still syncs. The first
 # paint is seen through the start-up benchmark's marker (SMSDESK_BENCH_PAINT_FILE, ui/ui.c):
 # written once, at the inbox's first paint, with the page reads so far as its fifth number.
+# And a database that cannot open (opened beside curses' start) is still reported.
 source "$(dirname "$0")/lib_auth.sh" "$1"
 auth_setup
 marker=$E2E_DIR/paint
@@ -51,4 +52,13 @@ done
 keys q
 wait_for "SMSDESK-EXITED 0"
 pass "the sync worker, started after the first paint, holds the lease and polled"
+stop_console
+
+# the store opens beside curses' start (ui/ui.c opening_run): a database that cannot open is
+# still said in words once the terminal is given back, with exit status 1
+tm new-session -d -s main -x 100 -y 30 \
+	"env LANG=C.UTF-8 LC_ALL= HOME='$HOME' '$SMSDESK' --db '$E2E_DIR/no-such-dir/smsdesk.db'; echo SMSDESK-EXITED \$?; sleep 60"
+wait_for "SMSDESK-EXITED 1"
+wait_for "smsdesk: cannot open database $E2E_DIR/no-such-dir/smsdesk.db"
+pass "a database that cannot open: the reason after the terminal is restored, exit 1"
 echo "ok ($E2E_NAME): all"
