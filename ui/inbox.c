@@ -95,12 +95,20 @@ static void find_selected(struct ui *ui, struct inbox *in, enum inbox_follow how
 		in->sel = 0;
 }
 
+static unsigned long page_reads;
+
+unsigned long ui_inbox_page_reads(void)
+{
+	return page_reads;
+}
+
 /* Reads the page holding the selection (and one more row to know whether there is more). */
 static void load(struct ui *ui, struct inbox *in, enum inbox_follow how)
 {
 	char *err = NULL;
 	size_t want = (size_t)(in->page > 0 ? in->page : 40);
 
+	page_reads++;
 	find_selected(ui, in, how);
 	if (in->sel < in->offset)
 		in->offset = in->sel;

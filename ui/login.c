@@ -99,8 +99,11 @@ static void close_all_but(struct ui *ui, struct screen *keep)
 void ui_auth_restart(struct ui *ui, struct screen *keep)
 {
 	close_all_but(ui, keep);
+	/* the new inbox has just read its page and counts, and keep (the sign-in or locations
+	 * screen) is about to close: only the status bar's count is left to read (a full reload
+	 * read the inbox twice on the way to the first paint) */
 	ui_push(ui, &ui_inbox_screen, NULL);
-	ui_reload(ui);
+	ui_count_unread(ui);
 }
 
 /* Takes the signed-in user into the console and opens the inbox at a permitted location. */

@@ -115,6 +115,8 @@ char *ui_prompt_current(const struct screen *sc);
 void ui_flash(struct ui *ui, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Every open screen reloads from the store (and the unread total); marks all dirty. */
 void ui_reload(struct ui *ui);
+/* Reads the unread total for the status bar again (0 while nobody is signed in). */
+void ui_count_unread(struct ui *ui);
 /* Marks everything for a repaint. */
 void ui_dirty(struct ui *ui);
 /* Asks the sync worker for a pass now and then quick passes for a while (after a send). */
@@ -139,6 +141,9 @@ void ui_rule(const struct ui *ui, WINDOW *w, int y, int cols);
 
 /* The screens. */
 extern const struct screen_ops ui_inbox_screen;
+/* How many pages the inbox has read from the store in this process (the start-up benchmark and
+ * its test: one read on the way to the first paint). */
+unsigned long ui_inbox_page_reads(void);
 extern const struct screen_ops ui_thread_screen;   /* arg: int64_t * thread id */
 extern const struct screen_ops ui_compose_screen;  /* arg: int64_t * thread id */
 extern const struct screen_ops ui_review_screen;   /* arg: struct compose_draft * (compose.c) */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# libcurl and libmicrohttpd are loaded at their first use (src/curlload.c, src/mhdload.c), not
-# at exec: their ~40 libraries cost ~20 ms of CPU that the console's start and most commands do
-# not need (issue 15). The loader's own trace (LD_DEBUG=files, honoured for a non-setgid
+# libcurl and libmicrohttpd are loaded at their first use (src/curlload.c, src/mhdload.c), and
+# libchafa, libjpeg and libpng at the first photo (ui/photo_lib.c), not at exec: their ~45
+# libraries cost ~25 ms of CPU that the console's start and most commands do not need
+# (issue 15). The loader's own trace (LD_DEBUG=files, honoured for a non-setgid
 # process) says what was loaded.
 source "$(dirname "$0")/lib_ops.sh" "$1"
 
@@ -15,6 +16,11 @@ loaded --version
 grep -q 'file=libsqlite3' "$T/loaded" || fail "the loader trace is empty: $(head -c 300 "$T/ld")"
 ! grep -q 'file=libcurl' "$T/loaded" || fail "smsdesk --version loaded libcurl"
 ! grep -q 'file=libmicrohttpd' "$T/loaded" || fail "smsdesk --version loaded libmicrohttpd"
+# the photo libraries (ui/photo_lib.c) wait for the first photo: with glib and pcre2 they
+# cost ~4 ms of every start
+for lib in libchafa libjpeg libpng libglib; do
+	! grep -q "file=$lib" "$T/loaded" || fail "smsdesk --version loaded $lib"
+done
 ok
 ops_clinic # its simulator (smsdesk sim) answered: libmicrohttpd loads when needed
 loaded patient list
