@@ -6,7 +6,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <cjson/cJSON.h>
 #include "src/json_arena.h"
 #include "src/twilio.h"
@@ -186,12 +185,6 @@ static int message_from_json(const cJSON *o, void *elem, char **err)
 	own_strings(m, s);
 	return 0;
 }
-
-/* The parse's arena: the caller's, kept for its next parse, or one for this parse alone. */
-struct parse_arena {
-	struct json_arena *a;
-	bool own;
-};
 
 /* Parses len bytes of JSON (need not be NUL-terminated) into a cJSON tree in the arena, which
  * must be begun, or NULL with *err. */
@@ -418,9 +411,40 @@ static int digits(const char **p, int n, int *v)
 	return 0;
 }
 
-int64_t twilio_parse_date(const char *s)
+/* Days from 1970-01-01 to y-m-d of the proleptic Gregorian calendar (m 1-12); Howard
+ * Hinnant's days_from_civil: three dates per message made timegm a fifth of decoding a page. */
+static int64_t days_from_civil(int y, int m, int d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* Days in month mon (0-11) of year. */
+static int month_days(int year, int mon)
+{
+	static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+	return days[mon] + (mon == 1 && leap);
+}
+
+/* The month (0-11) whose English abbreviation p starts with, -1 for none. */
+static int month_of(const char *p)
 {
 	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	for (int i = 0; i < 12; i++) {
+		const char *m = months + 3 * i;
+		if (p[0] == m[0] && p[1] == m[1] && p[2] == m[2])
+			return i;
+	}
+	return -1;
+}
+
+int64_t twilio_parse_date(const char *s)
+{
 	if (s == NULL)
 		return 0;
 	const char *p = s;
@@ -429,13 +453,11 @@ int64_t twilio_parse_date(const char *s)
 		p = comma + 1; /* the weekday adds nothing */
 	while (*p == ' ')
 		p++;
-	int day, year, hh, mm, ss, off = 0, mon = -1;
+	int day, year, hh, mm, ss, off = 0, mon;
 	int dlen = isdigit((unsigned char)p[0]) && isdigit((unsigned char)p[1]) ? 2 : 1;
 	if (digits(&p, dlen, &day) || *p++ != ' ')
 		return 0;
-	for (int i = 0; i < 12; i++)
-		if (strncmp(p, months + 3 * i, 3) == 0)
-			mon = i;
+	mon = month_of(p);
 	if (mon < 0 || p[3] != ' ')
 		return 0;
 	p += 4;
@@ -451,14 +473,12 @@ int64_t twilio_parse_date(const char *s)
 	} else if (strcmp(p, " GMT") == 0 || strcmp(p, " UT") == 0) {
 		p += strlen(p);
 	}
-	if (*p != '\0' || day < 1 || day > 31 || year < 1970 || hh > 23 || mm > 59 || ss > 60)
+	/* 31 Feb is refused, and so is 23:59:60 (a leap second would be the next day) */
+	int64_t secs = (int64_t)hh * 3600 + mm * 60 + ss;
+	if (*p != '\0' || year < 1970 || day < 1 || day > month_days(year, mon) || hh > 23 || mm > 59 || ss > 60 ||
+	    secs >= 86400)
 		return 0;
-	struct tm tm = {.tm_year = year - 1900, .tm_mon = mon, .tm_mday = day, .tm_hour = hh, .tm_min = mm,
-			.tm_sec = ss};
-	time_t t = timegm(&tm);
-	if (t == (time_t)-1 || tm.tm_mday != day) /* timegm normalises 31 Feb: refuse it */
-		return 0;
-	return (int64_t)t - off;
+	return days_from_civil(year, mon + 1, day) * 86400 + secs - off;
 }
 
 /* Reads Twilio's error JSON {code, message, ...} from the answer body into code and a message. */
