@@ -28,20 +28,23 @@
 #define UNPOISON(p, n) ((void)(p), (void)(n))
 #endif
 
-#define FIRST_CHUNK (64u * 1024u)        /* a single message's tree is ~3 KB */
-#define GROW_MAX (4u * 1024u * 1024u)    /* a 1,000-message page's tree and copy are ~3.5 MB */
-#define KEEP_MAX (8u * 1024u * 1024u)    /* kept between parses: one chunk, at most this */
+#define FIRST_CHUNK (64u * 1024u)     /* a single message's tree is ~3 KB */
+#define GROW_MAX (4u * 1024u * 1024u) /* chunks double up to this within a parse */
+/* Kept between parses: one chunk, at most this (a page of 1,000 messages and its tree take
+ * ~3.5 MB). */
+#define KEEP_MAX (8u * 1024u * 1024u)
 #define ALIGN alignof(max_align_t)
 
 struct chunk {
 	struct chunk *next; /* older chunks */
-	size_t size;        /* bytes in data */
+	size_t size;	    /* bytes in data */
 	size_t used;
 	max_align_t data[];
 };
 
 struct json_arena {
 	struct chunk *head; /* allocations come from here */
+	size_t want;	    /* the size of a first chunk that holds a whole parse like the last */
 };
 
 /* The arena this thread's cJSON allocations go to, NULL outside a parse. */
@@ -55,8 +58,8 @@ static void *take(struct json_arena *a, size_t n)
 	size_t need = ((n ? n : 1) + ALIGN - 1) / ALIGN * ALIGN + REDZONE;
 	struct chunk *c = a->head;
 	if (c == NULL || c->size - c->used < need) {
-		size_t size = c != NULL ? c->size * 2 : FIRST_CHUNK;
-		if (size > GROW_MAX)
+		size_t size = c != NULL ? c->size * 2 : a->want > FIRST_CHUNK ? a->want : FIRST_CHUNK;
+		if (c != NULL && size > GROW_MAX)
 			size = GROW_MAX;
 		if (size < need)
 			size = need;
@@ -140,24 +143,27 @@ void json_arena_begin(struct json_arena *a)
 void json_arena_end(struct json_arena *a)
 {
 	active = NULL;
-	/* Keep the largest chunk that is not too large: the next page's parse fits in it. */
-	struct chunk *keep = NULL;
-	for (struct chunk *c = a->head, *next; c != NULL; c = next) {
+	struct chunk *c = a->head;
+	if (c != NULL && c->next == NULL && c->size <= KEEP_MAX &&
+	    (c->size <= FIRST_CHUNK || c->used >= c->size / 8)) {
+		/* the parse fitted in one chunk, not much too large: kept as it is for the next */
+		c->used = 0;
+		POISON(c->data, c->size);
+		return;
+	}
+	/* Several chunks (or one too large to keep, or mostly unused): freed, and the next parse
+	 * starts with one chunk that would have held this one whole (at most KEEP_MAX), so a
+	 * steady stream of pages settles on one chunk and no malloc at all. */
+	size_t used = 0;
+	for (struct chunk *next; c != NULL; c = next) {
 		next = c->next;
+		used += c->used;
 		UNPOISON(c->data, c->size);
-		if (c->size <= KEEP_MAX && (keep == NULL || c->size > keep->size)) {
-			free(keep);
-			keep = c;
-		} else {
-			free(c);
-		}
+		free(c);
 	}
-	if (keep != NULL) {
-		keep->next = NULL;
-		keep->used = 0;
-		POISON(keep->data, keep->size);
-	}
-	a->head = keep;
+	a->head = NULL;
+	used += used / 4;
+	a->want = used < KEEP_MAX ? used : KEEP_MAX;
 }
 
 void *json_arena_alloc(struct json_arena *a, size_t n)
@@ -168,4 +174,14 @@ void *json_arena_alloc(struct json_arena *a, size_t n)
 		abort();
 	}
 	return p;
+}
+
+size_t json_arena_held(const struct json_arena *a, size_t *blocks)
+{
+	size_t bytes = 0, n = 0;
+	for (const struct chunk *c = a->head; c != NULL; c = c->next, n++)
+		bytes += c->size;
+	if (blocks != NULL)
+		*blocks = n;
+	return bytes;
 }

@@ -20,10 +20,13 @@ void json_arena_free(struct json_arena **ap);
 /* Routes this thread's cJSON allocations into a until json_arena_end. */
 void json_arena_begin(struct json_arena *a);
 /* Routes them back to malloc/free, and empties a: every pointer it gave out is invalid. a keeps
- * one block of memory (at most 8 MB) for the next parse. */
+ * one block of memory (at most 8 MB) sized for a parse like this one. */
 void json_arena_end(struct json_arena *a);
 
 /* n bytes from a, aligned as malloc's (aborts when out of memory, as xmalloc). */
 void *json_arena_alloc(struct json_arena *a, size_t n);
+
+/* Bytes of memory a holds now and how many blocks (for tests: what is kept between parses). */
+size_t json_arena_held(const struct json_arena *a, size_t *blocks);
 
 #endif

@@ -167,7 +167,8 @@ static int message_from_json(const cJSON *o, void *elem, char **err)
 		return seterr(err, "the message has no \"sid\"");
 	const char *s[MS_COUNT];
 	struct twilio_message v = {0};
-	if (str_of(f[MF_SID], "sid", &s[MS_SID], err) || str_of(f[MF_ACCOUNT_SID], "account_sid", &s[MS_ACCOUNT_SID], err) ||
+	if (str_of(f[MF_SID], "sid", &s[MS_SID], err) ||
+	    str_of(f[MF_ACCOUNT_SID], "account_sid", &s[MS_ACCOUNT_SID], err) ||
 	    str_of(f[MF_SERVICE_SID], "messaging_service_sid", &s[MS_SERVICE_SID], err) ||
 	    str_of(f[MF_FROM], "from", &s[MS_FROM], err) || str_of(f[MF_TO], "to", &s[MS_TO], err) ||
 	    str_of(f[MF_BODY], "body", &s[MS_BODY], err) || str_of(f[MF_STATUS], "status", &s[MS_STATUS], err) ||

@@ -69,6 +69,52 @@ static void json_arena__frees_outside_trees__when_deleted_inside(void **state)
 	json_arena_free(&a);
 }
 
+/* Fills the arena as a page's parse would: many small pieces, total bytes. */
+static void fill(struct json_arena *a, size_t total)
+{
+	for (size_t got = 0; got < total; got += 48)
+		memset(json_arena_alloc(a, 48), 1, 48);
+}
+
+static void json_arena__keeps_one_block__when_parses_repeat(void **state)
+{
+	(void)state;
+	struct json_arena *a = json_arena_new();
+	size_t blocks = 0;
+	assert_int_equal(json_arena_held(a, &blocks), 0);
+	json_arena_begin(a);
+	fill(a, 3u << 20); /* a page of 1,000 messages and its tree */
+	assert_true(json_arena_held(a, &blocks) >= 3u << 20);
+	assert_true(blocks > 1);
+	json_arena_end(a);
+	/* the next parse starts in one block big enough for the last, and keeps it */
+	for (int round = 0; round < 3; round++) {
+		json_arena_begin(a);
+		fill(a, 3u << 20);
+		size_t held = json_arena_held(a, &blocks);
+		assert_int_equal(blocks, 1);
+		json_arena_end(a);
+		assert_int_equal(json_arena_held(a, &blocks), held);
+		assert_int_equal(blocks, 1);
+	}
+	/* a hostile answer's 20 MB is not kept: at most 8 MB stays */
+	json_arena_begin(a);
+	fill(a, 20u << 20);
+	(void)json_arena_alloc(a, 9u << 20);
+	json_arena_end(a);
+	assert_true(json_arena_held(a, NULL) <= 8u << 20);
+	/* and small parses after it shrink what is kept back to a small block */
+	for (int round = 0; round < 3; round++) {
+		json_arena_begin(a);
+		fill(a, 1000);
+		json_arena_end(a);
+		assert_true(json_arena_held(a, NULL) <= 8u << 20);
+	}
+	assert_true(json_arena_held(a, &blocks) <= 64u << 10);
+	assert_int_equal(blocks, 1);
+	json_arena_free(&a);
+}
+
 struct other {
 	atomic_bool stop;
 	long rounds;
@@ -84,7 +130,10 @@ static void *other_thread(void *arg)
 		cJSON *j = cJSON_Parse("{\"sid\":\"SM1\",\"body\":\"hello there\",\"n\":[1,2,3]}");
 		cJSON_AddStringToObject(j, "added", "value");
 		char *t = cJSON_PrintUnformatted(j);
-		if (t == NULL || strcmp(t, "{\"sid\":\"SM1\",\"body\":\"hello there\",\"n\":[1,2,3],\"added\":\"value\"}") != 0)
+		if (t == NULL ||
+		    strcmp(t,
+			   "{\"sid\":\"SM1\",\"body\":\"hello there\",\"n\":[1,2,3],\"added\":\"value\"}") !=
+			0)
 			o->wrong++;
 		free(t); /* malloc'd: cJSON's hooks are malloc outside an arena */
 		cJSON_Delete(j);
@@ -128,9 +177,10 @@ static void json_arena__routes_only_its_thread__when_others_use_cjson(void **sta
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(json_arena__gives_aligned_distinct_memory__when_chunks_fill),
-		cmocka_unit_test(json_arena__frees_outside_trees__when_deleted_inside),
-		cmocka_unit_test(json_arena__routes_only_its_thread__when_others_use_cjson),
+	    cmocka_unit_test(json_arena__gives_aligned_distinct_memory__when_chunks_fill),
+	    cmocka_unit_test(json_arena__frees_outside_trees__when_deleted_inside),
+	    cmocka_unit_test(json_arena__keeps_one_block__when_parses_repeat),
+	    cmocka_unit_test(json_arena__routes_only_its_thread__when_others_use_cjson),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

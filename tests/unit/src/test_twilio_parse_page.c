@@ -17,7 +17,8 @@
 static char *body_of(size_t i)
 {
 	switch (i % 5) {
-	case 0: return xasprintf("See you then #%zu", i);
+	case 0:
+		return xasprintf("See you then #%zu", i);
 	case 1: {
 		char *b = xmalloc(1700);
 		for (size_t k = 0; k < 1699; k++)
@@ -25,9 +26,12 @@ static char *body_of(size_t i)
 		b[1699] = '\0';
 		return b;
 	}
-	case 2: return xasprintf("bad \xff\xfe\xc0\x80 bytes %zu \x1b[31m", i);
-	case 3: return xasprintf("Hello! \xf0\x9f\x91\x8d %zu", i);
-	default: return NULL; /* "body": null */
+	case 2:
+		return xasprintf("bad \xff\xfe\xc0\x80 bytes %zu \x1b[31m", i);
+	case 3:
+		return xasprintf("Hello! \xf0\x9f\x91\x8d %zu", i);
+	default:
+		return NULL; /* "body": null */
 	}
 }
 
@@ -53,20 +57,22 @@ static char *page_json(size_t n, const char *tag)
 	for (size_t i = 0; i < n; i++) {
 		char *body = json_body(i);
 		len += (size_t)snprintf(
-			p + len, cap - len,
-			"%s{\"account_sid\":\"%s\",\"api_version\":\"2010-04-01\",\"body\":%s,"
-			"\"date_created\":\"Thu, 30 Jul 2015 20:12:31 +0000\",\"date_sent\":\"Thu, 30 Jul 2015 "
-			"20:12:33 +0000\",\"date_updated\":null,\"direction\":\"inbound\",\"error_code\":%s,"
-			"\"error_message\":null,\"from\":\"+1312%07zu\",\"messaging_service_sid\":null,"
-			"\"num_media\":\"%zu\",\"num_segments\":\"1\",\"price\":%s,\"price_unit\":\"USD\","
-			"\"sid\":\"SM%032zx\",\"status\":\"received\",\"subresource_uris\":{\"media\":\"/x\"},"
-			"\"to\":\"%s\",\"uri\":\"/2010-04-01/Accounts/%s/Messages/SM%032zx.json\"}",
-			i ? "," : "", ACCOUNT, body, i % 7 == 0 ? "30003" : "null", 5000000 + i, i % 3,
-			i % 4 == 0 ? "-0.0075" : "\"-0.00750\"", i, tag, ACCOUNT, i);
+		    p + len, cap - len,
+		    "%s{\"account_sid\":\"%s\",\"api_version\":\"2010-04-01\",\"body\":%s,"
+		    "\"date_created\":\"Thu, 30 Jul 2015 20:12:31 +0000\",\"date_sent\":\"Thu, 30 Jul 2015 "
+		    "20:12:33 +0000\",\"date_updated\":null,\"direction\":\"inbound\",\"error_code\":%s,"
+		    "\"error_message\":null,\"from\":\"+1312%07zu\",\"messaging_service_sid\":null,"
+		    "\"num_media\":\"%zu\",\"num_segments\":\"1\",\"price\":%s,\"price_unit\":\"USD\","
+		    "\"sid\":\"SM%032zx\",\"status\":\"received\",\"subresource_uris\":{\"media\":\"/x\"},"
+		    "\"to\":\"%s\",\"uri\":\"/2010-04-01/Accounts/%s/Messages/SM%032zx.json\"}",
+		    i ? "," : "", ACCOUNT, body, i % 7 == 0 ? "30003" : "null", 5000000 + i, i % 3,
+		    i % 4 == 0 ? "-0.0075" : "\"-0.00750\"", i, tag, ACCOUNT, i);
 		free(body);
 	}
-	snprintf(p + len, cap - len, "],\"page\":0,\"page_size\":%zu,\"next_page_uri\":\"/2010-04-01/Accounts/%s/"
-				     "Messages.json?PageSize=%zu&Page=1&PageToken=PA%s\"}", n, ACCOUNT, n, tag);
+	snprintf(p + len, cap - len,
+		 "],\"page\":0,\"page_size\":%zu,\"next_page_uri\":\"/2010-04-01/Accounts/%s/"
+		 "Messages.json?PageSize=%zu&Page=1&PageToken=PA%s\"}",
+		 n, ACCOUNT, n, tag);
 	return p;
 }
 
@@ -157,7 +163,8 @@ static void twilio_decode_page__reads_huge_body__when_larger_than_arena_keeps(vo
 	for (size_t k = 0; k < big; k++)
 		body[k] = (char)('A' + k % 26);
 	body[big] = '\0';
-	char *j = xasprintf("{\"messages\":[{\"sid\":\"SM1\",\"body\":\"%s\"},{\"sid\":\"SM2\",\"body\":\"ok\"}]}", body);
+	char *j = xasprintf(
+	    "{\"messages\":[{\"sid\":\"SM1\",\"body\":\"%s\"},{\"sid\":\"SM2\",\"body\":\"ok\"}]}", body);
 	struct json_arena *a = json_arena_new();
 	for (int round = 0; round < 2; round++) {
 		struct twilio_page p;
@@ -175,7 +182,8 @@ static void twilio_decode_page__reads_huge_body__when_larger_than_arena_keeps(vo
 }
 
 /* Decodes j with arena a, expecting failure d with exactly want as the reason. */
-static void expect_page_error(struct json_arena *a, const char *j, size_t len, enum twilio_decode d, const char *want)
+static void expect_page_error(struct json_arena *a, const char *j, size_t len, enum twilio_decode d,
+			      const char *want)
 {
 	struct twilio_page p;
 	char *why = NULL;
@@ -206,7 +214,8 @@ static void twilio_decode_page__says_what_is_wrong__when_page_is_hostile(void **
 	bad = xstrdup(good);
 	at = strstr(bad, "\"status\":\"received\"");
 	memcpy(at, "\"status\":[1,2,3,45]", 19);
-	expect_page_error(a, bad, len, TWD_BAD_SHAPE, "message 1 of the list: field \"status\" should be a string");
+	expect_page_error(a, bad, len, TWD_BAD_SHAPE,
+			  "message 1 of the list: field \"status\" should be a string");
 	free(bad);
 	/* cut anywhere: not JSON, with where it broke; the arena is reused by every attempt */
 	for (size_t n = 1; n < len; n += 997) {
@@ -235,10 +244,10 @@ static void twilio_decode_page__says_what_is_wrong__when_page_is_hostile(void **
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(twilio_decode_page__keeps_strings__when_arena_is_reused),
-		cmocka_unit_test(twilio_message__outlives_its_page__when_moved_out),
-		cmocka_unit_test(twilio_decode_page__reads_huge_body__when_larger_than_arena_keeps),
-		cmocka_unit_test(twilio_decode_page__says_what_is_wrong__when_page_is_hostile),
+	    cmocka_unit_test(twilio_decode_page__keeps_strings__when_arena_is_reused),
+	    cmocka_unit_test(twilio_message__outlives_its_page__when_moved_out),
+	    cmocka_unit_test(twilio_decode_page__reads_huge_body__when_larger_than_arena_keeps),
+	    cmocka_unit_test(twilio_decode_page__says_what_is_wrong__when_page_is_hostile),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
