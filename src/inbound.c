@@ -58,6 +58,7 @@ static int reply(struct ctx *c, const char *text, const char *type, int64_t pati
 		.message_type = type,
 		.appointment_id = appt_id,
 		.actor = ACTOR,
+		.tenant = c->t,
 	};
 	char *why = NULL;
 	int rc = outbox_queue(c->s, &req, NULL, &why);

@@ -333,9 +333,29 @@ fail:
 	return -1;
 }
 
-/* Every rule of outbox_queue; on 0 *t, *to and *who are filled (the caller frees them). */
-static int check_all(struct store *s, const struct outbox_request *req, const char *type, struct tenant *t,
-		     char **to, char **who, char **err)
+/* The location the request is for: the caller's copy when it holds one (the poller, for
+ * its automatic replies: a read of the whole row per reply was a tenth of an inbound
+ * message's cost), else read into *owned. */
+static int request_tenant(struct store *s, const struct outbox_request *req, struct tenant *owned,
+			  const struct tenant **t, char **err)
+{
+	if (req->tenant != NULL && req->tenant->id == req->tenant_id) {
+		*t = req->tenant;
+		return 0;
+	}
+	int rc = store_tenant_get(s, req->tenant_id, owned, err);
+	if (rc == SD_NOTFOUND)
+		return seterr(err, "no clinic location with id %lld; nothing was sent", (long long)req->tenant_id);
+	if (rc != 0)
+		return -1;
+	*t = owned;
+	return 0;
+}
+
+/* Every rule of outbox_queue; on 0 *t, *to and *who are filled (the caller frees them and
+ * owned, where *t may point). */
+static int check_all(struct store *s, const struct outbox_request *req, const char *type, struct tenant *owned,
+		     const struct tenant **t, char **to, char **who, char **err)
 {
 	if (!type_known(type))
 		return refuse(err, "unknown message type '%.40s'; nothing was sent", type);
@@ -350,11 +370,7 @@ static int check_all(struct store *s, const struct outbox_request *req, const ch
 		    OUTBOX_MAX_MEDIA);
 	for (int i = 0; i < n_media; i++)
 		free(urls[i]);
-	rc = store_tenant_get(s, req->tenant_id, t, err);
-	if (rc == SD_NOTFOUND)
-		return seterr(err, "no clinic location with id %lld; nothing was sent",
-			      (long long)req->tenant_id);
-	if (rc != 0)
+	if (request_tenant(s, req, owned, t, err) != 0)
 		return -1;
 	rc = resolve_recipient(s, req, to, who, err);
 	if (rc == 0 && !outbox_type_allowed_when_opted_out(type))
@@ -366,12 +382,13 @@ int outbox_check(struct store *s, const struct outbox_request *req, char **err)
 {
 	const char *type = req->message_type ? req->message_type : "conversation";
 	char *to = NULL, *who = NULL;
-	struct tenant t;
-	memset(&t, 0, sizeof(t));
-	int rc = check_all(s, req, type, &t, &to, &who, err);
+	struct tenant owned;
+	const struct tenant *t = NULL;
+	memset(&owned, 0, sizeof(owned));
+	int rc = check_all(s, req, type, &owned, &t, &to, &who, err);
 	free(to);
 	free(who);
-	tenant_free(&t);
+	tenant_free(&owned);
 	return rc;
 }
 
@@ -379,13 +396,14 @@ int outbox_queue(struct store *s, const struct outbox_request *req, int64_t *id_
 {
 	const char *type = req->message_type ? req->message_type : "conversation";
 	char *to = NULL, *who = NULL;
-	struct tenant t;
-	memset(&t, 0, sizeof(t));
-	int rc = check_all(s, req, type, &t, &to, &who, err);
+	struct tenant owned;
+	const struct tenant *t = NULL;
+	memset(&owned, 0, sizeof(owned));
+	int rc = check_all(s, req, type, &owned, &t, &to, &who, err);
 	if (rc == 0)
-		rc = queue_and_audit(s, req, &t, to, type, id_out, err);
+		rc = queue_and_audit(s, req, t, to, type, id_out, err);
 	free(to);
 	free(who);
-	tenant_free(&t);
+	tenant_free(&owned);
 	return rc;
 }

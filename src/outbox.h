@@ -22,6 +22,8 @@ struct outbox_request {
 	int64_t sent_by;           /* users.id; 0 = automatic */
 	const char *actor;         /* username for the audit log ("system", "scheduler", staff) */
 	int64_t not_before;        /* send later: not before this time (Unix s); 0 = now */
+	const struct tenant *tenant; /* the caller's copy of location tenant_id, when it holds one
+				      * already; NULL: read here */
 };
 
 /* Checks the rules (number valid; not opted out unless the type is optout_confirm or help;

@@ -1,4 +1,5 @@
 /* SMS encoding (GSM 03.38 or UCS-2), segment count and cost. */
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,24 +30,29 @@ static const uint16_t gsm_basic[] = {
 /* The extension table: each costs the escape septet plus its own. */
 static const uint16_t gsm_extension[] = {'\f', '^', '{', '}', '\\', '[', '~', ']', '|', 0x20AC};
 
-static bool in_table(const uint16_t *table, size_t n, uint32_t cp)
+/* Septets per code point below 0x400 (where every GSM character but the euro sign lies),
+ * built once from the two tables: a message is counted on every keystroke and every send,
+ * and a search of the 128-entry table per character cost 300 instructions each. */
+#define SEPTET_TABLE 0x400
+static uint8_t septet_table[SEPTET_TABLE];
+static pthread_once_t septet_once = PTHREAD_ONCE_INIT;
+
+static void septet_table_build(void)
 {
-	for (size_t i = 0; i < n; i++)
-		if (table[i] == cp)
-			return true;
-	return false;
+	for (size_t i = 0; i < sizeof(gsm_extension) / sizeof(gsm_extension[0]); i++)
+		if (gsm_extension[i] < SEPTET_TABLE)
+			septet_table[gsm_extension[i]] = 2;
+	for (size_t i = 0; i < sizeof(gsm_basic) / sizeof(gsm_basic[0]); i++)
+		septet_table[gsm_basic[i]] = 1;
 }
 
 /* Septets cp takes in GSM-7: 1 (basic), 2 (extension), 0 when GSM-7 cannot carry it. */
 static int gsm_septets(uint32_t cp)
 {
-	if (cp > 0xFFFF)
-		return 0;
-	if (in_table(gsm_basic, sizeof(gsm_basic) / sizeof(gsm_basic[0]), cp))
-		return 1;
-	if (in_table(gsm_extension, sizeof(gsm_extension) / sizeof(gsm_extension[0]), cp))
-		return 2;
-	return 0;
+	if (cp >= SEPTET_TABLE)
+		return cp == 0x20AC ? 2 : 0; /* the euro sign, in the extension table */
+	pthread_once(&septet_once, septet_table_build);
+	return septet_table[cp];
 }
 
 /* Decodes one code point from s (n > 0 bytes left) into *cp; returns the bytes used.

@@ -36,6 +36,7 @@ int store_import_row_end(struct store *s, char **err)
 void store_import_row_undo(struct store *s)
 {
 	/* ROLLBACK TO keeps the savepoint open: RELEASE pops it. */
+	store_audit_head_forget(s);
 	run_fixed(s, store_stmt(s, "ROLLBACK TO import_row", NULL), "undoing a row", NULL);
 	run_fixed(s, store_stmt(s, "RELEASE import_row", NULL), "undoing a row", NULL);
 }

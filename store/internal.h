@@ -11,6 +11,12 @@ sqlite3 *store_db(struct store *s);
  * string literal (the cache is keyed by its address). NULL with *err set on error. */
 sqlite3_stmt *store_stmt(struct store *s, const char *sql, char **err);
 
+/* The audit chain's head cached for the open write transaction (store/audit.c): true with
+ * it filled when known; remember after an append; forget wherever work may be undone. */
+bool store_audit_head_cached(struct store *s, int64_t *id, char hash[65]);
+void store_audit_head_remember(struct store *s, int64_t id, const char *hash);
+void store_audit_head_forget(struct store *s);
+
 /* Sets *err from the connection's last error, with what we were doing; returns -1. */
 int store_fail(struct store *s, char **err, const char *doing);
 /* Registers sd_fold(text) (store/fold.c) on a connection; an SQLite result code. */

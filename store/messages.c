@@ -132,21 +132,6 @@ static int thread_touch(struct store *s, int64_t thread_id, int64_t msg_id, int6
 	return msg_run(s, st, err, "updating the thread's last message");
 }
 
-/* The thread's linked patient (0 when none), for messages stored without one. */
-static int thread_patient(struct store *s, int64_t thread_id, int64_t *patient_id, char **err)
-{
-	sqlite3_stmt *st = store_stmt(s, "SELECT patient_id FROM sms_threads WHERE id = ?1", err);
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, thread_id);
-	int rc = sqlite3_step(st);
-	*patient_id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_fail(s, err, "reading the thread");
-	return 0;
-}
-
 static void bind_id_or_null(sqlite3_stmt *st, int idx, int64_t id)
 {
 	if (id == 0)
@@ -217,10 +202,11 @@ static int insert_message(struct store *s, const struct sms_message *m, const ch
 		return seterr(err, "a message needs the patient's phone number");
 	if (store_begin(s, err) != 0)
 		return -1;
-	if (store_thread_for_phone(s, m->tenant_id, other, &thread_id, err) != 0)
+	int64_t thread_patient = 0;
+	if (store_thread_place(s, m->tenant_id, other, &thread_id, &thread_patient, err) != 0)
 		goto fail;
-	if (patient_id == 0 && thread_patient(s, thread_id, &patient_id, err) != 0)
-		goto fail;
+	if (patient_id == 0)
+		patient_id = thread_patient;
 	if (insert_row(s, m, thread_id, patient_id, direction, status, at, &id, &ins, err) != 0)
 		goto fail;
 	if (ins && thread_touch(s, thread_id, id, at, unread_inc, err) != 0)

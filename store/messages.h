@@ -196,6 +196,10 @@ int store_thread_get(struct store *s, int64_t id, struct sms_thread *out, char *
 extern const char store_thread_select_sql[];
 /* Finds or creates the thread of (tenant, phone), linking the patient when exactly one has it. */
 int store_thread_for_phone(struct store *s, int64_t tenant_id, const char *phone, int64_t *id_out, char **err);
+/* As store_thread_for_phone, and *patient_id the thread's patient (0 when none or a family
+ * phone): what an insert needs, in one lookup. */
+int store_thread_place(struct store *s, int64_t tenant_id, const char *phone, int64_t *id_out,
+		       int64_t *patient_id, char **err);
 int store_thread_mark_read(struct store *s, int64_t id, char **err);
 int store_thread_set_action(struct store *s, int64_t id, bool needs_action, const char *reason, char **err);
 int store_thread_set_patient(struct store *s, int64_t id, int64_t patient_id, char **err);

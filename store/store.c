@@ -23,7 +23,32 @@ struct store {
 	bool sp_outer_failed; /* tx_failed as it was when the savepoint opened */
 	struct cached_stmt *cache; /* grows: one entry per SQL literal ever used */
 	size_t cache_n, cache_cap;
+	/* The audit chain's head as this connection last wrote it, inside the write transaction
+	 * that is open (0: unknown, read it). Nobody else can append while we hold the write
+	 * lock, so it stays true until our transaction ends or something of it is undone. */
+	int64_t audit_head_id;
+	char audit_head_hash[65];
 };
+
+bool store_audit_head_cached(struct store *s, int64_t *id, char hash[65])
+{
+	if (s->audit_head_id == 0 || s->tx_depth == 0 || sqlite3_get_autocommit(s->db))
+		return false;
+	*id = s->audit_head_id;
+	memcpy(hash, s->audit_head_hash, 65);
+	return true;
+}
+
+void store_audit_head_remember(struct store *s, int64_t id, const char *hash)
+{
+	s->audit_head_id = id;
+	snprintf(s->audit_head_hash, sizeof(s->audit_head_hash), "%s", hash);
+}
+
+void store_audit_head_forget(struct store *s)
+{
+	s->audit_head_id = 0;
+}
 
 sqlite3 *store_db(struct store *s)
 {
@@ -370,6 +395,7 @@ int store_begin(struct store *s, char **err)
 	if (s->tx_depth++ > 0)
 		return 0;
 	s->tx_failed = false;
+	store_audit_head_forget(s);
 	if (exec(s, "BEGIN IMMEDIATE", "starting a transaction", err) != 0) {
 		s->tx_depth = 0;
 		return -1;
@@ -383,6 +409,7 @@ int store_commit(struct store *s, char **err)
 		return seterr(err, "commit without a transaction");
 	if (--s->tx_depth > 0)
 		return 0;
+	store_audit_head_forget(s);
 	if (s->tx_failed) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		return seterr(err, "transaction rolled back by an inner failure");
@@ -396,6 +423,7 @@ int store_commit(struct store *s, char **err)
 
 void store_rollback(struct store *s)
 {
+	store_audit_head_forget(s); /* the head we wrote may be undone */
 	if (s->tx_depth == 0)
 		return;
 	if (--s->tx_depth > 0) {
@@ -424,6 +452,7 @@ static int savepoint_close(struct store *s, bool keep, char **err)
 {
 	if (s->sp_depth == 0 || s->tx_depth != s->sp_depth)
 		return seterr(err, "savepoint closed out of order");
+	store_audit_head_forget(s);
 	int rc = 0;
 	if (!keep || s->tx_failed) {
 		if (keep)

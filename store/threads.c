@@ -252,7 +252,8 @@ static int thread_find(struct store *s, int64_t tenant_id, const char *phone, in
 	return 0;
 }
 
-int store_thread_for_phone(struct store *s, int64_t tenant_id, const char *phone, int64_t *id_out, char **err)
+int store_thread_place(struct store *s, int64_t tenant_id, const char *phone, int64_t *id_out,
+		       int64_t *patient_out, char **err)
 {
 	int64_t id = 0, linked = 0, single = 0;
 	if (phone == NULL || *phone == '\0')
@@ -261,11 +262,13 @@ int store_thread_for_phone(struct store *s, int64_t tenant_id, const char *phone
 		return -1;
 	if (id != 0 && linked != 0) {
 		*id_out = id;
+		*patient_out = linked;
 		return 0;
 	}
 	/* New, or not linked yet: a patient may have been added with this number since. */
 	if (single_patient(s, tenant_id, phone, &single, err) != 0)
 		return -1;
+	*patient_out = single;
 	if (id != 0) {
 		*id_out = id;
 		return single != 0 ? store_thread_set_patient(s, id, single, err) : 0;
@@ -282,16 +285,28 @@ int store_thread_for_phone(struct store *s, int64_t tenant_id, const char *phone
 	if (single != 0)
 		sqlite3_bind_int64(st, 3, single);
 	int rc = sqlite3_step(st);
+	bool created = sqlite3_changes(store_db(s)) > 0;
+	int64_t new_id = sqlite3_last_insert_rowid(store_db(s));
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return store_fail(s, err, "creating a thread");
-	/* Another process may have created it between our lookup and insert: read it back. */
-	if (thread_find(s, tenant_id, phone, &id, &linked, err) != 0)
+	if (created) {
+		*id_out = new_id;
+		return 0;
+	}
+	/* Another process created it between our lookup and insert: take theirs. */
+	if (thread_find(s, tenant_id, phone, &id, patient_out, err) != 0)
 		return -1;
 	if (id == 0)
 		return seterr(err, "the thread for %s vanished while it was being created", phone);
 	*id_out = id;
 	return 0;
+}
+
+int store_thread_for_phone(struct store *s, int64_t tenant_id, const char *phone, int64_t *id_out, char **err)
+{
+	int64_t patient = 0;
+	return store_thread_place(s, tenant_id, phone, id_out, &patient, err);
 }
 
 /* Runs a one-row UPDATE of a thread; SD_NOTFOUND when the thread does not exist. */

@@ -1,5 +1,6 @@
 /* Tests for src/segments.c: GSM-7 / UCS-2 detection, segment packing, cost. */
 #include "testutil.h"
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,6 +163,56 @@ static void segments_count__forces_ucs2__when_invalid_utf8(void **state)
 	}
 }
 
+/* cp as UTF-8 into out (5 bytes). */
+static void utf8_put(uint32_t cp, char *out)
+{
+	unsigned char *o = (unsigned char *)out;
+	if (cp < 0x80) {
+		o[0] = (unsigned char)cp, o[1] = 0;
+	} else if (cp < 0x800) {
+		o[0] = (unsigned char)(0xC0 | cp >> 6), o[1] = (unsigned char)(0x80 | (cp & 0x3F)), o[2] = 0;
+	} else if (cp < 0x10000) {
+		o[0] = (unsigned char)(0xE0 | cp >> 12), o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+		o[2] = (unsigned char)(0x80 | (cp & 0x3F)), o[3] = 0;
+	} else {
+		o[0] = (unsigned char)(0xF0 | cp >> 18), o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+		o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F)), o[3] = (unsigned char)(0x80 | (cp & 0x3F)), o[4] = 0;
+	}
+}
+
+/* Every character on its own, against GSM 03.38 written out as text (the basic set and the
+ * extension table): septets where GSM-7 carries it, UCS-2 everywhere else. */
+static void segments_count__matches_gsm_table__when_each_character_alone(void **state)
+{
+	static const char basic[] = "@\xc2\xa3$\xc2\xa5\xc3\xa8\xc3\xa9\xc3\xb9\xc3\xac\xc3\xb2\xc3\x87\n"
+				    "\xc3\x98\xc3\xb8\r\xc3\x85\xc3\xa5\xce\x94" "_\xce\xa6\xce\x93\xce\x9b"
+				    "\xce\xa9\xce\xa0\xce\xa8\xce\xa3\xce\x98\xce\x9e\xc3\x86\xc3\xa6"
+				    "\xc3\x9f\xc3\x89" " !\"#\xc2\xa4%&'()*+,-./0123456789:;<=>?\xc2\xa1"
+				    "ABCDEFGHIJKLMNOPQRSTUVWXYZ\xc3\x84\xc3\x96\xc3\x91\xc3\x9c\xc2\xa7"
+				    "\xc2\xbf" "abcdefghijklmnopqrstuvwxyz\xc3\xa4\xc3\xb6\xc3\xb1\xc3\xbc\xc3\xa0";
+	static const char extension[] = "\f^{}\\[~]|\xe2\x82\xac";
+	(void)state;
+	for (uint32_t cp = 1; cp < 0x3000; cp++) {
+		if (cp >= 0xD800 && cp <= 0xDFFF)
+			continue;
+		char one[5];
+		utf8_put(cp, one);
+		struct segment_info info = count(one);
+		bool in_basic = strstr(basic, one) != NULL, in_ext = strstr(extension, one) != NULL;
+		if (in_basic || in_ext) {
+			if (info.encoding != SMS_GSM7 || info.units != (in_ext ? 2u : 1u))
+				fail_msg("U+%04X: GSM-7 with %d septets expected", (unsigned)cp, in_ext ? 2 : 1);
+		} else if (info.encoding != SMS_UCS2 || info.units != 1) {
+			fail_msg("U+%04X: UCS-2 expected", (unsigned)cp);
+		}
+	}
+	struct segment_info euro = count("\xe2\x82\xac"), emoji = count("\xf0\x9f\x98\x80");
+	assert_int_equal(euro.encoding, SMS_GSM7);
+	assert_int_equal(euro.units, 2);
+	assert_int_equal(emoji.encoding, SMS_UCS2);
+	assert_int_equal(emoji.units, 2);
+}
+
 static void segments_count__includes_nul__when_len_given(void **state)
 {
 	struct segment_info info;
@@ -223,6 +274,7 @@ int main(void)
 	    cmocka_unit_test(segments_count__never_splits_surrogate_pair__when_multipart),
 	    cmocka_unit_test(segments_count__counts_code_points__when_multibyte),
 	    cmocka_unit_test(segments_count__forces_ucs2__when_invalid_utf8),
+	    cmocka_unit_test(segments_count__matches_gsm_table__when_each_character_alone),
 	    cmocka_unit_test(segments_count__includes_nul__when_len_given),
 	    cmocka_unit_test(segments_cost_micros__multiplies__when_text),
 	    cmocka_unit_test(segments_format_cost__keeps_precision__when_formatting),

@@ -6,7 +6,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <sqlite3.h>
+#include <sodium.h>
+#include <inttypes.h>
 #include "store/store.h"
+#include "store/import.h"
 #include "src/util.h"
 
 /* Appends n entries with varied fields. */
@@ -211,6 +214,117 @@ static void store_audit_append__keeps_one_chain__when_two_writers(void **state)
 	free(path);
 }
 
+/* The first version's serialisation, field by field through the hash's update calls: the
+ * hashes of chains already written by it must stay the ones the store computes. */
+static void ref_int(crypto_generichash_state *h, int64_t v)
+{
+	char num[32], head[48];
+	int n = snprintf(num, sizeof(num), "%" PRId64, v);
+	int m = snprintf(head, sizeof(head), "i%d:", n);
+	crypto_generichash_update(h, (const unsigned char *)head, (unsigned long long)m);
+	crypto_generichash_update(h, (const unsigned char *)num, (unsigned long long)n);
+}
+
+static void ref_text(crypto_generichash_state *h, const char *s)
+{
+	if (s == NULL) {
+		crypto_generichash_update(h, (const unsigned char *)"n", 1);
+		return;
+	}
+	char head[32];
+	int m = snprintf(head, sizeof(head), "s%zu:", strlen(s));
+	crypto_generichash_update(h, (const unsigned char *)head, (unsigned long long)m);
+	crypto_generichash_update(h, (const unsigned char *)s, strlen(s));
+}
+
+static void ref_hash(const struct audit_entry *e, char out[65])
+{
+	crypto_generichash_state h;
+	unsigned char d[32];
+	crypto_generichash_init(&h, NULL, 0, sizeof(d));
+	ref_text(&h, e->prev_hash);
+	ref_text(&h, "smsdesk-audit-v1");
+	ref_int(&h, e->id);
+	ref_int(&h, e->at);
+	ref_int(&h, e->user_id);
+	ref_text(&h, e->username);
+	ref_int(&h, e->tenant_id);
+	ref_text(&h, e->action);
+	ref_int(&h, e->patient_id);
+	ref_text(&h, e->target);
+	ref_text(&h, e->detail);
+	crypto_generichash_final(&h, d, sizeof(d));
+	sodium_bin2hex(out, 65, d, sizeof(d));
+}
+
+static void store_audit_append__hashes_as_first_version__when_fields_vary(void **state)
+{
+	struct store *s = tu_store_new(NULL);
+	char *err = NULL, detail[2001], target[501];
+	memset(detail, 'd', 2000);
+	detail[2000] = '\0';
+	memset(target, 't', 500);
+	target[500] = '\0';
+	clock_set_fake(1795000123);
+	assert_int_equal(store_audit_append(s, 0, "system", 0, "sms.inbound", 0, NULL, NULL, &err), 0);
+	assert_int_equal(store_audit_append(s, 987654321, "jane", 42, "pref.optout.sms", 9007199254740993LL,
+					    "message 1", "keyword STOP (opt-out)", &err), 0);
+	/* the longest fields the store takes: the serialisation leaves the stack buffer */
+	assert_int_equal(store_audit_append(s, 1, "a", 1, "x", 1, target, detail, &err), 0);
+	assert_int_equal(store_audit_append(s, 7, "ünï", 3, "sms.send", 10, "", "", &err), 0);
+	clock_set_fake(0);
+	struct audit_entry *list = NULL;
+	size_t n = 0;
+	assert_int_equal(store_audit_list(s, 0, 0, NULL, 0, &list, &n, &err), 0);
+	assert_int_equal(n, 4);
+	for (size_t i = 0; i < n; i++) {
+		char want[65];
+		ref_hash(&list[i], want);
+		assert_string_equal(list[i].hash, want);
+	}
+	audit_entry_list_free(&list, n);
+	assert_int_equal(verify(s), 0);
+	store_close(&s);
+}
+
+/* The chain's head is cached inside a transaction: whatever undoes part of the transaction
+ * (a savepoint, an import row, the whole of it) must leave the next entry chained to the row
+ * that is really last. */
+static void store_audit_append__chains_to_real_head__when_part_of_transaction_undone(void **state)
+{
+	struct store *s = tu_store_new(NULL);
+	char *err = NULL;
+	assert_int_equal(store_begin(s, &err), 0);
+	assert_int_equal(store_audit_append(s, 0, "system", 0, "a.kept", 0, NULL, NULL, &err), 0);
+	assert_int_equal(store_savepoint(s, &err), 0);
+	assert_int_equal(store_audit_append(s, 0, "system", 0, "b.undone", 0, NULL, NULL, &err), 0);
+	store_savepoint_rollback(s);
+	assert_int_equal(store_audit_append(s, 0, "system", 0, "c.kept", 0, NULL, NULL, &err), 0);
+	assert_int_equal(store_import_row_begin(s, &err), 0);
+	assert_int_equal(store_audit_append(s, 0, "system", 0, "d.undone", 0, NULL, NULL, &err), 0);
+	store_import_row_undo(s);
+	assert_int_equal(store_audit_append(s, 0, "system", 0, "e.kept", 0, NULL, NULL, &err), 0);
+	assert_int_equal(store_commit(s, &err), 0);
+	assert_int_equal(store_begin(s, &err), 0);
+	assert_int_equal(store_audit_append(s, 0, "system", 0, "f.undone", 0, NULL, NULL, &err), 0);
+	store_rollback(s);
+	assert_int_equal(store_audit_append(s, 0, "system", 0, "g.kept", 0, NULL, NULL, &err), 0);
+	struct audit_entry *list = NULL;
+	size_t n = 0;
+	assert_int_equal(store_audit_list(s, 0, 0, NULL, 0, &list, &n, &err), 0);
+	assert_int_equal(n, 4);
+	const char *want[] = {"a.kept", "c.kept", "e.kept", "g.kept"};
+	for (size_t i = 0; i < n; i++) {
+		assert_string_equal(list[i].action, want[i]);
+		assert_int_equal(list[i].id, (int64_t)i + 1);
+		if (i > 0)
+			assert_string_equal(list[i].prev_hash, list[i - 1].hash);
+	}
+	audit_entry_list_free(&list, n);
+	assert_int_equal(verify(s), 0);
+	store_close(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -223,6 +337,8 @@ int main(void)
 		cmocka_unit_test(store_audit_verify__reports_next_row__when_row_deleted),
 		cmocka_unit_test(store_audit_verify__reports_row__when_rehashed_without_relinking),
 		cmocka_unit_test(store_audit_append__keeps_one_chain__when_two_writers),
+		cmocka_unit_test(store_audit_append__hashes_as_first_version__when_fields_vary),
+		cmocka_unit_test(store_audit_append__chains_to_real_head__when_part_of_transaction_undone),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
