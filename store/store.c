@@ -390,6 +390,23 @@ void store_close(struct store **sp)
 	*sp = NULL;
 }
 
+#define STORE_CACHE_DEFAULT_KIB 2000 /* SQLite's own default (PRAGMA cache_size = -2000) */
+
+void store_cache_grow(struct store *s, int kib)
+{
+	char sql[64];
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%d", kib > STORE_CACHE_DEFAULT_KIB ? kib : STORE_CACHE_DEFAULT_KIB);
+	sqlite3_exec(s->db, sql, NULL, NULL, NULL); /* a cache that stays small is slower, not wrong */
+}
+
+void store_cache_restore(struct store *s)
+{
+	char sql[64];
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%d", STORE_CACHE_DEFAULT_KIB);
+	sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+	sqlite3_db_release_memory(s->db);
+}
+
 int store_begin(struct store *s, char **err)
 {
 	if (s->tx_depth++ > 0)

@@ -38,6 +38,14 @@ int store_savepoint(struct store *s, char **err);
 int store_savepoint_release(struct store *s, char **err);
 void store_savepoint_rollback(struct store *s);
 
+/* A bigger page cache for a bulk job: a catch-up poll writes rows into the messages table,
+ * its five indexes, the threads and the audit log at once, and with SQLite's default 2 MB
+ * it re-reads evicted pages from the file all along. store_cache_grow raises this
+ * connection's cache to kib KiB; store_cache_restore puts the default back and hands the
+ * memory back, so a console that caught up does not keep it. */
+void store_cache_grow(struct store *s, int kib);
+void store_cache_restore(struct store *s);
+
 /* The path the store was opened with (":memory:" for in-memory tests). */
 const char *store_path(struct store *s);
 

@@ -57,7 +57,7 @@ static void remove_db(char *path)
 
 /* The limit: the same rows inserted straight into a fresh store's sms_messages (same schema
  * and indexes, same pragmas), a transaction per 1,000, no dedup, matching or keywords. */
-static struct bench_clock bare_inserts(const char *dir, int total, int senders)
+__attribute__((noinline)) static struct bench_clock bare_inserts(const char *dir, int total, int senders)
 {
 	char *path = xasprintf("%s/bare.db", dir), *err = NULL;
 	struct store *s = NULL;
@@ -123,7 +123,7 @@ static void floor_step(sqlite3_stmt *st)
  * the reply's row, its thread update and its audit row as well. What the mission requires
  * (a thread per patient, an audit entry for everything) costs this much before any dedup,
  * matching, keyword or hashing: the ratio of ours to it is how much our own work adds. */
-static struct bench_clock required_writes(const char *dir, int total, int senders)
+__attribute__((noinline)) static struct bench_clock required_writes(const char *dir, int total, int senders)
 {
 	char *path = xasprintf("%s/floor.db", dir), *err = NULL;
 	struct store *s = NULL;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sqlite3.h>
 #include "store/store.h"
+#include "store/internal.h"
 #include "src/inbound.h"
 #include "src/keywords.h"
 #include "src/outbox.h"
@@ -868,6 +869,36 @@ static void poll__keeps_earlier_undoes_failed__when_one_message_fails(void **sta
 	assert_int_equal(bad, 0);
 }
 
+/* A catch-up of more than a page (a server that was off for a while) is processed a page per
+ * transaction with a bigger page cache (store_cache_grow), which is handed back after: every
+ * message once, one thread each, the audit chain whole, the cache at SQLite's default. */
+static void poll__processes_all_and_gives_cache_back__when_catching_up_over_a_page(void **state)
+{
+	struct fx *f = *state;
+	char phone[32];
+	for (int i = 0; i < 2300; i++) {
+		snprintf(phone, sizeof(phone), "+1312556%04d", i % 1500);
+		inject(f, phone, i % 2 ? "running late" : "see you then");
+	}
+	struct poll_stats st = poll_ok(f);
+	assert_true(st.pages >= 3);
+	assert_int_equal(st.processed, 2300);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM sms_messages WHERE direction = 'inbound'", NULL, 0), 2300);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM sms_threads", NULL, 0), 1500);
+	assert_int_equal(q_int(f, "SELECT sum(unread_count) FROM sms_threads", NULL, 0), 2300);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM audit_log WHERE action = 'sms.inbound'", NULL, 0), 2300);
+	sqlite3_stmt *st_cache = NULL;
+	assert_int_equal(sqlite3_prepare_v2(store_db(f->s), "PRAGMA cache_size", -1, &st_cache, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st_cache), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st_cache, 0), -2000);
+	sqlite3_finalize(st_cache);
+	char *err = NULL;
+	int64_t bad = -1;
+	assert_int_equal(store_audit_verify(f->s, &bad, &err), 0);
+	assert_int_equal(bad, 0);
+	assert_int_equal(poll_ok(f).processed, 0);
+}
+
 static void inbound__stores_safely__when_hostile_body(void **state)
 {
 	struct fx *f = *state;
@@ -933,6 +964,7 @@ int main(void)
 		T(inbound__flags_possible_optout__when_revocation_phrase),
 		T(inbound__acts_on_latest_family_appointment__when_shared_phone),
 		T(poll__processes_once__when_pages_replayed),
+		T(poll__processes_all_and_gives_cache_back__when_catching_up_over_a_page),
 		T(poll__processes_once__when_two_pollers_share_a_database),
 		T(inbound__refuses_all_but_confirmation_and_help__when_opted_out),
 		T(inbound__sends_no_confirmation__when_twilio_replies),
