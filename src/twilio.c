@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <sodium.h>
 #include "src/curlload.h"
+#include "src/json_arena.h"
 #include "src/twilio.h"
 #include "src/twilio_internal.h"
 #include "src/util.h"
@@ -30,6 +31,7 @@ struct twilio_client {
 	long backoff_base_ms;
 	long connects;     /* new connections opened so far (CURLINFO_NUM_CONNECTS summed) */
 	char errbuf[CURL_ERROR_SIZE];
+	struct json_arena *arena; /* answers are parsed here; its memory is kept for the next */
 	/* per request */
 	char *buf;
 	size_t len, cap;
@@ -241,6 +243,7 @@ int twilio_client_new(const struct twilio_config *cfg, struct twilio_client **ou
 	c->password = xstrdup(cfg->password);
 	c->max_retries = cfg->max_retries < 0 ? 0 : cfg->max_retries == 0 ? 4 : cfg->max_retries;
 	c->backoff_base_ms = cfg->backoff_base_ms > 0 ? cfg->backoff_base_ms : 500;
+	c->arena = json_arena_new();
 	c->h = curl_easy_init();
 	if (c->h == NULL) {
 		twilio_client_free(&c);
@@ -269,6 +272,7 @@ void twilio_client_free(struct twilio_client **cp)
 	free(c->base);
 	free(c->account_sid);
 	free(c->buf);
+	json_arena_free(&c->arena);
 	free(c);
 	*cp = NULL;
 }
@@ -462,7 +466,7 @@ static enum twilio_result message_request(struct twilio_client *c, const char *u
 	if (r != TW_OK)
 		return r;
 	char *why = NULL;
-	enum twilio_decode d = twilio_decode_message(c->buf, c->len, out, &why);
+	enum twilio_decode d = twilio_decode_message(c->arena, c->buf, c->len, out, &why);
 	return decoded(d, status, why, e);
 }
 
@@ -541,7 +545,7 @@ static enum twilio_result get_page(struct twilio_client *c, const char *url, str
 	if (r != TW_OK)
 		return r;
 	char *why = NULL;
-	enum twilio_decode d = twilio_decode_page(c->buf, c->len, out, &why);
+	enum twilio_decode d = twilio_decode_page(c->arena, c->buf, c->len, out, &why);
 	return decoded(d, status, why, e);
 }
 

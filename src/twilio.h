@@ -60,8 +60,10 @@ struct twilio_message {
 	int64_t date_created; /* Unix s, 0 when null */
 	int64_t date_sent;
 	int64_t date_updated;
+	char *strings;      /* one malloc'd block that every string above points into */
 };
 
+/* Frees the message's strings (one block: never free a field alone) and zeroes *m. */
 void twilio_message_free(struct twilio_message *m);
 
 struct twilio_client;

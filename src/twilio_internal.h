@@ -13,10 +13,15 @@ enum twilio_decode {
 	TWD_BAD_SHAPE, /* JSON, but not the object we expect */
 };
 
+struct json_arena;
+
 /* Decode len bytes of a 2xx answer into *out (zeroed first, and again on failure); on failure a
- * reason in *why (malloc'd). */
-enum twilio_decode twilio_decode_message(const char *body, size_t len, struct twilio_message *out, char **why);
-enum twilio_decode twilio_decode_page(const char *body, size_t len, struct twilio_page *out, char **why);
+ * reason in *why (malloc'd). The JSON is parsed in arena (src/json_arena.h), which keeps its
+ * memory for the next answer; NULL: in one made for this answer alone. */
+enum twilio_decode twilio_decode_message(struct json_arena *arena, const char *body, size_t len,
+					 struct twilio_message *out, char **why);
+enum twilio_decode twilio_decode_page(struct json_arena *arena, const char *body, size_t len,
+				      struct twilio_page *out, char **why);
 enum twilio_decode twilio_decode_media_list(const char *body, size_t len, struct twilio_media_list *out,
 					   char **why);
 enum twilio_decode twilio_decode_account(const char *body, size_t len, struct twilio_account *out, char **why);

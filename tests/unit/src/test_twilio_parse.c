@@ -409,6 +409,56 @@ static void twilio_parse_date__gives_zero__when_unparseable(void **state)
 		assert_int_equal(twilio_parse_date(bad[i]), 0);
 }
 
+/* Formats t as Twilio does, shown at UTC offset off_min minutes ("+0000", "-0500"). */
+static void rfc2822(int64_t t, int off_min, char *buf, size_t len)
+{
+	time_t local = (time_t)(t + off_min * 60);
+	struct tm tm;
+	assert_non_null(gmtime_r(&local, &tm));
+	size_t n = strftime(buf, len, "%a, %d %b %Y %H:%M:%S ", &tm);
+	assert_true(n > 0);
+	int a = off_min < 0 ? -off_min : off_min;
+	snprintf(buf + n, len - n, "%c%02d%02d", off_min < 0 ? '-' : '+', a / 60, a % 60);
+}
+
+/* The calendar is computed, not asked of timegm: every day from 1970 to 2400 (leap years,
+ * 2100 and 2200 not being ones) at a time that moves through the day, at four offsets, and
+ * each month's first day too many refused. */
+static void twilio_parse_date__matches_gmtime__when_swept_over_430_years(void **state)
+{
+	static const int offsets[] = {0, -300, 330, -720};
+	char buf[64];
+	int64_t end = 13569465600; /* 2400-01-01 */
+	size_t n = 0;
+	for (int64_t t = 0; t < end; t += 86400 + 3607, n++) {
+		int off = offsets[n % 4];
+		rfc2822(t, off, buf, sizeof(buf));
+		if (twilio_parse_date(buf) != t)
+			fail_msg("\"%s\" read as %lld, not %lld", buf, (long long)twilio_parse_date(buf), (long long)t);
+	}
+	assert_true(n > 150000);
+	static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	for (int year = 1970; year < 2401; year += 1) {
+		for (int m = 0; m < 12; m++) {
+			/* the day after the month's last, found by the C library */
+			struct tm tm = {.tm_year = year - 1900, .tm_mon = m + 1, .tm_mday = 0};
+			time_t last = timegm(&tm);
+			struct tm lt;
+			assert_non_null(gmtime_r(&last, &lt));
+			snprintf(buf, sizeof(buf), "%02d %s %d 10:00:00 +0000", lt.tm_mday, mon[m], year);
+			assert_int_equal(twilio_parse_date(buf), (int64_t)last + 36000);
+			snprintf(buf, sizeof(buf), "%02d %s %d 10:00:00 +0000", lt.tm_mday + 1, mon[m], year);
+			assert_int_equal(twilio_parse_date(buf), 0);
+		}
+	}
+	/* a leap second: within the day it is the next minute; at the day's end it is refused */
+	assert_int_equal(twilio_parse_date("Thu, 30 Jul 2015 20:12:60 +0000"), 1438287180);
+	assert_int_equal(twilio_parse_date("Wed, 31 Dec 2015 23:59:60 +0000"), 0);
+	assert_int_equal(twilio_parse_date("Sat, 01 Jan 2000 00:00:00 +0000"), 946684800);
+	assert_int_equal(twilio_parse_date("Thu, 01 Jan 1970 00:00:00 +0100"), -3600);
+}
+
 /* Twilio's Media list: entries read, and every malformed shape refused with words. */
 static void twilio_parse_media_list__reads_and_refuses__when_shapes_vary(void **state)
 {
@@ -468,6 +518,7 @@ int main(void)
 		cmocka_unit_test(twilio_parse_page__reads_last_page__when_next_uri_null_or_empty),
 		cmocka_unit_test(twilio_parse_date__reads_rfc2822__when_valid),
 		cmocka_unit_test(twilio_parse_date__gives_zero__when_unparseable),
+		cmocka_unit_test(twilio_parse_date__matches_gmtime__when_swept_over_430_years),
 		cmocka_unit_test(twilio_parse_media_list__reads_and_refuses__when_shapes_vary),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
