@@ -22,6 +22,7 @@ struct ctx {
 	int64_t msg_id;
 	int64_t thread_id;
 	int64_t patient_id; /* 0: unknown sender or a family phone nobody picked */
+	bool number_unknown; /* no patient of the location has the sender's number */
 	int64_t now;
 	struct kw_match match;
 	const struct auto_response *rows; /* the tenant's keyword rows (classify) */
@@ -295,7 +296,9 @@ static int triage_reply(struct ctx *c, const char *body, const struct auto_respo
 	enum kw_action k = c->match.action;
 	if (k == KW_CONFIRM || k == KW_RESCHEDULE || k == KW_CANCEL_APPT)
 		return leave_lane(c, err); /* answered after all */
-	if (k != KW_NONE || c->match.possible_optout)
+	/* A number no patient has was sent no reminder: nothing to look up (most of a wrong
+	 * number's or a stranger's texts). */
+	if (k != KW_NONE || c->match.possible_optout || c->number_unknown)
 		return 0;
 	/* A keyword the location turned off ("C" disabled) stays off: triage does not bring it back. */
 	char *norm = keywords_normalize(body);
@@ -348,6 +351,7 @@ static int store_message(struct ctx *c, const struct sms_message *m, bool *inser
 		return 0;
 	c->thread_id = at.thread_id;
 	c->patient_id = at.patient_id;
+	c->number_unknown = at.number_unknown;
 	snprintf(c->target, sizeof(c->target), "message %lld", (long long)c->msg_id);
 	return 0;
 }

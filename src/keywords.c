@@ -226,17 +226,32 @@ static char *phrase_form(const char *normalized)
 	return out;
 }
 
+/* Whether the phrase form (words between single spaces, a space at each end) holds phrase
+ * as whole words: strstr of " phrase " without building that pattern for every phrase. */
+static bool has_phrase(const char *form, const char *phrase)
+{
+	size_t len = strlen(phrase);
+	for (const char *p = strstr(form + 1, phrase); p != NULL; p = strstr(p + 1, phrase))
+		if (p[-1] == ' ' && p[len] == ' ')
+			return true;
+	return false;
+}
+
+/* keywords_possible_optout of a body already normalized (keywords_normalize). */
+static bool possible_optout_normalized(const char *norm)
+{
+	char *form = phrase_form(norm);
+	bool hit = false;
+	for (size_t i = 0; !hit && i < sizeof(OPTOUT_PHRASES) / sizeof(OPTOUT_PHRASES[0]); i++)
+		hit = has_phrase(form, OPTOUT_PHRASES[i]);
+	free(form);
+	return hit;
+}
+
 bool keywords_possible_optout(const char *body)
 {
 	char *norm = keywords_normalize(body);
-	char *form = phrase_form(norm);
-	bool hit = false;
-	char pattern[64];
-	for (size_t i = 0; !hit && i < sizeof(OPTOUT_PHRASES) / sizeof(OPTOUT_PHRASES[0]); i++) {
-		snprintf(pattern, sizeof(pattern), " %s ", OPTOUT_PHRASES[i]);
-		hit = strstr(form, pattern) != NULL;
-	}
-	free(form);
+	bool hit = possible_optout_normalized(norm);
 	free(norm);
 	return hit;
 }
@@ -362,12 +377,8 @@ void keywords_classify(const char *body, const struct auto_response *rows, size_
 {
 	memset(out, 0, sizeof(*out));
 	out->twilio_word = keywords_twilio_word(body) != KW_NONE;
-	char *norm = keywords_normalize(body);
-	char polite[KEYWORD_MAX + 1];
-	if (courteous_optout(norm, polite)) {
-		free(norm);
-		norm = xstrdup(polite);
-	}
+	char *whole = keywords_normalize(body), polite[KEYWORD_MAX + 1];
+	const char *norm = courteous_optout(whole, polite) ? polite : whole;
 	if (strlen(norm) <= KEYWORD_MAX && norm[0] != '\0') {
 		enum kw_action law;
 		if (keywords_is_law_word(norm, &law)) {
@@ -386,9 +397,9 @@ void keywords_classify(const char *body, const struct auto_response *rows, size_
 		if (out->action != KW_NONE)
 			snprintf(out->keyword, sizeof(out->keyword), "%s", norm);
 	}
-	free(norm);
 	if (out->action == KW_NONE)
-		out->possible_optout = keywords_possible_optout(body);
+		out->possible_optout = possible_optout_normalized(whole);
+	free(whole);
 }
 
 /* Appends src[0..len) to the growing buffer. */

@@ -202,11 +202,12 @@ static int insert_message(struct store *s, const struct sms_message *m, const ch
 		return seterr(err, "a message needs the patient's phone number");
 	if (store_begin(s, err) != 0)
 		return -1;
-	int64_t thread_patient = 0;
-	if (store_thread_place(s, m->tenant_id, other, &thread_id, &thread_patient, err) != 0)
+	struct thread_place where;
+	if (store_thread_place(s, m->tenant_id, other, &where, err) != 0)
 		goto fail;
+	thread_id = where.id;
 	if (patient_id == 0)
-		patient_id = thread_patient;
+		patient_id = where.patient_id;
 	if (insert_row(s, m, thread_id, patient_id, direction, status, at, &id, &ins, err) != 0)
 		goto fail;
 	if (ins && thread_touch(s, thread_id, id, at, unread_inc, err) != 0)
@@ -218,7 +219,8 @@ static int insert_message(struct store *s, const struct sms_message *m, const ch
 	if (inserted != NULL)
 		*inserted = ins;
 	if (placed != NULL)
-		*placed = (struct msg_placed){.thread_id = thread_id, .patient_id = patient_id};
+		*placed = (struct msg_placed){
+		    .thread_id = thread_id, .patient_id = patient_id, .number_unknown = where.number_unknown};
 	return 0;
 fail:
 	store_rollback(s);

@@ -53,6 +53,7 @@ int store_msg_insert_inbound(struct store *s, const struct sms_message *m, int64
 struct msg_placed {
 	int64_t thread_id;
 	int64_t patient_id;
+	bool number_unknown; /* as in struct thread_place */
 };
 /* The same, saying where the new message went (*placed untouched when not inserted), so the
  * processor need not read the row back. */
@@ -196,10 +197,15 @@ int store_thread_get(struct store *s, int64_t id, struct sms_thread *out, char *
 extern const char store_thread_select_sql[];
 /* Finds or creates the thread of (tenant, phone), linking the patient when exactly one has it. */
 int store_thread_for_phone(struct store *s, int64_t tenant_id, const char *phone, int64_t *id_out, char **err);
-/* As store_thread_for_phone, and *patient_id the thread's patient (0 when none or a family
- * phone): what an insert needs, in one lookup. */
-int store_thread_place(struct store *s, int64_t tenant_id, const char *phone, int64_t *id_out,
-		       int64_t *patient_id, char **err);
+/* Where a message of (tenant, phone) goes, in one lookup: what an insert needs. */
+struct thread_place {
+	int64_t id;
+	int64_t patient_id;  /* the thread's patient; 0 when none or a family phone */
+	bool number_unknown; /* no patient of the location has this number (so none was reminded) */
+};
+/* As store_thread_for_phone, filling *out. */
+int store_thread_place(struct store *s, int64_t tenant_id, const char *phone, struct thread_place *out,
+		       char **err);
 int store_thread_mark_read(struct store *s, int64_t id, char **err);
 int store_thread_set_action(struct store *s, int64_t id, bool needs_action, const char *reason, char **err);
 int store_thread_set_patient(struct store *s, int64_t id, int64_t patient_id, char **err);

@@ -215,9 +215,10 @@ int store_thread_get(struct store *s, int64_t id, struct sms_thread *out, char *
 	return store_fetch_one(s, st, sizeof(*out), read_thread, out, "reading a thread", err);
 }
 
-/* The one patient of the tenant with this mobile, or 0 when none or several (a family phone). */
+/* The one patient of the tenant with this mobile, or 0 when none or several (a family
+ * phone); *count how many have it. */
 static int single_patient(struct store *s, int64_t tenant_id, const char *phone, int64_t *patient_id,
-			  char **err)
+			  int *count, char **err)
 {
 	sqlite3_stmt *st =
 	    store_stmt(s, "SELECT MIN(id), COUNT(*) FROM patients WHERE tenant_id = ?1 AND mobile = ?2", err);
@@ -226,7 +227,8 @@ static int single_patient(struct store *s, int64_t tenant_id, const char *phone,
 	sqlite3_bind_int64(st, 1, tenant_id);
 	sqlite3_bind_text(st, 2, phone, -1, SQLITE_TRANSIENT);
 	int rc = sqlite3_step(st);
-	*patient_id = rc == SQLITE_ROW && sqlite3_column_int(st, 1) == 1 ? sqlite3_column_int64(st, 0) : 0;
+	*count = rc == SQLITE_ROW ? sqlite3_column_int(st, 1) : 0;
+	*patient_id = rc == SQLITE_ROW && *count == 1 ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW)
 		return store_fail(s, err, "matching the number to a patient");
@@ -252,27 +254,26 @@ static int thread_find(struct store *s, int64_t tenant_id, const char *phone, in
 	return 0;
 }
 
-int store_thread_place(struct store *s, int64_t tenant_id, const char *phone, int64_t *id_out,
-		       int64_t *patient_out, char **err)
+int store_thread_place(struct store *s, int64_t tenant_id, const char *phone, struct thread_place *out,
+		       char **err)
 {
 	int64_t id = 0, linked = 0, single = 0;
+	int count = 0;
+	*out = (struct thread_place){0};
 	if (phone == NULL || *phone == '\0')
 		return seterr(err, "a thread needs a phone number");
 	if (thread_find(s, tenant_id, phone, &id, &linked, err) != 0)
 		return -1;
 	if (id != 0 && linked != 0) {
-		*id_out = id;
-		*patient_out = linked;
+		*out = (struct thread_place){.id = id, .patient_id = linked};
 		return 0;
 	}
 	/* New, or not linked yet: a patient may have been added with this number since. */
-	if (single_patient(s, tenant_id, phone, &single, err) != 0)
+	if (single_patient(s, tenant_id, phone, &single, &count, err) != 0)
 		return -1;
-	*patient_out = single;
-	if (id != 0) {
-		*id_out = id;
+	*out = (struct thread_place){.id = id, .patient_id = single, .number_unknown = count == 0};
+	if (id != 0)
 		return single != 0 ? store_thread_set_patient(s, id, single, err) : 0;
-	}
 	sqlite3_stmt *st =
 	    store_stmt(s,
 		       "INSERT INTO sms_threads (tenant_id, phone, patient_id) VALUES (?1, ?2, ?3)"
@@ -291,22 +292,24 @@ int store_thread_place(struct store *s, int64_t tenant_id, const char *phone, in
 	if (rc != SQLITE_DONE)
 		return store_fail(s, err, "creating a thread");
 	if (created) {
-		*id_out = new_id;
+		out->id = new_id;
 		return 0;
 	}
 	/* Another process created it between our lookup and insert: take theirs. */
-	if (thread_find(s, tenant_id, phone, &id, patient_out, err) != 0)
+	if (thread_find(s, tenant_id, phone, &out->id, &out->patient_id, err) != 0)
 		return -1;
-	if (id == 0)
+	if (out->id == 0)
 		return seterr(err, "the thread for %s vanished while it was being created", phone);
-	*id_out = id;
 	return 0;
 }
 
 int store_thread_for_phone(struct store *s, int64_t tenant_id, const char *phone, int64_t *id_out, char **err)
 {
-	int64_t patient = 0;
-	return store_thread_place(s, tenant_id, phone, id_out, &patient, err);
+	struct thread_place at;
+	int rc = store_thread_place(s, tenant_id, phone, &at, err);
+	if (rc == 0)
+		*id_out = at.id;
+	return rc;
 }
 
 /* Runs a one-row UPDATE of a thread; SD_NOTFOUND when the thread does not exist. */

@@ -203,6 +203,40 @@ static void store_thread_for_phone__links_patient__when_added_after_first_messag
 	sms_thread_free(&th);
 }
 
+/* Whether any patient has the number, which lets the inbound processor skip the reminder
+ * lookups for a stranger: true only when counted and none has it. */
+static void store_thread_place__says_number_unknown__only_when_no_patient_has_it(void **state)
+{
+	struct store *s = *state;
+	char *err = NULL;
+	int64_t t = tu_tenant_add(s, "Main"), other = tu_tenant_add(s, "Other");
+	int64_t jane = tu_patient_add(s, t, "Jane", "Doe", JANE);
+	tu_patient_add(s, t, "Ann", "Roe", FAMILY);
+	tu_patient_add(s, t, "Tom", "Roe", FAMILY);
+	tu_patient_add(s, other, "Sue", "Poe", "+15551230088");
+	struct thread_place at;
+	assert_int_equal(store_thread_place(s, t, "+15551230099", &at, &err), 0);
+	assert_true(at.number_unknown);
+	assert_int_equal(at.patient_id, 0);
+	assert_true(at.id > 0);
+	/* a patient of another location does not count */
+	assert_int_equal(store_thread_place(s, t, "+15551230088", &at, &err), 0);
+	assert_true(at.number_unknown);
+	assert_int_equal(store_thread_place(s, t, JANE, &at, &err), 0);
+	assert_false(at.number_unknown);
+	assert_int_equal(at.patient_id, jane);
+	assert_int_equal(store_thread_place(s, t, JANE, &at, &err), 0); /* linked now */
+	assert_false(at.number_unknown);
+	assert_int_equal(store_thread_place(s, t, FAMILY, &at, &err), 0);
+	assert_false(at.number_unknown);
+	assert_int_equal(at.patient_id, 0);
+	/* a stranger who becomes a patient is known at the next message */
+	int64_t late = tu_patient_add(s, t, "Lee", "Late", "+15551230099");
+	assert_int_equal(store_thread_place(s, t, "+15551230099", &at, &err), 0);
+	assert_false(at.number_unknown);
+	assert_int_equal(at.patient_id, late);
+}
+
 static void store_thread_for_phone__separates__when_other_tenant(void **state)
 {
 	struct store *s = *state;
@@ -477,6 +511,7 @@ int main(void)
 	    T(store_thread_for_phone__links_no_patient__when_family_shares_phone),
 	    T(store_thread_for_phone__links_patient__when_added_after_first_message),
 	    T(store_thread_for_phone__separates__when_other_tenant),
+	    T(store_thread_place__says_number_unknown__only_when_no_patient_has_it),
 	    T(store_thread_list__filters_and_searches__when_asked),
 	    T(store_thread_list__pages__when_offset_given),
 	    T(store_thread_list__folds_accents_and_reads_bodies__when_searching),
