@@ -83,17 +83,6 @@ void import_quote_value(const char *v, char *out, size_t len)
 	out[o] = '\0';
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
-static int64_t days_from_civil(int y, int m, int d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 /* Reads exactly n digits at *p into *out. */
 static bool digits(const char **p, int n, int *out)
 {
@@ -111,13 +100,11 @@ static bool digits(const char **p, int n, int *out)
 /* Parses "YYYY-MM-DD" at *p; checks the day exists. */
 static bool parse_date(const char **p, int *y, int *mo, int *d)
 {
-	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	if (!digits(p, 4, y) || *(*p)++ != '-' || !digits(p, 2, mo) || *(*p)++ != '-' || !digits(p, 2, d))
 		return false;
 	if (*y < 1900 || *y > 2200 || *mo < 1 || *mo > 12 || *d < 1)
 		return false;
-	bool leap = (*y % 4 == 0 && *y % 100 != 0) || *y % 400 == 0;
-	return *d <= mdays[*mo - 1] + (*mo == 2 && leap);
+	return *d <= civil_month_days(*y, *mo);
 }
 
 /* Parses a UTC offset "Z", "+HH:MM", "+HHMM", "+HH" (or nothing: *has false). */
@@ -173,7 +160,7 @@ int import_parse_time(const char *s, const char *tz, bool date_ok, int64_t *out,
 	if (sec == 60)
 		sec = 59; /* a leap second: the same minute is what matters */
 	if (has_off) {
-		*out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
+		*out = civil_days(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
 		return 0;
 	}
 	struct tm tm = {

@@ -334,39 +334,22 @@ out:
 	return z;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static bool is_leap(int64_t y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
 /* Local seconds since the epoch at which a POSIX rule date happens in year y. */
 static int64_t rdate_local(int64_t y, const struct tz_rdate *r)
 {
-	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	int64_t days;
 	if (r->kind == 'M') {
-		int64_t first = days_from_civil(y, r->m, 1);
+		int64_t first = civil_days(y, r->m, 1);
 		int wd = (int)(((first + 4) % 7 + 7) % 7); /* 1970-01-01 was a Thursday */
 		int day = 1 + (r->d - wd + 7) % 7 + 7 * (r->w - 1);
-		int dim = mdays[r->m - 1] + (r->m == 2 && is_leap(y));
+		int dim = civil_month_days(y, r->m);
 		while (day > dim)
 			day -= 7;
 		days = first + day - 1;
 	} else if (r->kind == 'J') {
-		days = days_from_civil(y, 1, 1) + r->d - 1 + (is_leap(y) && r->d >= 60);
+		days = civil_days(y, 1, 1) + r->d - 1 + (civil_month_days(y, 2) == 29 && r->d >= 60);
 	} else {
-		days = days_from_civil(y, 1, 1) + r->d;
+		days = civil_days(y, 1, 1) + r->d;
 	}
 	return days * 86400 + r->secs;
 }
@@ -377,7 +360,7 @@ static const struct tz_type *rule_type(const struct tz_rule *r, int64_t t)
 	if (!r->has_dst)
 		return &r->std;
 	int64_t days = (t + r->std.off) / 86400 - ((t + r->std.off) % 86400 < 0);
-	/* The year of that day, from the inverse of days_from_civil. */
+	/* The year of that day, from the inverse of civil_days. */
 	int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
 	int64_t doe = z - era * 146097, yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
 	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;

@@ -28,6 +28,12 @@ void clock_set_fake(int64_t now); /* 0 returns to the real clock */
 /* Monotonic milliseconds, for timers and benchmarks. */
 int64_t clock_mono_ms(void);
 
+/* Days from 1970-01-01 to y-m-d (m 1-12) of the proleptic Gregorian calendar (Howard
+ * Hinnant's days_from_civil), and the days in month m of year y: the dates Twilio, imports,
+ * time zone rules and the simulator read, without timegm's cost or its time zone. */
+int64_t civil_days(int64_t y, int m, int d);
+int civil_month_days(int64_t y, int m);
+
 /* Formats Unix seconds as UTC ISO 8601 ("2026-11-26T14:05:00Z") into buf (>= 21 bytes). */
 char *time_iso_utc(int64_t t, char *buf, size_t len);
 

@@ -208,17 +208,6 @@ char *sim_rfc2822(int64_t t, char *buf, size_t len)
 	return buf;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 /* Month number (1-12) of an English three-letter abbreviation, or 0. */
 static int month_of(const char *s)
 {
@@ -250,7 +239,7 @@ int sim_parse_day(const char *s, int64_t *day_out)
 			return -1;
 		if (k < 8)
 			off = 0, sign = '+';
-		int64_t t = days_from_civil(y, m, d) * 86400 + hh * 3600 + mi * 60 + ss;
+		int64_t t = civil_days(y, m, d) * 86400 + hh * 3600 + mi * 60 + ss;
 		int64_t off_s = (off / 100) * 3600 + (off % 100) * 60;
 		t += sign == '-' ? off_s : -off_s;
 		*day_out = t >= 0 ? t / 86400 : (t - 86399) / 86400;
@@ -258,7 +247,7 @@ int sim_parse_day(const char *s, int64_t *day_out)
 	}
 	if (m < 1 || m > 12 || d < 1 || d > 31 || y < 1970 || y > 9999)
 		return -1;
-	*day_out = days_from_civil(y, m, d);
+	*day_out = civil_days(y, m, d);
 	return 0;
 }
 
