@@ -115,18 +115,6 @@ static int oneshot_setup(const char *bin, const char *db, const char *key, struc
 	return rc;
 }
 
-/* The median of n figures (sorts them). */
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof v[0], cmp_d);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 #define ONESHOT_MAX 100
 
 /* `smsdesk send` and `curl` in turn, runs times each; prints the medians and the ratio. */
@@ -165,8 +153,8 @@ static int oneshot(const char *bin, struct sim *sim, int runs)
 		rc = -1;
 	}
 	if (rc == 0) {
-		struct bench_clock ours = {median(w[0], runs) / 1000, median(c[0], runs) / 1000, 0};
-		struct bench_clock lim = {median(w[1], runs) / 1000, median(c[1], runs) / 1000, 0};
+		struct bench_clock ours = {bench_median(w[0], runs) / 1000, bench_median(c[0], runs) / 1000, 0};
+		struct bench_clock lim = {bench_median(w[1], runs) / 1000, bench_median(c[1], runs) / 1000, 0};
 		printf("one-shot over TLS, medians of %d: smsdesk send %.1f ms (%.1f ms CPU); curl %.1f ms (%.1f ms CPU)\n",
 		       runs, ours.wall * 1000, ours.cpu * 1000, lim.wall * 1000, lim.cpu * 1000);
 		bench_ratio("oneshot_send/curl_tls", ours, lim, 1.5);

@@ -243,20 +243,6 @@ static int cli_once(const char *db, const char *sql, struct bench_clock *out)
 	return 0;
 }
 
-/* Sorts for the median. */
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-/* The median of n figures (sorts them). */
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof v[0], cmp_d);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 /* Prints the medians, the goals and the ratio lines. */
 static void report(const struct run *r, const struct bench_clock *cli, int runs, bool have_cli)
 {
@@ -274,7 +260,7 @@ static void report(const struct run *r, const struct bench_clock *cli, int runs,
 	}
 	double med[9];
 	for (int k = 0; k < 9; k++)
-		med[k] = median(v[k], runs);
+		med[k] = bench_median(v[k], runs);
 	printf("medians over %d runs (ms): exec -> sign-in screen %.1f; argon2id %.1f; the rest of sign-in -> first "
 	       "paint %.1f\n", runs, med[0], med[1], med[2]);
 	printf("first painted inbox with sign-in: %.1f ms (goal < %.0f ms)%s\n", med[3], GOAL_MS,

@@ -6,6 +6,7 @@
 #ifndef SMSDESK_BENCHUTIL_H
 #define SMSDESK_BENCHUTIL_H
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 struct bench_clock {
@@ -27,6 +28,19 @@ static inline struct bench_clock bench_since(struct bench_clock a, struct bench_
 {
 	struct bench_clock d = {b.wall - a.wall, b.cpu - a.cpu, b.thread - a.thread};
 	return d;
+}
+
+static inline int bench_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* The median of n figures (sorts them). */
+static inline double bench_median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof v[0], bench_cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 /* "ratio what 2.40x (goal <= 3x)" for wall time, and the same by CPU time. */

@@ -162,3 +162,14 @@ int64_t tu_reminded_appt(struct store *s, sqlite3 *raw, int64_t tenant, int64_t 
 		*reminder_out = sqlite3_last_insert_rowid(raw);
 	return id;
 }
+
+const char *const *tu_fake_env;
+
+const char *tu_fake_getenv(const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *const *e = tu_fake_env; e != NULL && *e != NULL; e++)
+		if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+			return *e + n + 1;
+	return NULL;
+}

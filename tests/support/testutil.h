@@ -17,6 +17,10 @@ struct store *tu_store_new(char **path_out);
  * returns the new id. */
 int64_t tu_tenant_add(struct store *s, const char *name);
 int64_t tu_patient_add(struct store *s, int64_t tenant, const char *first, const char *last, const char *mobile);
+/* A getenv stand-in for code that takes one (ui_gfx_detect, media_opener_pick): answers from
+ * tu_fake_env, "NAME=value" pairs ending in NULL, which the test sets. */
+extern const char *const *tu_fake_env;
+const char *tu_fake_getenv(const char *name);
 /* Reads a whole file (malloc'd, NUL-terminated) or NULL. */
 char *tu_read_file(const char *path, size_t *len);
 /* Path of the source tree (SMSDESK_SOURCE) + rel, malloc'd: tests read only files inside the repository. */

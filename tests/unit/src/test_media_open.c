@@ -5,21 +5,10 @@
 #include "testutil.h"
 #include "src/media_open.h"
 
-static const char *const *fake_env; /* "NAME=value" pairs, NULL-ended */
-
-static const char *fake_get(const char *name)
-{
-	size_t n = strlen(name);
-	for (const char *const *e = fake_env; *e != NULL; e++)
-		if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
-			return *e + n + 1;
-	return NULL;
-}
-
 static enum media_opener pick(const char *const *env, const char **why)
 {
-	fake_env = env;
-	return media_opener_pick(fake_get, why);
+	tu_fake_env = env;
+	return media_opener_pick(tu_fake_getenv, why);
 }
 
 static void media_opener_pick__follows_the_table__for_each_environment(void **state)

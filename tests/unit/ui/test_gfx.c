@@ -6,17 +6,6 @@
 #include "testutil.h"
 #include "ui/gfx.h"
 
-static const char *const *fake_env;
-
-static const char *fake_get(const char *name)
-{
-	size_t n = strlen(name);
-	for (const char *const *e = fake_env; *e != NULL; e++)
-		if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
-			return *e + n + 1;
-	return NULL;
-}
-
 static void ui_gfx_detect__follows_the_table__for_each_terminal(void **state)
 {
 	(void)state;
@@ -54,8 +43,8 @@ static void ui_gfx_detect__follows_the_table__for_each_terminal(void **state)
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		const char *why = NULL;
-		fake_env = rows[i].env;
-		enum ui_gfx got = ui_gfx_detect(fake_get, rows[i].colors, &why);
+		tu_fake_env = rows[i].env;
+		enum ui_gfx got = ui_gfx_detect(tu_fake_getenv, rows[i].colors, &why);
 		if (got != rows[i].want)
 			fail_msg("row %zu (%s): %s, want %s", i, rows[i].env[0] ? rows[i].env[0] : "-", ui_gfx_name(got),
 				 ui_gfx_name(rows[i].want));
