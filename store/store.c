@@ -392,18 +392,23 @@ void store_close(struct store **sp)
 
 #define STORE_CACHE_DEFAULT_KIB 2000 /* SQLite's own default (PRAGMA cache_size = -2000) */
 
-void store_cache_grow(struct store *s, int kib)
+/* Sets this connection's page cache; a cache that stays small is slower, not wrong, so a
+ * failure is not reported. */
+static void set_cache_kib(struct store *s, int kib)
 {
 	char sql[64];
-	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%d", kib > STORE_CACHE_DEFAULT_KIB ? kib : STORE_CACHE_DEFAULT_KIB);
-	sqlite3_exec(s->db, sql, NULL, NULL, NULL); /* a cache that stays small is slower, not wrong */
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%d", kib);
+	sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+}
+
+void store_cache_grow(struct store *s, int kib)
+{
+	set_cache_kib(s, kib > STORE_CACHE_DEFAULT_KIB ? kib : STORE_CACHE_DEFAULT_KIB);
 }
 
 void store_cache_restore(struct store *s)
 {
-	char sql[64];
-	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%d", STORE_CACHE_DEFAULT_KIB);
-	sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+	set_cache_kib(s, STORE_CACHE_DEFAULT_KIB);
 	sqlite3_db_release_memory(s->db);
 }
 
